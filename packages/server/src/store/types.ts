@@ -1,0 +1,129 @@
+/**
+ * The token store: everything the server keeps between requests. Two implementations pass
+ * one contract test suite: the Redis store (production) and the in-memory store (zero-setup
+ * development, single process). Times are milliseconds since the epoch, passed in by the
+ * caller so that tests move a clock instead of sleeping.
+ */
+
+/** Milliseconds since the epoch; injected wherever expiry is decided. */
+export type Clock = () => number
+
+/** A registered user. */
+export interface UserRecord {
+  id: string
+  username: string
+  /** The encoded password hash, parameters included (see the password module). */
+  passwordHash: string
+  createdAt: number
+}
+
+/** A session: one token family, created by a login and rotated by every refresh. */
+export interface SessionRecord {
+  id: string
+  userId: string
+  /** Login time. */
+  createdAt: number
+  /** Last login or refresh. */
+  lastUsedAt: number
+  /** Absolute expiry: `createdAt + sessionMaxAge`; no refresh extends it. */
+  absoluteExpiresAt: number
+  /** Idle expiry: `lastUsedAt + refreshTtl`, capped by `absoluteExpiresAt`. */
+  idleExpiresAt: number
+  /** The generation of the one refresh token that rotates now; 0 after login. */
+  generation: number
+  /** When the current generation was issued (the start of the reuse grace window). */
+  rotatedAt: number
+  userAgent: string | null
+}
+
+/** Input of {@link TokenStore.createSession}. */
+export interface CreateSessionInput {
+  userId: string
+  sessionId: string
+  userAgent: string | null
+  now: number
+  /** Sliding (idle) lifetime in seconds. */
+  idleTtlSeconds: number
+  /** Absolute lifetime in seconds, from login. */
+  maxAgeSeconds: number
+}
+
+/** Input of {@link TokenStore.rotate}: what a presented refresh token claims. */
+export interface RotateInput {
+  userId: string
+  sessionId: string
+  /** The generation the presented token carries. */
+  generation: number
+  now: number
+  idleTtlSeconds: number
+  /** Seconds after a rotation during which the immediately previous token gets the same successor. */
+  graceSeconds: number
+}
+
+/**
+ * Outcome of one atomic rotation:
+ * - `rotated`: the presented generation was current; `session.generation` is now one higher.
+ * - `grace`: the presented token is the immediately previous one and the rotation happened
+ *   within the grace window; nothing changes and `session.generation` is the successor's.
+ * - `reused`: an older generation, or the previous one after the window: the session is gone.
+ * - `invalid`: no such session (unknown, revoked, idle or absolutely expired), or a
+ *   generation the session never issued.
+ */
+export type RotateResult =
+  | { status: 'rotated'; session: SessionRecord }
+  | { status: 'grace'; session: SessionRecord }
+  | { status: 'reused' }
+  | { status: 'invalid' }
+
+/** Outcome of counting one event against a fixed-window limit. */
+export interface RateLimitState {
+  /** Events counted in the current window, this one included. */
+  count: number
+  /** Seconds until the window resets. */
+  resetInSeconds: number
+}
+
+/**
+ * Every operation the server needs from storage. Implementations throw
+ * {@link StoreUnavailableError} when the backing service cannot be reached in time, and
+ * nothing else for operational failures.
+ */
+export interface TokenStore {
+  /** Adds a user; `false` when the username is taken (case-sensitive, as given). */
+  createUser(user: UserRecord): Promise<boolean>
+  findUserByUsername(username: string): Promise<UserRecord | null>
+  findUserById(id: string): Promise<UserRecord | null>
+
+  /** Creates a session at generation 0. */
+  createSession(input: CreateSessionInput): Promise<SessionRecord>
+  /** Checks and rotates in one atomic step (one round trip on Redis). */
+  rotate(input: RotateInput): Promise<RotateResult>
+  /** A live session of the user, or `null`. */
+  getSession(userId: string, sessionId: string, now: number): Promise<SessionRecord | null>
+  /** The user's live sessions, newest first; expired ones are pruned on the way. */
+  listSessions(userId: string, now: number): Promise<SessionRecord[]>
+  /** Revokes one session; `false` when the user had no such session. */
+  revokeSession(userId: string, sessionId: string): Promise<boolean>
+  /** Revokes every session of the user; returns how many there were. */
+  revokeAllSessions(userId: string): Promise<number>
+
+  /** Counts one event under `key` in a fixed window of `windowSeconds`. */
+  hit(key: string, windowSeconds: number): Promise<RateLimitState>
+  /** The current count under `key` without adding to it. */
+  peek(key: string): Promise<RateLimitState>
+  /** Forgets the count under `key`. */
+  reset(key: string): Promise<void>
+
+  /** Resolves when the store answers; throws {@link StoreUnavailableError} otherwise. */
+  ping(): Promise<void>
+  /** Releases what the store itself opened (never a client it was given). */
+  close(): Promise<void>
+}
+
+/** The backing service of a store cannot be reached, or did not answer in time. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError'
+  constructor(message = 'the token store is unavailable', options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}

@@ -1,0 +1,10 @@
+export type { ProvisionedRedis, RedisServerOptions, RedisServerProcess } from './redis.js'
+export {
+  dockerEngineAnswers,
+  freePort,
+  NO_REDIS_MESSAGE,
+  provisionRedis,
+  startRedisServer,
+} from './redis.js'
+export type { TestRedis } from './use-redis.js'
+export { useTestRedis } from './use-redis.js'

@@ -1,0 +1,47 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig, mergeConfig, type ViteUserConfig } from 'vitest/config'
+
+const root = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
+/**
+ * Workspace packages resolved to their sources, so tests never need a prior build.
+ * More specific paths come first.
+ */
+export const sourceAliases = [
+  {
+    find: /^@refresh-kit\/shared\/testing$/,
+    replacement: root('./packages/shared/testing/index.ts'),
+  },
+  { find: /^@refresh-kit\/shared$/, replacement: root('./packages/shared/src/index.ts') },
+  { find: /^@refresh-kit\/server$/, replacement: root('./packages/server/src/index.ts') },
+  { find: /^@refresh-kit\/client-sdk$/, replacement: root('./packages/client-sdk/src/index.ts') },
+]
+
+/** Options of {@link definePackageConfig}. */
+export interface PackageTestOptions {
+  /** Provide one real Redis for the package's run (see packages/shared/testing). @default false */
+  redis?: boolean
+  /** Merged over the defaults. */
+  overrides?: ViteUserConfig
+}
+
+/**
+ * The vitest config every package shares: sources instead of builds, the Redis harness when
+ * asked for, and a JSON report in `test-results/` that `.ci/run` sums up.
+ */
+export function definePackageConfig(options: PackageTestOptions = {}): ViteUserConfig {
+  const base = defineConfig({
+    resolve: { alias: sourceAliases },
+    test: {
+      include: ['test/**/*.test.ts'],
+      globalSetup:
+        options.redis === true ? [root('./packages/shared/testing/global-setup.ts')] : [],
+      reporters: ['default', 'json'],
+      outputFile: { json: './test-results/vitest.json' },
+      // Generous: tests must pass on a slow, shared 2-core machine; speed is the benchmark's job.
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  })
+  return options.overrides === undefined ? base : mergeConfig(base, options.overrides)
+}
