@@ -6,5 +6,11 @@ export {
   provisionRedis,
   startRedisServer,
 } from './redis.js'
+export type {
+  RedisClusterNode,
+  RedisClusterOptions,
+  RedisClusterProcess,
+} from './redis-cluster.js'
+export { startRedisCluster } from './redis-cluster.js'
 export type { TestRedis } from './use-redis.js'
 export { useTestRedis } from './use-redis.js'
