@@ -1,0 +1,302 @@
+import {
+  checkCreateSessionInput,
+  checkRotateInput,
+  checkWindow,
+  DEFAULT_USER_TTL_SECONDS,
+  isIssuableGeneration,
+  isLive,
+  newestFirst,
+  toMs,
+} from './lib/session-rules.js'
+import type {
+  Clock,
+  CreateSessionInput,
+  RateLimitState,
+  RotateInput,
+  RotateResult,
+  SessionRecord,
+  TokenStore,
+  UserRecord,
+} from './types.js'
+
+/** Options of {@link createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * The store's own clock, for what no caller passes a time to: rate-limit windows and the
+   * sweeping that frees expired entries. Session expiry is still decided with the `now` of
+   * each call, exactly as in the Redis store.
+   * @default Date.now
+   */
+  now?: Clock
+  /**
+   * How long a user record lives after its registration or its latest login
+   * ({@link TokenStore.createSession} renews it), as a Redis key TTL would.
+   * @default 31_536_000 (one year)
+   */
+  userTtlSeconds?: number
+  /**
+   * How often, at most, a call sweeps every expired entry. Between sweeps, entries are
+   * checked when they are read.
+   * @default 60_000
+   */
+  sweepIntervalMs?: number
+}
+
+interface Timed<T> {
+  value: T
+  /** On the store's own clock, like a Redis TTL. */
+  deadline: number
+}
+
+interface Window {
+  count: number
+  resetAt: number
+}
+
+/**
+ * A {@link TokenStore} in process memory: zero setup for development and tests, one process
+ * only (sessions are lost on restart and not shared between instances). It follows the
+ * same contract as the Redis store; expired entries are swept lazily, so memory stays bounded.
+ *
+ * @example
+ * ```ts
+ * const store = createMemoryStore()
+ * await store.createUser({ id: 'u1', username: 'ada', passwordHash, createdAt: Date.now() })
+ * ```
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore {
+  const clock = options.now ?? Date.now
+  const userTtlSeconds = options.userTtlSeconds ?? DEFAULT_USER_TTL_SECONDS
+  const sweepIntervalMs = options.sweepIntervalMs ?? 60_000
+  if (typeof clock !== 'function') throw new TypeError('now must be a function returning ms')
+  if (!Number.isFinite(userTtlSeconds) || userTtlSeconds <= 0) {
+    throw new TypeError('userTtlSeconds must be a positive number of seconds')
+  }
+  if (!Number.isFinite(sweepIntervalMs) || sweepIntervalMs < 0) {
+    throw new TypeError('sweepIntervalMs must be zero or a positive number of milliseconds')
+  }
+  const userTtlMs = toMs(userTtlSeconds)
+
+  const users = new Map<string, Timed<UserRecord>>()
+  const usernames = new Map<string, Timed<string>>()
+  const sessions = new Map<string, Map<string, Timed<SessionRecord>>>()
+  const windows = new Map<string, Window>()
+  let lastSweep = Number.NEGATIVE_INFINITY
+
+  function sweep(): void {
+    const at = clock()
+    if (at - lastSweep < sweepIntervalMs) return
+    lastSweep = at
+    for (const [id, entry] of users) if (entry.deadline <= at) users.delete(id)
+    for (const [name, entry] of usernames) if (entry.deadline <= at) usernames.delete(name)
+    for (const [userId, family] of sessions) {
+      for (const [id, entry] of family) if (entry.deadline <= at) family.delete(id)
+      if (family.size === 0) sessions.delete(userId)
+    }
+    for (const [key, window] of windows) if (window.resetAt <= at) windows.delete(key)
+  }
+
+  function alive<T>(map: Map<string, Timed<T>>, key: string): T | undefined {
+    const entry = map.get(key)
+    if (entry === undefined) return undefined
+    if (entry.deadline <= clock()) {
+      map.delete(key)
+      return undefined
+    }
+    return entry.value
+  }
+
+  function familyOf(userId: string): Map<string, Timed<SessionRecord>> | undefined {
+    const family = sessions.get(userId)
+    if (family === undefined) return undefined
+    const at = clock()
+    for (const [id, entry] of family) if (entry.deadline <= at) family.delete(id)
+    if (family.size === 0) {
+      sessions.delete(userId)
+      return undefined
+    }
+    return family
+  }
+
+  function removeSession(userId: string, sessionId: string): boolean {
+    const family = sessions.get(userId)
+    if (family === undefined) return false
+    const removed = family.delete(sessionId)
+    if (family.size === 0) sessions.delete(userId)
+    return removed
+  }
+
+  /** Stores the session with a memory deadline as far away as its idle expiry is from `now`. */
+  function putSession(session: SessionRecord, now: number): void {
+    let family = sessions.get(session.userId)
+    if (family === undefined) {
+      family = new Map()
+      sessions.set(session.userId, family)
+    }
+    family.set(session.id, {
+      value: { ...session },
+      deadline: clock() + (session.idleExpiresAt - now),
+    })
+  }
+
+  function liveWindow(key: string): Window | undefined {
+    const window = windows.get(key)
+    if (window === undefined) return undefined
+    if (window.resetAt <= clock()) {
+      windows.delete(key)
+      return undefined
+    }
+    return window
+  }
+
+  function windowState(window: Window): RateLimitState {
+    return {
+      count: window.count,
+      resetInSeconds: Math.max(1, Math.ceil((window.resetAt - clock()) / 1000)),
+    }
+  }
+
+  return {
+    async createUser(user) {
+      sweep()
+      if (alive(usernames, user.username) !== undefined) return false
+      const deadline = clock() + userTtlMs
+      usernames.set(user.username, { value: user.id, deadline })
+      users.set(user.id, { value: { ...user }, deadline })
+      return true
+    },
+
+    async findUserByUsername(username) {
+      sweep()
+      const id = alive(usernames, username)
+      if (id === undefined) return null
+      const user = alive(users, id)
+      return user === undefined || user.username !== username ? null : { ...user }
+    },
+
+    async findUserById(id) {
+      sweep()
+      const user = alive(users, id)
+      return user === undefined ? null : { ...user }
+    },
+
+    async createSession(input: CreateSessionInput) {
+      checkCreateSessionInput(input)
+      sweep()
+      const { now } = input
+      const absoluteExpiresAt = now + toMs(input.maxAgeSeconds)
+      const session: SessionRecord = {
+        id: input.sessionId,
+        userId: input.userId,
+        createdAt: now,
+        lastUsedAt: now,
+        absoluteExpiresAt,
+        idleExpiresAt: Math.min(now + toMs(input.idleTtlSeconds), absoluteExpiresAt),
+        generation: 0,
+        rotatedAt: now,
+        userAgent: input.userAgent,
+      }
+      putSession(session, now)
+      // A login renews the user record, as the Redis store renews its keys' TTLs.
+      const user = alive(users, input.userId)
+      if (user !== undefined) {
+        const deadline = clock() + userTtlMs
+        users.set(user.id, { value: user, deadline })
+        const index = usernames.get(user.username)
+        if (index !== undefined && index.value === user.id) index.deadline = deadline
+      }
+      return { ...session }
+    },
+
+    async rotate(input: RotateInput): Promise<RotateResult> {
+      checkRotateInput(input)
+      sweep()
+      const { now, generation } = input
+      const session = familyOf(input.userId)?.get(input.sessionId)?.value
+      if (session === undefined || !isIssuableGeneration(generation)) return { status: 'invalid' }
+      if (!isLive(session, now)) {
+        removeSession(input.userId, input.sessionId)
+        return { status: 'invalid' }
+      }
+      if (generation === session.generation) {
+        const rotated: SessionRecord = {
+          ...session,
+          generation: session.generation + 1,
+          rotatedAt: now,
+          lastUsedAt: now,
+          idleExpiresAt: Math.min(now + toMs(input.idleTtlSeconds), session.absoluteExpiresAt),
+        }
+        putSession(rotated, now)
+        return { status: 'rotated', session: { ...rotated } }
+      }
+      if (generation > session.generation) return { status: 'invalid' }
+      if (
+        generation === session.generation - 1 &&
+        now - session.rotatedAt <= toMs(input.graceSeconds)
+      ) {
+        return { status: 'grace', session: { ...session } }
+      }
+      removeSession(input.userId, input.sessionId)
+      return { status: 'reused' }
+    },
+
+    async getSession(userId, sessionId, now) {
+      sweep()
+      const session = familyOf(userId)?.get(sessionId)?.value
+      return session === undefined || !isLive(session, now) ? null : { ...session }
+    },
+
+    async listSessions(userId, now) {
+      sweep()
+      const family = familyOf(userId)
+      if (family === undefined) return []
+      const live: SessionRecord[] = []
+      for (const [id, entry] of family) {
+        if (isLive(entry.value, now)) live.push({ ...entry.value })
+        else family.delete(id)
+      }
+      if (family.size === 0) sessions.delete(userId)
+      return live.sort(newestFirst)
+    },
+
+    async revokeSession(userId, sessionId) {
+      sweep()
+      familyOf(userId)
+      return removeSession(userId, sessionId)
+    },
+
+    async revokeAllSessions(userId) {
+      sweep()
+      const count = familyOf(userId)?.size ?? 0
+      sessions.delete(userId)
+      return count
+    },
+
+    async hit(key, windowSeconds) {
+      checkWindow(windowSeconds)
+      sweep()
+      const window = liveWindow(key)
+      if (window !== undefined) {
+        window.count += 1
+        return windowState(window)
+      }
+      const started: Window = { count: 1, resetAt: clock() + windowSeconds * 1000 }
+      windows.set(key, started)
+      return windowState(started)
+    },
+
+    async peek(key) {
+      sweep()
+      const window = liveWindow(key)
+      return window === undefined ? { count: 0, resetInSeconds: 0 } : windowState(window)
+    },
+
+    async reset(key) {
+      windows.delete(key)
+    },
+
+    async ping() {},
+
+    async close() {},
+  }
+}

@@ -1,0 +1,398 @@
+import { randomBytes } from 'node:crypto'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { SessionRecord, TokenStore, UserRecord } from '../../src/store/types.js'
+
+/** What a store implementation hands to {@link describeTokenStoreContract}. */
+export interface StoreUnderTest {
+  store: TokenStore
+  /**
+   * Lets `seconds` pass on the store's own clock. Only rate-limit windows need it (every
+   * session call takes its `now`): the memory store moves its injected clock, the Redis
+   * store waits for its keys to expire.
+   */
+  passTime(seconds: number): Promise<void>
+  /** Releases what the test built. */
+  dispose?(): Promise<void>
+}
+
+const T0 = Date.UTC(2026, 0, 1)
+const SECOND = 1000
+const IDLE = 7 * 24 * 60 * 60
+const MAX_AGE = 30 * 24 * 60 * 60
+const GRACE = 10
+
+function id(): string {
+  return randomBytes(16).toString('base64url')
+}
+
+function user(overrides: Partial<UserRecord> = {}): UserRecord {
+  const userId = id()
+  return {
+    id: userId,
+    username: `user.${userId.slice(0, 8)}`,
+    passwordHash: `$scrypt$n=16384,r=8,p=1$${id()}$${id()}`,
+    createdAt: T0,
+    ...overrides,
+  }
+}
+
+/**
+ * The behaviour every {@link TokenStore} must have, run against each implementation.
+ *
+ * @example
+ * ```ts
+ * describeTokenStoreContract('memory store', () => ({ store: createMemoryStore(), passTime }))
+ * ```
+ */
+export function describeTokenStoreContract(
+  name: string,
+  makeStore: () => StoreUnderTest | Promise<StoreUnderTest>,
+): void {
+  describe(`${name}: TokenStore contract`, () => {
+    let subject: StoreUnderTest
+    let store: TokenStore
+
+    beforeEach(async () => {
+      subject = await makeStore()
+      store = subject.store
+    })
+    afterEach(async () => {
+      await store.close()
+      await subject.dispose?.()
+    })
+
+    async function login(
+      userId: string,
+      now = T0,
+      overrides: { idle?: number; maxAge?: number; userAgent?: string | null } = {},
+    ): Promise<SessionRecord> {
+      return store.createSession({
+        userId,
+        sessionId: id(),
+        userAgent: overrides.userAgent === undefined ? 'Mozilla/5.0 (X11)' : overrides.userAgent,
+        now,
+        idleTtlSeconds: overrides.idle ?? IDLE,
+        maxAgeSeconds: overrides.maxAge ?? MAX_AGE,
+      })
+    }
+
+    function rotate(session: SessionRecord, generation: number, now: number, idle = IDLE) {
+      return store.rotate({
+        userId: session.userId,
+        sessionId: session.id,
+        generation,
+        now,
+        idleTtlSeconds: idle,
+        graceSeconds: GRACE,
+      })
+    }
+
+    describe('users', () => {
+      it('finds a created user by username and by id', async () => {
+        const ada = user()
+        expect(await store.createUser(ada)).toBe(true)
+        expect(await store.findUserByUsername(ada.username)).toEqual(ada)
+        expect(await store.findUserById(ada.id)).toEqual(ada)
+      })
+
+      it('refuses a taken username and keeps the first user', async () => {
+        const first = user()
+        const second = user({ username: first.username })
+        expect(await store.createUser(first)).toBe(true)
+        expect(await store.createUser(second)).toBe(false)
+        expect(await store.findUserByUsername(first.username)).toEqual(first)
+        expect(await store.findUserById(second.id)).toBeNull()
+      })
+
+      it('lets exactly one of concurrent registrations of one username win, leaving no half user', async () => {
+        const username = `race.${id().slice(0, 8)}`
+        const candidates = Array.from({ length: 20 }, () => user({ username }))
+        const results = await Promise.all(candidates.map((c) => store.createUser(c)))
+        expect(results.filter((won) => won)).toHaveLength(1)
+        const winner = candidates[results.indexOf(true)]
+        expect(await store.findUserByUsername(username)).toEqual(winner)
+        const losers = candidates.filter((_, i) => !results[i])
+        for (const loser of losers) expect(await store.findUserById(loser.id)).toBeNull()
+      })
+
+      it('treats usernames as case-sensitive and unknown ones as absent', async () => {
+        const lower = user({ username: `case.${id().slice(0, 6)}` })
+        const upper = user({ username: lower.username.toUpperCase() })
+        expect(await store.createUser(lower)).toBe(true)
+        expect(await store.createUser(upper)).toBe(true)
+        expect((await store.findUserByUsername(upper.username))?.id).toBe(upper.id)
+        expect(await store.findUserByUsername(`nobody.${id()}`)).toBeNull()
+        expect(await store.findUserById(id())).toBeNull()
+      })
+    })
+
+    describe('sessions', () => {
+      it('creates a session at generation 0 and reads it back', async () => {
+        const userId = id()
+        const session = await login(userId, T0, { idle: 60, maxAge: 3600 })
+        expect(session).toEqual({
+          id: session.id,
+          userId,
+          createdAt: T0,
+          lastUsedAt: T0,
+          absoluteExpiresAt: T0 + 3600 * SECOND,
+          idleExpiresAt: T0 + 60 * SECOND,
+          generation: 0,
+          rotatedAt: T0,
+          userAgent: 'Mozilla/5.0 (X11)',
+        })
+        expect(await store.getSession(userId, session.id, T0 + SECOND)).toEqual(session)
+      })
+
+      it('caps the idle expiry of a new session by its absolute expiry', async () => {
+        const session = await login(id(), T0, { idle: 600, maxAge: 60 })
+        expect(session.idleExpiresAt).toBe(T0 + 60 * SECOND)
+      })
+
+      it('keeps a missing user agent as null', async () => {
+        const userId = id()
+        const session = await login(userId, T0, { userAgent: null })
+        expect(session.userAgent).toBeNull()
+        expect((await store.getSession(userId, session.id, T0))?.userAgent).toBeNull()
+        expect((await store.listSessions(userId, T0))[0]?.userAgent).toBeNull()
+      })
+
+      it('lists live sessions newest first', async () => {
+        const userId = id()
+        const first = await login(userId, T0)
+        const second = await login(userId, T0 + SECOND, { userAgent: 'curl/8.5' })
+        const third = await login(userId, T0 + 2 * SECOND)
+        const listed = await store.listSessions(userId, T0 + 3 * SECOND)
+        expect(listed.map((s) => s.id)).toEqual([third.id, second.id, first.id])
+        expect(listed[1]).toEqual(second)
+      })
+
+      it('leaves expired sessions out of the list', async () => {
+        const userId = id()
+        const short = await login(userId, T0, { idle: 60 })
+        const long = await login(userId, T0, { idle: 3600 })
+        const later = T0 + 61 * SECOND
+        expect((await store.listSessions(userId, later)).map((s) => s.id)).toEqual([long.id])
+        expect(await store.getSession(userId, short.id, later)).toBeNull()
+        expect(await store.listSessions(id(), later)).toEqual([])
+      })
+
+      it('revokes one session and reports whether it existed', async () => {
+        const userId = id()
+        const kept = await login(userId)
+        const revoked = await login(userId)
+        expect(await store.revokeSession(userId, revoked.id)).toBe(true)
+        expect(await store.revokeSession(userId, revoked.id)).toBe(false)
+        expect(await store.getSession(userId, revoked.id, T0)).toBeNull()
+        expect((await store.listSessions(userId, T0)).map((s) => s.id)).toEqual([kept.id])
+        expect(await rotate(revoked, 0, T0 + SECOND)).toEqual({ status: 'invalid' })
+      })
+
+      it("does not let a user read, revoke or rotate another user's session", async () => {
+        const owner = id()
+        const intruder = id()
+        const session = await login(owner)
+        expect(await store.getSession(intruder, session.id, T0)).toBeNull()
+        expect(await store.revokeSession(intruder, session.id)).toBe(false)
+        expect(await store.revokeAllSessions(intruder)).toBe(0)
+        expect(await rotate({ ...session, userId: intruder }, 0, T0)).toEqual({ status: 'invalid' })
+        expect(await store.getSession(owner, session.id, T0)).toEqual(session)
+      })
+
+      it("revokes all of a user's sessions and no one else's", async () => {
+        const userId = id()
+        const other = id()
+        const sessions = [await login(userId), await login(userId), await login(userId)]
+        const untouched = await login(other)
+        expect(await store.revokeAllSessions(userId)).toBe(3)
+        expect(await store.listSessions(userId, T0)).toEqual([])
+        for (const s of sessions) expect(await rotate(s, 0, T0)).toEqual({ status: 'invalid' })
+        expect(await store.listSessions(other, T0)).toEqual([untouched])
+        expect(await store.revokeAllSessions(userId)).toBe(0)
+      })
+
+      it('creates a session even for a user it holds no record of', async () => {
+        const userId = id()
+        const session = await login(userId)
+        expect(await store.getSession(userId, session.id, T0)).toEqual(session)
+        expect(await store.findUserById(userId)).toBeNull()
+      })
+
+      it('rejects a malformed session input as a caller bug', async () => {
+        await expect(login(id(), T0, { idle: 0 })).rejects.toThrow(TypeError)
+        await expect(login(id(), T0, { maxAge: -1 })).rejects.toThrow(/maxAgeSeconds/)
+      })
+    })
+
+    describe('rotation', () => {
+      it('rotates the current generation and slides the idle expiry', async () => {
+        const session = await login(id(), T0, { idle: 60 })
+        const at = T0 + 30 * SECOND
+        const result = await rotate(session, 0, at, 60)
+        expect(result).toEqual({
+          status: 'rotated',
+          session: {
+            ...session,
+            generation: 1,
+            rotatedAt: at,
+            lastUsedAt: at,
+            idleExpiresAt: at + 60 * SECOND,
+          },
+        })
+        expect(await store.getSession(session.userId, session.id, at)).toEqual(
+          result.status === 'rotated' ? result.session : null,
+        )
+      })
+
+      it('keeps only the latest of three rotations in a row current', async () => {
+        const session = await login(id())
+        for (let generation = 0; generation < 3; generation++) {
+          const result = await rotate(session, generation, T0 + generation * SECOND)
+          expect(result.status).toBe('rotated')
+        }
+        expect((await store.getSession(session.userId, session.id, T0))?.generation).toBe(3)
+        expect(await rotate(session, 4, T0 + 3 * SECOND)).toEqual({ status: 'invalid' })
+        const next = await rotate(session, 3, T0 + 3 * SECOND)
+        expect(next.status === 'rotated' && next.session.generation).toBe(4)
+      })
+
+      it('answers the previous generation inside the grace window with the same successor', async () => {
+        const session = await login(id())
+        const rotated = await rotate(session, 0, T0 + SECOND)
+        expect(rotated.status).toBe('rotated')
+        const retried = await rotate(session, 0, T0 + SECOND + GRACE * SECOND)
+        expect(retried.status).toBe('grace')
+        if (rotated.status !== 'rotated' || retried.status !== 'grace') return
+        expect(retried.session).toEqual(rotated.session)
+        // The successor still rotates normally afterwards.
+        const next = await rotate(session, 1, T0 + 2 * SECOND + GRACE * SECOND)
+        expect(next.status === 'rotated' && next.session.generation).toBe(2)
+      })
+
+      it('treats the previous generation after the grace window as reuse and kills the session', async () => {
+        const session = await login(id())
+        await rotate(session, 0, T0)
+        const late = T0 + GRACE * SECOND + 1
+        expect(await rotate(session, 0, late)).toEqual({ status: 'reused' })
+        expect(await store.getSession(session.userId, session.id, late)).toBeNull()
+        expect(await store.listSessions(session.userId, late)).toEqual([])
+        // The successor stops working too.
+        expect(await rotate(session, 1, late)).toEqual({ status: 'invalid' })
+      })
+
+      it('treats a token two generations old as reuse even inside the grace window', async () => {
+        const session = await login(id())
+        await rotate(session, 0, T0)
+        await rotate(session, 1, T0 + 1)
+        expect(await rotate(session, 0, T0 + 2)).toEqual({ status: 'reused' })
+        expect(await store.getSession(session.userId, session.id, T0 + 2)).toBeNull()
+      })
+
+      it('rejects a generation the session never issued, without harming it', async () => {
+        const session = await login(id())
+        expect(await rotate(session, 1, T0)).toEqual({ status: 'invalid' })
+        expect(await rotate(session, 99, T0)).toEqual({ status: 'invalid' })
+        expect(await rotate(session, -1, T0)).toEqual({ status: 'invalid' })
+        expect(await store.getSession(session.userId, session.id, T0)).toEqual(session)
+        expect((await rotate(session, 0, T0)).status).toBe('rotated')
+      })
+
+      it('rejects an unknown session', async () => {
+        const session = await login(id())
+        expect(await rotate({ ...session, id: id() }, 0, T0)).toEqual({ status: 'invalid' })
+      })
+
+      it('ends a session left idle past its sliding expiry', async () => {
+        const session = await login(id(), T0, { idle: 60 })
+        const first = await rotate(session, 0, T0 + 59 * SECOND, 60)
+        expect(first.status).toBe('rotated')
+        // The rotation slid the idle expiry to T0 + 119 s.
+        expect(await store.getSession(session.userId, session.id, T0 + 118 * SECOND)).not.toBeNull()
+        expect(await rotate(session, 1, T0 + 119 * SECOND, 60)).toEqual({ status: 'invalid' })
+        expect(await store.getSession(session.userId, session.id, T0 + 119 * SECOND)).toBeNull()
+        expect(await store.listSessions(session.userId, T0 + 119 * SECOND)).toEqual([])
+      })
+
+      it('ends a session at its absolute expiry however recently it was used', async () => {
+        const session = await login(id(), T0, { idle: 60, maxAge: 100 })
+        const first = await rotate(session, 0, T0 + 50 * SECOND, 60)
+        expect(first.status === 'rotated' && first.session.idleExpiresAt).toBe(T0 + 100 * SECOND)
+        expect((await rotate(session, 1, T0 + 99 * SECOND, 60)).status).toBe('rotated')
+        expect(await rotate(session, 2, T0 + 100 * SECOND, 60)).toEqual({ status: 'invalid' })
+        expect(await store.getSession(session.userId, session.id, T0 + 100 * SECOND)).toBeNull()
+      })
+
+      it('answers an expired session as invalid, not as reuse', async () => {
+        const session = await login(id(), T0, { idle: 60 })
+        await rotate(session, 0, T0, 60)
+        expect(await rotate(session, 0, T0 + 61 * SECOND, 60)).toEqual({ status: 'invalid' })
+      })
+
+      it('of 50 concurrent rotations of one generation, rotates once and graces 49', async () => {
+        const session = await login(id())
+        const at = T0 + SECOND
+        const results = await Promise.all(Array.from({ length: 50 }, () => rotate(session, 0, at)))
+        const rotated = results.filter((r) => r.status === 'rotated')
+        const graced = results.filter((r) => r.status === 'grace')
+        expect(rotated).toHaveLength(1)
+        expect(graced).toHaveLength(49)
+        for (const r of [...rotated, ...graced]) {
+          expect(r.session.generation).toBe(1)
+        }
+        const alive = await store.getSession(session.userId, session.id, at)
+        expect(alive?.generation).toBe(1)
+      })
+    })
+
+    describe('rate limits', () => {
+      it('counts hits in one window and peeks without counting', async () => {
+        const key = `login:${id()}`
+        expect((await store.hit(key, 60)).count).toBe(1)
+        expect((await store.hit(key, 60)).count).toBe(2)
+        const third = await store.hit(key, 60)
+        expect(third.count).toBe(3)
+        expect(third.resetInSeconds).toBeGreaterThanOrEqual(1)
+        expect(third.resetInSeconds).toBeLessThanOrEqual(60)
+        const peeked = await store.peek(key)
+        expect(peeked.count).toBe(3)
+        expect(peeked.resetInSeconds).toBeGreaterThanOrEqual(1)
+        expect(peeked.resetInSeconds).toBeLessThanOrEqual(60)
+        expect((await store.peek(key)).count).toBe(3)
+      })
+
+      it('keeps keys apart and reports an unknown key as empty', async () => {
+        const a = `ip:${id()}`
+        const b = `ip:${id()}`
+        await store.hit(a, 60)
+        await store.hit(a, 60)
+        expect((await store.hit(b, 60)).count).toBe(1)
+        expect(await store.peek(`ip:${id()}`)).toEqual({ count: 0, resetInSeconds: 0 })
+      })
+
+      it('forgets a count on reset', async () => {
+        const key = `login:${id()}`
+        await store.hit(key, 60)
+        await store.hit(key, 60)
+        await store.reset(key)
+        expect(await store.peek(key)).toEqual({ count: 0, resetInSeconds: 0 })
+        expect((await store.hit(key, 60)).count).toBe(1)
+      })
+
+      it('starts a new window once the old one has passed', async () => {
+        const key = `login:${id()}`
+        expect((await store.hit(key, 1)).count).toBe(1)
+        await subject.passTime(1.2)
+        expect(await store.peek(key)).toEqual({ count: 0, resetInSeconds: 0 })
+        expect((await store.hit(key, 1)).count).toBe(1)
+      })
+
+      it('rejects a window that is not a positive whole number of seconds', async () => {
+        await expect(store.hit(`k:${id()}`, 0)).rejects.toThrow(/windowSeconds/)
+      })
+    })
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined()
+    })
+  })
+}
