@@ -1,0 +1,186 @@
+import type { TokenResponse } from '@refresh-kit/shared'
+import { ROUTES } from '@refresh-kit/shared'
+import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from 'axios'
+import axios from 'axios'
+import { AuthError } from '../errors.js'
+import type { TokenManager, TokenManagerOptions } from '../manager/token-manager.js'
+import { createTokenManager } from '../manager/token-manager.js'
+import type { RefreshFunction } from '../types.js'
+import type { AuthPaths } from './url.js'
+import { joinURL, parseURL, requestURL } from './url.js'
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /**
+     * Never refresh for this request: it is sent with the stored token as it is, without
+     * waiting for a refresh in flight, and a 401 is returned to the caller. Replays are marked so.
+     * @default false
+     */
+    skipAuthRefresh?: boolean
+  }
+}
+
+/** Options of {@link attachTokenRefresh}; every token-manager option is accepted too. */
+export interface AttachOptions extends Omit<TokenManagerOptions, 'refresh'> {
+  /** Where the token server lives; relative token paths resolve against it. @default instance.defaults.baseURL */
+  baseURL?: string
+  /** Origins that receive the bearer token; a request anywhere else never does. @default [origin of baseURL] */
+  authorizedOrigins?: string[]
+  /** Token endpoint paths, relative to `baseURL`. @default the ROUTES of @refresh-kit/shared */
+  paths?: Partial<AuthPaths>
+  /** A refresh for another backend. @default POST `paths.refresh` `{ refreshToken }` expecting a TokenResponse */
+  refresh?: RefreshFunction
+  /** Which failed responses refresh and replay. @default a 401 whose body `error` is `token_expired` or `invalid_token` */
+  shouldRefresh?: (error: AxiosError) => boolean
+  /** Use this manager (shared with other instances) instead of creating one; the manager options are then ignored. @default a new manager */
+  manager?: TokenManager
+}
+
+/** What {@link attachTokenRefresh} returns. */
+export interface TokenRefreshHandle {
+  /** The token manager behind the interceptors. */
+  manager: TokenManager
+  /** The resolved token endpoint URLs. */
+  endpoints: AuthPaths
+  /** Removes the interceptors (and stops the manager if it was created here). */
+  detach(): void
+}
+
+const REFRESHABLE: readonly unknown[] = ['token_expired', 'invalid_token']
+
+/** @internal The default `shouldRefresh`. */
+const defaultShouldRefresh = (error: AxiosError): boolean =>
+  error.response?.status === 401 &&
+  REFRESHABLE.includes((error.response.data as { error?: unknown } | null)?.error)
+
+const bearerOf = (config: InternalAxiosRequestConfig): string | undefined => {
+  const value = config.headers.get('Authorization')
+  return typeof value === 'string' && value.startsWith('Bearer ') ? value.slice(7) : undefined
+}
+
+const isStream = (data: unknown): boolean =>
+  typeof data === 'object' &&
+  data !== null &&
+  (typeof (data as { pipe?: unknown }).pipe === 'function' ||
+    typeof (data as { getReader?: unknown }).getReader === 'function')
+
+/** Waits for `promise`, but rejects this one request as axios would when its own signal aborts. */
+function abortable<T>(promise: Promise<T>, config: InternalAxiosRequestConfig): Promise<T> {
+  const signal = config.signal
+  if (signal?.addEventListener === undefined) return promise
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new axios.CanceledError(undefined, config))
+    if (signal.aborted) onAbort()
+    signal.addEventListener?.('abort', onAbort)
+    promise.then(resolve, reject).finally(() => signal.removeEventListener?.('abort', onAbort))
+  })
+}
+
+/**
+ * Installs the token interceptors on an axios instance: the bearer token on requests to the
+ * authorized origins, refresh before a request inside the leeway, requests held while a
+ * refresh is in flight, and one replay of each request that fails with an expired token.
+ *
+ * @example
+ * ```ts
+ * const api = axios.create({ baseURL: 'https://api.example.com' })
+ * const { manager } = attachTokenRefresh(api, { storage: localStorageStorage() })
+ * await manager.setTokens(loginAnswer)
+ * ```
+ */
+export function attachTokenRefresh(
+  instance: AxiosInstance,
+  options: AttachOptions = {},
+): TokenRefreshHandle {
+  const baseURL = options.baseURL ?? instance?.defaults?.baseURL
+  const base = typeof baseURL === 'string' ? parseURL(baseURL) : null
+  if (base === null || typeof baseURL !== 'string') {
+    throw new TypeError(
+      'attachTokenRefresh: option `baseURL` must be an absolute URL (or set the instance baseURL)',
+    )
+  }
+  const origins = new Set(
+    (options.authorizedOrigins ?? [base.origin]).map((origin) => {
+      const parsed = parseURL(origin)
+      if (parsed === null) {
+        throw new TypeError('attachTokenRefresh: option `authorizedOrigins` must list URLs')
+      }
+      return parsed.origin
+    }),
+  )
+  const paths = { ...ROUTES, ...options.paths }
+  const endpoints: AuthPaths = {
+    login: joinURL(baseURL, paths.login),
+    refresh: joinURL(baseURL, paths.refresh),
+    logout: joinURL(baseURL, paths.logout),
+    register: joinURL(baseURL, paths.register),
+  }
+  const endpointKeys = new Set(
+    Object.values(endpoints).map((url) => {
+      const parsed = parseURL(url)
+      return parsed === null ? url : parsed.origin + parsed.pathname
+    }),
+  )
+  const shouldRefresh = options.shouldRefresh ?? defaultShouldRefresh
+  if (typeof shouldRefresh !== 'function') {
+    throw new TypeError('attachTokenRefresh: option `shouldRefresh` must be a function')
+  }
+  const refresh: RefreshFunction =
+    options.refresh ??
+    (async (refreshToken, { signal }) =>
+      (
+        await instance.post<TokenResponse>(
+          endpoints.refresh,
+          { refreshToken },
+          { signal, skipAuthRefresh: true },
+        )
+      ).data)
+  const manager = options.manager ?? createTokenManager({ ...options, refresh })
+
+  // Only requests to an authorized origin take part; the token endpoints never carry the bearer.
+  const managed = (config: InternalAxiosRequestConfig): boolean => {
+    const url = requestURL(config)
+    return url !== null && origins.has(url.origin) && !endpointKeys.has(url.origin + url.pathname)
+  }
+
+  const requestId = instance.interceptors.request.use(async (config) => {
+    if (!managed(config)) return config
+    const token = config.skipAuthRefresh
+      ? (await manager.getTokens())?.accessToken
+      : await abortable(manager.getAccessToken(), config)
+    if (token != null) config.headers.set('Authorization', `Bearer ${token}`)
+    return config
+  })
+
+  const responseId = instance.interceptors.response.use(undefined, async (error: unknown) => {
+    const config = axios.isAxiosError(error) ? error.config : undefined
+    const sent = config === undefined ? undefined : bearerOf(config)
+    if (
+      config === undefined ||
+      sent === undefined ||
+      config.skipAuthRefresh ||
+      !managed(config) ||
+      !shouldRefresh(error as AxiosError)
+    ) {
+      throw error
+    }
+    if (isStream(config.data)) {
+      throw new AuthError('request_not_replayable', { status: 401, cause: error })
+    }
+    // A token that was already superseded is not refreshed again: the replay takes the current one.
+    await abortable(manager.refresh({ trigger: 'reactive', staleAccessToken: sent }), config)
+    // Marked, so a replay that fails again is returned as it is: no loop.
+    config.skipAuthRefresh = true
+    return instance.request(config)
+  })
+
+  return {
+    manager,
+    endpoints,
+    detach() {
+      instance.interceptors.request.eject(requestId)
+      instance.interceptors.response.eject(responseId)
+      if (options.manager === undefined) manager.close()
+    },
+  }
+}
