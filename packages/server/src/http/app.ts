@@ -1,0 +1,66 @@
+import Koa from 'koa'
+import { type Logger, silentLogger } from '../logger.js'
+import type { TokenService } from '../service/token-service.js'
+import type { TokenStore } from '../store/types.js'
+import { accessLog } from './access-log.js'
+import { cors } from './cors.js'
+import { errorHandler } from './error-handler.js'
+import { noStoreOnAuth } from './no-store.js'
+import { requestId } from './request-id.js'
+import { createRouter } from './routes.js'
+
+/** Options of {@link createApp}. */
+export interface AppOptions {
+  /** The token service (see `createTokenService`); it carries the keys and the clock. Required. */
+  tokens?: TokenService
+  /** The store behind `tokens`, asked by `/readyz`. Required. */
+  store?: TokenStore
+  /** Request and error logs. @default a logger that drops everything */
+  logger?: Logger
+  /** Browser origins allowed by CORS, e.g. `['http://localhost:5173']`. @default [] */
+  corsOrigins?: readonly string[]
+  /** Take the client address from `X-Forwarded-For` (behind a proxy you trust). @default false */
+  trustProxy?: boolean
+  /** `Retry-After` seconds of `503 service_unavailable`. @default 2 */
+  unavailableRetryAfterSeconds?: number
+}
+
+/**
+ * The token server as a Koa app, every dependency injected, so tests run it in-process with
+ * `supertest(app.callback())` and `main.ts` only adds a port.
+ *
+ * @example
+ * ```ts
+ * const store = createMemoryStore()
+ * const tokens = createTokenService({ store, keys: createTokenKeys({ jwtSecret }) })
+ * createApp({ tokens, store }).listen(3000)
+ * ```
+ */
+export function createApp(options: AppOptions): Koa {
+  const { tokens, store } = options
+  if (tokens === undefined) throw new TypeError('createApp: options.tokens is required')
+  if (store === undefined) throw new TypeError('createApp: options.store is required')
+  const logger = options.logger ?? silentLogger
+  const corsOrigins = options.corsOrigins ?? []
+  if (!Array.isArray(corsOrigins) || corsOrigins.some((origin) => typeof origin !== 'string')) {
+    throw new TypeError('createApp: options.corsOrigins must be an array of origin strings')
+  }
+  const unavailableRetryAfterSeconds = options.unavailableRetryAfterSeconds ?? 2
+  if (!Number.isSafeInteger(unavailableRetryAfterSeconds) || unavailableRetryAfterSeconds < 1) {
+    throw new TypeError('createApp: options.unavailableRetryAfterSeconds must be an integer >= 1')
+  }
+
+  const app = new Koa({ proxy: options.trustProxy ?? false })
+  app.on('error', (error: unknown, ctx?: Koa.Context) => {
+    logger.error('unhandled error', { requestId: ctx?.state.requestId, error })
+  })
+  const router = createRouter({ tokens, store })
+  app.use(requestId())
+  app.use(accessLog(logger))
+  app.use(errorHandler({ unavailableRetryAfterSeconds }))
+  app.use(cors({ origins: corsOrigins }))
+  app.use(noStoreOnAuth())
+  app.use(router.routes())
+  app.use(router.allowedMethods())
+  return app
+}

@@ -1,0 +1,99 @@
+import { Router } from '@koa/router'
+import {
+  type HealthResponse,
+  type JwksResponse,
+  type MeResponse,
+  ROUTES,
+} from '@refresh-kit/shared'
+import { AuthError } from '../errors.js'
+import type { TokenService } from '../service/token-service.js'
+import type { TokenStore } from '../store/types.js'
+import { StoreUnavailableError } from '../store/types.js'
+import { jsonBody } from './json-body.js'
+import { type AuthState, requireAuth } from './require-auth.js'
+import { readCredentials, readRefreshToken } from './validation.js'
+
+/** What the routes need. */
+export interface RoutesOptions {
+  tokens: TokenService
+  store: TokenStore
+}
+
+type Body = Record<string, unknown>
+
+/** Every route of the HTTP contract. */
+export function createRouter({ tokens, store }: RoutesOptions): Router<AuthState> {
+  const router = new Router<AuthState>()
+  const body = jsonBody()
+  const auth = requireAuth({ verifier: tokens })
+
+  router.post(ROUTES.register, body, async (ctx) => {
+    const user = await tokens.register(readCredentials(ctx.request.body as Body))
+    ctx.status = 201
+    ctx.body = { user }
+  })
+
+  router.post(ROUTES.login, body, async (ctx) => {
+    const credentials = readCredentials(ctx.request.body as Body)
+    const userAgent = ctx.get('User-Agent')
+    ctx.body = await tokens.login({
+      ...credentials,
+      clientAddress: ctx.ip,
+      userAgent: userAgent === '' ? null : userAgent,
+    })
+  })
+
+  router.post(ROUTES.refresh, body, async (ctx) => {
+    ctx.body = await tokens.refresh(readRefreshToken(ctx.request.body as Body))
+  })
+
+  router.post(ROUTES.logout, body, async (ctx) => {
+    await tokens.logout(readRefreshToken(ctx.request.body as Body))
+    ctx.status = 204
+  })
+
+  router.post(ROUTES.logoutAll, auth, body, async (ctx) => {
+    await tokens.logoutAll(ctx.state.auth.userId)
+    ctx.status = 204
+  })
+
+  router.get(ROUTES.me, auth, (ctx) => {
+    const { userId, username, sessionId } = ctx.state.auth
+    ctx.body = { id: userId, username, sessionId } satisfies MeResponse
+  })
+
+  router.get(ROUTES.sessions, auth, async (ctx) => {
+    const { userId, sessionId } = ctx.state.auth
+    ctx.body = { sessions: await tokens.listSessions(userId, sessionId) }
+  })
+
+  router.delete(ROUTES.session, auth, async (ctx) => {
+    const id = ctx.params.id ?? ''
+    await tokens.revokeSession(ctx.state.auth.userId, id)
+    ctx.status = 204
+  })
+
+  router.get(ROUTES.jwks, (ctx) => {
+    if (tokens.publicJwks.length === 0) {
+      throw new AuthError('not_found', 'no asymmetric signing key is configured')
+    }
+    ctx.body = { keys: [...tokens.publicJwks] } satisfies JwksResponse
+  })
+
+  router.get(ROUTES.healthz, (ctx) => {
+    ctx.body = { status: 'ok' } satisfies HealthResponse
+  })
+
+  router.get(ROUTES.readyz, async (ctx) => {
+    try {
+      await store.ping()
+    } catch (error) {
+      throw error instanceof StoreUnavailableError
+        ? error
+        : new StoreUnavailableError('the token store did not answer', { cause: error })
+    }
+    ctx.body = { status: 'ok' } satisfies HealthResponse
+  })
+
+  return router
+}

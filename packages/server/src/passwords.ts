@@ -1,0 +1,112 @@
+import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto'
+
+/** Options of {@link createPasswordHasher}; the defaults follow OWASP's scrypt guidance. */
+export interface PasswordHasherOptions {
+  /** scrypt CPU/memory cost, a power of two. @default 32768 (2^15) */
+  cost?: number
+  /** scrypt block size. @default 8 */
+  blockSize?: number
+  /** scrypt parallelization. @default 1 */
+  parallelization?: number
+  /** Salt length in bytes. @default 16 */
+  saltBytes?: number
+  /** Derived key length in bytes. @default 32 */
+  keyBytes?: number
+}
+
+/** Hashes and verifies passwords. */
+export interface PasswordHasher {
+  /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */
+  hash(password: string): Promise<string>
+  /** Whether `password` matches `encoded`; a malformed `encoded` is a mismatch. */
+  verify(password: string, encoded: string): Promise<boolean>
+  /**
+   * Spends the same work as verifying against a real hash, and returns `false`: so that an
+   * unknown username costs what a wrong password costs.
+   */
+  verifyNothing(password: string): Promise<false>
+}
+
+const ENCODED =
+  /^scrypt\$(\d{1,10})\$(\d{1,4})\$(\d{1,4})\$([A-Za-z0-9_-]{1,128})\$([A-Za-z0-9_-]{1,256})$/
+// Hashes from storage are never trusted to set an unbounded cost.
+const MAX_COST = 2 ** 20
+
+function derive(password: string, salt: Buffer, keyBytes: number, params: ScryptOptions) {
+  const N = params.N ?? 0
+  const r = params.r ?? 0
+  const p = params.p ?? 0
+  // scrypt needs 128 * N * r * p bytes and refuses above maxmem (32 MiB by default, exactly
+  // what N=2^15, r=8 needs, so the default would fail).
+  const maxmem = 128 * N * r * p + 16 * 1024 * 1024
+  return new Promise<Buffer>((resolve, reject) => {
+    scrypt(password.normalize('NFC'), salt, keyBytes, { N, r, p, maxmem }, (error, key) =>
+      error === null ? resolve(key) : reject(error),
+    )
+  })
+}
+
+function integerOption(name: string, value: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new TypeError(
+      `createPasswordHasher: options.${name} must be an integer from ${min} to ${max}`,
+    )
+  }
+  return value
+}
+
+/**
+ * Password hashing with `crypto.scrypt`: salted, parameters recorded with the hash so they
+ * can be raised later, and constant-time comparison.
+ *
+ * @example
+ * ```ts
+ * const passwords = createPasswordHasher({ cost: 2 ** 10 }) // cheap, for tests only
+ * const encoded = await passwords.hash('correct horse')
+ * await passwords.verify('correct horse', encoded) // true
+ * ```
+ */
+export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
+  const cost = integerOption('cost', options.cost ?? 2 ** 15, 2, MAX_COST)
+  if ((cost & (cost - 1)) !== 0) {
+    throw new TypeError('createPasswordHasher: options.cost must be a power of two')
+  }
+  const blockSize = integerOption('blockSize', options.blockSize ?? 8, 1, 64)
+  const parallelization = integerOption('parallelization', options.parallelization ?? 1, 1, 16)
+  const saltBytes = integerOption('saltBytes', options.saltBytes ?? 16, 16, 64)
+  const keyBytes = integerOption('keyBytes', options.keyBytes ?? 32, 16, 128)
+  const params = { N: cost, r: blockSize, p: parallelization }
+
+  const hash = async (password: string) => {
+    const salt = randomBytes(saltBytes)
+    const key = await derive(password, salt, keyBytes, params)
+    return `scrypt$${cost}$${blockSize}$${parallelization}$${salt.toString('base64url')}$${key.toString('base64url')}`
+  }
+  let dummy: Promise<string> | undefined
+
+  const verify = async (password: string, encoded: string) => {
+    const match = ENCODED.exec(encoded)
+    if (match === null) return false
+    const [, N = '', r = '', p = '', salt = '', expected = ''] = match
+    const n = Number(N)
+    if (n < 2 || n > MAX_COST || (n & (n - 1)) !== 0) return false
+    if (Number(r) < 1 || Number(p) < 1 || Number(r) * Number(p) >= 2 ** 30) return false
+    const expectedKey = Buffer.from(expected, 'base64url')
+    const key = await derive(password, Buffer.from(salt, 'base64url'), expectedKey.length, {
+      N: n,
+      r: Number(r),
+      p: Number(p),
+    })
+    return key.length === expectedKey.length && timingSafeEqual(key, expectedKey)
+  }
+
+  return {
+    hash,
+    verify,
+    async verifyNothing(password) {
+      dummy ??= hash('refresh-kit dummy password')
+      await verify(password, await dummy)
+      return false
+    },
+  }
+}

@@ -1,0 +1,237 @@
+import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
+import { AuthError } from '../errors.js'
+import { randomId } from '../lib/random-id.js'
+import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
+import type { Clock, SessionRecord, TokenStore } from '../store/types.js'
+import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
+import type { TokenKeys } from '../tokens/keys.js'
+import { createRefreshTokenCodec } from '../tokens/refresh-token.js'
+
+/** Options of {@link createTokenService}. */
+export interface TokenServiceOptions {
+  /** Where users, sessions and login counters live. Required. */
+  store?: TokenStore
+  /** Access-token and refresh-token keys (see `createTokenKeys`). Required. */
+  keys?: TokenKeys
+  /** Milliseconds since the epoch; every expiry is decided with it. @default Date.now */
+  clock?: Clock
+  /** Password hashing; inject a cheap one in tests. @default createPasswordHasher() */
+  passwords?: PasswordHasher
+  /** `iss` of access tokens. @default 'refresh-kit' */
+  issuer?: string
+  /** `aud` of access tokens. @default 'refresh-kit' */
+  audience?: string
+  /** Access-token lifetime in seconds. @default 900 */
+  accessTokenTtlSeconds?: number
+  /** Sliding (idle) refresh-token lifetime in seconds. @default 604800 (7 days) */
+  refreshTokenTtlSeconds?: number
+  /** Absolute session lifetime in seconds, from login. @default 2592000 (30 days) */
+  sessionMaxAgeSeconds?: number
+  /** Seconds after a rotation in which the previous token gets the same successor. @default 10 */
+  reuseGraceSeconds?: number
+  /** Leeway for access-token `exp` and `nbf`, in seconds. @default 5 */
+  clockToleranceSeconds?: number
+  /** Failed logins per username, and per client address, before `429`. @default 5 */
+  loginMaxFailures?: number
+  /** The window those failures are counted in, in seconds. @default 900 (15 minutes) */
+  loginFailureWindowSeconds?: number
+}
+
+/** Input of {@link TokenService.login}. */
+export interface LoginInput {
+  username: string
+  password: string
+  /** The client's address, for the per-address failure limit. */
+  clientAddress: string
+  /** Shown in the session list. */
+  userAgent: string | null
+}
+
+/** Input of {@link TokenService.register}. */
+export interface RegisterInput {
+  username: string
+  password: string
+}
+
+/** Everything the HTTP layer asks of the token server, free of HTTP. */
+export interface TokenService extends AccessTokenVerifier {
+  /** @throws AuthError `user_exists` */
+  register(input: RegisterInput): Promise<PublicUser>
+  /** Starts a session. @throws AuthError `invalid_credentials`, `rate_limited` */
+  login(input: LoginInput): Promise<TokenResponse>
+  /** Rotates a refresh token. @throws AuthError `invalid_refresh_token`, `refresh_token_reused` */
+  refresh(refreshToken: string): Promise<TokenResponse>
+  /** Revokes the session of a refresh token; silent for an unknown or revoked one (RFC 7009). */
+  logout(refreshToken: string): Promise<void>
+  /** Revokes every session of the user; returns how many there were. */
+  logoutAll(userId: string): Promise<number>
+  /** The user's live sessions, newest first, with `current` marking `currentSessionId`. */
+  listSessions(userId: string, currentSessionId: string): Promise<SessionInfo[]>
+  /** @throws AuthError `not_found` when the user has no such session */
+  revokeSession(userId: string, sessionId: string): Promise<void>
+  /** Public keys for `/.well-known/jwks.json`; empty while only HS256 is configured. */
+  readonly publicJwks: readonly PublicJwk[]
+}
+
+const MAX_USER_AGENT = 256
+
+function integer(option: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new TypeError(`createTokenService: options.${option} must be an integer >= ${min}`)
+  }
+  return value
+}
+
+const invalidRefresh = () =>
+  new AuthError('invalid_refresh_token', 'the refresh token is invalid, expired or revoked')
+
+/**
+ * The token server's logic: users, logins with failure limits, sessions, refresh-token
+ * rotation with a reuse grace window and reuse detection. Storage and time are injected.
+ *
+ * @example
+ * ```ts
+ * const tokens = createTokenService({ store: createMemoryStore(), keys: createTokenKeys({ jwtSecret }) })
+ * await tokens.register({ username: 'ada', password: 'correct horse' })
+ * const pair = await tokens.login({ username: 'ada', password: 'correct horse', clientAddress: '::1', userAgent: null })
+ * const next = await tokens.refresh(pair.refreshToken)
+ * ```
+ */
+export function createTokenService(options: TokenServiceOptions): TokenService {
+  const { store, keys } = options
+  if (store === undefined) throw new TypeError('createTokenService: options.store is required')
+  if (keys === undefined) throw new TypeError('createTokenService: options.keys is required')
+  const clock = options.clock ?? Date.now
+  if (typeof clock !== 'function')
+    throw new TypeError('createTokenService: options.clock must be a function')
+  const passwords = options.passwords ?? createPasswordHasher()
+  const refreshTtl = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds ?? 604_800, 1)
+  const maxAge = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds ?? 2_592_000, 1)
+  const grace = integer('reuseGraceSeconds', options.reuseGraceSeconds ?? 10, 0)
+  const maxFailures = integer('loginMaxFailures', options.loginMaxFailures ?? 5, 1)
+  const failureWindow = integer(
+    'loginFailureWindowSeconds',
+    options.loginFailureWindowSeconds ?? 900,
+    1,
+  )
+  const access = createAccessTokens({
+    keys: keys.access,
+    issuer: options.issuer ?? 'refresh-kit',
+    audience: options.audience ?? 'refresh-kit',
+    ttlSeconds: options.accessTokenTtlSeconds ?? 900,
+    clockToleranceSeconds: options.clockToleranceSeconds ?? 5,
+    clock,
+  })
+  const refreshTokens = createRefreshTokenCodec(keys.refreshMacKey)
+
+  const tokenResponse = (session: SessionRecord, username: string, now: number): TokenResponse => {
+    const signed = access.sign({ userId: session.userId, sessionId: session.id, username })
+    return {
+      accessToken: signed.token,
+      refreshToken: refreshTokens.issue({
+        userId: session.userId,
+        sessionId: session.id,
+        generation: session.generation,
+      }),
+      tokenType: 'Bearer',
+      expiresIn: signed.expiresIn,
+      refreshExpiresIn: Math.max(0, Math.ceil((session.idleExpiresAt - now) / 1000)),
+    }
+  }
+
+  const failureKeys = (username: string, clientAddress: string) =>
+    [`login-failures:user:${username}`, `login-failures:addr:${clientAddress}`] as const
+
+  return {
+    publicJwks: keys.access.publicJwks,
+    verifyAccessToken: (token) => access.verifyAccessToken(token),
+
+    async register({ username, password }) {
+      const passwordHash = await passwords.hash(password)
+      const user = { id: randomId(), username, passwordHash, createdAt: clock() }
+      if (!(await store.createUser(user))) {
+        throw new AuthError('user_exists', 'this username is already taken')
+      }
+      return { id: user.id, username: user.username }
+    },
+
+    async login({ username, password, clientAddress, userAgent }) {
+      const keys = failureKeys(username, clientAddress)
+      const counts = await Promise.all(keys.map((key) => store.peek(key)))
+      const blocked = counts.filter((state) => state.count >= maxFailures)
+      if (blocked.length > 0) {
+        const retryAfterSeconds = Math.max(1, ...blocked.map((state) => state.resetInSeconds))
+        throw new AuthError('rate_limited', 'too many failed logins; try again later', {
+          retryAfterSeconds,
+        })
+      }
+      const user = await store.findUserByUsername(username)
+      // An unknown user costs the same scrypt work as a wrong password.
+      const valid =
+        user === null
+          ? await passwords.verifyNothing(password)
+          : await passwords.verify(password, user.passwordHash)
+      if (user === null || !valid) {
+        await Promise.all(keys.map((key) => store.hit(key, failureWindow)))
+        throw new AuthError('invalid_credentials', 'wrong username or password')
+      }
+      const now = clock()
+      const [session] = await Promise.all([
+        store.createSession({
+          userId: user.id,
+          sessionId: randomId(),
+          userAgent: userAgent === null ? null : userAgent.slice(0, MAX_USER_AGENT),
+          now,
+          idleTtlSeconds: refreshTtl,
+          maxAgeSeconds: maxAge,
+        }),
+        store.reset(keys[0]),
+      ])
+      return tokenResponse(session, user.username, now)
+    },
+
+    async refresh(refreshToken) {
+      // A forged or tampered token stops here, before any store call.
+      const claims = refreshTokens.parse(refreshToken)
+      if (claims === null) throw invalidRefresh()
+      const now = clock()
+      const [result, user] = await Promise.all([
+        store.rotate({ ...claims, now, idleTtlSeconds: refreshTtl, graceSeconds: grace }),
+        store.findUserById(claims.userId),
+      ])
+      if (result.status === 'reused') {
+        throw new AuthError(
+          'refresh_token_reused',
+          'this refresh token was already used; the session has been revoked',
+        )
+      }
+      if (result.status === 'invalid' || user === null) throw invalidRefresh()
+      return tokenResponse(result.session, user.username, now)
+    },
+
+    async logout(refreshToken) {
+      const claims = refreshTokens.parse(refreshToken)
+      if (claims === null) return
+      await store.revokeSession(claims.userId, claims.sessionId)
+    },
+
+    logoutAll: (userId) => store.revokeAllSessions(userId),
+
+    async listSessions(userId, currentSessionId) {
+      const sessions = await store.listSessions(userId, clock())
+      return sessions.map((session) => ({
+        id: session.id,
+        createdAt: new Date(session.createdAt).toISOString(),
+        lastUsedAt: new Date(session.lastUsedAt).toISOString(),
+        userAgent: session.userAgent,
+        current: session.id === currentSessionId,
+      }))
+    },
+
+    async revokeSession(userId, sessionId) {
+      if (!(await store.revokeSession(userId, sessionId))) {
+        throw new AuthError('not_found', 'no such session')
+      }
+    },
+  }
+}

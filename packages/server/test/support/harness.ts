@@ -1,0 +1,85 @@
+import type { TokenResponse } from '@refresh-kit/shared'
+import request from 'supertest'
+import { createApp } from '../../src/http/app.js'
+import type { Logger } from '../../src/logger.js'
+import { createPasswordHasher } from '../../src/passwords.js'
+import { createTokenService, type TokenServiceOptions } from '../../src/service/token-service.js'
+import { createMemoryStore } from '../../src/store/memory-store.js'
+import type { TokenStore } from '../../src/store/types.js'
+import { createTokenKeys } from '../../src/tokens/keys.js'
+
+/** A secret of the right length, fixed so failures are reproducible. */
+export const JWT_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz'
+
+/** A clock the test moves by hand. */
+export interface ManualClock {
+  (): number
+  advance(seconds: number): void
+  set(ms: number): void
+}
+
+export function manualClock(start = Date.UTC(2026, 0, 1)): ManualClock {
+  let now = start
+  const clock = (() => now) as ManualClock
+  clock.advance = (seconds) => {
+    now += seconds * 1000
+  }
+  clock.set = (ms) => {
+    now = ms
+  }
+  return clock
+}
+
+/** scrypt at a cost tests can afford; production uses 2^15. */
+export const cheapPasswords = createPasswordHasher({ cost: 2 ** 10, blockSize: 8 })
+
+export interface HarnessOptions extends Omit<TokenServiceOptions, 'store' | 'keys'> {
+  store?: TokenStore
+  corsOrigins?: string[]
+  trustProxy?: boolean
+  logger?: Logger
+  jwtSecret?: string
+}
+
+/** An app on a store (in memory unless given), with a manual clock and cheap passwords. */
+export function setup(options: HarnessOptions = {}) {
+  const clock = (options.clock as ManualClock | undefined) ?? manualClock()
+  const store = options.store ?? createMemoryStore({ now: clock })
+  const keys = createTokenKeys({ jwtSecret: options.jwtSecret ?? JWT_SECRET })
+  const { corsOrigins, trustProxy, logger, jwtSecret: _secret, ...serviceOptions } = options
+  const tokens = createTokenService({
+    passwords: cheapPasswords,
+    ...serviceOptions,
+    clock,
+    store,
+    keys,
+  })
+  const app = createApp({
+    tokens,
+    store,
+    ...(corsOrigins === undefined ? {} : { corsOrigins }),
+    ...(trustProxy === undefined ? {} : { trustProxy }),
+    ...(logger === undefined ? {} : { logger }),
+  })
+  const http = request(app.callback())
+  let counter = 0
+
+  /** Registers a fresh user and logs in; returns its credentials and first token pair. */
+  const signIn = async (name?: string) => {
+    counter += 1
+    const username = name ?? `user${counter}.${Math.random().toString(36).slice(2, 8)}`
+    const password = 'correct horse battery'
+    const registered = await http.post('/auth/register').send({ username, password })
+    if (registered.status !== 201)
+      throw new Error(`register failed: ${registered.status} ${registered.text}`)
+    const login = await http.post('/auth/login').send({ username, password })
+    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`)
+    return {
+      username,
+      password,
+      userId: registered.body.user.id as string,
+      pair: login.body as TokenResponse,
+    }
+  }
+  return { app, http, clock, store, keys, tokens, signIn }
+}
