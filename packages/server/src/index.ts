@@ -1,0 +1,56 @@
+export type { ClusterNodeAddress, Env, ServerConfig } from './config.js'
+export { ConfigError, loadConfig } from './config.js'
+export type { AuthErrorOptions } from './errors.js'
+export { AuthError, isAuthError } from './errors.js'
+export type { AppOptions } from './http/app.js'
+export { createApp } from './http/app.js'
+export type { AuthState, RequireAuthOptions } from './http/require-auth.js'
+export { requireAuth } from './http/require-auth.js'
+export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js'
+export { createLogger, silentLogger } from './logger.js'
+export type { PasswordHasher, PasswordHasherOptions } from './passwords.js'
+export { createPasswordHasher } from './passwords.js'
+export type { ConfiguredServer, ServerDependencies } from './server.js'
+export { createServerFromConfig } from './server.js'
+export type {
+  LoginInput,
+  RegisterInput,
+  TokenService,
+  TokenServiceOptions,
+} from './service/token-service.js'
+export { createTokenService } from './service/token-service.js'
+export type { MemoryStoreOptions } from './store/memory-store.js'
+export { createMemoryStore } from './store/memory-store.js'
+export type { FailFastClusterOptions, FailFastRedisOptions } from './store/redis-options.js'
+export { failFastClusterOptions, failFastRedisOptions } from './store/redis-options.js'
+export type { RedisStoreOptions } from './store/redis-store.js'
+export { createRedisStore } from './store/redis-store.js'
+export type {
+  Clock,
+  CreateSessionInput,
+  RateLimitState,
+  RotateInput,
+  RotateResult,
+  SessionRecord,
+  TokenStore,
+  UserRecord,
+} from './store/types.js'
+export { StoreUnavailableError } from './store/types.js'
+export type {
+  AccessTokenSubject,
+  AccessTokens,
+  AccessTokensOptions,
+  AccessTokenVerifier,
+  AuthContext,
+  SignedAccessToken,
+} from './tokens/access-token.js'
+export { createAccessTokens } from './tokens/access-token.js'
+export type {
+  AccessTokenAlgorithm,
+  AccessTokenKeys,
+  TokenKeys,
+  TokenKeysOptions,
+} from './tokens/keys.js'
+export { createTokenKeys, MIN_SECRET_BYTES } from './tokens/keys.js'
+export type { RefreshTokenClaims, RefreshTokenCodec } from './tokens/refresh-token.js'
+export { createRefreshTokenCodec } from './tokens/refresh-token.js'

@@ -1,0 +1,151 @@
+import { createServer } from 'node:http'
+import { Cluster, Redis } from 'ioredis'
+import { ConfigError, loadConfig, type ServerConfig } from './config.js'
+import { createLogger } from './logger.js'
+import { createServerFromConfig } from './server.js'
+import { failFastClusterOptions, failFastRedisOptions } from './store/redis-options.js'
+
+// The only module that reads process.env and builds a Redis client.
+
+const REDIS_START_TIMEOUT_MS = 5000
+const SHUTDOWN_TIMEOUT_MS = 10_000
+
+function fail(message: string): never {
+  process.stderr.write(`refresh-kit: ${message}\n`)
+  process.exit(1)
+}
+
+function redactedUrl(url: string): string {
+  const parsed = new URL(url)
+  if (parsed.password !== '') parsed.password = '***'
+  return parsed.toString()
+}
+
+function buildRedis(config: ServerConfig): Redis | Cluster {
+  if (config.redisClusterNodes.length === 0) {
+    return new Redis(config.redisUrl, { ...failFastRedisOptions })
+  }
+  // Cluster nodes share the credentials of REDIS_URL.
+  const url = new URL(config.redisUrl)
+  const credentials = {
+    ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+    ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
+  }
+  return new Cluster(config.redisClusterNodes, {
+    ...failFastClusterOptions,
+    redisOptions: { ...failFastClusterOptions.redisOptions, ...credentials },
+  })
+}
+
+function whereRedis(config: ServerConfig): string {
+  return config.redisClusterNodes.length === 0
+    ? redactedUrl(config.redisUrl)
+    : `cluster ${config.redisClusterNodes.map((node) => `${node.host}:${node.port}`).join(',')}`
+}
+
+function waitUntilReady(redis: Redis | Cluster, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    let lastError: Error | undefined
+    const onError = (error: Error) => {
+      lastError = error
+    }
+    const onReady = () => {
+      cleanup()
+      resolve()
+    }
+    const timer = setTimeout(() => {
+      cleanup()
+      reject(lastError ?? new Error(`no answer within ${timeoutMs / 1000} s`))
+    }, timeoutMs)
+    function cleanup() {
+      clearTimeout(timer)
+      redis.off('error', onError)
+      redis.off('ready', onReady)
+    }
+    redis.on('error', onError)
+    redis.once('ready', onReady)
+  })
+}
+
+async function main(): Promise<void> {
+  let config: ServerConfig
+  try {
+    config = loadConfig(process.env)
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`)
+    throw error
+  }
+  const logger = createLogger({ level: config.logLevel })
+  if (config.jwtSecretGenerated) {
+    logger.warn(
+      'JWT_SECRET is not set: using a random secret for this process; tokens will not survive a restart',
+    )
+  }
+
+  let redis: Redis | Cluster | undefined
+  if (config.tokenStore === 'redis') {
+    const client = buildRedis(config)
+    redis = client
+    try {
+      await waitUntilReady(client, REDIS_START_TIMEOUT_MS)
+    } catch (error) {
+      client.disconnect()
+      fail(`cannot reach Redis at ${whereRedis(config)}: ${(error as Error).message}`)
+    }
+    // From now on an outage is answered with 503 and the client reconnects by itself.
+    let down = false
+    client.on('error', (error: Error) => {
+      if (!down)
+        logger.warn('redis connection lost; answering 503 until it is back', {
+          error: error.message,
+        })
+      down = true
+    })
+    client.on('ready', () => {
+      if (down) logger.info('redis connection restored')
+      down = false
+    })
+  } else if (config.nodeEnv === 'production') {
+    logger.warn('TOKEN_STORE=memory: sessions live in this process only and are lost on restart')
+  }
+
+  const server = createServerFromConfig(config, {
+    logger,
+    ...(redis === undefined ? {} : { redis }),
+  })
+  const http = createServer(server.app.callback())
+  await new Promise<void>((resolve) => {
+    http.once('error', (error: NodeJS.ErrnoException) =>
+      fail(`cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}`),
+    )
+    http.listen(config.port, config.host, resolve)
+  })
+  const address = http.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.port
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  process.stdout.write(
+    `refresh-kit token server listening on http://${host}:${port} (store: ${config.tokenStore})\n`,
+  )
+
+  let closing = false
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return
+    closing = true
+    logger.info('shutting down', { signal })
+    setTimeout(() => fail('shutdown took too long; exiting'), SHUTDOWN_TIMEOUT_MS).unref()
+    // close() stops accepting and waits for in-flight requests to finish.
+    http.close(async () => {
+      await server.close()
+      if (redis !== undefined) await redis.quit().catch(() => redis.disconnect())
+      process.exit(0)
+    })
+    http.closeIdleConnections()
+  }
+  process.on('SIGTERM', shutdown)
+  process.on('SIGINT', shutdown)
+}
+
+main().catch((error: unknown) => {
+  fail(`failed to start: ${error instanceof Error ? error.message : String(error)}`)
+})

@@ -1,0 +1,97 @@
+import type { Cluster, Redis } from 'ioredis'
+import type Koa from 'koa'
+import type { ServerConfig } from './config.js'
+import { createApp } from './http/app.js'
+import { createLogger, type Logger } from './logger.js'
+import type { PasswordHasher } from './passwords.js'
+import { createTokenService, type TokenService } from './service/token-service.js'
+import { createMemoryStore } from './store/memory-store.js'
+import { createRedisStore } from './store/redis-store.js'
+import type { Clock, TokenStore } from './store/types.js'
+import { createTokenKeys } from './tokens/keys.js'
+
+/** Dependencies of {@link createServerFromConfig} that configuration cannot hold. */
+export interface ServerDependencies {
+  /**
+   * The Redis client (built with `failFastRedisOptions`) when `config.tokenStore` is
+   * `'redis'`; the server never closes it. Required for the Redis store.
+   */
+  redis?: Redis | Cluster
+  /** @default a JSON-lines logger at `config.logLevel` on stdout */
+  logger?: Logger
+  /** @default Date.now */
+  clock?: Clock
+  /** @default createPasswordHasher() (scrypt N=2^15) */
+  passwords?: PasswordHasher
+}
+
+/** A token server assembled from configuration, not yet listening. */
+export interface ConfiguredServer {
+  app: Koa
+  tokens: TokenService
+  store: TokenStore
+  logger: Logger
+  /** Releases what the server opened (the store), never the Redis client it was given. */
+  close(): Promise<void>
+}
+
+/**
+ * Assembles store, keys, token service and Koa app from a {@link ServerConfig}: what
+ * `main.ts`, the demo and the benchmarks share. It reads no environment and opens no
+ * connection; with `tokenStore: 'redis'` it needs the caller's client, never falling back
+ * to memory.
+ *
+ * @throws TypeError when the Redis store is configured and no `redis` client is given.
+ * @example
+ * ```ts
+ * const redis = new Redis(config.redisUrl, { ...failFastRedisOptions })
+ * const server = createServerFromConfig(loadConfig(process.env), { redis })
+ * server.app.listen(config.port)
+ * ```
+ */
+export function createServerFromConfig(
+  config: ServerConfig,
+  dependencies: ServerDependencies = {},
+): ConfiguredServer {
+  const logger = dependencies.logger ?? createLogger({ level: config.logLevel })
+  const clock = dependencies.clock ?? Date.now
+  let store: TokenStore
+  if (config.tokenStore === 'redis') {
+    if (dependencies.redis === undefined) {
+      throw new TypeError(
+        'createServerFromConfig: dependencies.redis is required when tokenStore is "redis"',
+      )
+    }
+    store = createRedisStore({ redis: dependencies.redis, keyPrefix: config.redisKeyPrefix })
+  } else {
+    store = createMemoryStore({ now: clock })
+  }
+  const keys = createTokenKeys({
+    jwtSecret: config.jwtSecret,
+    ...(config.refreshTokenSecret === null
+      ? {}
+      : { refreshTokenSecret: config.refreshTokenSecret }),
+  })
+  const tokens = createTokenService({
+    store,
+    keys,
+    clock,
+    ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    accessTokenTtlSeconds: config.accessTokenTtl,
+    refreshTokenTtlSeconds: config.refreshTokenTtl,
+    sessionMaxAgeSeconds: config.sessionMaxAge,
+    reuseGraceSeconds: config.refreshReuseGrace,
+    clockToleranceSeconds: config.clockTolerance,
+    loginMaxFailures: config.loginMaxFailures,
+  })
+  const app = createApp({
+    tokens,
+    store,
+    logger,
+    corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
+  })
+  return { app, tokens, store, logger, close: () => store.close() }
+}
