@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  createApp,
+  createMemoryStore,
+  createPasswordHasher,
+  createTokenKeys,
+  createTokenService,
+} from '@refresh-kit/server'
+
+/** A clock a test moves by hand. */
+export interface ManualClock {
+  (): number
+  /** Moves the clock forward by `ms`. */
+  advance(ms: number): void
+}
+
+/**
+ * A clock that stands still until the test moves it.
+ *
+ * @example
+ * ```ts
+ * const clock = manualClock()
+ * clock.advance(15 * 60_000)
+ * ```
+ */
+export function manualClock(start = Date.now()): ManualClock {
+  let now = start
+  const clock = (() => now) as ManualClock
+  clock.advance = (ms) => {
+    now += ms
+  }
+  return clock
+}
+
+/** Options of {@link startInProcessServer}. */
+export interface InProcessOptions {
+  /** Every expiry and every rate-limit window is decided on it. @default Date.now */
+  clock?: () => number
+  /** Real scrypt (2^15) instead of a cheap cost; for timing tests. @default false */
+  realPasswordCost?: boolean
+  /** @default false */
+  trustProxy?: boolean
+  /** @default the service's default (5) */
+  loginMaxFailures?: number
+  /** @default the service's default (5) */
+  clockToleranceSeconds?: number
+}
+
+/** The token server app, listening on a loopback port in this process. */
+export interface InProcessServer {
+  readonly url: string
+  /** The HS256 secret of access tokens. */
+  readonly jwtSecret: string
+  /** Errors the app reported (`app.emit('error')`): each one is a 500. */
+  readonly appErrors: unknown[]
+  close(): Promise<void>
+}
+
+/**
+ * Builds the app as `main.ts` does (memory store, token service, keys), with an injected
+ * clock and an optionally cheap password cost, and listens on a free loopback port.
+ *
+ * @example
+ * ```ts
+ * const server = await startInProcessServer({ clock })
+ * await httpRequest(`${server.url}/healthz`)
+ * ```
+ */
+export async function startInProcessServer(
+  options: InProcessOptions = {},
+): Promise<InProcessServer> {
+  const jwtSecret = randomBytes(48).toString('base64url')
+  const clock = options.clock ?? Date.now
+  const store = createMemoryStore({ now: clock })
+  const tokens = createTokenService({
+    store,
+    keys: createTokenKeys({ jwtSecret }),
+    clock,
+    passwords:
+      options.realPasswordCost === true
+        ? createPasswordHasher()
+        : createPasswordHasher({ cost: 2 ** 4 }),
+    ...(options.loginMaxFailures === undefined
+      ? {}
+      : { loginMaxFailures: options.loginMaxFailures }),
+    ...(options.clockToleranceSeconds === undefined
+      ? {}
+      : { clockToleranceSeconds: options.clockToleranceSeconds }),
+  })
+  const appErrors: unknown[] = []
+  const app = createApp({
+    tokens,
+    store,
+    trustProxy: options.trustProxy ?? false,
+    logger: {
+      debug: () => {},
+      info: () => {},
+      warn: () => {},
+      error: (_msg, fields) => appErrors.push(fields?.error),
+    },
+  })
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    jwtSecret,
+    appErrors,
+    close: () =>
+      new Promise((resolve, reject) => {
+        server.closeAllConnections()
+        server.close((error) => (error === undefined ? resolve() : reject(error)))
+      }),
+  }
+}
