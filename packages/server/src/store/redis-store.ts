@@ -1,0 +1,320 @@
+import type { Cluster, Redis } from 'ioredis'
+import { redisKeys, SESSION_FIELDS } from './lib/keys.js'
+import {
+  createSessionScript,
+  hitScript,
+  listSessionsScript,
+  peekScript,
+  putUserScript,
+  releaseUsernameScript,
+  revokeAllSessionsScript,
+  revokeSessionScript,
+  rotateScript,
+  STORE_SCRIPTS,
+  type StoreScript,
+} from './lib/scripts.js'
+import {
+  checkCreateSessionInput,
+  checkRotateInput,
+  checkWindow,
+  DEFAULT_USER_TTL_SECONDS,
+  isIssuableGeneration,
+  isLive,
+  newestFirst,
+  toMs,
+} from './lib/session-rules.js'
+import { storeError } from './lib/unavailable.js'
+import type {
+  RateLimitState,
+  RotateResult,
+  SessionRecord,
+  TokenStore,
+  UserRecord,
+} from './types.js'
+
+/** Options of {@link createRedisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * The client to use, built by the caller (with {@link failFastRedisOptions}, so an outage
+   * fails fast): a `Redis` or a `Cluster`. The store never constructs, connects or closes it;
+   * it defines its Lua scripts on it as `refreshKit*` commands.
+   */
+  redis: Redis | Cluster
+  /**
+   * Prepended to every key, so several deployments or tests can share one Redis.
+   * @default 'rk:'
+   */
+  keyPrefix?: string
+  /**
+   * How long a user record (and its username) lives after registration or the user's latest
+   * login: every {@link TokenStore.createSession} renews it. Users who never come back
+   * within this time are forgotten, so the user records cannot grow without bound.
+   * @default 31_536_000 (one year)
+   */
+  userTtlSeconds?: number
+}
+
+type Reply = unknown
+type ScriptCommand = (...args: (string | number)[]) => Promise<Reply>
+
+/** A Redis reply field as a string, or `null` for nil (RESP2) or false (a Lua false under RESP3). */
+function text(value: Reply): string | null {
+  if (typeof value === 'string') return value
+  if (Buffer.isBuffer(value)) return value.toString()
+  if (typeof value === 'number') return String(value)
+  return null
+}
+
+function int(value: Reply): number {
+  return Number(text(value) ?? Number.NaN)
+}
+
+function list(value: Reply): Reply[] {
+  if (!Array.isArray(value)) throw new TypeError(`unexpected Redis reply: ${String(value)}`)
+  return value
+}
+
+/** A session from the fields in `SESSION_FIELDS` order starting at `offset`, or `null`. */
+function toSession(
+  userId: string,
+  sessionId: string,
+  fields: Reply[],
+  offset = 0,
+): SessionRecord | null {
+  if (text(fields[offset]) === null) return null
+  return {
+    id: sessionId,
+    userId,
+    createdAt: int(fields[offset]),
+    lastUsedAt: int(fields[offset + 1]),
+    absoluteExpiresAt: int(fields[offset + 2]),
+    idleExpiresAt: int(fields[offset + 3]),
+    generation: int(fields[offset + 4]),
+    rotatedAt: int(fields[offset + 5]),
+    userAgent: text(fields[offset + 6]),
+  }
+}
+
+function toRateLimit(reply: Reply): RateLimitState {
+  const [count, ttl] = list(reply).map(int)
+  if (count === undefined || ttl === undefined || count === 0) {
+    return { count: 0, resetInSeconds: 0 }
+  }
+  return { count, resetInSeconds: Math.max(1, Math.ceil(ttl / 1000)) }
+}
+
+/**
+ * The production {@link TokenStore} on Redis or Redis Cluster.
+ *
+ * - Rotation is one Lua script run by SHA (one round trip; ioredis `defineCommand` sends
+ *   EVALSHA and falls back to EVAL after a restart or `SCRIPT FLUSH` lost the script).
+ * - Every key has a TTL, the keys of one user share one Cluster slot, and the store keeps
+ *   ids, times and generation counters only: no refresh token can be rebuilt from it.
+ * - An outage (closed connection, no offline queue, command or connect timeout, cluster
+ *   down, a Redis still loading) rejects with {@link StoreUnavailableError}; any other
+ *   error, a Lua error included, is rethrown as it is.
+ *
+ * @example
+ * ```ts
+ * const redis = new Redis(process.env.REDIS_URL, { ...failFastRedisOptions })
+ * const store = createRedisStore({ redis, keyPrefix: 'rk:' })
+ * ```
+ */
+export function createRedisStore(options: RedisStoreOptions): TokenStore {
+  const redis = options?.redis
+  const keyPrefix = options?.keyPrefix ?? 'rk:'
+  const userTtlSeconds = options?.userTtlSeconds ?? DEFAULT_USER_TTL_SECONDS
+  if (typeof redis !== 'object' || redis === null || typeof redis.defineCommand !== 'function') {
+    throw new TypeError('redis must be an ioredis Redis or Cluster client')
+  }
+  if (typeof keyPrefix !== 'string') throw new TypeError('keyPrefix must be a string')
+  if (!Number.isFinite(userTtlSeconds) || userTtlSeconds <= 0) {
+    throw new TypeError('userTtlSeconds must be a positive number of seconds')
+  }
+  const userTtlMs = toMs(userTtlSeconds)
+  const keys = redisKeys(keyPrefix)
+
+  for (const script of STORE_SCRIPTS) {
+    redis.defineCommand(script.name, {
+      lua: script.lua,
+      numberOfKeys: script.numberOfKeys,
+      ...(script.readOnly === true ? { readOnly: true } : {}),
+    })
+  }
+  const commands = redis as unknown as Record<string, ScriptCommand | undefined>
+  function run(script: StoreScript, ...args: (string | number)[]): Promise<Reply> {
+    const command = commands[script.name]
+    if (command === undefined) throw new Error(`script ${script.name} is not defined`)
+    return command.apply(redis, args)
+  }
+
+  /** Runs `operation`, reporting an outage as `StoreUnavailableError` and nothing else. */
+  async function guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation()
+    } catch (error) {
+      throw storeError(error)
+    }
+  }
+
+  async function findUserById(id: string): Promise<UserRecord | null> {
+    const [username, passwordHash, createdAt] = await redis.hmget(keys.user(id), 'n', 'h', 'c')
+    if (typeof username !== 'string' || typeof passwordHash !== 'string') return null
+    return { id, username, passwordHash, createdAt: Number(createdAt) }
+  }
+
+  return {
+    createUser: (user) =>
+      guard(async () => {
+        const indexKey = keys.username(user.username)
+        // The username index first: SET NX decides between concurrent registrations.
+        const claimed = await redis.set(indexKey, user.id, 'PX', userTtlMs, 'NX')
+        if (claimed !== 'OK') return false
+        try {
+          const written = await run(
+            putUserScript,
+            keys.user(user.id),
+            user.username,
+            user.passwordHash,
+            String(user.createdAt),
+            userTtlMs,
+          )
+          if (int(written) !== 1) throw new Error(`a user with id ${user.id} already exists`)
+        } catch (error) {
+          // Give the username back, or it would point at no user until its TTL ends.
+          await run(releaseUsernameScript, indexKey, user.id).catch(() => undefined)
+          throw error
+        }
+        return true
+      }),
+
+    findUserByUsername: (username) =>
+      guard(async () => {
+        const id = await redis.get(keys.username(username))
+        if (id === null) return null
+        const user = await findUserById(id)
+        return user?.username === username ? user : null
+      }),
+
+    findUserById: (id) => guard(() => findUserById(id)),
+
+    createSession: async (input) => {
+      checkCreateSessionInput(input)
+      return guard(async () => {
+        const { userId, sessionId, now } = input
+        const username = await run(
+          createSessionScript,
+          keys.session(userId, sessionId),
+          keys.sessions(userId),
+          keys.user(userId),
+          sessionId,
+          now,
+          toMs(input.idleTtlSeconds),
+          toMs(input.maxAgeSeconds),
+          userTtlMs,
+          input.userAgent === null ? '0' : '1',
+          input.userAgent ?? '',
+        )
+        const name = text(username)
+        // The username index lives in another slot, so it is renewed by a second command.
+        if (name !== null) await redis.pexpire(keys.username(name), userTtlMs)
+        const absoluteExpiresAt = now + toMs(input.maxAgeSeconds)
+        return {
+          id: sessionId,
+          userId,
+          createdAt: now,
+          lastUsedAt: now,
+          absoluteExpiresAt,
+          idleExpiresAt: Math.min(now + toMs(input.idleTtlSeconds), absoluteExpiresAt),
+          generation: 0,
+          rotatedAt: now,
+          userAgent: input.userAgent,
+        }
+      })
+    },
+
+    rotate: async (input): Promise<RotateResult> => {
+      checkRotateInput(input)
+      if (!isIssuableGeneration(input.generation)) return { status: 'invalid' }
+      return guard(async () => {
+        const reply = list(
+          await run(
+            rotateScript,
+            keys.session(input.userId, input.sessionId),
+            keys.sessions(input.userId),
+            input.sessionId,
+            input.generation,
+            input.now,
+            toMs(input.idleTtlSeconds),
+            toMs(input.graceSeconds),
+          ),
+        )
+        const status = int(reply[0])
+        if (status === 3) return { status: 'reused' }
+        const session =
+          status === 1 || status === 2 ? toSession(input.userId, input.sessionId, reply, 1) : null
+        if (session === null) return { status: 'invalid' }
+        return { status: status === 1 ? 'rotated' : 'grace', session }
+      })
+    },
+
+    getSession: (userId, sessionId, now) =>
+      guard(async () => {
+        const fields = await redis.hmget(keys.session(userId, sessionId), ...SESSION_FIELDS)
+        const session = toSession(userId, sessionId, fields)
+        return session !== null && isLive(session, now) ? session : null
+      }),
+
+    listSessions: (userId, now) =>
+      guard(async () => {
+        const reply = list(
+          await run(listSessionsScript, keys.sessions(userId), keys.sessionPrefix(userId), now),
+        )
+        const sessions: SessionRecord[] = []
+        for (let at = 0; at + 7 < reply.length; at += 8) {
+          const sessionId = text(reply[at])
+          const session = sessionId === null ? null : toSession(userId, sessionId, reply, at + 1)
+          if (session !== null) sessions.push(session)
+        }
+        return sessions.sort(newestFirst)
+      }),
+
+    revokeSession: (userId, sessionId) =>
+      guard(async () => {
+        const deleted = await run(
+          revokeSessionScript,
+          keys.session(userId, sessionId),
+          keys.sessions(userId),
+          sessionId,
+        )
+        return int(deleted) > 0
+      }),
+
+    revokeAllSessions: (userId) =>
+      guard(async () =>
+        int(await run(revokeAllSessionsScript, keys.sessions(userId), keys.sessionPrefix(userId))),
+      ),
+
+    hit: async (key, windowSeconds) => {
+      checkWindow(windowSeconds)
+      return guard(async () =>
+        toRateLimit(await run(hitScript, keys.rate(key), windowSeconds * 1000)),
+      )
+    },
+
+    peek: (key) => guard(async () => toRateLimit(await run(peekScript, keys.rate(key)))),
+
+    reset: (key) =>
+      guard(async () => {
+        await redis.del(keys.rate(key))
+      }),
+
+    ping: () =>
+      guard(async () => {
+        await redis.ping()
+      }),
+
+    // The client belongs to the caller; the store opened nothing of its own.
+    close: async () => {},
+  }
+}

@@ -1,0 +1,316 @@
+import { randomBytes } from 'node:crypto'
+import {
+  type RedisServerProcess,
+  startRedisServer,
+  useTestRedis,
+} from '@refresh-kit/shared/testing'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { failFastRedisOptions } from '../../src/store/redis-options.js'
+import { createRedisStore } from '../../src/store/redis-store.js'
+import { StoreUnavailableError, type TokenStore } from '../../src/store/types.js'
+import { describeTokenStoreContract } from './contract.js'
+
+const redis = useTestRedis('store')
+let shared: Redis | undefined
+const sharedClient = () => {
+  shared ??= redis.client()
+  return shared
+}
+
+describeTokenStoreContract('Redis store', () => ({
+  store: createRedisStore({ redis: sharedClient(), keyPrefix: redis.keyPrefix }),
+  // Rate-limit windows are real key TTLs on Redis: let them run out.
+  passTime: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
+}))
+
+const T0 = Date.UTC(2026, 0, 1)
+const id = () => randomBytes(16).toString('base64url')
+
+/**
+ * The names of the commands `client` sends from now on (what goes over the wire), read when
+ * called: ioredis turns a script's EVALSHA into EVAL only as it writes it.
+ */
+function recordCommands(client: Redis): { names(): string[]; clear(): void } {
+  const sent: Parameters<Redis['sendCommand']>[0][] = []
+  const send = client.sendCommand.bind(client)
+  client.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
+    sent.push(args[0])
+    return send(...args)
+  }
+  return { names: () => sent.map((command) => command.name), clear: () => sent.splice(0) }
+}
+
+function session(userId: string, now = T0) {
+  return {
+    userId,
+    sessionId: id(),
+    userAgent: 'Mozilla/5.0 (X11)',
+    now,
+    idleTtlSeconds: 7 * 24 * 3600,
+    maxAgeSeconds: 30 * 24 * 3600,
+  }
+}
+
+function rotation(userId: string, sessionId: string, generation: number, now: number) {
+  return { userId, sessionId, generation, now, idleTtlSeconds: 7 * 24 * 3600, graceSeconds: 10 }
+}
+
+describe('Redis store', () => {
+  it('gives every key a TTL and stores nothing but ids, times, counters and user data', async () => {
+    const keyPrefix = `${redis.keyPrefix}mix:`
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix })
+    const written = new Set<string>()
+    const users = Array.from({ length: 3 }, () => {
+      const userId = id()
+      return {
+        id: userId,
+        username: `mix.${userId.slice(0, 6)}`,
+        passwordHash: `$scrypt$${id()}`,
+        createdAt: T0,
+      }
+    })
+    for (const user of users) {
+      await store.createUser(user)
+      written.add(user.id).add(user.username).add(user.passwordHash)
+      const sessions = [session(user.id), session(user.id, T0 + 1000), session(user.id, T0 + 2000)]
+      for (const input of sessions) {
+        await store.createSession(input)
+        written.add(input.sessionId).add('Mozilla/5.0 (X11)')
+      }
+      const [first, second, third] = sessions
+      if (first === undefined || second === undefined || third === undefined) throw new Error()
+      await store.rotate(rotation(user.id, first.sessionId, 0, T0 + 5000))
+      await store.rotate(rotation(user.id, first.sessionId, 1, T0 + 6000))
+      await store.rotate(rotation(user.id, second.sessionId, 0, T0 + 5000))
+      await store.rotate(rotation(user.id, second.sessionId, 0, T0 + 60_000)) // reuse
+      await store.listSessions(user.id, T0 + 7000)
+      await store.hit(`login:${user.username}`, 60)
+      await store.revokeSession(user.id, third.sessionId)
+    }
+    await store.hit('ip:127.0.0.1', 60)
+    written.add('127.0.0.1')
+
+    const keys = (await redis.keys()).filter((key) => key.startsWith(keyPrefix))
+    expect(keys.length).toBeGreaterThan(users.length * 3)
+    const values: string[] = []
+    for (const key of keys) {
+      const ttl = await client.pttl(key)
+      expect({ key, hasTtl: ttl > 0 }).toEqual({ key, hasTtl: true })
+      const type = await client.type(key)
+      if (type === 'string') values.push((await client.get(key)) ?? '')
+      else if (type === 'hash') values.push(...Object.values(await client.hgetall(key)))
+      else if (type === 'zset') {
+        for (const member of await client.zrange(key, 0, '-1')) {
+          values.push(member, String(await client.zscore(key, member)))
+        }
+      } else throw new Error(`unexpected ${type} at ${key}`)
+    }
+    const unexpected = values.filter((value) => !/^\d+$/.test(value) && !written.has(value))
+    expect(unexpected).toEqual([])
+  })
+
+  it('rotates in one round trip, by SHA once the script is loaded', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const userId = id()
+    const created = await store.createSession(session(userId))
+    await store.rotate(rotation(userId, created.id, 0, T0))
+    const sent = recordCommands(client)
+    const result = await store.rotate(rotation(userId, created.id, 1, T0 + 1000))
+    expect(result.status).toBe('rotated')
+    expect(sent.names()).toEqual(['evalsha'])
+  })
+
+  it('recovers from NOSCRIPT after SCRIPT FLUSH', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const userId = id()
+    const created = await store.createSession(session(userId))
+    await store.rotate(rotation(userId, created.id, 0, T0))
+    await redis.client().script('FLUSH')
+    const sent = recordCommands(client)
+    const result = await store.rotate(rotation(userId, created.id, 1, T0 + 1000))
+    expect(result.status === 'rotated' && result.session.generation).toBe(2)
+    expect(sent.names()).toEqual(['evalsha', 'eval'])
+    sent.clear()
+    await store.rotate(rotation(userId, created.id, 2, T0 + 2000))
+    expect(sent.names()).toEqual(['evalsha'])
+  })
+
+  it('sends no KEYS or SCAN, from the client or inside its scripts', async () => {
+    const client = redis.client()
+    const monitor = await redis.client().monitor()
+    const seen: string[][] = []
+    monitor.on('monitor', (_time: string, args: string[]) => seen.push(args))
+    const sent = recordCommands(client)
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const userId = id()
+    const user = {
+      id: userId,
+      username: `scan.${userId.slice(0, 6)}`,
+      passwordHash: 'h',
+      createdAt: T0,
+    }
+    await store.createUser(user)
+    await store.findUserByUsername(user.username)
+    const created = await store.createSession(session(userId))
+    await store.createSession(session(userId))
+    await store.rotate(rotation(userId, created.id, 0, T0))
+    await store.getSession(userId, created.id, T0)
+    await store.listSessions(userId, T0)
+    await store.revokeSession(userId, created.id)
+    await store.revokeAllSessions(userId)
+    await store.hit(`login:${user.username}`, 60)
+    await store.peek(`login:${user.username}`)
+    await store.reset(`login:${user.username}`)
+    // MONITOR lags behind: wait for a marker sent after the workload.
+    const marker = `end-of-workload-${id()}`
+    await client.echo(marker)
+    await expect
+      .poll(() => seen.some((args) => args.includes(marker)), { timeout: 10_000 })
+      .toBe(true)
+    monitor.disconnect()
+    const ours = seen.filter((args) => args.some((arg) => arg.includes(userId)))
+    expect(ours.length).toBeGreaterThan(10)
+    const scanning = (name: string) => /^(keys|scan)$/i.test(name)
+    expect(sent.names().filter(scanning)).toEqual([])
+    expect(ours.filter((args) => scanning(args[0] ?? ''))).toEqual([])
+    expect(seen.filter((args) => /^keys$/i.test(args[0] ?? ''))).toEqual([])
+  })
+
+  it('keeps a Redis error that is not an outage as it is, not as StoreUnavailableError', async () => {
+    const client = redis.client()
+    const keyPrefix = `${redis.keyPrefix}wrongtype:`
+    const store = createRedisStore({ redis: client, keyPrefix })
+    const userId = id()
+    await client.set(`${keyPrefix}{u:${userId}}:ss`, 'not a sorted set', 'EX', 60)
+    const failure = await store.createSession(session(userId)).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(Error)
+    expect(failure).not.toBeInstanceOf(StoreUnavailableError)
+    expect((failure as Error).message).toMatch(/WRONGTYPE/)
+  })
+
+  it('gives the username back when writing the user fails', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const taken = id()
+    const username = `undo.${taken.slice(0, 6)}`
+    // A user hash already under that id makes the second step fail.
+    await client.hset(`${redis.keyPrefix}{u:${taken}}:u`, { n: 'someone', h: 'h', c: '0' })
+    await client.expire(`${redis.keyPrefix}{u:${taken}}:u`, 60)
+    await expect(
+      store.createUser({ id: taken, username, passwordHash: 'h', createdAt: T0 }),
+    ).rejects.toThrow(/already exists/)
+    expect(await store.findUserByUsername(username)).toBeNull()
+    const retry = { id: id(), username, passwordHash: 'h2', createdAt: T0 }
+    expect(await store.createUser(retry)).toBe(true)
+    expect(await store.findUserByUsername(username)).toEqual(retry)
+  })
+
+  it('renews the user record and its username when the user logs in', async () => {
+    const client = redis.client()
+    const store = createRedisStore({
+      redis: client,
+      keyPrefix: redis.keyPrefix,
+      userTtlSeconds: 600,
+    })
+    const userId = id()
+    const username = `renew.${userId.slice(0, 6)}`
+    await store.createUser({ id: userId, username, passwordHash: 'h', createdAt: T0 })
+    await client.pexpire(`${redis.keyPrefix}{u:${userId}}:u`, 5000)
+    await client.pexpire(`${redis.keyPrefix}un:${username}`, 5000)
+    await store.createSession(session(userId))
+    expect(await client.pttl(`${redis.keyPrefix}{u:${userId}}:u`)).toBeGreaterThan(500_000)
+    expect(await client.pttl(`${redis.keyPrefix}un:${username}`)).toBeGreaterThan(500_000)
+  })
+
+  it('names the bad option', () => {
+    const client = sharedClient()
+    expect(() => createRedisStore({ redis: client, userTtlSeconds: 0 })).toThrow(/userTtlSeconds/)
+    expect(() => createRedisStore({ redis: undefined as unknown as Redis })).toThrow(/redis/)
+  })
+})
+
+describe('Redis store when Redis goes away', () => {
+  let server: RedisServerProcess
+  let client: Redis
+  let store: TokenStore
+
+  beforeAll(async () => {
+    server = await startRedisServer({ persistent: true })
+    client = new Redis(server.url, { ...failFastRedisOptions })
+    // Reconnection attempts report errors; the assertions below are about what callers see.
+    client.on('error', () => {})
+    await new Promise<void>((resolve) => client.once('ready', () => resolve()))
+    store = createRedisStore({ redis: client, keyPrefix: 'outage:' })
+  })
+  afterAll(async () => {
+    client.disconnect()
+    await server.dispose()
+  })
+
+  /** `promise`, or a rejection that is not StoreUnavailableError if it takes over 5 s. */
+  function within5s<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const hang = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5000)
+    })
+    return Promise.race([promise, hang]).finally(() => clearTimeout(timer))
+  }
+
+  it('rejects every method with StoreUnavailableError, then serves again once Redis is back', async () => {
+    const userId = id()
+    const user = {
+      id: userId,
+      username: `outage.${userId.slice(0, 6)}`,
+      passwordHash: 'h',
+      createdAt: T0,
+    }
+    expect(await store.createUser(user)).toBe(true)
+    const created = await store.createSession(session(userId))
+    expect((await store.rotate(rotation(userId, created.id, 0, T0))).status).toBe('rotated')
+
+    await server.stop()
+    const calls: Record<string, () => Promise<unknown>> = {
+      createUser: () => store.createUser({ ...user, id: id(), username: `x.${id()}` }),
+      findUserByUsername: () => store.findUserByUsername(user.username),
+      findUserById: () => store.findUserById(userId),
+      createSession: () => store.createSession(session(userId)),
+      rotate: () => store.rotate(rotation(userId, created.id, 1, T0 + 1000)),
+      getSession: () => store.getSession(userId, created.id, T0),
+      listSessions: () => store.listSessions(userId, T0),
+      revokeSession: () => store.revokeSession(userId, created.id),
+      revokeAllSessions: () => store.revokeAllSessions(userId),
+      hit: () => store.hit('login:outage', 60),
+      peek: () => store.peek('login:outage'),
+      reset: () => store.reset('login:outage'),
+      ping: () => store.ping(),
+    }
+    for (const [name, call] of Object.entries(calls)) {
+      const failure = await within5s(call()).catch((error: unknown) => error)
+      expect({ name, unavailable: failure instanceof StoreUnavailableError }).toEqual({
+        name,
+        unavailable: true,
+      })
+    }
+
+    await server.start()
+    // The same store and client, not rebuilt: the client reconnects in the background.
+    await expect
+      .poll(
+        () =>
+          store.ping().then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 30_000, interval: 200 },
+      )
+      .toBe(true)
+    const resumed = await store.rotate(rotation(userId, created.id, 1, T0 + 2000))
+    expect(resumed.status === 'rotated' && resumed.session.generation).toBe(2)
+    expect((await store.findUserByUsername(user.username))?.id).toBe(userId)
+    expect(await store.createUser({ ...user, id: id(), username: `after.${id()}` })).toBe(true)
+  })
+})
