@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { LogLevel } from './logger.js'
 import { MIN_SECRET_BYTES } from './tokens/keys.js'
 
-/** A `host:port` of a Redis Cluster node. */
+/** A `host:port` of a Redis Cluster node or a Redis Sentinel. */
 export interface ClusterNodeAddress {
   host: string
   port: number
@@ -14,10 +14,26 @@ export interface ServerConfig {
   port: number
   /** `HOST`. @default '0.0.0.0' */
   host: string
-  /** `REDIS_URL`. @default 'redis://:abcd1234@127.0.0.1:6379' */
+  /**
+   * `REDIS_URL`, its password replaced by `REDIS_PASSWORD` when that is set.
+   * @default 'redis://:abcd1234@127.0.0.1:6379'
+   */
   redisUrl: string
   /** `REDIS_CLUSTER_NODES`; when not empty, an ioredis Cluster is used. @default [] */
   redisClusterNodes: ClusterNodeAddress[]
+  /**
+   * `REDIS_SENTINELS`; when not empty, the master is found through these Sentinels.
+   * Exclusive with `REDIS_CLUSTER_NODES`. @default []
+   */
+  redisSentinels: ClusterNodeAddress[]
+  /** `REDIS_SENTINEL_NAME`: the master group the Sentinels watch. @default 'mymaster' */
+  redisSentinelName: string
+  /**
+   * `REDIS_PASSWORD`: the password of the Redis nodes (standalone, cluster or
+   * Sentinel-managed) and of the Sentinels; it wins over the password in `REDIS_URL`.
+   * @default null (cluster and Sentinel-managed nodes then use the password of `REDIS_URL`)
+   */
+  redisPassword: string | null
   /** `REDIS_KEY_PREFIX`. @default 'rk:' */
   redisKeyPrefix: string
   /** `TOKEN_STORE`; never falls back from one to the other. @default 'redis' */
@@ -135,21 +151,34 @@ export function loadConfig(env: Env): ServerConfig {
     throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL')
   }
 
-  const redisClusterNodes = (raw('REDIS_CLUSTER_NODES') ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-    .map((entry) => {
-      const match = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/.exec(entry)
-      const port = Number(match?.[2])
-      if (match?.[1] === undefined || port < 1 || port > 65535) {
-        throw new ConfigError(
-          'REDIS_CLUSTER_NODES',
-          `must be comma-separated host:port, got ${show(entry)}`,
-        )
-      }
-      return { host: match[1].replace(/^\[|\]$/g, ''), port }
-    })
+  const hostPorts = (name: string): ClusterNodeAddress[] =>
+    (raw(name) ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '')
+      .map((entry) => {
+        const match = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/.exec(entry)
+        const port = Number(match?.[2])
+        if (match?.[1] === undefined || port < 1 || port > 65535) {
+          throw new ConfigError(name, `must be comma-separated host:port, got ${show(entry)}`)
+        }
+        return { host: match[1].replace(/^\[|\]$/g, ''), port }
+      })
+  const redisClusterNodes = hostPorts('REDIS_CLUSTER_NODES')
+  const redisSentinels = hostPorts('REDIS_SENTINELS')
+  if (redisClusterNodes.length > 0 && redisSentinels.length > 0) {
+    // Two topologies at once is a deployment mistake; guessing which one was meant is worse.
+    throw new ConfigError('REDIS_SENTINELS', 'cannot be set together with REDIS_CLUSTER_NODES')
+  }
+  const redisSentinelName = text('REDIS_SENTINEL_NAME', 'mymaster')
+  if (/\s/.test(redisSentinelName) || redisSentinelName.length > 128) {
+    throw new ConfigError(
+      'REDIS_SENTINEL_NAME',
+      `must be at most 128 characters without spaces, got ${show(redisSentinelName)}`,
+    )
+  }
+  const redisPassword = raw('REDIS_PASSWORD') ?? null
+  if (redisPassword !== null) url.password = encodeURIComponent(redisPassword)
 
   const corsOrigins = (raw('CORS_ORIGINS') ?? '')
     .split(',')
@@ -195,8 +224,11 @@ export function loadConfig(env: Env): ServerConfig {
   return {
     port: integer('PORT', 3000, 0, 65535),
     host: text('HOST', '0.0.0.0'),
-    redisUrl,
+    redisUrl: redisPassword === null ? redisUrl : url.toString(),
     redisClusterNodes,
+    redisSentinels,
+    redisSentinelName,
+    redisPassword,
     redisKeyPrefix,
     tokenStore,
     jwtSecret: jwtSecret ?? randomBytes(32),

@@ -22,25 +22,46 @@ function redactedUrl(url: string): string {
 }
 
 function buildRedis(config: ServerConfig): Redis | Cluster {
-  if (config.redisClusterNodes.length === 0) {
+  if (config.redisClusterNodes.length === 0 && config.redisSentinels.length === 0) {
     return new Redis(config.redisUrl, { ...failFastRedisOptions })
   }
-  // Cluster nodes share the credentials of REDIS_URL.
+  // Cluster and Sentinel-managed nodes share the credentials of REDIS_URL, whose password
+  // loadConfig has already replaced with REDIS_PASSWORD when that is set.
   const url = new URL(config.redisUrl)
   const credentials = {
     ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
     ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
   }
+  if (config.redisSentinels.length > 0) {
+    return new Redis({
+      ...failFastRedisOptions,
+      ...credentials,
+      sentinels: config.redisSentinels,
+      name: config.redisSentinelName,
+      ...(config.redisPassword === null ? {} : { sentinelPassword: config.redisPassword }),
+      // Follows +switch-master at once, instead of writing to a demoted master until its
+      // connection happens to drop.
+      failoverDetector: true,
+    })
+  }
   return new Cluster(config.redisClusterNodes, {
     ...failFastClusterOptions,
+    // Replicas lag behind the last rotation: reads must see what the scripts wrote.
+    scaleReads: 'master',
+    slotsRefreshTimeout: 1000,
     redisOptions: { ...failFastClusterOptions.redisOptions, ...credentials },
   })
 }
 
 function whereRedis(config: ServerConfig): string {
+  const list = (nodes: readonly { host: string; port: number }[]) =>
+    nodes.map((node) => `${node.host}:${node.port}`).join(',')
+  if (config.redisSentinels.length > 0) {
+    return `master "${config.redisSentinelName}" of sentinels ${list(config.redisSentinels)}`
+  }
   return config.redisClusterNodes.length === 0
     ? redactedUrl(config.redisUrl)
-    : `cluster ${config.redisClusterNodes.map((node) => `${node.host}:${node.port}`).join(',')}`
+    : `cluster ${list(config.redisClusterNodes)}`
 }
 
 function waitUntilReady(redis: Redis | Cluster, timeoutMs: number): Promise<void> {
