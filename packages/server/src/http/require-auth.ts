@@ -44,8 +44,8 @@ export function requireAuth(options: RequireAuthOptions): Middleware<AuthState> 
   const realm = quoted(options.realm ?? 'refresh-kit')
   return async (ctx, next) => {
     const header = ctx.get('Authorization')
-    const scheme = header.split(' ', 1)[0] ?? ''
-    if (header === '' || scheme.toLowerCase() !== 'bearer') {
+    const [scheme = '', ...rest] = header.trim().split(' ')
+    if (scheme.toLowerCase() !== 'bearer' || rest.join('').trim() === '') {
       ctx.status = 401
       ctx.set('WWW-Authenticate', `Bearer realm="${realm}"`)
       ctx.body = {
