@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { TokenKeys } from '@refresh-kit/server'
 import {
   createApp,
   createMemoryStore,
@@ -46,12 +47,14 @@ export interface InProcessOptions {
   loginMaxFailures?: number
   /** @default the service's default (5) */
   clockToleranceSeconds?: number
+  /** The token keys. @default HS256 keys from a random 48-byte secret */
+  keys?: TokenKeys
 }
 
 /** The token server app, listening on a loopback port in this process. */
 export interface InProcessServer {
   readonly url: string
-  /** The HS256 secret of access tokens. */
+  /** The HS256 secret of access tokens (unused when `keys` were given). */
   readonly jwtSecret: string
   /** Errors the app reported (`app.emit('error')`): each one is a 500. */
   readonly appErrors: unknown[]
@@ -76,7 +79,7 @@ export async function startInProcessServer(
   const store = createMemoryStore({ now: clock })
   const tokens = createTokenService({
     store,
-    keys: createTokenKeys({ jwtSecret }),
+    keys: options.keys ?? createTokenKeys({ jwtSecret }),
     clock,
     passwords:
       options.realPasswordCost === true
