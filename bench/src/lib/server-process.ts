@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { SERVER_MAIN } from './paths.js'
+
+/** The token server running in a child process. */
+export interface ServerProcess {
+  readonly url: string
+  readonly pid: number
+  /** SIGTERM, then waits for the exit (the server drains and, under `--cpu-prof`, writes its profile). */
+  stop(): Promise<void>
+}
+
+/** Options of {@link startServerProcess}. */
+export interface ServerProcessOptions {
+  /** Environment of the server, on top of `PATH` and `HOME`. */
+  env: Record<string, string>
+  /** `--cpu-prof` into this folder when set. @default null */
+  cpuProfileDir?: string | null
+  /** Give up when the server has not printed its listening line after this long. @default 20000 */
+  startTimeoutMs?: number
+}
+
+/**
+ * Starts `node packages/server/dist/main.js` and resolves once it prints the line it prints
+ * when it listens, with the URL from that line.
+ *
+ * @example
+ * ```ts
+ * const server = await startServerProcess({ env: { PORT: '0', HOST: '127.0.0.1', ... } })
+ * await server.stop()
+ * ```
+ */
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const profile =
+    options.cpuProfileDir === null || options.cpuProfileDir === undefined
+      ? []
+      : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
+  const child: ChildProcess = spawn(process.execPath, [...profile, SERVER_MAIN], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`the token server did not start in time:\n${output}`))
+    }, options.startTimeoutMs ?? 20_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /listening on (http:\/\/\S+)/.exec(output)
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the token server exited with code ${code}:\n${output}`))
+    })
+  })
+  // Keep draining its output so a chatty log level never blocks the server on a full pipe.
+  child.stdout?.resume()
+  child.stderr?.resume()
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  return {
+    url,
+    pid: child.pid ?? -1,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}

@@ -1,0 +1,117 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { loadavg } from 'node:os'
+import { dirname, resolve } from 'node:path'
+import { axiosAuthRefresh } from './clients/axios-auth-refresh.js'
+import { rawAxios } from './clients/raw-axios.js'
+import { refreshKit } from './clients/refresh-kit.js'
+import { readConfig, runs } from './config.js'
+import { startLocalApi } from './lib/local-api.js'
+import { describeMachine } from './lib/machine.js'
+import { BENCH_ROOT } from './lib/paths.js'
+import { collectTargets, renderReport } from './report/render.js'
+import type { BenchResults } from './report/results.js'
+import { measureBurst } from './sections/sdk-burst.js'
+import { measureOverhead } from './sections/sdk-overhead.js'
+import { measureSizes } from './sections/sdk-size.js'
+import { measureServer } from './sections/server-throughput.js'
+import { measureStoreMemory } from './sections/store-memory.js'
+
+// Progress goes to stderr, so stdout carries the report alone.
+const log = (line: string) => void process.stderr.write(`[bench] ${line}\n`)
+
+async function main(): Promise<void> {
+  const config = readConfig(process.env)
+  const started = Date.now()
+  const date = new Date(started).toISOString()
+  const machine = describeMachine()
+  const settings = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[0].startsWith('BENCH_') && entry[1] !== undefined,
+    ),
+  )
+  log(
+    `${date}: ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`,
+  )
+
+  const partial: Omit<BenchResults, 'targets'> = {
+    date,
+    command: 'pnpm bench',
+    settings,
+    machine,
+    loadAverageAtEnd: [],
+    wallSeconds: 0,
+    size: null,
+    overhead: null,
+    burst: null,
+    memory: null,
+    server: null,
+  }
+
+  if (runs(config, 'size')) {
+    log('SDK size')
+    partial.size = await measureSizes()
+  }
+  if (runs(config, 'overhead') || runs(config, 'burst')) {
+    const api = await startLocalApi()
+    try {
+      if (runs(config, 'overhead')) {
+        log(`SDK overhead: ${config.overheadRequests} sequential requests per client`)
+        partial.overhead = await measureOverhead(
+          api,
+          [rawAxios, refreshKit, axiosAuthRefresh({ deduplicateRefresh: true })],
+          config.overheadRequests,
+        )
+      }
+      if (runs(config, 'burst')) {
+        log(`SDK burst: ${config.burstSizes.join(', ')} concurrent requests`)
+        partial.burst = await measureBurst(
+          api,
+          [
+            refreshKit,
+            axiosAuthRefresh({ deduplicateRefresh: true }),
+            axiosAuthRefresh({ deduplicateRefresh: false }),
+          ],
+          config.burstSizes,
+        )
+      }
+    } finally {
+      await api.close()
+    }
+  }
+  if (runs(config, 'memory')) {
+    log(`store memory: ${config.memorySessions} sessions`)
+    partial.memory = await measureStoreMemory(config.memorySessions, log)
+  }
+  if (runs(config, 'server')) {
+    log(
+      `server throughput: ${config.warmupSeconds} s warm-up + ${config.durationSeconds} s per scenario`,
+    )
+    partial.server = await measureServer({
+      durationSeconds: config.durationSeconds,
+      warmupSeconds: config.warmupSeconds,
+      connections: config.connections,
+      cpuProfileDir: config.cpuProfileDir === null ? null : resolve(config.cpuProfileDir),
+      log,
+    })
+  }
+
+  partial.wallSeconds = (Date.now() - started) / 1000
+  partial.loadAverageAtEnd = loadavg().map((value) => Math.round(value * 100) / 100)
+  const results: BenchResults = { ...partial, targets: collectTargets(partial) }
+  process.stdout.write(`${renderReport(results)}\n`)
+  const output = resolve(BENCH_ROOT, config.outputPath)
+  await mkdir(dirname(output), { recursive: true })
+  await writeFile(output, `${JSON.stringify(results, null, 2)}\n`)
+  log(`results written to ${output}`)
+}
+
+main().then(
+  // Sockets of the load runs may linger in keep-alive; the run is over.
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    )
+    process.exit(1)
+  },
+)

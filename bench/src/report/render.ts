@@ -1,0 +1,296 @@
+import type { BurstRow } from '../sections/sdk-burst.js'
+import type { BenchResults } from './results.js'
+import { formatNumber, formatRatio, renderTable, type Table } from './table.js'
+import { checkTarget, type TargetCheck, verdict } from './targets.js'
+
+/** The targets the spec sets, checked against what was measured. */
+export function collectTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
+  const checks: TargetCheck[] = []
+  const server = results.server
+  if (server !== null) {
+    const [, me, refresh] = server.scenarios
+    if (me !== undefined) {
+      checks.push(
+        checkTarget(
+          'GET /auth/me req/s / baseline',
+          me.ratioToBaseline,
+          '>=',
+          0.9,
+          formatRatio(me.ratioToBaseline),
+        ),
+      )
+      checks.push(
+        checkTarget('GET /auth/me non-2xx', me.figures.non2xx, '<=', 0, String(me.figures.non2xx)),
+      )
+    }
+    if (refresh !== undefined) {
+      checks.push(
+        checkTarget(
+          'POST /auth/refresh req/s / baseline',
+          refresh.ratioToBaseline,
+          '>=',
+          0.6,
+          formatRatio(refresh.ratioToBaseline),
+        ),
+      )
+      checks.push(
+        checkTarget(
+          'POST /auth/refresh non-2xx',
+          refresh.figures.non2xx,
+          '<=',
+          0,
+          String(refresh.figures.non2xx),
+        ),
+      )
+      checks.push(
+        checkTarget(
+          'POST /auth/refresh sessions rotated twice',
+          server.refresh.rotatedTwice,
+          '<=',
+          0,
+          String(server.refresh.rotatedTwice),
+        ),
+      )
+    }
+  }
+  const sdk = results.overhead?.rows.find((row) => row.client === 'refresh-kit')
+  if (sdk !== undefined) {
+    checks.push(
+      checkTarget(
+        'SDK overhead: refresh-kit / raw axios',
+        sdk.ratioToRaw,
+        '<=',
+        1.05,
+        formatRatio(sdk.ratioToRaw),
+      ),
+    )
+  }
+  for (const row of results.burst?.rows ?? []) {
+    if (row.client !== 'refresh-kit') continue
+    checks.push(
+      checkTarget(
+        `burst ${row.concurrent}: refresh-kit requests failed`,
+        row.concurrent - row.succeededMin,
+        '<=',
+        0,
+        String(row.concurrent - row.succeededMin),
+      ),
+    )
+    const most = Math.max(...row.refreshCalls)
+    checks.push(
+      checkTarget(
+        `burst ${row.concurrent}: refresh-kit refresh calls`,
+        most,
+        '<=',
+        1,
+        String(most),
+      ),
+    )
+  }
+  for (const row of results.memory?.rows ?? []) {
+    checks.push(
+      checkTarget(
+        `store memory bytes/session (${row.label})`,
+        row.bytesPerSession,
+        '<=',
+        256,
+        formatNumber(row.bytesPerSession, 1),
+      ),
+    )
+  }
+  return checks
+}
+
+function refreshCalls(row: BurstRow): string {
+  const low = Math.min(...row.refreshCalls)
+  const high = Math.max(...row.refreshCalls)
+  return low === high ? String(low) : `${low}-${high}`
+}
+
+/** The tables printed at the end of a run, in the order of the spec. */
+export function buildTables(results: BenchResults): Table[] {
+  const tables: Table[] = []
+  const { machine } = results
+  tables.push({
+    title: 'Run',
+    header: ['field', 'value'],
+    rows: [
+      ['date', results.date],
+      ['command', results.command],
+      [
+        'settings',
+        Object.entries(results.settings)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ') || '(defaults)',
+      ],
+      [
+        'machine',
+        `${machine.cores} cores, ${machine.cpuModel}, ${machine.totalMemoryGiB} GiB, ${machine.platform}`,
+      ],
+      ['node', machine.node],
+      [
+        'load average',
+        `start ${machine.loadAverageAtStart.join(' ')}, end ${results.loadAverageAtEnd.join(' ')}`,
+      ],
+      ['wall time', `${results.wallSeconds.toFixed(1)} s`],
+    ],
+  })
+
+  const server = results.server
+  if (server !== null) {
+    const [, me, refresh] = server.scenarios
+    const targetOf = (index: number): string => {
+      if (index === 1 && me !== undefined)
+        return `>= 0.90: ${me.ratioToBaseline >= 0.9 ? 'met' : 'MISSED'}`
+      if (index === 2 && refresh !== undefined) {
+        return `>= 0.60: ${refresh.ratioToBaseline >= 0.6 ? 'met' : 'MISSED'}`
+      }
+      return index === 0 ? 'ceiling' : 'report only'
+    }
+    tables.push({
+      title: `Server throughput (autocannon, ${server.connections} connections, ${server.warmupSeconds} s warm-up + ${server.durationSeconds} s each)`,
+      header: [
+        'scenario',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'non-2xx',
+        'errors',
+        'vs baseline',
+        'target',
+      ],
+      rows: server.scenarios.map((scenario, index) => [
+        scenario.name,
+        formatNumber(scenario.figures.reqPerSec),
+        formatNumber(scenario.figures.p50Ms, 2),
+        formatNumber(scenario.figures.p99Ms, 2),
+        formatNumber(scenario.figures.non2xx),
+        formatNumber(scenario.figures.errors),
+        formatRatio(scenario.ratioToBaseline),
+        targetOf(index),
+      ]),
+      notes: [
+        `server: node packages/server/dist/main.js, own process, NODE_ENV=production LOG_LEVEL=error; Redis: ${server.redis.source}${server.redis.passwordProtected ? ' (password-protected)' : ''}`,
+        `baseline: ${server.baselineChoice}`,
+        `refresh: ${formatNumber(server.refresh.poolSize)} sessions pre-created through the Redis store in ${server.refresh.poolCreateSeconds.toFixed(1)} s; ${formatNumber(server.refresh.handedOut)} tokens handed out (warm-up included), each once; ${formatNumber(server.refresh.rotatedInStore)} sessions rotated in the store, ${server.refresh.rotatedTwice} rotated twice (grace hits impossible: no token sent twice)`,
+        `login: scrypt ${server.login.scrypt === null ? 'parameters unknown' : `N=${server.login.scrypt.N} (2^${Math.log2(server.login.scrypt.N)}), r=${server.login.scrypt.r}, p=${server.login.scrypt.p}`}, one user, every call a full password check and a new session`,
+        ...(server.cpuProfileDir === null
+          ? []
+          : [`server CPU profile written to ${server.cpuProfileDir}`]),
+      ],
+    })
+  }
+
+  const overhead = results.overhead
+  if (overhead !== null) {
+    tables.push({
+      title: `SDK overhead (${formatNumber(overhead.requestsPerClient)} sequential GET /auth/me per client, valid token, local server)`,
+      header: [
+        'client',
+        'total ms',
+        'µs/request',
+        'vs raw axios',
+        'median round ratio',
+        'target <= 1.05',
+      ],
+      rows: overhead.rows.map((row, index) => [
+        row.client,
+        formatNumber(row.totalMs),
+        formatNumber(row.perRequestUs),
+        formatRatio(row.ratioToRaw),
+        formatRatio(row.medianRoundRatio),
+        index === 0 ? 'floor' : row.ratioToRaw <= 1.05 ? 'met' : 'MISSED',
+      ]),
+      notes: [
+        `${overhead.rounds} rounds, the clients' order rotating each round; each client warmed up first; all on Node's default keep-alive agent`,
+      ],
+    })
+  }
+
+  const burst = results.burst
+  if (burst !== null) {
+    tables.push({
+      title: 'SDK burst (concurrent GET /auth/me on a token the server has expired, local server)',
+      header: [
+        'client',
+        'concurrent',
+        'succeeded',
+        'refresh calls',
+        'stale ms',
+        'valid ms',
+        'stale / valid',
+      ],
+      rows: burst.rows.map((row) => [
+        row.client,
+        formatNumber(row.concurrent),
+        `${formatNumber(row.succeededMin)}/${formatNumber(row.concurrent)}`,
+        refreshCalls(row),
+        formatNumber(row.staleMedianMs, 1),
+        formatNumber(row.validMedianMs, 1),
+        formatRatio(row.ratioToValid),
+      ]),
+      notes: [
+        'stale: the client believes its token valid; the server answers 401 token_expired, so every request meets the refresh path',
+        'succeeded: lowest over the repeats; refresh calls: counted by the server, range over the repeats; times: medians of 5 repeats (3 at 1,000)',
+        ...burst.rows
+          .filter((row) => row.firstError !== null)
+          .map((row) => `${row.client} at ${row.concurrent}: first failure ${row.firstError}`)
+          .filter((line, index, all) => all.indexOf(line) === index),
+      ],
+    })
+  }
+
+  const memory = results.memory
+  if (memory !== null) {
+    tables.push({
+      title: `Store memory (Redis ${memory.redisVersion})`,
+      header: [
+        'sessions',
+        'user agent',
+        'used_memory delta',
+        'bytes/session',
+        'write s',
+        'target <= 256',
+      ],
+      rows: memory.rows.map((row) => [
+        formatNumber(row.sessions),
+        row.userAgentBytes === 0 ? 'none' : `${row.userAgentBytes} bytes`,
+        formatNumber(row.usedMemoryAfter - row.usedMemoryBefore),
+        formatNumber(row.bytesPerSession, 1),
+        row.writeSeconds.toFixed(1),
+        row.bytesPerSession <= 256 ? 'met' : 'MISSED',
+      ]),
+      notes: [
+        memory.method,
+        `a user record with its username index costs ${formatNumber(memory.bytesPerUser, 1)} bytes (not counted above)`,
+      ],
+    })
+  }
+
+  const size = results.size
+  if (size !== null) {
+    tables.push({
+      title: 'SDK size',
+      header: ['package', 'version', 'minified bytes', 'min+gzip bytes'],
+      rows: size.rows.map((row) => [
+        row.package,
+        row.version,
+        formatNumber(row.minifiedBytes),
+        formatNumber(row.gzippedBytes),
+      ]),
+      notes: [size.method],
+    })
+  }
+
+  tables.push({
+    title: 'Targets',
+    header: ['figure', 'target', 'actual', 'verdict'],
+    rows: results.targets.map((check) => [check.name, check.target, check.shown, verdict(check)]),
+  })
+  return tables
+}
+
+/** The whole printed report. */
+export function renderReport(results: BenchResults): string {
+  return buildTables(results).map(renderTable).join('\n\n')
+}

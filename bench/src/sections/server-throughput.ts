@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto'
+import {
+  createRedisStore,
+  createRefreshTokenCodec,
+  createTokenKeys,
+  type TokenStore,
+} from '@refresh-kit/server'
+import type { TokenResponse } from '@refresh-kit/shared'
+import { type LoadFigures, runLoad } from '../lib/load.js'
+import { benchRedisClient, deleteKeysUnder, inBatches, provisionRedis } from '../lib/redis.js'
+import { startServerProcess } from '../lib/server-process.js'
+
+/** One measured scenario of the server. */
+export interface ServerScenario {
+  name: string
+  method: 'GET' | 'POST'
+  path: string
+  figures: LoadFigures
+  /** `reqPerSec` divided by the baseline's. */
+  ratioToBaseline: number
+}
+
+/** What {@link measureServer} found. */
+export interface ServerResult {
+  redis: { source: string; passwordProtected: boolean }
+  baselineChoice: string
+  connections: number
+  warmupSeconds: number
+  durationSeconds: number
+  scenarios: ServerScenario[]
+  refresh: {
+    /** Sessions written before the run, each with a refresh token used at most once. */
+    poolSize: number
+    poolCreateSeconds: number
+    /** Tokens handed to requests (warm-up included). */
+    handedOut: number
+    /** Sessions whose generation moved from 0 to 1: real rotations the store saw. */
+    rotatedInStore: number
+    /** Sessions rotated more than once: would mean a token was sent twice. */
+    rotatedTwice: number
+  }
+  login: { scrypt: { N: number; r: number; p: number } | null }
+  /** Where the server's CPU profile went, when one was taken. */
+  cpuProfileDir: string | null
+}
+
+/** Options of {@link measureServer}. */
+export interface ServerBenchOptions {
+  durationSeconds: number
+  warmupSeconds: number
+  connections: number
+  cpuProfileDir: string | null
+  log: (line: string) => void
+}
+
+const BASELINE_CHOICE =
+  'GET /healthz of the real dist/main.js: the same process, Koa app and middleware stack ' +
+  '(request id, access log, error handler, CORS, no-store, router) as /auth/*, with no auth ' +
+  'and no store call, so each ratio prices exactly what the route adds.'
+
+const USERNAME = 'bench-user'
+const PASSWORD = 'bench-password-1'
+const POOL_USERS = 1000
+
+async function postJson<T>(url: string, body: unknown, expected: number): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  const text = await response.text()
+  if (response.status !== expected) {
+    throw new Error(`POST ${url} answered ${response.status}, expected ${expected}: ${text}`)
+  }
+  return JSON.parse(text) as T
+}
+
+function scryptParams(encoded: string): { N: number; r: number; p: number } | null {
+  const match = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$/.exec(encoded)
+  if (match === null) return null
+  return { N: Number(match[1]), r: Number(match[2]), p: Number(match[3]) }
+}
+
+/**
+ * Measures the token server in its own process (`node packages/server/dist/main.js`) against
+ * a real password-protected Redis: the baseline, `GET /auth/me`, `POST /auth/refresh` with a
+ * token nobody has used per request, and `POST /auth/login`. Each scenario gets a warm-up
+ * whose figures are discarded, then the measured run.
+ *
+ * @example
+ * ```ts
+ * const result = await measureServer({ durationSeconds: 10, warmupSeconds: 3, connections: 10, cpuProfileDir: null, log: console.log })
+ * ```
+ */
+export async function measureServer(options: ServerBenchOptions): Promise<ServerResult> {
+  const { log } = options
+  const redisHandle = await provisionRedis()
+  const keyPrefix = `rk-bench:${randomBytes(4).toString('hex')}:`
+  const jwtSecret = randomBytes(48).toString('base64url')
+  const redis = benchRedisClient(redisHandle.url)
+  const passwordProtected = new URL(redisHandle.url).password !== ''
+  log(`server: Redis from ${redisHandle.source}${passwordProtected ? ', password-protected' : ''}`)
+  const server = await startServerProcess({
+    env: {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: redisHandle.url,
+      REDIS_KEY_PREFIX: keyPrefix,
+      TOKEN_STORE: 'redis',
+      JWT_SECRET: jwtSecret,
+      LOG_LEVEL: 'error',
+      NODE_ENV: 'production',
+    },
+    cpuProfileDir: options.cpuProfileDir,
+  })
+  log(`server: listening on ${server.url} (pid ${server.pid})`)
+  const store: TokenStore = createRedisStore({ redis, keyPrefix })
+  const scenarios: ServerScenario[] = []
+  try {
+    await postJson(`${server.url}/auth/register`, { username: USERNAME, password: PASSWORD }, 201)
+    const login = await postJson<TokenResponse>(
+      `${server.url}/auth/login`,
+      { username: USERNAME, password: PASSWORD },
+      200,
+    )
+    const user = await store.findUserByUsername(USERNAME)
+    if (user === null) throw new Error('the registered user is not in the store under the prefix')
+
+    const measure = async (
+      name: string,
+      scenario: Omit<Parameters<typeof runLoad>[0], 'url' | 'durationSeconds' | 'connections'>,
+    ): Promise<ServerScenario> => {
+      const common = { url: server.url, connections: options.connections }
+      await runLoad({ ...common, ...scenario, durationSeconds: options.warmupSeconds })
+      const figures = await runLoad({
+        ...common,
+        ...scenario,
+        durationSeconds: options.durationSeconds,
+      })
+      const baseline = scenarios[0]?.figures.reqPerSec ?? figures.reqPerSec
+      const result = {
+        name,
+        method: scenario.method,
+        path: scenario.path,
+        figures,
+        ratioToBaseline: figures.reqPerSec / baseline,
+      }
+      log(
+        `server: ${name}: ${Math.round(figures.reqPerSec)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${figures.non2xx}`,
+      )
+      scenarios.push(result)
+      return result
+    }
+
+    const baseline = await measure('baseline: GET /healthz (no auth)', {
+      method: 'GET',
+      path: '/healthz',
+    })
+    await measure('GET /auth/me (valid token)', {
+      method: 'GET',
+      path: '/auth/me',
+      headers: { authorization: `Bearer ${login.accessToken}` },
+    })
+
+    // One unused refresh token per request: as many as the baseline rate could ever send.
+    const poolSize =
+      Math.ceil(
+        baseline.figures.reqPerSec * (options.warmupSeconds + options.durationSeconds) * 1.15,
+      ) + 2000
+    const poolStarted = Date.now()
+    const codec = createRefreshTokenCodec(createTokenKeys({ jwtSecret }).refreshMacKey)
+    const userIds = Array.from({ length: POOL_USERS }, () => randomBytes(16).toString('base64url'))
+    await inBatches(userIds.length, 500, (i) =>
+      store.createUser({
+        id: userIds[i] ?? '',
+        username: `bench-pool-${i}`,
+        passwordHash: user.passwordHash,
+        createdAt: Date.now(),
+      }),
+    )
+    const pool: { userId: string; sessionId: string; token: string }[] = []
+    for (let i = 0; i < poolSize; i++) {
+      const userId = userIds[i % POOL_USERS] ?? ''
+      const sessionId = randomBytes(16).toString('base64url')
+      pool.push({ userId, sessionId, token: codec.issue({ userId, sessionId, generation: 0 }) })
+    }
+    const now = Date.now()
+    await inBatches(pool.length, 2000, (i) => {
+      const entry = pool[i]
+      if (entry === undefined) return Promise.resolve()
+      return store.createSession({
+        userId: entry.userId,
+        sessionId: entry.sessionId,
+        userAgent: null,
+        now,
+        idleTtlSeconds: 3600,
+        maxAgeSeconds: 7200,
+      })
+    })
+    const poolCreateSeconds = (Date.now() - poolStarted) / 1000
+    log(
+      `server: ${poolSize} sessions for the refresh pool written in ${poolCreateSeconds.toFixed(1)} s`,
+    )
+    let cursor = 0
+    const nextBody = () => {
+      const entry = pool[cursor]
+      cursor += 1
+      // Past the pool: a token the server refuses, so exhaustion shows as non-2xx, never as a grace hit.
+      return JSON.stringify({ refreshToken: entry?.token ?? 'rk1.exhausted' })
+    }
+    await measure('POST /auth/refresh (unused token each)', {
+      method: 'POST',
+      path: '/auth/refresh',
+      headers: { 'content-type': 'application/json' },
+      nextBody,
+    })
+    const handedOut = Math.min(cursor, pool.length)
+    let rotatedInStore = 0
+    let rotatedTwice = 0
+    await inBatches(handedOut, 2000, async (i) => {
+      const entry = pool[i]
+      if (entry === undefined) return
+      const session = await store.getSession(entry.userId, entry.sessionId, Date.now())
+      if (session !== null && session.generation >= 1) rotatedInStore += 1
+      if (session !== null && session.generation > 1) rotatedTwice += 1
+    })
+
+    await measure('POST /auth/login (scrypt)', {
+      method: 'POST',
+      path: '/auth/login',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: USERNAME, password: PASSWORD }),
+    })
+
+    return {
+      redis: { source: redisHandle.source, passwordProtected },
+      baselineChoice: BASELINE_CHOICE,
+      connections: options.connections,
+      warmupSeconds: options.warmupSeconds,
+      durationSeconds: options.durationSeconds,
+      scenarios,
+      refresh: { poolSize, poolCreateSeconds, handedOut, rotatedInStore, rotatedTwice },
+      login: { scrypt: scryptParams(user.passwordHash) },
+      cpuProfileDir: options.cpuProfileDir,
+    }
+  } finally {
+    await server.stop()
+    await deleteKeysUnder(redis, keyPrefix).catch(() => 0)
+    redis.disconnect()
+    await redisHandle.stop()
+  }
+}
