@@ -1,0 +1,56 @@
+import { type RedisClusterProcess, startRedisCluster } from '@refresh-kit/shared/testing'
+import { Cluster } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { failFastClusterOptions } from '../../src/store/redis-options.js'
+import { createRedisStore } from '../../src/store/redis-store.js'
+import { describeTokenStoreContract } from './contract.js'
+
+// Every multi-key script must stay on one slot: on a real three-master cluster a key of
+// another slot fails with CROSSSLOT, so the whole contract runs here too.
+let cluster: RedisClusterProcess
+let client: Cluster
+
+beforeAll(async () => {
+  cluster = await startRedisCluster()
+  client = new Cluster([...cluster.nodes], {
+    ...failFastClusterOptions,
+    redisOptions: { ...failFastClusterOptions.redisOptions, password: cluster.password },
+  })
+  client.on('error', () => {})
+  await new Promise<void>((resolve) => client.once('ready', () => resolve()))
+}, 120_000)
+
+afterAll(async () => {
+  await client?.quit().catch(() => client.disconnect())
+  await cluster?.stop()
+})
+
+describeTokenStoreContract('Redis Cluster store', () => ({
+  store: createRedisStore({ redis: client, keyPrefix: 'rk:' }),
+  passTime: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
+}))
+
+describe('Redis Cluster store', () => {
+  it("spreads users over several masters, each user's sessions working on one slot", async () => {
+    const store = createRedisStore({ redis: client, keyPrefix: 'spread:' })
+    const now = Date.UTC(2026, 0, 1)
+    for (let n = 0; n < 20; n++) {
+      const userId = `user-${n}`
+      const input = { userId, sessionId: `s-${n}`, userAgent: null, now }
+      await store.createSession({ ...input, idleTtlSeconds: 60, maxAgeSeconds: 600 })
+      const rotated = await store.rotate({
+        userId,
+        sessionId: input.sessionId,
+        generation: 0,
+        now,
+        idleTtlSeconds: 60,
+        graceSeconds: 10,
+      })
+      expect(rotated.status).toBe('rotated')
+      expect(await store.revokeAllSessions(userId)).toBe(1)
+      await store.createSession({ ...input, idleTtlSeconds: 60, maxAgeSeconds: 600 })
+    }
+    const sizes = await Promise.all(client.nodes('master').map((node) => node.dbsize()))
+    expect(sizes.filter((size) => size > 0).length).toBeGreaterThan(1)
+  })
+})
