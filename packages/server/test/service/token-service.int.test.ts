@@ -206,7 +206,7 @@ describe('forged refresh tokens never reach the store', () => {
           : type === 'string'
             ? String(await client.get(key))
             : type === 'zset'
-              ? JSON.stringify(await client.zrange(key, 0, -1))
+              ? JSON.stringify(await client.zrange(key, '0', '-1'))
               : type === 'set'
                 ? JSON.stringify(await client.smembers(key))
                 : ''

@@ -1,0 +1,97 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { freePort, type RedisServerProcess, startRedisServer } from '@refresh-kit/shared/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+
+interface Run {
+  child: ChildProcess
+  stdout: () => string
+  stderr: () => string
+  exited: Promise<number | null>
+}
+
+/** Runs src/main.ts from source (tsx), with only the given environment. */
+function runMain(env: Record<string, string>): Run {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@refresh-kit/source', '--import', 'tsx', 'src/main.ts'],
+    { cwd: packageDir, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env } },
+  )
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
+  return { child, stdout: () => stdout, stderr: () => stderr, exited }
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+describe('main.ts as a process', () => {
+  let redis: RedisServerProcess
+  beforeAll(async () => {
+    redis = await startRedisServer()
+  })
+  afterAll(async () => {
+    await redis?.dispose()
+  })
+
+  it('prints one listening line, answers /healthz, and exits 0 on SIGTERM', async () => {
+    const port = await freePort()
+    const run = runMain({ PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redis.url })
+    try {
+      await until(() => run.stdout().includes('listening'), 'the listening line')
+      expect(run.stdout()).toContain(
+        `refresh-kit token server listening on http://127.0.0.1:${port} (store: redis)\n`,
+      )
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`)
+      expect(health.status).toBe(200)
+      expect(await health.json()).toEqual({ status: 'ok' })
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
+      expect(ready.status).toBe(200)
+      run.child.kill('SIGTERM')
+      expect(await run.exited).toBe(0)
+      expect(run.stdout().match(/listening on/g)).toHaveLength(1)
+    } finally {
+      run.child.kill('SIGKILL')
+    }
+  })
+
+  it('exits non-zero with a clear message when Redis cannot be reached', async () => {
+    const nowhere = await freePort()
+    const run = runMain({ PORT: '0', REDIS_URL: `redis://:secret-pw@127.0.0.1:${nowhere}` })
+    try {
+      const code = await run.exited
+      expect(code).not.toBe(0)
+      expect(run.stderr()).toContain(
+        `refresh-kit: cannot reach Redis at redis://:***@127.0.0.1:${nowhere}`,
+      )
+      expect(run.stderr()).not.toContain('secret-pw')
+      expect(run.stdout()).not.toContain('listening')
+    } finally {
+      run.child.kill('SIGKILL')
+    }
+  })
+
+  it('exits 1 with one stderr line naming a bad variable', async () => {
+    const run = runMain({ ACCESS_TOKEN_TTL: 'soon' })
+    expect(await run.exited).toBe(1)
+    expect(run.stderr()).toBe(
+      'refresh-kit: invalid configuration: ACCESS_TOKEN_TTL must be a whole number from 1 to 315360000, got "soon"\n',
+    )
+  })
+})
