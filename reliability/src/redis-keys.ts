@@ -20,12 +20,12 @@ export async function countKeys(redis: Redis, prefix: string): Promise<number> {
 }
 
 /**
- * The keys under a prefix, grouped by the part after the prefix up to the next `:` or `{`:
- * which kinds of keys a test left behind.
+ * The keys under a prefix, counted by kind: a leading hash tag becomes `{}` and the kind is
+ * what follows up to the next `:` (`{}:s`, `un`, `rl`): which kinds of keys a test left behind.
  *
  * @example
  * ```ts
- * await keyKinds(redis, 'rk:') // { user: 10, session: 10, ... }
+ * await keyKinds(redis, 'rk:') // { '{}:u': 5, '{}:s': 5, un: 5 }
  * ```
  */
 export async function keyKinds(redis: Redis, prefix: string): Promise<Record<string, number>> {
@@ -35,7 +35,9 @@ export async function keyKinds(redis: Redis, prefix: string): Promise<Record<str
     const [next, batch] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000)
     cursor = next
     for (const key of batch) {
-      const kind = /^[^:{]*/.exec(key.slice(prefix.length))?.[0] ?? ''
+      const rest = key.slice(prefix.length).replace(/^\{[^}]*\}/, '{}')
+      const parts = rest.split(':')
+      const kind = rest.startsWith('{}') ? parts.slice(0, 2).join(':') : (parts[0] ?? '')
       kinds[kind] = (kinds[kind] ?? 0) + 1
     }
   } while (cursor !== '0')
