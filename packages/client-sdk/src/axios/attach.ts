@@ -3,6 +3,7 @@ import { ROUTES } from '@refresh-kit/shared'
 import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from 'axios'
 import axios from 'axios'
 import { AuthError } from '../errors.js'
+import { check as checkOption } from '../lib/check.js'
 import type { TokenManager, TokenManagerOptions } from '../manager/token-manager.js'
 import { createTokenManager } from '../manager/token-manager.js'
 import type { RefreshFunction } from '../types.js'
@@ -53,16 +54,12 @@ const defaultShouldRefresh = (error: AxiosError): boolean =>
   error.response?.status === 401 &&
   REFRESHABLE.includes((error.response.data as { error?: unknown } | null)?.error)
 
-const bearerOf = (config: InternalAxiosRequestConfig): string | undefined => {
-  const value = config.headers.get('Authorization')
-  return typeof value === 'string' && value.startsWith('Bearer ') ? value.slice(7) : undefined
-}
+const bearerOf = (config: InternalAxiosRequestConfig): string | undefined =>
+  /^Bearer (.+)/.exec(String(config.headers.get('Authorization')))?.[1]
 
-const isStream = (data: unknown): boolean =>
-  typeof data === 'object' &&
-  data !== null &&
-  (typeof (data as { pipe?: unknown }).pipe === 'function' ||
-    typeof (data as { getReader?: unknown }).getReader === 'function')
+// A Node.js stream or a web ReadableStream: read once, gone.
+const isStream = (data: { pipe?: unknown; getReader?: unknown } | null | undefined): boolean =>
+  typeof data?.pipe === 'function' || typeof data?.getReader === 'function'
 
 /** Waits for `promise`, but rejects this one request as axios would when its own signal aborts. */
 function abortable<T>(promise: Promise<T>, config: InternalAxiosRequestConfig): Promise<T> {
@@ -92,29 +89,24 @@ export function attachTokenRefresh(
   instance: AxiosInstance,
   options: AttachOptions = {},
 ): TokenRefreshHandle {
-  const baseURL = options.baseURL ?? instance?.defaults?.baseURL
-  const base = typeof baseURL === 'string' ? parseURL(baseURL) : null
-  if (base === null || typeof baseURL !== 'string') {
-    throw new TypeError(
-      'attachTokenRefresh: option `baseURL` must be an absolute URL (or set the instance baseURL)',
-    )
-  }
+  const baseURL = options.baseURL ?? instance?.defaults?.baseURL ?? ''
+  const base = parseURL(baseURL)
+  const check = (ok: boolean, option: string) => checkOption(ok, 'attachTokenRefresh', option)
+  check(base !== null, 'baseURL')
   const origins = new Set(
-    (options.authorizedOrigins ?? [base.origin]).map((origin) => {
+    (options.authorizedOrigins ?? [baseURL]).map((origin) => {
       const parsed = parseURL(origin)
-      if (parsed === null) {
-        throw new TypeError('attachTokenRefresh: option `authorizedOrigins` must list URLs')
-      }
-      return parsed.origin
+      check(parsed !== null, 'authorizedOrigins')
+      return parsed?.origin
     }),
   )
   const paths = { ...ROUTES, ...options.paths }
-  const endpoints: AuthPaths = {
-    login: joinURL(baseURL, paths.login),
-    refresh: joinURL(baseURL, paths.refresh),
-    logout: joinURL(baseURL, paths.logout),
-    register: joinURL(baseURL, paths.register),
-  }
+  const endpoints = Object.fromEntries(
+    (['login', 'refresh', 'logout', 'register'] as const).map((key) => [
+      key,
+      joinURL(baseURL, paths[key]),
+    ]),
+  ) as unknown as AuthPaths
   const endpointKeys = new Set(
     Object.values(endpoints).map((url) => {
       const parsed = parseURL(url)
@@ -122,9 +114,7 @@ export function attachTokenRefresh(
     }),
   )
   const shouldRefresh = options.shouldRefresh ?? defaultShouldRefresh
-  if (typeof shouldRefresh !== 'function') {
-    throw new TypeError('attachTokenRefresh: option `shouldRefresh` must be a function')
-  }
+  check(typeof shouldRefresh === 'function', 'shouldRefresh')
   const refresh: RefreshFunction =
     options.refresh ??
     (async (refreshToken, { signal }) =>
@@ -165,7 +155,11 @@ export function attachTokenRefresh(
       throw error
     }
     if (isStream(config.data)) {
-      throw new AuthError('request_not_replayable', { status: 401, cause: error })
+      throw new AuthError('request_not_replayable', {
+        message: 'a stream body cannot be replayed',
+        status: 401,
+        cause: error,
+      })
     }
     // A token that was already superseded is not refreshed again: the replay takes the current one.
     await abortable(manager.refresh({ trigger: 'reactive', staleAccessToken: sent }), config)

@@ -2,6 +2,7 @@ import type { Credentials, PublicUser, RegisterResponse, TokenResponse } from '@
 import type { AxiosInstance } from 'axios'
 import axios from 'axios'
 import { toAuthError } from '../errors.js'
+import { check } from '../lib/check.js'
 import type { TokenManager } from '../manager/token-manager.js'
 import type { AuthEvents, StoredTokens } from '../types.js'
 import type { AttachOptions } from './attach.js'
@@ -47,9 +48,7 @@ export interface AuthClient {
  * ```
  */
 export function createAuthClient(options: AuthClientOptions): AuthClient {
-  if (typeof options?.baseURL !== 'string') {
-    throw new TypeError('createAuthClient: option `baseURL` must be a URL string')
-  }
+  check(typeof options?.baseURL === 'string', 'createAuthClient', 'baseURL')
   const http = options.axios ?? axios.create({ baseURL: options.baseURL })
   const { manager, endpoints } = attachTokenRefresh(http, options)
   const post = async <T>(url: string, body: unknown): Promise<T> => {

@@ -19,7 +19,7 @@ export function createEmitter<
       }
     },
     emit(event, ...args) {
-      for (const listener of [...(listeners.get(event) ?? [])]) {
+      for (const listener of listeners.get(event) ?? []) {
         try {
           ;(listener as (...a: Parameters<Events[typeof event]>) => void)(...args)
         } catch (error) {

@@ -1,4 +1,5 @@
 import { AuthError, isAuthError, retryAfterMs, toAuthError } from '../errors.js'
+import { check as checkOption } from '../lib/check.js'
 import { memoryStorage } from '../storage/memory.js'
 import type {
   AuthEvents,
@@ -27,8 +28,6 @@ export interface TokenManagerOptions {
   coordinator?: RefreshCoordinator
   /** The clock, in ms. @default Date.now */
   now?: () => number
-  /** Source of backoff jitter in [0, 1). @default Math.random */
-  random?: () => number
 }
 
 /** Options of {@link TokenManager.refresh}. */
@@ -69,12 +68,6 @@ interface Flight {
   waiters: number
 }
 
-function check(ok: boolean, option: string, expected: string): void {
-  if (!ok) throw new TypeError(`createTokenManager: option \`${option}\` must be ${expected}`)
-}
-
-const isMs = (value: number) => Number.isFinite(value) && value >= 0
-
 /**
  * Creates the token manager: one per user session, no state outside it. Proactive and
  * reactive refresh share its single flight, so however many callers ask at once, one refresh
@@ -95,19 +88,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const maxMs = options.backoff?.maxMs ?? 30_000
   const coordinator = options.coordinator
   const now = options.now ?? Date.now
-  const random = options.random ?? Math.random
-  check(typeof refreshFn === 'function', 'refresh', 'a function')
-  check(
-    typeof storage?.get === 'function' &&
-      typeof storage.set === 'function' &&
-      typeof storage.remove === 'function',
-    'storage',
-    'an object with get, set and remove',
-  )
-  check(isMs(leewayMs), 'leewaySeconds', 'a number >= 0')
-  check(isMs(timeoutMs) && timeoutMs > 0, 'refreshTimeoutMs', 'a number > 0')
-  check(isMs(initialMs) && isMs(maxMs), 'backoff', '{ initialMs, maxMs } numbers >= 0')
-  check(typeof now === 'function', 'now', 'a function')
+  const check = (ok: boolean, option: string) => checkOption(ok, 'createTokenManager', option)
+  check(typeof refreshFn === 'function', 'refresh')
+  check(typeof storage?.get === 'function', 'storage')
+  check(typeof now === 'function', 'now')
+  // `x >= 0` is false for NaN and for anything that is not a number.
+  check(leewayMs >= 0, 'leewaySeconds')
+  check(timeoutMs > 0, 'refreshTimeoutMs')
+  check(initialMs >= 0 && maxMs >= 0, 'backoff')
 
   const events = createEmitter<AuthEvents>()
   let flight: Flight | null = null
@@ -117,34 +105,63 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   let retryAt = 0
   let lastError: AuthError | null = null
 
-  const resetBackoff = () => {
-    failures = 0
-    retryAt = 0
+  const stored = (tokens: StoredTokens | null) => {
+    failures = retryAt = 0
     lastError = null
+    events.emit('tokens', tokens)
+    return tokens
   }
 
-  const toStored = (result: RefreshResult, previous: StoredTokens | null): StoredTokens => {
+  const expired = (cause?: AuthError) =>
+    new AuthError('session_expired', {
+      message: 'session expired: sign in again',
+      status: cause?.status,
+      cause,
+    })
+
+  // Every way out of a session: a local logout, an expiry here, or either one in another tab.
+  const signOut = async (
+    kind: 'logout' | 'sessionExpired',
+    publish: boolean,
+    cause?: AuthError,
+  ): Promise<AuthError> => {
+    const error = expired(cause)
+    if (publish) await storage.remove()
+    stored(null)
+    if (kind === 'logout') events.emit('logout')
+    else events.emit('sessionExpired', error)
+    if (publish) coordinator?.publish({ type: kind })
+    return error
+  }
+
+  const save = async (result: RefreshResult, previous: StoredTokens | null) => {
     const receivedAt = now()
     const refreshToken = result?.refreshToken ?? previous?.refreshToken
     if (
       typeof result?.accessToken !== 'string' ||
       typeof refreshToken !== 'string' ||
-      !Number.isFinite(result.expiresIn)
+      !(result.expiresIn >= 0)
     ) {
       throw new AuthError('internal_error', {
-        message: 'the token answer has no accessToken, refreshToken or expiresIn',
+        message: 'malformed token answer',
         retryable: true,
       })
     }
-    return {
+    const tokens: StoredTokens = {
       accessToken: result.accessToken,
       refreshToken,
       expiresAt: receivedAt + result.expiresIn * 1000,
       refreshExpiresAt:
         result.refreshExpiresIn === undefined
-          ? (previous?.refreshExpiresAt ?? Number.MAX_SAFE_INTEGER)
+          ? (previous?.refreshExpiresAt ??
+            8.64e15) /* the last valid Date: never, as far as the client knows */
           : receivedAt + result.refreshExpiresIn * 1000,
     }
+    // Rotation-safe: the successor is stored before any waiting request is released.
+    await storage.set(tokens)
+    stored(tokens)
+    coordinator?.publish({ type: 'tokens' })
+    return tokens
   }
 
   const callRefresh = async (refreshToken: string): Promise<RefreshResult> => {
@@ -155,7 +172,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         refreshFn(refreshToken, { signal: controller.signal }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            reject(new AuthError('refresh_timeout', { retryable: true }))
+            reject(
+              new AuthError('refresh_timeout', {
+                message: `token refresh timed out after ${timeoutMs} ms`,
+                retryable: true,
+              }),
+            )
             controller.abort()
           }, timeoutMs)
         }),
@@ -165,58 +187,34 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   }
 
-  const expire = async (cause: AuthError | null) => {
-    const error = new AuthError('session_expired', {
-      ...(cause?.status !== undefined && { status: cause.status }),
-      cause,
-    })
-    resetBackoff()
-    await storage.remove()
-    events.emit('tokens', null)
-    events.emit('sessionExpired', error)
-    return error
-  }
-
   // Runs inside the cross-tab lock when there is one: storage is re-read there, because
   // another tab may have rotated the refresh token while this one waited for the lock.
   const rotate = async (intended: string): Promise<StoredTokens> => {
-    const stored = await storage.get()
-    if (stored === null) throw new AuthError('session_expired')
-    if (stored.refreshToken !== intended) {
-      events.emit('tokens', stored)
-      return stored
-    }
-    let tokens: StoredTokens
+    const current = await storage.get()
+    // Signed out meanwhile (here or in another tab): nothing to refresh, nothing new to announce.
+    if (current === null) throw expired()
+    if (current.refreshToken !== intended) return stored(current) as StoredTokens
     try {
-      tokens = toStored(await callRefresh(stored.refreshToken), stored)
+      return await save(await callRefresh(intended), current)
     } catch (thrown) {
       const error = toAuthError(thrown)
-      const status = error.status
-      if (error.code === 'session_expired' || status === 400 || status === 401 || status === 403) {
+      const status = error.status ?? 0
+      if (error.code === 'session_expired' || (status >= 400 && status <= 403)) {
         // Before signing out (refresh_token_reused above all): another tab may hold the successor.
         const latest = await storage.get()
-        if (latest !== null && latest.refreshToken !== stored.refreshToken) {
-          events.emit('tokens', latest)
-          return latest
+        if (latest !== null && latest.refreshToken !== intended) {
+          return stored(latest) as StoredTokens
         }
-        const expired = await expire(error)
-        coordinator?.publish({ type: 'sessionExpired' })
-        throw expired
+        throw await signOut('sessionExpired', true, error)
       }
       failures += 1
       const delay = Math.min(maxMs, initialMs * 2 ** (failures - 1))
       // Equal jitter: clients that failed together do not come back together.
-      retryAt = now() + Math.max(retryAfterMs(thrown, now()), delay / 2 + (random() * delay) / 2)
+      retryAt = now() + Math.max(retryAfterMs(thrown), delay / 2 + (Math.random() * delay) / 2)
       lastError = error
       events.emit('refreshFailed', error)
       throw error
     }
-    // Rotation-safe: the successor is stored before any waiting request is released.
-    await storage.set(tokens)
-    resetBackoff()
-    events.emit('tokens', tokens)
-    coordinator?.publish({ type: 'tokens' })
-    return tokens
   }
 
   const join = (current: Flight) => {
@@ -267,29 +265,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     value !== null && 'promise' in value
 
   const unsubscribe = coordinator?.subscribe((message) => {
-    if (message.type === 'tokens') {
-      storage.get().then(
-        (tokens) => events.emit('tokens', tokens),
-        () => {},
-      )
-      return
-    }
-    resetBackoff()
-    events.emit('tokens', null)
-    if (message.type === 'logout') events.emit('logout')
-    else events.emit('sessionExpired', new AuthError('session_expired'))
+    if (message.type === 'tokens') storage.get().then(stored, () => {})
+    else signOut(message.type, false)
   })
 
   return {
     getTokens: () => storage.get(),
-    async setTokens(result) {
-      const tokens = toStored(result, null)
-      await storage.set(tokens)
-      resetBackoff()
-      events.emit('tokens', tokens)
-      coordinator?.publish({ type: 'tokens' })
-      return tokens
-    },
+    setTokens: (result) => save(result, null),
     async getAccessToken() {
       const current = await snapshot()
       if (isFlight(current)) return (await join(current)).accessToken
@@ -308,7 +290,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     async refresh(refreshOptions = {}) {
       const current = await snapshot()
       if (isFlight(current)) return join(current)
-      if (current === null) throw new AuthError('session_expired')
+      if (current === null) throw expired()
       const stale = refreshOptions.staleAccessToken
       if (stale !== undefined && stale !== current.accessToken) return current
       return start(current, refreshOptions.trigger ?? 'manual')
@@ -320,12 +302,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     async settled() {
       while (flight !== null) await flight.promise.catch(() => {})
     },
-    async clear() {
-      resetBackoff()
-      await storage.remove()
-      events.emit('tokens', null)
-      events.emit('logout')
-      coordinator?.publish({ type: 'logout' })
+    clear: async () => {
+      await signOut('logout', true)
     },
     on: events.on,
     close: () => unsubscribe?.(),

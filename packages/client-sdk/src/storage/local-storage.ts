@@ -1,3 +1,4 @@
+import { check } from '../lib/check.js'
 import type { StoredTokens, TokenStorage } from '../types.js'
 
 /** Options of {@link localStorageStorage}. */
@@ -16,7 +17,7 @@ function store(): Storage {
 
 /**
  * Keeps the tokens in `localStorage` under one key, shared by every tab of the origin.
- * An unreadable value counts as no tokens.
+ * A value that is not JSON counts as no tokens.
  *
  * @example
  * ```ts
@@ -25,20 +26,15 @@ function store(): Storage {
  */
 export function localStorageStorage(options: LocalStorageOptions = {}): TokenStorage {
   const key = options.key ?? 'refresh-kit.tokens'
-  if (typeof key !== 'string' || key === '') {
-    throw new TypeError('localStorageStorage: option `key` must be a non-empty string')
-  }
+  check(typeof key === 'string' && key !== '', 'localStorageStorage', 'key')
   return {
     get: async () => {
-      const raw = store().getItem(key)
-      if (raw === null) return null
       try {
-        const tokens = JSON.parse(raw) as StoredTokens | null
-        return typeof tokens?.accessToken === 'string' && typeof tokens.refreshToken === 'string'
-          ? tokens
-          : null
-      } catch {
-        return null
+        // JSON.parse(null) is null: no tokens stored.
+        return JSON.parse(store().getItem(key) as string) as StoredTokens | null
+      } catch (error) {
+        if (error instanceof SyntaxError) return null
+        throw error
       }
     },
     set: async (tokens) => store().setItem(key, JSON.stringify(tokens)),

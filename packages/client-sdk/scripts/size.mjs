@@ -1,0 +1,24 @@
+// Measures what an app pays for the SDK: the ESM build bundled and minified with axios left
+// out (a peer the app already has), then gzipped. Run after `pnpm build`.
+import { gzipSync } from 'node:zlib'
+import { build } from 'esbuild'
+
+const BUDGET = 4096
+const GOAL = 2560
+
+const result = await build({
+  entryPoints: [new URL('../dist/index.js', import.meta.url).pathname],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'neutral',
+  external: ['axios'],
+  write: false,
+  logLevel: 'error',
+})
+const bytes = gzipSync(result.outputFiles[0].contents, { level: 9 }).length
+console.log(`client-sdk size: ${bytes} bytes min+gz (budget ${BUDGET}, goal ${GOAL})`)
+if (bytes > BUDGET) {
+  console.error(`client-sdk is ${bytes - BUDGET} bytes over its budget`)
+  process.exit(1)
+}

@@ -1,0 +1,20 @@
+import { defineConfig } from 'tsup'
+
+export default defineConfig({
+  entry: { index: 'src/index.ts' },
+  format: ['esm', 'cjs'],
+  platform: 'neutral',
+  target: 'es2022',
+  // @refresh-kit/shared is private: its code and its types ship inside this package.
+  noExternal: ['@refresh-kit/shared'],
+  external: ['axios'],
+  // Resolved by path, not through node_modules, so the declarations inline the shared types too.
+  dts: { compilerOptions: { paths: { '@refresh-kit/shared': ['../shared/src/index.ts'] } } },
+  clean: true,
+  sourcemap: true,
+  treeshake: true,
+  // Bundle the shared sources rather than a prior build of them.
+  esbuildOptions(options) {
+    options.conditions = ['@refresh-kit/source']
+  },
+})
