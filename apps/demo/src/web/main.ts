@@ -1,0 +1,356 @@
+import {
+  browserCoordinator,
+  createAuthClient,
+  isAuthError,
+  localStorageStorage,
+  type StoredTokens,
+} from '@refresh-kit/client-sdk'
+import {
+  decodeJwtPayload,
+  type MeResponse,
+  ROUTES,
+  type SessionListResponse,
+  sessionPath,
+} from '@refresh-kit/shared'
+import axios, { type AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
+import { DEMO_CONFIG_PATH, DEMO_USER, type DemoConfig } from '../demo-config.js'
+import { makeStale, type StaleMode } from '../stale-token.js'
+import { byId, el } from './dom.js'
+import { renderSessions } from './sessions-view.js'
+import { createTimeline } from './timeline.js'
+import { createTokenView, refreshGeneration } from './token-view.js'
+import './styles.css'
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /** Groups the timeline lines of one burst, or of the heartbeat. */
+    demoTag?: string
+  }
+}
+
+/** Refresh 3 s before expiry: with 15 s tokens the default 30 s would refresh on every request. */
+const LEEWAY_SECONDS = 3
+const BURST_SIZE = 20
+const HEARTBEAT_MS = 4000
+const TOKENS_KEY = 'refresh-kit.tokens'
+
+const params = new URLSearchParams(location.search)
+const timeline = createTimeline(byId('timeline'))
+const view = createTokenView({ leewaySeconds: LEEWAY_SECONDS })
+const storage = localStorageStorage({ key: TOKENS_KEY })
+let refreshesSent = 0
+/** Refresh tokens this tab received itself; any other one came from another tab. */
+const ownRefreshTokens = new Set<string>()
+
+const status = byId('status')
+const answer = byId('answer')
+const burstResult = byId('burst-result')
+const heartbeat = byId<HTMLInputElement>('heartbeat')
+heartbeat.checked = params.get('heartbeat') !== 'off'
+
+function pathOf(config: InternalAxiosRequestConfig | undefined): string {
+  const url = config?.url ?? ''
+  return url.startsWith('http') ? new URL(url).pathname : url
+}
+
+function describe(config: InternalAxiosRequestConfig | undefined): string {
+  return `${(config?.method ?? 'get').toUpperCase()} ${pathOf(config)}`
+}
+
+// Registered before the client's own interceptors: axios runs request interceptors in reverse
+// order (so this one sees a request last, when it really leaves, with its final token) and
+// response interceptors in order (so this one sees a 401 before the client handles it).
+const http = axios.create({ baseURL: location.origin })
+http.interceptors.request.use((config) => {
+  const path = pathOf(config)
+  if (path === ROUTES.refresh) {
+    refreshesSent += 1
+    byId('refresh-count').textContent =
+      `${refreshesSent} refresh${refreshesSent === 1 ? '' : 'es'} sent from this tab`
+    timeline.add('refresh', `→ POST ${ROUTES.refresh}: rotating the refresh token`)
+  } else if (config.demoTag !== 'heartbeat') {
+    // The client marks its replays skipAuthRefresh: a replay is never refreshed again.
+    const replay = config.skipAuthRefresh === true ? 'replay' : 'sent'
+    const tag = config.demoTag
+    timeline.add(
+      'request',
+      `→ ${describe(config)}${tag === undefined ? '' : ` (${tag.replace(/-\d+$/, '')}${replay === 'replay' ? ' replay' : ''})`}`,
+      tag === undefined ? {} : { key: `${tag}:${replay}` },
+    )
+  }
+  return config
+})
+http.interceptors.response.use(
+  (response: AxiosResponse) => {
+    const path = pathOf(response.config)
+    const data = response.data as Partial<StoredTokens> | undefined
+    if (
+      (path === ROUTES.refresh || path === ROUTES.login) &&
+      typeof data?.refreshToken === 'string'
+    ) {
+      ownRefreshTokens.add(data.refreshToken)
+    }
+    const tag = response.config.demoTag
+    if (path !== ROUTES.refresh) {
+      timeline.add(
+        'response',
+        `← ${response.status} ${describe(response.config)}${tag === 'heartbeat' ? ' (heartbeat)' : ''}`,
+        tag === undefined ? {} : { key: `${tag}:${response.status}`, float: tag === 'heartbeat' },
+      )
+    }
+    return response
+  },
+  (error: AxiosError<{ error?: string }>) => {
+    const tag = error.config?.demoTag
+    const status = error.response?.status
+    const code = error.response?.data?.error ?? error.code ?? 'network error'
+    timeline.add(
+      status === 401 ? 'unauthorized' : 'error',
+      `← ${status ?? '×'} ${code} on ${describe(error.config)}`,
+      tag === undefined ? {} : { key: `${tag}:${status}:${code}` },
+    )
+    return Promise.reject(error)
+  },
+)
+
+const auth = createAuthClient({
+  baseURL: location.origin,
+  axios: http,
+  storage,
+  coordinator: browserCoordinator(),
+  leewaySeconds: LEEWAY_SECONDS,
+})
+
+function setState(state: 'signed-in' | 'signed-out' | 'expired', tokens: StoredTokens | null) {
+  status.dataset.state = state
+  let username: unknown
+  try {
+    username = tokens === null ? undefined : decodeJwtPayload(tokens.accessToken).username
+  } catch {
+    // A token broken on purpose still belongs to a signed-in user.
+  }
+  status.textContent =
+    state === 'signed-in'
+      ? `Signed in${typeof username === 'string' ? ` as ${username}` : ''}`
+      : state === 'expired'
+        ? 'Session expired'
+        : 'Signed out'
+  byId('signin-card').hidden = state === 'signed-in'
+  byId('actions-card').hidden = state !== 'signed-in'
+  byId('sessions-card').hidden = state !== 'signed-in'
+  byId('expired-notice').hidden = state !== 'expired'
+  document.body.dataset.state = state
+}
+
+async function show(tokens: StoredTokens | null, expired = false) {
+  view.show(tokens)
+  if (tokens !== null) setState('signed-in', tokens)
+  else setState(expired || status.dataset.state === 'expired' ? 'expired' : 'signed-out', null)
+}
+
+auth.on('tokens', (tokens) => {
+  if (
+    tokens !== null &&
+    !ownRefreshTokens.has(tokens.refreshToken) &&
+    status.dataset.state === 'signed-in'
+  ) {
+    timeline.add(
+      'released',
+      `Picked up the tokens another tab stored (generation ${refreshGeneration(tokens.refreshToken)})`,
+    )
+    ownRefreshTokens.add(tokens.refreshToken)
+  }
+  void show(tokens)
+})
+auth.on('refresh', (event) => {
+  if (event.phase === 'start') {
+    timeline.add(
+      'refresh',
+      event.trigger === 'proactive'
+        ? `Refresh started: the access token is within ${LEEWAY_SECONDS} s of expiry`
+        : event.trigger === 'reactive'
+          ? 'Refresh started: the server said the access token is no good'
+          : 'Refresh started',
+    )
+  } else {
+    timeline.add(
+      'released',
+      `New tokens stored (generation ${refreshGeneration(event.tokens.refreshToken)}); ${event.released} waiting request${event.released === 1 ? '' : 's'} released`,
+    )
+  }
+})
+auth.on('refreshFailed', (error) => {
+  timeline.add('error', `Refresh failed (${error.code}): tokens kept, the next request tries again`)
+})
+auth.on('sessionExpired', (error) => {
+  const cause = isAuthError(error.cause) ? ` (${error.cause.code})` : ''
+  timeline.add('expired', `Session expired${cause}: tokens cleared, sign in again`)
+  setState('expired', null)
+  view.show(null)
+})
+auth.on('logout', () => {
+  timeline.add('info', 'Signed out')
+  setState('signed-out', null)
+  view.show(null)
+})
+
+// Another tab rewrote the shared tokens (the stale-token buttons): show what is stored now.
+window.addEventListener('storage', (event) => {
+  if (event.key === TOKENS_KEY) void storage.get().then((tokens) => view.show(tokens))
+})
+
+function message(error: unknown): string {
+  if (isAuthError(error)) return `${error.code}: ${error.message}`
+  if (axios.isAxiosError(error)) {
+    const body = error.response?.data as { error?: string; message?: string } | undefined
+    return body?.message ?? error.message
+  }
+  return error instanceof Error ? error.message : String(error)
+}
+
+function busy(button: HTMLButtonElement, task: () => Promise<void>) {
+  button.addEventListener('click', () => {
+    button.disabled = true
+    task()
+      .catch((error: unknown) => timeline.add('error', message(error)))
+      .finally(() => {
+        button.disabled = false
+      })
+  })
+}
+
+const formError = byId('form-error')
+async function signIn(credentials: { username: string; password: string }) {
+  formError.hidden = true
+  try {
+    await auth.login(credentials)
+    timeline.add('info', `Signed in as ${credentials.username}`)
+    await loadSessions()
+  } catch (error) {
+    formError.textContent = message(error)
+    formError.hidden = false
+  }
+}
+
+function credentials() {
+  return {
+    username: byId<HTMLInputElement>('username').value.trim(),
+    password: byId<HTMLInputElement>('password').value,
+  }
+}
+
+byId('signin-form').addEventListener('submit', (event) => {
+  event.preventDefault()
+  void signIn(credentials())
+})
+busy(byId<HTMLButtonElement>('signup'), async () => {
+  formError.hidden = true
+  try {
+    const user = await auth.register(credentials())
+    timeline.add('info', `Account ${user.username} created`)
+    await signIn(credentials())
+  } catch (error) {
+    formError.textContent = message(error)
+    formError.hidden = false
+  }
+})
+busy(byId<HTMLButtonElement>('demo-signin'), () => signIn(DEMO_USER))
+
+busy(byId<HTMLButtonElement>('call-me'), async () => {
+  try {
+    const { data } = await auth.http.get<MeResponse>(ROUTES.me)
+    answer.textContent = JSON.stringify(data, null, 2)
+    answer.hidden = false
+  } catch (error) {
+    answer.textContent = message(error)
+    answer.hidden = false
+  }
+})
+
+let bursts = 0
+busy(byId<HTMLButtonElement>('burst'), async () => {
+  const mode = (document.querySelector<HTMLInputElement>('input[name="stale-mode"]:checked')
+    ?.value ?? 'rewind') as StaleMode
+  if (!(await makeStale(storage, mode))) return
+  view.show(await storage.get())
+  timeline.add(
+    'info',
+    mode === 'rewind'
+      ? 'Access token expiry rewound locally'
+      : 'Access token signature broken locally',
+  )
+  bursts += 1
+  const tag = `burst-${bursts}`
+  const before = refreshesSent
+  const results = await Promise.allSettled(
+    Array.from({ length: BURST_SIZE }, () =>
+      auth.http.get<MeResponse>(ROUTES.me, { demoTag: tag }),
+    ),
+  )
+  const ok = results.filter((result) => result.status === 'fulfilled').length
+  const refreshes = refreshesSent - before
+  burstResult.hidden = false
+  burstResult.dataset.ok = String(ok === BURST_SIZE)
+  burstResult.dataset.requests = String(BURST_SIZE)
+  burstResult.dataset.succeeded = String(ok)
+  burstResult.dataset.refreshes = String(refreshes)
+  burstResult.textContent = `${BURST_SIZE} requests · ${ok} answered 200 · ${refreshes} refresh${refreshes === 1 ? '' : 'es'} sent`
+})
+
+busy(byId<HTMLButtonElement>('signout'), () => auth.logout())
+
+busy(byId<HTMLButtonElement>('signout-all'), async () => {
+  await auth.http.post(ROUTES.logoutAll)
+  timeline.add(
+    'info',
+    'Every session revoked on the server; the access token would live until it expires',
+  )
+  // Make the token stale so the next request refreshes, and that refresh is refused.
+  await makeStale(storage, 'rewind')
+  await auth.http.get(ROUTES.me).catch(() => {})
+})
+
+async function loadSessions() {
+  const { data } = await auth.http.get<SessionListResponse>(ROUTES.sessions)
+  renderSessions(data.sessions, (id) => {
+    void auth.http
+      .delete(sessionPath(id))
+      .then(() => timeline.add('info', `Session ${id.slice(0, 12)} revoked on the server`))
+      .then(loadSessions)
+      .catch((error: unknown) => timeline.add('error', message(error)))
+  })
+}
+busy(byId<HTMLButtonElement>('sessions-reload'), loadSessions)
+byId('timeline-clear').addEventListener('click', () => timeline.clear())
+
+setInterval(() => view.tick(), 100)
+setInterval(() => {
+  if (!heartbeat.checked || status.dataset.state !== 'signed-in') return
+  auth.http.get(ROUTES.me, { demoTag: 'heartbeat' }).catch(() => {})
+}, HEARTBEAT_MS)
+
+async function start() {
+  const config = await fetch(DEMO_CONFIG_PATH)
+    .then((response) => (response.ok ? (response.json() as Promise<DemoConfig>) : null))
+    .catch(() => null)
+  const user = config?.demoUser ?? DEMO_USER
+  byId('demo-credentials').textContent = `${user.username} / ${user.password}`
+  if (config?.tokenStore === 'memory') {
+    const banner = byId('store-banner')
+    banner.replaceChildren(
+      el('strong', {}, 'In-memory token store. '),
+      `No usable Redis (${config.redisProblem ?? 'none configured'}), so sessions live only in the token server process and end when it stops. For Redis: `,
+      el('code', {}, 'docker compose up -d redis'),
+      ', then run ',
+      el('code', {}, 'pnpm demo'),
+      ' again.',
+    )
+    banner.hidden = false
+  }
+  const tokens = await auth.manager.getTokens()
+  if (tokens !== null) ownRefreshTokens.add(tokens.refreshToken)
+  await show(tokens)
+  if (tokens !== null) await loadSessions().catch(() => {})
+  document.body.dataset.ready = 'true'
+}
+void start()

@@ -1,0 +1,169 @@
+import { mkdir } from 'node:fs/promises'
+import { decodeJwtPayload } from '@refresh-kit/shared'
+import { useTestRedis } from '@refresh-kit/shared/testing'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  eventually,
+  expireLocally,
+  openPage,
+  pageErrors,
+  type RunningDemo,
+  signInAsDemo,
+  startDemo,
+  timelineTexts,
+} from './harness.js'
+
+const redis = useTestRedis('demo-page')
+let demo: RunningDemo
+
+beforeAll(async () => {
+  demo = await startDemo(redis)
+})
+afterAll(async () => {
+  await demo?.close()
+})
+
+const fillWidth = (page: Page) =>
+  page.$eval('#countdown-fill', (element) =>
+    Number.parseFloat((element as HTMLElement).style.width),
+  )
+const text = async (page: Page, selector: string) =>
+  (await page.textContent(selector))?.trim() ?? ''
+
+describe('the demo page', () => {
+  let context: BrowserContext
+  let page: Page
+  beforeAll(async () => {
+    context = await demo.browser.newContext({ viewport: { width: 1280, height: 800 } })
+    page = await openPage(context, demo.pageUrl)
+  })
+  afterAll(async () => {
+    await context?.close()
+  })
+
+  it('signs in with one click and shows the token counting down, its claims and its generation', async () => {
+    expect(await text(page, '#demo-credentials')).toBe('demo / demo-password')
+    await signInAsDemo(page)
+
+    expect(await text(page, '#status')).toBe('Signed in as demo')
+    expect(await text(page, '[data-claim="username"]')).toBe('demo')
+    expect(await text(page, '#generation')).toBe('generation 0')
+    expect(await text(page, '#countdown-label')).toMatch(/^Expires in \d+\.\d s$/)
+    const first = await fillWidth(page)
+    expect(first).toBeGreaterThan(0)
+    await eventually(async () => (await fillWidth(page)) < first, 'the countdown bar to shrink')
+  })
+
+  it('survives the access token expiring: the next request refreshes first, visibly', async () => {
+    const before = demo.refreshCalls()
+    await page.waitForSelector('#countdown[data-level="expired"]', { timeout: 30_000 })
+    expect(await text(page, '#countdown-label')).toMatch(/^Expired/)
+
+    await page.click('#call-me')
+    await eventually(
+      async () => (await text(page, '#answer')).includes('"username": "demo"'),
+      'the answer of /auth/me',
+    )
+
+    expect(demo.refreshCalls() - before).toBe(1)
+    expect(await text(page, '#generation')).toBe('generation 1')
+    expect(await text(page, '#countdown-label')).toMatch(/^Expires in/)
+    const timeline = await timelineTexts(page)
+    expect(timeline).toContain('Refresh started: the access token is within 3 s of expiry')
+    expect(timeline).toContain('→ POST /auth/refresh: rotating the refresh token')
+    expect(timeline.some((line) => line.startsWith('New tokens stored (generation 1)'))).toBe(true)
+    expect(timeline).toContain('← 200 GET /auth/me')
+  })
+
+  it('serves a burst of 20 requests on a rewound token with one refresh', async () => {
+    const before = demo.refreshCalls()
+    await page.click('#burst')
+    await page.waitForSelector('#burst-result:not([hidden])', { timeout: 30_000 })
+
+    expect(await text(page, '#burst-result')).toBe('20 requests · 20 answered 200 · 1 refresh sent')
+    expect(demo.refreshCalls() - before).toBe(1)
+    expect(await text(page, '#generation')).toBe('generation 2')
+    const timeline = await timelineTexts(page)
+    expect(
+      timeline.some((line) =>
+        /^New tokens stored \(generation 2\); 20 waiting requests released$/.test(line),
+      ),
+    ).toBe(true)
+  })
+
+  it('serves a burst of 20 requests rejected with 401 by one refresh and 20 replays', async () => {
+    const before = demo.refreshCalls()
+    await page.check('input[name="stale-mode"][value="break"]')
+    await page.click('#burst')
+    await eventually(
+      async () =>
+        (await text(page, '#burst-result')).length > 0 &&
+        (await text(page, '#generation')) === 'generation 3',
+      'the second burst',
+      30_000,
+    )
+    await eventually(async () => !(await page.isDisabled('#burst')), 'the burst to finish', 30_000)
+
+    expect(await text(page, '#burst-result')).toBe('20 requests · 20 answered 200 · 1 refresh sent')
+    expect(demo.refreshCalls() - before).toBe(1)
+    const counts = await page.$$eval('#timeline li', (items) =>
+      items.map(
+        (item) =>
+          `${item.querySelector('.text')?.textContent} ${item.querySelector('.count')?.textContent}`,
+      ),
+    )
+    expect(counts).toContain('← 401 invalid_token on GET /auth/me ×20')
+    expect(counts).toContain('← 200 GET /auth/me ×20')
+
+    await mkdir('test-results', { recursive: true })
+    await page.screenshot({ path: 'test-results/demo.png', fullPage: false })
+    expect(pageErrors).toEqual([])
+  })
+})
+
+describe('a session revoked on the server', () => {
+  it('shows the session-expired state after one refuse refresh, and no loop of refresh calls', async () => {
+    const context = await demo.browser.newContext({ viewport: { width: 390, height: 844 } })
+    try {
+      const page = await openPage(context, demo.pageUrl)
+      await signInAsDemo(page)
+      const accessToken = await page.evaluate(
+        () =>
+          (
+            JSON.parse(localStorage.getItem('refresh-kit.tokens') ?? '{}') as {
+              accessToken: string
+            }
+          ).accessToken,
+      )
+      const { sid } = decodeJwtPayload<{ sid: string }>(accessToken)
+      const revoked = await fetch(`${demo.apiUrl}/auth/sessions/${sid}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${accessToken}` },
+      })
+      expect(revoked.status).toBe(204)
+
+      const before = demo.refreshCalls()
+      await expireLocally(page)
+      await page.click('#call-me')
+      await page.waitForSelector('#status[data-state="expired"]', { timeout: 20_000 })
+
+      expect(await text(page, '#status')).toBe('Session expired')
+      expect(await page.isVisible('#expired-notice')).toBe(true)
+      expect(await page.isVisible('#signin-card')).toBe(true)
+      expect(await timelineTexts(page)).toContain(
+        'Session expired (invalid_refresh_token): tokens cleared, sign in again',
+      )
+      expect(await page.evaluate(() => localStorage.getItem('refresh-kit.tokens'))).toBeNull()
+
+      // Nothing keeps trying: a reload and a while later, still the one refused refresh.
+      await page.reload()
+      await page.waitForSelector('body[data-ready="true"]')
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      expect(demo.refreshCalls() - before).toBe(1)
+      expect(await text(page, '#status')).toBe('Signed out')
+    } finally {
+      await context.close()
+    }
+  })
+})

@@ -1,0 +1,98 @@
+import { useTestRedis } from '@refresh-kit/shared/testing'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  eventually,
+  expireLocally,
+  openPage,
+  pageErrors,
+  type RunningDemo,
+  signInAsDemo,
+  startDemo,
+  timelineTexts,
+} from './harness.js'
+
+const redis = useTestRedis('demo-tabs')
+let demo: RunningDemo
+
+// Each refresh is held a moment before the server sees it, so that the refreshes two tabs
+// start "at once" surely overlap, however the browser schedules the two clicks.
+beforeAll(async () => {
+  demo = await startDemo(redis, { refreshDelayMs: 750 })
+})
+afterAll(async () => {
+  await demo?.close()
+})
+
+const text = async (page: Page, selector: string) =>
+  (await page.textContent(selector))?.trim() ?? ''
+const storedAccessToken = (page: Page) =>
+  page.evaluate(
+    () =>
+      (
+        JSON.parse(localStorage.getItem('refresh-kit.tokens') ?? 'null') as {
+          accessToken: string
+        } | null
+      )?.accessToken ?? null,
+  )
+
+describe('two tabs of one browser', () => {
+  let context: BrowserContext
+  let a: Page
+  let b: Page
+  beforeAll(async () => {
+    context = await demo.browser.newContext({ viewport: { width: 1280, height: 800 } })
+    a = await openPage(context, demo.pageUrl)
+    await signInAsDemo(a)
+    // The second tab opens on the tokens the first one stored.
+    b = await openPage(context, demo.pageUrl)
+    await b.waitForSelector('#status[data-state="signed-in"]')
+  })
+  afterAll(async () => {
+    await context?.close()
+  })
+
+  it('share one refresh when both find the token expired: one request reaches the server, both end with its tokens', async () => {
+    const firstToken = await storedAccessToken(a)
+    await expireLocally(a)
+    await eventually(
+      async () => (await b.getAttribute('#countdown', 'data-level')) === 'expired',
+      'tab B to see the expiry',
+    )
+
+    const before = demo.refreshCalls()
+    await Promise.all([a.click('#call-me'), b.click('#call-me')])
+    for (const page of [a, b]) {
+      await eventually(
+        async () => (await text(page, '#answer')).includes('"username": "demo"'),
+        'both answers',
+      )
+    }
+
+    // Both tabs started a refresh; the lock let one through and the other adopted its tokens.
+    for (const page of [a, b]) {
+      expect(
+        (await timelineTexts(page)).filter((line) => line.startsWith('Refresh started')),
+      ).toHaveLength(1)
+    }
+    expect(demo.refreshCalls() - before).toBe(1)
+
+    const stored = await storedAccessToken(a)
+    expect(stored).not.toBe(firstToken)
+    expect(await storedAccessToken(b)).toBe(stored)
+    expect(await text(a, '[data-claim="jti"]')).toBe(await text(b, '[data-claim="jti"]'))
+    expect(await text(a, '#generation')).toBe('generation 1')
+    expect(await text(b, '#generation')).toBe('generation 1')
+  })
+
+  it('sign out in one tab signs the other out', async () => {
+    await a.click('#signout')
+    await a.waitForSelector('#status[data-state="signed-out"]')
+    // Generous on purpose: the claim is "promptly", measured by eye, not a timing assertion.
+    await b.waitForSelector('#status[data-state="signed-out"]', { timeout: 10_000 })
+    expect(await text(b, '#status')).toBe('Signed out')
+    expect(await b.isVisible('#signin-card')).toBe(true)
+    expect(await timelineTexts(b)).toContain('Signed out')
+    expect(pageErrors).toEqual([])
+  })
+})
