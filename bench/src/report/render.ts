@@ -263,6 +263,12 @@ export function buildTables(results: BenchResults): Table[] {
       notes: [
         memory.method,
         `a user record with its username index costs ${formatNumber(memory.bytesPerUser, 1)} bytes (not counted above)`,
+        ...memory.rows.map(
+          (row) =>
+            `one user's keys (${row.label}), MEMORY USAGE: ${row.sample
+              .map((key) => `${key.key} ${key.type}/${key.encoding} ${key.memoryUsage} B`)
+              .join('; ')}`,
+        ),
       ],
     })
   }

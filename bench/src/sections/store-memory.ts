@@ -12,6 +12,17 @@ export interface MemoryRow {
   usedMemoryAfter: number
   bytesPerSession: number
   writeSeconds: number
+  /** The keys of one user after its session was written, as Redis itself sizes them. */
+  sample: SampleKey[]
+}
+
+/** One key of a sampled user: what `TYPE`, `OBJECT ENCODING` and `MEMORY USAGE` say. */
+export interface SampleKey {
+  /** The key with the user id replaced by `<user>` and the session id by `<session>`. */
+  key: string
+  type: string
+  encoding: string
+  memoryUsage: number
 }
 
 /** What {@link measureStoreMemory} found. */
@@ -26,6 +37,26 @@ export interface MemoryResult {
 // What a desktop browser sends; the server keeps it so `GET /auth/sessions` can show it.
 const BROWSER_USER_AGENT =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
+
+async function sampleUser(redis: Redis, userId: string, sessionId: string): Promise<SampleKey[]> {
+  const keys: string[] = []
+  let cursor = '0'
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `*${userId}*`, 'COUNT', 10_000)
+    cursor = next
+    keys.push(...found)
+  } while (cursor !== '0')
+  const sample: SampleKey[] = []
+  for (const key of keys.sort()) {
+    sample.push({
+      key: key.replace(userId, '<user>').replace(sessionId, '<session>'),
+      type: await redis.type(key),
+      encoding: String(await redis.object('ENCODING', key)),
+      memoryUsage: Number(await redis.memory('USAGE', key)),
+    })
+  }
+  return sample
+}
 
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory')
@@ -66,6 +97,7 @@ export async function measureStoreMemory(
     for (const population of populations) {
       await redis.flushall()
       const userIds = Array.from({ length: count }, () => randomBytes(16).toString('base64url'))
+      const sessionIds = Array.from({ length: count }, () => randomBytes(16).toString('base64url'))
       const beforeUsers = await usedMemory(redis)
       await inBatches(count, 2000, (i) =>
         store.createUser({
@@ -82,7 +114,7 @@ export async function measureStoreMemory(
       await inBatches(count, 2000, (i) =>
         store.createSession({
           userId: userIds[i] ?? '',
-          sessionId: randomBytes(16).toString('base64url'),
+          sessionId: sessionIds[i] ?? '',
           userAgent: population.userAgent,
           now,
           idleTtlSeconds: 604_800,
@@ -99,6 +131,7 @@ export async function measureStoreMemory(
         usedMemoryAfter: after,
         bytesPerSession: (after - before) / count,
         writeSeconds,
+        sample: await sampleUser(redis, userIds[0] ?? '', sessionIds[0] ?? ''),
       }
       log(
         `memory: ${count} sessions (${population.label}) in ${writeSeconds.toFixed(1)} s: ${row.bytesPerSession.toFixed(1)} bytes/session`,
