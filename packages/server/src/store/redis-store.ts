@@ -1,7 +1,8 @@
 import type { Cluster, Redis } from 'ioredis'
-import { redisKeys, SESSION_FIELDS } from './lib/keys.js'
+import { redisKeys, unpackSession } from './lib/keys.js'
 import {
   createSessionScript,
+  getSessionScript,
   hitScript,
   listSessionsScript,
   peekScript,
@@ -74,24 +75,26 @@ function list(value: Reply): Reply[] {
   return value
 }
 
-/** A session from the fields in `SESSION_FIELDS` order starting at `offset`, or `null`. */
+/** A session from its packed record and user agent as the scripts return them, or `null`. */
 function toSession(
   userId: string,
   sessionId: string,
-  fields: Reply[],
-  offset = 0,
+  packed: Reply,
+  userAgent: Reply,
 ): SessionRecord | null {
-  if (text(fields[offset]) === null) return null
+  const record = text(packed)
+  const fields = record === null ? null : unpackSession(record)
+  if (fields === null) return null
   return {
     id: sessionId,
     userId,
-    createdAt: int(fields[offset]),
-    lastUsedAt: int(fields[offset + 1]),
-    absoluteExpiresAt: int(fields[offset + 2]),
-    idleExpiresAt: int(fields[offset + 3]),
-    generation: int(fields[offset + 4]),
-    rotatedAt: int(fields[offset + 5]),
-    userAgent: text(fields[offset + 6]),
+    createdAt: fields.createdAt,
+    lastUsedAt: fields.lastUsedAt,
+    absoluteExpiresAt: fields.absoluteExpiresAt,
+    idleExpiresAt: fields.idleExpiresAt,
+    generation: fields.generation,
+    rotatedAt: fields.rotatedAt,
+    userAgent: text(userAgent),
   }
 }
 
@@ -204,8 +207,8 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         const { userId, sessionId, now } = input
         const username = await run(
           createSessionScript,
-          keys.session(userId, sessionId),
           keys.sessions(userId),
+          keys.userAgent(userId, sessionId),
           keys.user(userId),
           sessionId,
           now,
@@ -214,6 +217,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
           userTtlMs,
           input.userAgent === null ? '0' : '1',
           input.userAgent ?? '',
+          keys.userAgentPrefix(userId),
         )
         const name = text(username)
         // The username index lives in another slot, so it is renewed by a second command.
@@ -240,8 +244,8 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         const reply = list(
           await run(
             rotateScript,
-            keys.session(input.userId, input.sessionId),
             keys.sessions(input.userId),
+            keys.userAgent(input.userId, input.sessionId),
             input.sessionId,
             input.generation,
             input.now,
@@ -252,7 +256,9 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         const status = int(reply[0])
         if (status === 3) return { status: 'reused' }
         const session =
-          status === 1 || status === 2 ? toSession(input.userId, input.sessionId, reply, 1) : null
+          status === 1 || status === 2
+            ? toSession(input.userId, input.sessionId, reply[1], reply[2])
+            : null
         if (session === null) return { status: 'invalid' }
         return { status: status === 1 ? 'rotated' : 'grace', session }
       })
@@ -260,20 +266,28 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
 
     getSession: (userId, sessionId, now) =>
       guard(async () => {
-        const fields = await redis.hmget(keys.session(userId, sessionId), ...SESSION_FIELDS)
-        const session = toSession(userId, sessionId, fields)
+        const reply = list(
+          await run(
+            getSessionScript,
+            keys.sessions(userId),
+            keys.userAgent(userId, sessionId),
+            sessionId,
+          ),
+        )
+        const session = toSession(userId, sessionId, reply[0], reply[1])
         return session !== null && isLive(session, now) ? session : null
       }),
 
     listSessions: (userId, now) =>
       guard(async () => {
         const reply = list(
-          await run(listSessionsScript, keys.sessions(userId), keys.sessionPrefix(userId), now),
+          await run(listSessionsScript, keys.sessions(userId), keys.userAgentPrefix(userId), now),
         )
         const sessions: SessionRecord[] = []
-        for (let at = 0; at + 7 < reply.length; at += 8) {
+        for (let at = 0; at + 2 < reply.length; at += 3) {
           const sessionId = text(reply[at])
-          const session = sessionId === null ? null : toSession(userId, sessionId, reply, at + 1)
+          const session =
+            sessionId === null ? null : toSession(userId, sessionId, reply[at + 1], reply[at + 2])
           if (session !== null) sessions.push(session)
         }
         return sessions.sort(newestFirst)
@@ -283,8 +297,8 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
       guard(async () => {
         const deleted = await run(
           revokeSessionScript,
-          keys.session(userId, sessionId),
           keys.sessions(userId),
+          keys.userAgent(userId, sessionId),
           sessionId,
         )
         return int(deleted) > 0
@@ -292,7 +306,9 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
 
     revokeAllSessions: (userId) =>
       guard(async () =>
-        int(await run(revokeAllSessionsScript, keys.sessions(userId), keys.sessionPrefix(userId))),
+        int(
+          await run(revokeAllSessionsScript, keys.sessions(userId), keys.userAgentPrefix(userId)),
+        ),
       ),
 
     hit: async (key, windowSeconds) => {

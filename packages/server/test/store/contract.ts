@@ -328,6 +328,16 @@ export function describeTokenStoreContract(
         expect(await rotate(session, 0, T0 + 61 * SECOND, 60)).toEqual({ status: 'invalid' })
       })
 
+      it('rotates with a clock that stepped back behind the login', async () => {
+        const session = await login(id())
+        const earlier = T0 - 5 * SECOND
+        const result = await rotate(session, 0, earlier)
+        expect(result.status === 'rotated' && result.session.rotatedAt).toBe(earlier)
+        expect(await store.getSession(session.userId, session.id, earlier)).toEqual(
+          result.status === 'rotated' ? result.session : null,
+        )
+      })
+
       it('of 50 concurrent rotations of one generation, rotates once and graces 49', async () => {
         const session = await login(id())
         const at = T0 + SECOND

@@ -107,8 +107,30 @@ describe('Redis store', () => {
         }
       } else throw new Error(`unexpected ${type} at ${key}`)
     }
-    const unexpected = values.filter((value) => !/^\d+$/.test(value) && !written.has(value))
+    // Integers (counters, times), packed session records (generation and times in base 36),
+    // and what the workload wrote: nothing else, so nothing a refresh token could be rebuilt from.
+    const packedSession = /^[0-9a-z]{1,11}(:-?[0-9a-z]{1,11}){5}$/
+    const unexpected = values.filter(
+      (value) => !/^\d+$/.test(value) && !packedSession.test(value) && !written.has(value),
+    )
     expect(unexpected).toEqual([])
+  })
+
+  it("keeps a user's sessions in one compact hash, whatever the user agent", async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const userId = id()
+    const browser =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
+    const created = await store.createSession({ ...session(userId), userAgent: browser })
+    for (let generation = 0; generation < 40; generation++) {
+      await store.rotate(rotation(userId, created.id, generation, T0 + generation))
+    }
+    await store.createSession(session(userId))
+    const key = `${redis.keyPrefix}{u:${userId}}:s`
+    // A value over 64 bytes would turn the hash into a full hash table, several times larger.
+    expect(await client.object('ENCODING', key)).toBe('listpack')
+    expect((await store.listSessions(userId, T0 + 100)).map((s) => s.userAgent)).toContain(browser)
   })
 
   it('rotates in one round trip, by SHA once the script is loaded', async () => {
@@ -185,7 +207,7 @@ describe('Redis store', () => {
     const keyPrefix = `${redis.keyPrefix}wrongtype:`
     const store = createRedisStore({ redis: client, keyPrefix })
     const userId = id()
-    await client.set(`${keyPrefix}{u:${userId}}:ss`, 'not a sorted set', 'EX', 60)
+    await client.set(`${keyPrefix}{u:${userId}}:s`, 'not a hash', 'EX', 60)
     const failure = await store.createSession(session(userId)).catch((error: unknown) => error)
     expect(failure).toBeInstanceOf(Error)
     expect(failure).not.toBeInstanceOf(StoreUnavailableError)

@@ -4,37 +4,68 @@
  * counters (one key each) live elsewhere.
  *
  * - `<prefix>{u:<userId>}:u` user hash: `n` username, `h` password hash, `c` created at
- * - `<prefix>{u:<userId>}:s:<sessionId>` session hash (fields in {@link SESSION_FIELDS})
- * - `<prefix>{u:<userId>}:ss` sorted set of the user's session ids, scored by idle expiry
+ * - `<prefix>{u:<userId>}:s` the user's sessions: one hash field per session id, its value
+ *   a packed record (see {@link unpackSession})
+ * - `<prefix>{u:<userId>}:a:<sessionId>` a session's user agent, when there is one
  * - `<prefix>un:<username>` the user id of a username
  * - `<prefix>rl:<key>` a rate-limit counter
+ *
+ * One hash per user rather than a hash per session plus an index: a key costs Redis about
+ * 100 bytes before its value, and a small hash stays in the compact listpack encoding as
+ * long as every value is at most 64 bytes, which a packed record is and a browser's user
+ * agent is not (so it gets a key of its own).
  */
 export interface RedisKeys {
   user(userId: string): string
-  session(userId: string, sessionId: string): string
-  /** What a session id is appended to, for scripts that walk the sorted set. */
-  sessionPrefix(userId: string): string
   sessions(userId: string): string
+  userAgent(userId: string, sessionId: string): string
+  /** What a session id is appended to for its user-agent key, for scripts that walk sessions. */
+  userAgentPrefix(userId: string): string
   username(username: string): string
   rate(key: string): string
 }
-
-/**
- * Session hash fields, short to keep a session small, in the order scripts return them:
- * created at, last used at, absolute expiry, idle expiry, generation, rotated at, user agent
- * (absent when unknown). Times are integers in milliseconds.
- */
-export const SESSION_FIELDS = ['c', 'l', 'a', 'i', 'g', 'r', 'u'] as const
 
 /** The key layout under `prefix`. */
 export function redisKeys(prefix: string): RedisKeys {
   const tag = (userId: string) => `${prefix}{u:${userId}}`
   return {
     user: (userId) => `${tag(userId)}:u`,
-    session: (userId, sessionId) => `${tag(userId)}:s:${sessionId}`,
-    sessionPrefix: (userId) => `${tag(userId)}:s:`,
-    sessions: (userId) => `${tag(userId)}:ss`,
+    sessions: (userId) => `${tag(userId)}:s`,
+    userAgent: (userId, sessionId) => `${tag(userId)}:a:${sessionId}`,
+    userAgentPrefix: (userId) => `${tag(userId)}:a:`,
     username: (username) => `${prefix}un:${username}`,
     rate: (key) => `${prefix}rl:${key}`,
+  }
+}
+
+/** The numbers of a packed session record, as its scripts write it. */
+export interface PackedSession {
+  generation: number
+  createdAt: number
+  lastUsedAt: number
+  absoluteExpiresAt: number
+  idleExpiresAt: number
+  rotatedAt: number
+}
+
+/**
+ * Reads a packed session record `g:c:l:a:i:r`: the generation and the creation time, then
+ * the other four times as offsets from the creation time, all integer milliseconds in base 36.
+ * This keeps a record near 40 bytes, well under the 64 that keep a hash compact, and a
+ * one-session user's hash in Redis's 80-byte allocation class.
+ */
+export function unpackSession(packed: string): PackedSession | null {
+  const parts = packed.split(':')
+  if (parts.length !== 6) return null
+  const numbers = parts.map((part) => Number.parseInt(part, 36))
+  if (numbers.some((value) => !Number.isSafeInteger(value))) return null
+  const [generation = 0, createdAt = 0, lastUsed = 0, absolute = 0, idle = 0, rotated = 0] = numbers
+  return {
+    generation,
+    createdAt,
+    lastUsedAt: createdAt + lastUsed,
+    absoluteExpiresAt: createdAt + absolute,
+    idleExpiresAt: createdAt + idle,
+    rotatedAt: createdAt + rotated,
   }
 }

@@ -1,8 +1,9 @@
 /**
- * The Lua scripts of the Redis store. Each runs atomically on one slot: the keys it builds
- * from a prefix in ARGV share the hash tag of its declared keys. Times and durations are
- * integer milliseconds; expiry is decided with the caller's `now`, and real key TTLs (the
- * same durations from the moment of the write) are the backstop that frees memory.
+ * The Lua scripts of the Redis store. Each runs atomically on one slot: the user-agent keys
+ * it builds from a prefix in ARGV share the hash tag of its declared keys. Times and
+ * durations are integer milliseconds; expiry is decided with the caller's `now`, and real
+ * key TTLs (the same durations from the moment of the write) are the backstop that frees
+ * memory. Session records are packed as `lib/keys.ts` describes.
  */
 
 /** A definition for ioredis `defineCommand`: run by EVALSHA, with EVAL on NOSCRIPT. */
@@ -13,39 +14,71 @@ export interface StoreScript {
   readonly readOnly?: boolean
 }
 
-// Lua numbers are doubles: format integers explicitly, or 13-digit times may become 1.7e+12.
+// Lua numbers are doubles: integers are formatted explicitly, or 13-digit times would
+// become 1.7e+12.
 const HELPERS = `
+local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
 local function int(x) return string.format('%d', x) end
-local FIELDS = {'c', 'l', 'a', 'i', 'g', 'r', 'u'}
-local function read(key) return redis.call('HMGET', key, unpack(FIELDS)) end
+local function b36(n)
+  if n < 0 then return '-' .. b36(-n) end
+  if n == 0 then return '0' end
+  local s = ''
+  while n > 0 do
+    local d = n % 36
+    s = string.sub(DIGITS, d + 1, d + 1) .. s
+    n = (n - d) / 36
+  end
+  return s
+end
+local function from36(v)
+  if string.sub(v, 1, 1) == '-' then return -tonumber(string.sub(v, 2), 36) end
+  return tonumber(v, 36)
+end
+local function pack(s)
+  return table.concat({b36(s.g), b36(s.c), b36(s.l - s.c), b36(s.a - s.c), b36(s.i - s.c),
+    b36(s.r - s.c)}, ':')
+end
+local function unpack36(v)
+  local t = {}
+  for part in string.gmatch(v, '[^:]+') do t[#t + 1] = from36(part) end
+  local c = t[2]
+  return {g = t[1], c = c, l = c + t[3], a = c + t[4], i = c + t[5], r = c + t[6]}
+end
+local function dead(s, now) return now >= s.i or now >= s.a end
 local function extend(key, ms)
   if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, int(ms)) end
 end
 `
 
 /**
- * KEYS: session, sessions, user. ARGV: sessionId, now, idleMs, maxAgeMs, userTtlMs,
- * hasUserAgent ('1' or '0'), userAgent. Returns the user's username, or nothing when the
- * store holds no record of the user; the record's TTL is renewed (a login).
+ * KEYS: sessions, user agent, user. ARGV: sessionId, now, idleMs, maxAgeMs, userTtlMs,
+ * hasUserAgent ('1' or '0'), userAgent, user-agent key prefix. Drops the user's dead
+ * sessions on the way, so a user's hash cannot grow without bound. Returns the user's
+ * username, or nothing when the store holds no record of the user; the record's TTL is
+ * renewed (a login).
  */
 export const createSessionScript: StoreScript = {
   name: 'refreshKitCreateSession',
   numberOfKeys: 3,
   lua: `${HELPERS}
 local now = tonumber(ARGV[2])
+local fields = redis.call('HGETALL', KEYS[1])
+for j = 1, #fields, 2 do
+  if dead(unpack36(fields[j + 1]), now) then
+    redis.call('HDEL', KEYS[1], fields[j])
+    redis.call('DEL', ARGV[8] .. fields[j])
+  end
+end
 local absolute = now + tonumber(ARGV[4])
 local idle = math.min(now + tonumber(ARGV[3]), absolute)
-local fields = {'c', int(now), 'l', int(now), 'a', int(absolute), 'i', int(idle), 'g', '0', 'r', int(now)}
+local s = {g = 0, c = now, l = now, a = absolute, i = idle, r = now}
+redis.call('HSET', KEYS[1], ARGV[1], pack(s))
+extend(KEYS[1], idle - now)
 if ARGV[6] == '1' then
-  fields[#fields + 1] = 'u'
-  fields[#fields + 1] = ARGV[7]
+  redis.call('SET', KEYS[2], ARGV[7], 'PX', int(idle - now))
+else
+  redis.call('DEL', KEYS[2])
 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('PEXPIRE', KEYS[1], int(idle - now))
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now))
-redis.call('ZADD', KEYS[2], int(idle), ARGV[1])
-extend(KEYS[2], idle - now)
 local username = redis.call('HGET', KEYS[3], 'n')
 if username then redis.call('PEXPIRE', KEYS[3], ARGV[5]) end
 return username
@@ -53,100 +86,108 @@ return username
 }
 
 /**
- * KEYS: session, sessions. ARGV: sessionId, generation, now, idleMs, graceMs.
- * Returns {0} invalid, {3} reused, or {1 rotated | 2 grace, ...session fields}.
+ * KEYS: sessions, user agent. ARGV: sessionId, generation, now, idleMs, graceMs.
+ * Returns {0} invalid, {3} reused, or {1 rotated | 2 grace, packed record, user agent}.
  * Check and rotate in one step, or two concurrent refreshes would both rotate.
  */
 export const rotateScript: StoreScript = {
   name: 'refreshKitRotate',
   numberOfKeys: 2,
   lua: `${HELPERS}
-local f = read(KEYS[1])
-if not f[1] then return {0} end
-local now = tonumber(ARGV[3])
+local packed = redis.call('HGET', KEYS[1], ARGV[1])
+if not packed then return {0} end
+local s = unpack36(packed)
 local generation = tonumber(ARGV[2])
-local absolute = tonumber(f[3])
-local current = tonumber(f[5])
+local now = tonumber(ARGV[3])
 local function forget()
-  redis.call('DEL', KEYS[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('DEL', KEYS[2])
 end
-if now >= tonumber(f[4]) or now >= absolute then
+if dead(s, now) then
   forget()
   return {0}
 end
 local status
-if generation == current then
-  local idle = math.min(now + tonumber(ARGV[4]), absolute)
-  redis.call('HSET', KEYS[1], 'g', int(current + 1), 'r', int(now), 'l', int(now), 'i', int(idle))
-  redis.call('PEXPIRE', KEYS[1], int(idle - now))
-  redis.call('ZADD', KEYS[2], int(idle), ARGV[1])
-  extend(KEYS[2], idle - now)
-  f = read(KEYS[1])
+if generation == s.g then
+  s.g = s.g + 1
+  s.r = now
+  s.l = now
+  s.i = math.min(now + tonumber(ARGV[4]), s.a)
+  packed = pack(s)
+  redis.call('HSET', KEYS[1], ARGV[1], packed)
+  extend(KEYS[1], s.i - now)
+  redis.call('PEXPIRE', KEYS[2], int(s.i - now))
   status = 1
-elseif generation > current then
+elseif generation > s.g then
   return {0}
-elseif generation == current - 1 and now - tonumber(f[6]) <= tonumber(ARGV[5]) then
+elseif generation == s.g - 1 and now - s.r <= tonumber(ARGV[5]) then
   status = 2
 else
   forget()
   return {3}
 end
-local out = {status}
-for j = 1, #FIELDS do out[j + 1] = f[j] end
-return out
+return {status, packed, redis.call('GET', KEYS[2])}
+`,
+}
+
+/** KEYS: sessions, user agent. ARGV: sessionId. Returns {packed record, user agent}. */
+export const getSessionScript: StoreScript = {
+  name: 'refreshKitGetSession',
+  numberOfKeys: 2,
+  readOnly: true,
+  lua: `
+local packed = redis.call('HGET', KEYS[1], ARGV[1])
+if not packed then return {} end
+return {packed, redis.call('GET', KEYS[2])}
 `,
 }
 
 /**
- * KEYS: sessions. ARGV: session key prefix, now. Prunes dead entries and returns the live
- * sessions as a flat list of id followed by the session fields.
+ * KEYS: sessions. ARGV: user-agent key prefix, now. Drops dead sessions and returns the
+ * live ones as a flat list of id, packed record, user agent.
  */
 export const listSessionsScript: StoreScript = {
   name: 'refreshKitListSessions',
   numberOfKeys: 1,
   lua: `${HELPERS}
 local now = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', int(now))
+local fields = redis.call('HGETALL', KEYS[1])
 local out = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local key = ARGV[1] .. id
-  local f = read(key)
-  if not f[1] then
-    redis.call('ZREM', KEYS[1], id)
-  elseif now >= tonumber(f[3]) or now >= tonumber(f[4]) then
-    redis.call('DEL', key)
-    redis.call('ZREM', KEYS[1], id)
+for j = 1, #fields, 2 do
+  local id = fields[j]
+  local s = unpack36(fields[j + 1])
+  if dead(s, now) then
+    redis.call('HDEL', KEYS[1], id)
+    redis.call('DEL', ARGV[1] .. id)
   else
     out[#out + 1] = id
-    for j = 1, #FIELDS do out[#out + 1] = f[j] end
+    out[#out + 1] = fields[j + 1]
+    out[#out + 1] = redis.call('GET', ARGV[1] .. id)
   end
 end
 return out
 `,
 }
 
-/** KEYS: session, sessions. ARGV: sessionId. Returns 1 when the session existed. */
+/** KEYS: sessions, user agent. ARGV: sessionId. Returns 1 when the session existed. */
 export const revokeSessionScript: StoreScript = {
   name: 'refreshKitRevokeSession',
   numberOfKeys: 2,
   lua: `
-redis.call('ZREM', KEYS[2], ARGV[1])
-return redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[2])
+return redis.call('HDEL', KEYS[1], ARGV[1])
 `,
 }
 
-/** KEYS: sessions. ARGV: session key prefix. Returns how many sessions existed. */
+/** KEYS: sessions. ARGV: user-agent key prefix. Returns how many sessions existed. */
 export const revokeAllSessionsScript: StoreScript = {
   name: 'refreshKitRevokeAllSessions',
   numberOfKeys: 1,
   lua: `
-local count = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  count = count + redis.call('DEL', ARGV[1] .. id)
-end
+local ids = redis.call('HKEYS', KEYS[1])
+for _, id in ipairs(ids) do redis.call('DEL', ARGV[1] .. id) end
 redis.call('DEL', KEYS[1])
-return count
+return #ids
 `,
 }
 
@@ -210,6 +251,7 @@ return {tonumber(count), redis.call('PTTL', KEYS[1])}
 export const STORE_SCRIPTS: readonly StoreScript[] = [
   createSessionScript,
   rotateScript,
+  getSessionScript,
   listSessionsScript,
   revokeSessionScript,
   revokeAllSessionsScript,
