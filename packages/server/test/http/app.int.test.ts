@@ -111,6 +111,23 @@ describe('request bodies', () => {
       expect(res.body).toEqual(errorBody('unsupported_media_type'))
     }
   })
+
+  it('a broken or unknown Content-Encoding is a 4xx, never a 500', async () => {
+    const gzip = await http
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send('not gzip at all')
+    expect(gzip.status).toBe(400)
+    expect(gzip.body).toEqual(errorBody('invalid_request'))
+    const unknown = await http
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'x-weird')
+      .send('{}')
+    expect(unknown.status).toBe(415)
+    expect(unknown.body).toEqual(errorBody('unsupported_media_type'))
+  })
 })
 
 describe('POST /auth/login', () => {

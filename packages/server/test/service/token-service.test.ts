@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { isAuthError } from '../../src/errors.js'
+import type { PasswordHasher } from '../../src/passwords.js'
+import { createTokenService } from '../../src/service/token-service.js'
+import { createMemoryStore } from '../../src/store/memory-store.js'
+import { createTokenKeys } from '../../src/tokens/keys.js'
+import { cheapPasswords, JWT_SECRET } from '../support/harness.js'
+
+const keys = createTokenKeys({ jwtSecret: JWT_SECRET })
+
+describe('createTokenService', () => {
+  it('spends scrypt work on an unknown username, as on a wrong password', async () => {
+    const work: string[] = []
+    const passwords: PasswordHasher = {
+      hash: (password) => cheapPasswords.hash(password),
+      verify: (password, encoded) => {
+        work.push('verify')
+        return cheapPasswords.verify(password, encoded)
+      },
+      verifyNothing: (password) => {
+        work.push('verifyNothing')
+        return cheapPasswords.verifyNothing(password)
+      },
+    }
+    const tokens = createTokenService({ store: createMemoryStore(), keys, passwords })
+    await tokens.register({ username: 'ada', password: 'correct horse' })
+    const attempt = (username: string) =>
+      tokens
+        .login({ username, password: 'wrong password', clientAddress: '::1', userAgent: null })
+        .then(
+          () => 'accepted',
+          (error: unknown) => (isAuthError(error) ? error.code : 'other'),
+        )
+    expect(await attempt('ada')).toBe('invalid_credentials')
+    expect(await attempt('nobody')).toBe('invalid_credentials')
+    expect(work).toEqual(['verify', 'verifyNothing'])
+  })
+
+  it('refuses bad options with a TypeError naming them', () => {
+    const store = createMemoryStore()
+    expect(() => createTokenService({ keys })).toThrow(/options.store/)
+    expect(() => createTokenService({ store })).toThrow(/options.keys/)
+    expect(() => createTokenService({ store, keys, reuseGraceSeconds: -1 })).toThrow(
+      /options.reuseGraceSeconds/,
+    )
+    expect(() => createTokenService({ store, keys, loginMaxFailures: 0 })).toThrow(
+      /options.loginMaxFailures/,
+    )
+    expect(() => createTokenService({ store, keys, refreshTokenTtlSeconds: 1.5 })).toThrow(
+      /options.refreshTokenTtlSeconds/,
+    )
+  })
+})
