@@ -1,0 +1,178 @@
+import type { TokenResponse } from '@refresh-kit/shared'
+import { HttpResponse, http } from 'msw'
+
+/** Origin of the fake token server and of the API it protects. */
+export const API = 'https://api.test'
+/** Another origin, which must never see a token. */
+export const OTHER = 'https://other.test'
+
+/** A promise that a test resolves when it chooses. */
+export interface Gate {
+  promise: Promise<void>
+  open(): void
+}
+
+export function gate(): Gate {
+  let open = () => {}
+  const promise = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { promise, open }
+}
+
+/** One request the fake API received. */
+export interface SeenRequest {
+  method: string
+  url: string
+  token: string | undefined
+  status: number
+}
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+
+/**
+ * An msw stand-in for the reference server's wire: login, rotating refresh, logout, and a
+ * protected `/api/*` that answers `401 token_expired` past an access token's `exp` on the
+ * SERVER's clock. Everything a user would notice is counted.
+ */
+export function createFakeTokenServer(options: { accessTtlSeconds?: number } = {}) {
+  const accessTtl = options.accessTtlSeconds ?? 900
+  let issued = 0
+  const state = {
+    /** The server's clock in ms; tests move it. */
+    now: Date.parse('2026-01-01T00:00:00Z'),
+    refreshCalls: 0,
+    presentedRefreshTokens: [] as string[],
+    logouts: [] as string[],
+    api: [] as SeenRequest[],
+    other: [] as { authorization: string | null }[],
+    /** When set, refresh answers wait for it. */
+    refreshGate: null as Gate | null,
+    /** When set, `/api/slow` answers wait for it. */
+    slowGate: null as Gate | null,
+    /** When set, replaces the refresh answer unless it returns undefined (the call is still counted). */
+    refreshReply: null as
+      | ((call: number) => Response | undefined | Promise<Response | undefined>)
+      | null,
+    /** `/api/slow` requests that reached the server (before waiting on `slowGate`). */
+    slowArrived: 0,
+  }
+  const access = new Map<string, { user: string; exp: number; revoked: boolean }>()
+  const refresh = new Map<string, string>()
+
+  const issue = (user: string): TokenResponse => {
+    issued += 1
+    const exp = Math.floor(state.now / 1000) + accessTtl
+    const accessToken = `${base64url({ alg: 'HS256', typ: 'at+jwt' })}.${base64url({ sub: user, exp, n: issued })}.sig${issued}`
+    const refreshToken = `rt-${user}-${issued}`
+    access.set(accessToken, { user, exp, revoked: false })
+    refresh.set(refreshToken, user)
+    return {
+      accessToken,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: accessTtl,
+      refreshExpiresIn: 7 * 24 * 3600,
+    }
+  }
+
+  const error = (status: number, code: string) =>
+    HttpResponse.json({ error: code, message: code }, { status })
+
+  const check = (request: Request): { status: number; user?: string; token?: string } => {
+    const header = request.headers.get('authorization')
+    const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined
+    if (token === undefined) return { status: 401 }
+    const entry = access.get(token)
+    if (entry === undefined) return { status: 401, token }
+    if (entry.revoked || entry.exp * 1000 <= state.now) return { status: 401, token }
+    return { status: 200, user: entry.user, token }
+  }
+
+  const handlers = [
+    http.post(`${API}/auth/login`, async ({ request }) => {
+      const body = (await request.json()) as { username: string; password: string }
+      if (body.password !== 'correct horse battery') return error(401, 'invalid_credentials')
+      return HttpResponse.json(issue(body.username))
+    }),
+    http.post(`${API}/auth/register`, async ({ request }) => {
+      const body = (await request.json()) as { username: string }
+      return HttpResponse.json(
+        { user: { id: `u-${body.username}`, username: body.username } },
+        { status: 201 },
+      )
+    }),
+    http.post(`${API}/auth/refresh`, async ({ request }) => {
+      state.refreshCalls += 1
+      const call = state.refreshCalls
+      const body = (await request.json()) as { refreshToken: string }
+      state.presentedRefreshTokens.push(body.refreshToken)
+      if (state.refreshGate !== null) await state.refreshGate.promise
+      const reply = await state.refreshReply?.(call)
+      if (reply !== undefined) return reply
+      const user = refresh.get(body.refreshToken)
+      if (user === undefined) return error(401, 'invalid_refresh_token')
+      refresh.delete(body.refreshToken)
+      return HttpResponse.json(issue(user))
+    }),
+    http.post(`${API}/auth/logout`, async ({ request }) => {
+      const body = (await request.json()) as { refreshToken: string }
+      state.logouts.push(body.refreshToken)
+      refresh.delete(body.refreshToken)
+      return new HttpResponse(null, { status: 204 })
+    }),
+    http.all(`${API}/api/:name`, async ({ request, params }) => {
+      if (params.name === 'slow') {
+        state.slowArrived += 1
+        if (state.slowGate !== null) await state.slowGate.promise
+      }
+      const auth = check(request)
+      const status = params.name === 'always-expired' ? 401 : auth.status
+      state.api.push({ method: request.method, url: request.url, token: auth.token, status })
+      if (status !== 200) {
+        return auth.token === undefined && params.name !== 'always-expired'
+          ? error(401, 'missing_token')
+          : error(
+              401,
+              access.has(auth.token ?? '') || params.name === 'always-expired'
+                ? 'token_expired'
+                : 'invalid_token',
+            )
+      }
+      const url = new URL(request.url)
+      const text = request.method === 'GET' ? '' : await request.text()
+      return HttpResponse.json({
+        user: auth.user,
+        method: request.method,
+        query: Object.fromEntries(url.searchParams),
+        body: text === '' ? null : JSON.parse(text),
+        custom: request.headers.get('x-custom'),
+        contentType: request.headers.get('content-type'),
+      })
+    }),
+    http.all(`${OTHER}/*`, ({ request }) => {
+      state.other.push({ authorization: request.headers.get('authorization') })
+      return HttpResponse.json({ ok: true })
+    }),
+  ]
+
+  return {
+    state,
+    handlers,
+    issue,
+    /** Makes every access token issued so far expired on the server, whatever the clocks say. */
+    expireAccessTokens() {
+      for (const entry of access.values()) entry.revoked = true
+    },
+    /** Revokes every refresh token of a user (logout-all). */
+    revokeRefreshTokens(user: string) {
+      for (const [token, owner] of refresh) if (owner === user) refresh.delete(token)
+    },
+    /** Requests to `/api/*` that carried this access token. */
+    sentWith(token: string | undefined) {
+      return state.api.filter((request) => request.token === token).length
+    },
+  }
+}
+
+export type FakeTokenServer = ReturnType<typeof createFakeTokenServer>
