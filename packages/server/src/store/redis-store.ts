@@ -130,6 +130,12 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   if (typeof redis !== 'object' || redis === null || typeof redis.defineCommand !== 'function') {
     throw new TypeError('redis must be an ioredis Redis or Cluster client')
   }
+  // Scripts build user-agent keys from a prefix passed as an argument, which a client-side
+  // prefix would not reach: the store's own keyPrefix does what it would.
+  const clientPrefix = (redis as { options?: { keyPrefix?: unknown } }).options?.keyPrefix
+  if (typeof clientPrefix === 'string' && clientPrefix !== '') {
+    throw new TypeError('redis must have no keyPrefix of its own: pass keyPrefix to the store')
+  }
   if (typeof keyPrefix !== 'string') throw new TypeError('keyPrefix must be a string')
   if (!Number.isFinite(userTtlSeconds) || userTtlSeconds <= 0) {
     throw new TypeError('userTtlSeconds must be a positive number of seconds')
@@ -138,11 +144,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   const keys = redisKeys(keyPrefix)
 
   for (const script of STORE_SCRIPTS) {
-    redis.defineCommand(script.name, {
-      lua: script.lua,
-      numberOfKeys: script.numberOfKeys,
-      ...(script.readOnly === true ? { readOnly: true } : {}),
-    })
+    redis.defineCommand(script.name, { lua: script.lua, numberOfKeys: script.numberOfKeys })
   }
   const commands = redis as unknown as Record<string, ScriptCommand | undefined>
   function run(script: StoreScript, ...args: (string | number)[]): Promise<Reply> {

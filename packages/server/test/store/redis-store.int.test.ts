@@ -252,6 +252,9 @@ describe('Redis store', () => {
     const client = sharedClient()
     expect(() => createRedisStore({ redis: client, userTtlSeconds: 0 })).toThrow(/userTtlSeconds/)
     expect(() => createRedisStore({ redis: undefined as unknown as Redis })).toThrow(/redis/)
+    const prefixed = new Redis(redis.url, { keyPrefix: 'app:', lazyConnect: true })
+    expect(() => createRedisStore({ redis: prefixed })).toThrow(/keyPrefix/)
+    prefixed.disconnect()
   })
 })
 

@@ -11,7 +11,6 @@ export interface StoreScript {
   readonly name: string
   readonly numberOfKeys: number
   readonly lua: string
-  readonly readOnly?: boolean
 }
 
 // Lua numbers are doubles: integers are formatted explicitly, or 13-digit times would
@@ -134,7 +133,6 @@ return {status, packed, redis.call('GET', KEYS[2])}
 export const getSessionScript: StoreScript = {
   name: 'refreshKitGetSession',
   numberOfKeys: 2,
-  readOnly: true,
   lua: `
 local packed = redis.call('HGET', KEYS[1], ARGV[1])
 if not packed then return {} end
@@ -239,7 +237,6 @@ return {count, ttl}
 export const peekScript: StoreScript = {
   name: 'refreshKitPeek',
   numberOfKeys: 1,
-  readOnly: true,
   lua: `
 local count = redis.call('GET', KEYS[1])
 if not count then return {0, 0} end
