@@ -1,3 +1,5 @@
+import type { ScenarioId } from './sections/server-throughput.js'
+
 /** How one run of the benchmarks is shaped, read once from the environment. */
 export interface BenchConfig {
   /** Seconds each server scenario is measured for (`BENCH_DURATION`). @default 10 */
@@ -14,11 +16,15 @@ export interface BenchConfig {
   burstSizes: readonly number[]
   /** Sections to run, from `BENCH_ONLY` (comma-separated); every section when unset. */
   only: ReadonlySet<string> | null
+  /** Server scenarios besides the baseline (`BENCH_SERVER_SCENARIOS`, comma-separated); all when unset. */
+  serverScenarios: ReadonlySet<ScenarioId> | null
   /** When set (`BENCH_CPU_PROF=dir`), the server runs with `node --cpu-prof` into that dir. */
   cpuProfileDir: string | null
   /** Where the JSON of the run is written (`BENCH_OUTPUT`). @default 'results/latest.json' */
   outputPath: string
 }
+
+const SCENARIOS: readonly ScenarioId[] = ['me', 'refresh', 'login']
 
 /** Every section of the run, in the order they run. */
 export const SECTIONS = ['size', 'overhead', 'burst', 'memory', 'server'] as const
@@ -55,6 +61,18 @@ export function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
       }
     }
   }
+  const scenarioList = env.BENCH_SERVER_SCENARIOS
+  const serverScenarios =
+    scenarioList === undefined || scenarioList === ''
+      ? null
+      : new Set(scenarioList.split(',').map((name) => name.trim()))
+  for (const name of serverScenarios ?? []) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) {
+      throw new TypeError(
+        `BENCH_SERVER_SCENARIOS names ${JSON.stringify(name)}; scenarios are ${SCENARIOS.join(', ')}`,
+      )
+    }
+  }
   return {
     durationSeconds: positive('BENCH_DURATION', 10, env),
     warmupSeconds: positive('BENCH_WARMUP', 3, env),
@@ -63,6 +81,7 @@ export function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
     memorySessions: Math.round(positive('BENCH_SESSIONS', 100_000, env)),
     burstSizes: [10, 100, 1000],
     only: selected,
+    serverScenarios: serverScenarios as ReadonlySet<ScenarioId> | null,
     cpuProfileDir:
       env.BENCH_CPU_PROF === undefined || env.BENCH_CPU_PROF === '' ? null : env.BENCH_CPU_PROF,
     outputPath: env.BENCH_OUTPUT ?? 'results/latest.json',

@@ -91,6 +91,7 @@ async function main(): Promise<void> {
       warmupSeconds: config.warmupSeconds,
       connections: config.connections,
       cpuProfileDir: config.cpuProfileDir === null ? null : resolve(config.cpuProfileDir),
+      ...(config.serverScenarios === null ? {} : { scenarios: config.serverScenarios }),
       log,
     })
   }

@@ -10,8 +10,12 @@ import { type LoadFigures, runLoad } from '../lib/load.js'
 import { benchRedisClient, deleteKeysUnder, inBatches, provisionRedis } from '../lib/redis.js'
 import { startServerProcess } from '../lib/server-process.js'
 
+/** The scenarios of the server run; the baseline always runs, the others are relative to it. */
+export type ScenarioId = 'baseline' | 'me' | 'refresh' | 'login'
+
 /** One measured scenario of the server. */
 export interface ServerScenario {
+  id: ScenarioId
   name: string
   method: 'GET' | 'POST'
   path: string
@@ -28,7 +32,7 @@ export interface ServerResult {
   warmupSeconds: number
   durationSeconds: number
   scenarios: ServerScenario[]
-  refresh: {
+  refresh: null | {
     /** Sessions written before the run, each with a refresh token used at most once. */
     poolSize: number
     poolCreateSeconds: number
@@ -50,6 +54,8 @@ export interface ServerBenchOptions {
   warmupSeconds: number
   connections: number
   cpuProfileDir: string | null
+  /** Which scenarios run besides the baseline. @default all */
+  scenarios?: ReadonlySet<ScenarioId>
   log: (line: string) => void
 }
 
@@ -125,8 +131,10 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
     )
     const user = await store.findUserByUsername(USERNAME)
     if (user === null) throw new Error('the registered user is not in the store under the prefix')
+    const { passwordHash } = user
 
     const measure = async (
+      id: ScenarioId,
       name: string,
       scenario: Omit<Parameters<typeof runLoad>[0], 'url' | 'durationSeconds' | 'connections'>,
     ): Promise<ServerScenario> => {
@@ -139,6 +147,7 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
       })
       const baseline = scenarios[0]?.figures.reqPerSec ?? figures.reqPerSec
       const result = {
+        id,
         name,
         method: scenario.method,
         path: scenario.path,
@@ -152,85 +161,96 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
       return result
     }
 
-    const baseline = await measure('baseline: GET /healthz (no auth)', {
+    const wanted = (id: ScenarioId) => options.scenarios === undefined || options.scenarios.has(id)
+    const baseline = await measure('baseline', 'baseline: GET /healthz (no auth)', {
       method: 'GET',
       path: '/healthz',
     })
-    await measure('GET /auth/me (valid token)', {
-      method: 'GET',
-      path: '/auth/me',
-      headers: { authorization: `Bearer ${login.accessToken}` },
-    })
-
-    // One unused refresh token per request: as many as the baseline rate could ever send.
-    const poolSize =
-      Math.ceil(
-        baseline.figures.reqPerSec * (options.warmupSeconds + options.durationSeconds) * 1.15,
-      ) + 2000
-    const poolStarted = Date.now()
-    const codec = createRefreshTokenCodec(createTokenKeys({ jwtSecret }).refreshMacKey)
-    const userIds = Array.from({ length: POOL_USERS }, () => randomBytes(16).toString('base64url'))
-    await inBatches(userIds.length, 500, (i) =>
-      store.createUser({
-        id: userIds[i] ?? '',
-        username: `bench-pool-${i}`,
-        passwordHash: user.passwordHash,
-        createdAt: Date.now(),
-      }),
-    )
-    const pool: { userId: string; sessionId: string; token: string }[] = []
-    for (let i = 0; i < poolSize; i++) {
-      const userId = userIds[i % POOL_USERS] ?? ''
-      const sessionId = randomBytes(16).toString('base64url')
-      pool.push({ userId, sessionId, token: codec.issue({ userId, sessionId, generation: 0 }) })
-    }
-    const now = Date.now()
-    await inBatches(pool.length, 2000, (i) => {
-      const entry = pool[i]
-      if (entry === undefined) return Promise.resolve()
-      return store.createSession({
-        userId: entry.userId,
-        sessionId: entry.sessionId,
-        userAgent: null,
-        now,
-        idleTtlSeconds: 3600,
-        maxAgeSeconds: 7200,
+    if (wanted('me')) {
+      await measure('me', 'GET /auth/me (valid token)', {
+        method: 'GET',
+        path: '/auth/me',
+        headers: { authorization: `Bearer ${login.accessToken}` },
       })
-    })
-    const poolCreateSeconds = (Date.now() - poolStarted) / 1000
-    log(
-      `server: ${poolSize} sessions for the refresh pool written in ${poolCreateSeconds.toFixed(1)} s`,
-    )
-    let cursor = 0
-    const nextBody = () => {
-      const entry = pool[cursor]
-      cursor += 1
-      // Past the pool: a token the server refuses, so exhaustion shows as non-2xx, never as a grace hit.
-      return JSON.stringify({ refreshToken: entry?.token ?? 'rk1.exhausted' })
     }
-    await measure('POST /auth/refresh (unused token each)', {
-      method: 'POST',
-      path: '/auth/refresh',
-      headers: { 'content-type': 'application/json' },
-      nextBody,
-    })
-    const handedOut = Math.min(cursor, pool.length)
-    let rotatedInStore = 0
-    let rotatedTwice = 0
-    await inBatches(handedOut, 2000, async (i) => {
-      const entry = pool[i]
-      if (entry === undefined) return
-      const session = await store.getSession(entry.userId, entry.sessionId, Date.now())
-      if (session !== null && session.generation >= 1) rotatedInStore += 1
-      if (session !== null && session.generation > 1) rotatedTwice += 1
-    })
+    const refresh = wanted('refresh') ? await measureRefresh() : null
+    if (wanted('login')) {
+      await measure('login', 'POST /auth/login (scrypt)', {
+        method: 'POST',
+        path: '/auth/login',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: USERNAME, password: PASSWORD }),
+      })
+    }
 
-    await measure('POST /auth/login (scrypt)', {
-      method: 'POST',
-      path: '/auth/login',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: USERNAME, password: PASSWORD }),
-    })
+    async function measureRefresh(): Promise<NonNullable<ServerResult['refresh']>> {
+      // One unused refresh token per request: as many as the baseline rate could ever send.
+      const poolSize =
+        Math.ceil(
+          baseline.figures.reqPerSec * (options.warmupSeconds + options.durationSeconds) * 1.15,
+        ) + 2000
+      const poolStarted = Date.now()
+      const codec = createRefreshTokenCodec(createTokenKeys({ jwtSecret }).refreshMacKey)
+      const userIds = Array.from({ length: POOL_USERS }, () =>
+        randomBytes(16).toString('base64url'),
+      )
+      await inBatches(userIds.length, 500, (i) =>
+        store.createUser({
+          id: userIds[i] ?? '',
+          username: `bench-pool-${i}`,
+          passwordHash,
+          createdAt: Date.now(),
+        }),
+      )
+      const pool: { userId: string; sessionId: string; token: string }[] = []
+      for (let i = 0; i < poolSize; i++) {
+        const userId = userIds[i % POOL_USERS] ?? ''
+        const sessionId = randomBytes(16).toString('base64url')
+        pool.push({ userId, sessionId, token: codec.issue({ userId, sessionId, generation: 0 }) })
+      }
+      const now = Date.now()
+      await inBatches(pool.length, 2000, (i) => {
+        const entry = pool[i]
+        if (entry === undefined) return Promise.resolve()
+        return store.createSession({
+          userId: entry.userId,
+          sessionId: entry.sessionId,
+          userAgent: null,
+          now,
+          idleTtlSeconds: 3600,
+          maxAgeSeconds: 7200,
+        })
+      })
+      const poolCreateSeconds = (Date.now() - poolStarted) / 1000
+      log(
+        `server: ${poolSize} sessions for the refresh pool written in ${poolCreateSeconds.toFixed(1)} s`,
+      )
+      let cursor = 0
+      const nextBody = () => {
+        const entry = pool[cursor]
+        cursor += 1
+        // Past the pool: a token the server refuses, so exhaustion shows as non-2xx, never as a grace hit.
+        return JSON.stringify({ refreshToken: entry?.token ?? 'rk1.exhausted' })
+      }
+      await measure('refresh', 'POST /auth/refresh (unused token each)', {
+        method: 'POST',
+        path: '/auth/refresh',
+        headers: { 'content-type': 'application/json' },
+        nextBody,
+      })
+      const handedOut = Math.min(cursor, pool.length)
+      let rotatedInStore = 0
+      let rotatedTwice = 0
+      await inBatches(handedOut, 2000, async (i) => {
+        const entry = pool[i]
+        if (entry === undefined) return
+        const session = await store.getSession(entry.userId, entry.sessionId, Date.now())
+        if (session !== null && session.generation >= 1) rotatedInStore += 1
+        if (session !== null && session.generation > 1) rotatedTwice += 1
+      })
+
+      return { poolSize, poolCreateSeconds, handedOut, rotatedInStore, rotatedTwice }
+    }
 
     return {
       redis: { source: redisHandle.source, passwordProtected },
@@ -239,8 +259,8 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
       warmupSeconds: options.warmupSeconds,
       durationSeconds: options.durationSeconds,
       scenarios,
-      refresh: { poolSize, poolCreateSeconds, handedOut, rotatedInStore, rotatedTwice },
-      login: { scrypt: scryptParams(user.passwordHash) },
+      refresh,
+      login: { scrypt: scryptParams(passwordHash) },
       cpuProfileDir: options.cpuProfileDir,
     }
   } finally {
