@@ -105,6 +105,13 @@ async function main(): Promise<void> {
   }
 
   let redis: Redis | Cluster | undefined
+  // A signal during start-up (waiting for Redis) ends the start cleanly; replaced once listening.
+  const abortStart = () => {
+    redis?.disconnect()
+    process.exit(0)
+  }
+  process.once('SIGTERM', abortStart)
+  process.once('SIGINT', abortStart)
   if (config.tokenStore === 'redis') {
     const client = buildRedis(config)
     redis = client
@@ -163,6 +170,8 @@ async function main(): Promise<void> {
     })
     http.closeIdleConnections()
   }
+  process.off('SIGTERM', abortStart)
+  process.off('SIGINT', abortStart)
   process.on('SIGTERM', shutdown)
   process.on('SIGINT', shutdown)
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { freePort, type RedisServerProcess, startRedisServer } from '@refresh-kit/shared/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -66,6 +67,36 @@ describe('main.ts as a process', () => {
       run.child.kill('SIGTERM')
       expect(await run.exited).toBe(0)
       expect(run.stdout().match(/listening on/g)).toHaveLength(1)
+    } finally {
+      run.child.kill('SIGKILL')
+    }
+  })
+
+  it('finishes a request in flight when SIGTERM arrives, then exits 0', async () => {
+    const port = await freePort()
+    const run = runMain({ PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redis.url })
+    try {
+      await until(() => run.stdout().includes('listening'), 'the listening line')
+      // Half a request: the server holds it open until the rest of the body arrives.
+      const socket = connect(port, '127.0.0.1')
+      let response = ''
+      socket.on('data', (chunk: Buffer) => {
+        response += chunk.toString()
+      })
+      const body = JSON.stringify({ refreshToken: 'not-a-token' })
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
+      socket.write(
+        `POST /auth/refresh HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`,
+      )
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      run.child.kill('SIGTERM')
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(run.child.exitCode).toBeNull()
+      socket.write(body.slice(5))
+      await new Promise((resolve) => socket.once('close', resolve))
+      expect(response).toMatch(/^HTTP\/1\.1 401 /)
+      expect(response).toContain('"error":"invalid_refresh_token"')
+      expect(await run.exited).toBe(0)
     } finally {
       run.child.kill('SIGKILL')
     }
