@@ -47,6 +47,8 @@ export interface InProcessOptions {
   loginMaxFailures?: number
   /** @default the service's default (5) */
   clockToleranceSeconds?: number
+  /** Access-token lifetime in seconds. @default the service's default (900) */
+  accessTokenTtlSeconds?: number
   /** The token keys. @default HS256 keys from a random 48-byte secret */
   keys?: TokenKeys
 }
@@ -88,6 +90,9 @@ export async function startInProcessServer(
     ...(options.loginMaxFailures === undefined
       ? {}
       : { loginMaxFailures: options.loginMaxFailures }),
+    ...(options.accessTokenTtlSeconds === undefined
+      ? {}
+      : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
     ...(options.clockToleranceSeconds === undefined
       ? {}
       : { clockToleranceSeconds: options.clockToleranceSeconds }),
