@@ -1,0 +1,86 @@
+import { AxiosHeaders } from 'axios'
+import { describe, expect, it } from 'vitest'
+import { AuthError, isAuthError, retryAfterMs, toAuthError } from '../src/errors.js'
+
+describe('AuthError', () => {
+  it('carries code, status, retryable and cause', () => {
+    const cause = new Error('socket hang up')
+    const error = new AuthError('network_error', { retryable: true, cause })
+    expect(error).toBeInstanceOf(Error)
+    expect(error).toMatchObject({
+      name: 'AuthError',
+      code: 'network_error',
+      status: undefined,
+      retryable: true,
+      cause,
+    })
+    expect(new AuthError('session_expired').retryable).toBe(false)
+  })
+
+  it('is recognised by its brand, also when it comes from another copy of the package', () => {
+    const copy = Object.assign(new Error('from another copy'), {
+      [Symbol.for('refresh-kit.AuthError')]: true,
+      code: 'session_expired',
+    })
+    expect(isAuthError(copy)).toBe(true)
+    expect(isAuthError(new AuthError('refresh_timeout'))).toBe(true)
+    expect(isAuthError(new Error('plain'))).toBe(false)
+    expect(isAuthError({ code: 'session_expired' })).toBe(false)
+    expect(isAuthError(null)).toBe(false)
+    expect(isAuthError('session_expired')).toBe(false)
+  })
+})
+
+describe('toAuthError', () => {
+  const answered = (status: number, data: unknown, headers = new AxiosHeaders()) =>
+    Object.assign(new Error(`status ${status}`), { response: { status, data, headers } })
+
+  it('keeps the server code, status and message', () => {
+    const error = toAuthError(answered(401, { error: 'refresh_token_reused', message: 'reused' }))
+    expect(error).toMatchObject({
+      code: 'refresh_token_reused',
+      status: 401,
+      retryable: false,
+      message: 'reused',
+    })
+  })
+
+  it('marks 408, 429 and 5xx retryable, and names answers without a code', () => {
+    expect(toAuthError(answered(503, { error: 'service_unavailable', message: '' }))).toMatchObject(
+      { code: 'service_unavailable', retryable: true },
+    )
+    expect(toAuthError(answered(429, ''))).toMatchObject({ code: 'rate_limited', retryable: true })
+    expect(toAuthError(answered(502, null))).toMatchObject({
+      code: 'service_unavailable',
+      status: 502,
+      retryable: true,
+    })
+    expect(toAuthError(answered(408, null)).retryable).toBe(true)
+    expect(toAuthError(answered(400, null))).toMatchObject({
+      code: 'invalid_request',
+      retryable: false,
+    })
+  })
+
+  it('makes an error without an answer a retryable network_error', () => {
+    const cause = new Error('ECONNREFUSED')
+    expect(toAuthError(cause)).toMatchObject({
+      code: 'network_error',
+      status: undefined,
+      retryable: true,
+      cause,
+    })
+  })
+
+  it('returns an AuthError as it is', () => {
+    const error = new AuthError('refresh_timeout')
+    expect(toAuthError(error)).toBe(error)
+  })
+
+  it('reads Retry-After in seconds', () => {
+    expect(retryAfterMs(answered(503, null, new AxiosHeaders({ 'Retry-After': '7' })))).toBe(7000)
+    expect(retryAfterMs(answered(503, null, new AxiosHeaders()))).toBe(0)
+    expect(retryAfterMs(answered(503, null, new AxiosHeaders({ 'Retry-After': 'soon' })))).toBe(0)
+    expect(retryAfterMs(new Error('no answer'))).toBe(0)
+  })
+})

@@ -1,0 +1,325 @@
+import { describe, expect, it } from 'vitest'
+import { isAuthError } from '../../src/errors.js'
+import { createTokenManager, type TokenManagerOptions } from '../../src/manager/token-manager.js'
+import { memoryStorage } from '../../src/storage/memory.js'
+import type {
+  CoordinatorMessage,
+  RefreshCoordinator,
+  RefreshFunction,
+  StoredTokens,
+  TokenStorage,
+} from '../../src/types.js'
+
+const START = Date.UTC(2026, 0, 1)
+
+/** A refresh function for a rotating backend that counts its calls. */
+function rotatingBackend(): { calls: string[]; issued: number; refresh: RefreshFunction } {
+  const backend = {
+    calls: [] as string[],
+    issued: 0,
+    refresh: (async (refreshToken: string) => {
+      backend.calls.push(refreshToken)
+      backend.issued += 1
+      return {
+        accessToken: `at-${backend.issued}`,
+        refreshToken: `rt-${backend.issued}`,
+        expiresIn: 60,
+        refreshExpiresIn: 3600,
+      }
+    }) as RefreshFunction,
+  }
+  return backend
+}
+
+const httpError = (status: number, error: string) =>
+  Object.assign(new Error(`status ${status}`), { response: { status, data: { error } } })
+
+/** Tabs of one origin: one lock, one broadcast channel (a tab never hears itself). */
+function tabs() {
+  const listeners = new Set<(message: CoordinatorMessage) => void>()
+  let lock: Promise<void> = Promise.resolve()
+  return (): RefreshCoordinator & { published: CoordinatorMessage[] } => {
+    const own = new Set<(message: CoordinatorMessage) => void>()
+    const published: CoordinatorMessage[] = []
+    return {
+      published,
+      async withRefreshLock(task) {
+        const previous = lock
+        let release = () => {}
+        lock = new Promise((resolve) => {
+          release = resolve
+        })
+        await previous
+        try {
+          return await task()
+        } finally {
+          release()
+        }
+      },
+      publish(message) {
+        published.push(message)
+        for (const listener of listeners) if (!own.has(listener)) listener(message)
+      },
+      subscribe(listener) {
+        listeners.add(listener)
+        own.add(listener)
+        return () => {
+          listeners.delete(listener)
+          own.delete(listener)
+        }
+      },
+      close() {},
+    }
+  }
+}
+
+function manager(options: Partial<TokenManagerOptions> & Pick<TokenManagerOptions, 'refresh'>) {
+  let now = START
+  const instance = createTokenManager({ now: () => now, backoff: { initialMs: 0 }, ...options })
+  const events = { tokens: [] as (StoredTokens | null)[], logout: 0, sessionExpired: 0 }
+  instance.on('tokens', (tokens) => events.tokens.push(tokens))
+  instance.on('logout', () => {
+    events.logout += 1
+  })
+  instance.on('sessionExpired', () => {
+    events.sessionExpired += 1
+  })
+  return {
+    instance,
+    events,
+    advance(ms: number) {
+      now += ms
+    },
+  }
+}
+
+const login = { accessToken: 'at-0', refreshToken: 'rt-0', expiresIn: 60, refreshExpiresIn: 3600 }
+
+describe('createTokenManager', () => {
+  it('computes expiry on the local clock at receipt', async () => {
+    const backend = rotatingBackend()
+    const tab = manager({ refresh: backend.refresh })
+    expect(await tab.instance.setTokens(login)).toEqual({
+      accessToken: 'at-0',
+      refreshToken: 'rt-0',
+      expiresAt: START + 60_000,
+      refreshExpiresAt: START + 3_600_000,
+    })
+    tab.advance(45_000)
+    expect(await tab.instance.getAccessToken()).toBe('at-1')
+    expect(await tab.instance.getTokens()).toMatchObject({
+      expiresAt: START + 45_000 + 60_000,
+      refreshExpiresAt: START + 45_000 + 3_600_000,
+    })
+  })
+
+  it('keeps the refresh token and its expiry when a backend does not rotate', async () => {
+    const tab = manager({ refresh: async () => ({ accessToken: 'next', expiresIn: 60 }) })
+    await tab.instance.setTokens(login)
+    expect(await tab.instance.refresh()).toEqual({
+      accessToken: 'next',
+      refreshToken: 'rt-0',
+      expiresAt: START + 60_000,
+      refreshExpiresAt: START + 3_600_000,
+    })
+  })
+
+  it('turns a malformed refresh answer into a retryable error and keeps the tokens', async () => {
+    const tab = manager({ refresh: async () => ({ token: 'x' }) as never })
+    const stored = await tab.instance.setTokens(login)
+    const error = await tab.instance.refresh().catch((e: unknown) => e)
+    expect(isAuthError(error) && [error.code, error.retryable]).toEqual(['internal_error', true])
+    expect(await tab.instance.getTokens()).toEqual(stored)
+  })
+
+  it('stores the rotated tokens before releasing any waiter', async () => {
+    const inner = memoryStorage()
+    const order: string[] = []
+    const storage: TokenStorage = {
+      get: () => inner.get(),
+      remove: () => inner.remove(),
+      async set(tokens) {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        await inner.set(tokens)
+        order.push(`stored ${tokens.refreshToken}`)
+      },
+    }
+    const backend = rotatingBackend()
+    const tab = manager({ refresh: backend.refresh, storage })
+    await tab.instance.setTokens(login)
+    await Promise.all(
+      [1, 2, 3].map((i) => tab.instance.refresh().then(() => order.push(`released ${i}`))),
+    )
+    expect(order).toEqual(['stored rt-0', 'stored rt-1', 'released 1', 'released 2', 'released 3'])
+    expect(backend.calls).toEqual(['rt-0'])
+  })
+
+  it('aborts the refresh function on timeout and rejects with refresh_timeout', async () => {
+    let signal: AbortSignal | undefined
+    const tab = manager({
+      refreshTimeoutMs: 20,
+      refresh: (_, context) => {
+        signal = context.signal
+        return new Promise(() => {})
+      },
+    })
+    await tab.instance.setTokens(login)
+    const error = await tab.instance.refresh().catch((e: unknown) => e)
+    expect(isAuthError(error) && [error.code, error.retryable]).toEqual(['refresh_timeout', true])
+    expect(signal?.aborted).toBe(true)
+  })
+
+  it('does not refresh a superseded token again', async () => {
+    const backend = rotatingBackend()
+    const tab = manager({ refresh: backend.refresh })
+    await tab.instance.setTokens(login)
+    const fresh = await tab.instance.refresh({ staleAccessToken: 'at-0' })
+    expect(await tab.instance.refresh({ staleAccessToken: 'at-0' })).toEqual(fresh)
+    expect(backend.calls).toEqual(['rt-0'])
+  })
+
+  it('rejects with session_expired, without announcing it again, when signed out', async () => {
+    const tab = manager({ refresh: rotatingBackend().refresh })
+    const error = await tab.instance.refresh().catch((e: unknown) => e)
+    expect(isAuthError(error) && error.code).toBe('session_expired')
+    expect(tab.events.sessionExpired).toBe(0)
+  })
+
+  it('stops delivering an event after unsubscribe', async () => {
+    const tab = manager({ refresh: rotatingBackend().refresh })
+    const seen: unknown[] = []
+    const off = tab.instance.on('tokens', (tokens) => seen.push(tokens))
+    await tab.instance.setTokens(login)
+    off()
+    await tab.instance.clear()
+    expect(seen).toHaveLength(1)
+  })
+
+  it('names the bad option in a TypeError', () => {
+    const refresh = rotatingBackend().refresh
+    expect(() => createTokenManager({} as TokenManagerOptions)).toThrow(/`refresh`/)
+    expect(() => createTokenManager({ refresh, storage: {} as TokenStorage })).toThrow(/`storage`/)
+    expect(() => createTokenManager({ refresh, leewaySeconds: Number.NaN })).toThrow(
+      /`leewaySeconds`/,
+    )
+    expect(() => createTokenManager({ refresh, refreshTimeoutMs: -5 })).toThrow(
+      /`refreshTimeoutMs`/,
+    )
+    expect(() => createTokenManager({ refresh, backoff: { maxMs: -1 } })).toThrow(/`backoff`/)
+    expect(() => createTokenManager({ refresh, now: 3 as never })).toThrow(/`now`/)
+  })
+})
+
+describe('across tabs, through the coordinator seam (behaviour 10)', () => {
+  it('refreshes once for two tabs: the second re-reads storage under the lock and adopts', async () => {
+    const storage = memoryStorage()
+    const coordinator = tabs()
+    const backend = rotatingBackend()
+    const a = manager({ refresh: backend.refresh, storage, coordinator: coordinator() })
+    const b = manager({ refresh: backend.refresh, storage, coordinator: coordinator() })
+    await a.instance.setTokens(login)
+    a.advance(60_000)
+    b.advance(60_000)
+    const [tokenA, tokenB] = await Promise.all([
+      a.instance.getAccessToken(),
+      b.instance.getAccessToken(),
+    ])
+    expect([tokenA, tokenB]).toEqual(['at-1', 'at-1'])
+    expect(backend.calls).toEqual(['rt-0'])
+    expect(b.events.tokens.at(-1)).toMatchObject({ refreshToken: 'rt-1' })
+  })
+
+  it('tells the other tabs about new tokens, which re-read storage', async () => {
+    const storage = memoryStorage()
+    const coordinator = tabs()
+    const backend = rotatingBackend()
+    const a = manager({ refresh: backend.refresh, storage, coordinator: coordinator() })
+    const b = manager({ refresh: backend.refresh, storage, coordinator: coordinator() })
+    await a.instance.setTokens(login)
+    await a.instance.refresh()
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(b.events.tokens.map((tokens) => tokens?.refreshToken)).toEqual(['rt-0', 'rt-1'])
+  })
+
+  it('carries a logout to every tab; the receivers do not publish it again', async () => {
+    const coordinator = tabs()
+    const storage = memoryStorage()
+    const coordinatorB = coordinator()
+    const a = manager({ refresh: rotatingBackend().refresh, storage, coordinator: coordinator() })
+    const b = manager({ refresh: rotatingBackend().refresh, storage, coordinator: coordinatorB })
+    await a.instance.setTokens(login)
+    await a.instance.clear()
+    expect([a.events.logout, b.events.logout]).toEqual([1, 1])
+    expect(b.events.tokens.at(-1)).toBeNull()
+    expect(coordinatorB.published).toEqual([])
+  })
+
+  it('carries a session expiry to every tab', async () => {
+    const coordinator = tabs()
+    const storage = memoryStorage()
+    const coordinatorA = coordinator()
+    const a = manager({
+      refresh: async () => {
+        throw httpError(401, 'invalid_refresh_token')
+      },
+      storage,
+      coordinator: coordinatorA,
+    })
+    const b = manager({ refresh: rotatingBackend().refresh, storage, coordinator: coordinator() })
+    await a.instance.setTokens(login)
+    const error = await a.instance.refresh().catch((e: unknown) => e)
+    expect(isAuthError(error) && error.code).toBe('session_expired')
+    expect([a.events.sessionExpired, b.events.sessionExpired]).toEqual([1, 1])
+    expect(coordinatorA.published.at(-1)).toEqual({ type: 'sessionExpired' })
+    expect(await storage.get()).toBeNull()
+  })
+
+  it('on refresh_token_reused, adopts a successor another tab stored instead of signing out', async () => {
+    const storage = memoryStorage()
+    const successor = {
+      accessToken: 'at-b',
+      refreshToken: 'rt-b',
+      expiresAt: START + 60_000,
+      refreshExpiresAt: START + 3_600_000,
+    }
+    const a = manager({
+      storage,
+      refresh: async () => {
+        // Another tab, with no lock between them, rotated first and stored its successor.
+        await storage.set(successor)
+        throw httpError(401, 'refresh_token_reused')
+      },
+    })
+    await a.instance.setTokens(login)
+    expect(await a.instance.refresh()).toEqual(successor)
+    expect(a.events.sessionExpired).toBe(0)
+    expect(await storage.get()).toEqual(successor)
+  })
+
+  it('runs each refresh inside the lock', async () => {
+    const coordinator = tabs()()
+    let held = false
+    const locking: RefreshCoordinator = {
+      ...coordinator,
+      async withRefreshLock(task) {
+        held = true
+        try {
+          return await task()
+        } finally {
+          held = false
+        }
+      },
+    }
+    const during: boolean[] = []
+    const tab = manager({
+      coordinator: locking,
+      refresh: async () => {
+        during.push(held)
+        return { accessToken: 'x', refreshToken: 'y', expiresIn: 60 }
+      },
+    })
+    await tab.instance.setTokens(login)
+    await tab.instance.refresh()
+    expect(during).toEqual([true])
+  })
+})
