@@ -14,8 +14,8 @@ const START = Date.UTC(2026, 0, 1)
 
 /** A refresh function for a rotating backend that counts its calls. */
 function rotatingBackend(): { calls: string[]; issued: number; refresh: RefreshFunction } {
-  const backend = {
-    calls: [] as string[],
+  const backend: { calls: string[]; issued: number; refresh: RefreshFunction } = {
+    calls: [],
     issued: 0,
     refresh: (async (refreshToken: string) => {
       backend.calls.push(refreshToken)
