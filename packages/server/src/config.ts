@@ -70,7 +70,14 @@ export interface ServerConfig {
   nodeEnv: string
 }
 
-/** A bad configuration value; the message is one line naming the variable. */
+/**
+ * A bad configuration value; the message is one line naming the variable.
+ *
+ * @example
+ * ```ts
+ * try { loadConfig(env) } catch (err) { if (err instanceof ConfigError) console.error(err.message) }
+ * ```
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
   /** The environment variable at fault. */

@@ -40,7 +40,14 @@ export interface TokenKeysOptions {
   refreshTokenSecret?: string | Uint8Array
 }
 
-/** Shortest accepted secret, in bytes (RFC 7518 §3.2: at least the hash size). */
+/**
+ * Shortest accepted secret, in bytes (RFC 7518 §3.2: at least the hash size).
+ *
+ * @example
+ * ```ts
+ * if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) throw new Error('JWT_SECRET is too short')
+ * ```
+ */
 export const MIN_SECRET_BYTES = 32
 
 function secretBytes(option: string, value: string | Uint8Array): Buffer {
