@@ -5,8 +5,8 @@ export type LockRequester = Pick<LockManager, 'request'>
 
 /** The part of `window` the `storage`-event fallback uses. */
 export interface StorageEventSource {
-  addEventListener(type: 'storage', listener: (event: StorageEvent) => void): void
-  removeEventListener(type: 'storage', listener: (event: StorageEvent) => void): void
+  addEventListener(type: string, listener: (event: Event) => void): void
+  removeEventListener(type: string, listener: (event: Event) => void): void
 }
 
 /** Options of {@link browserCoordinator}. Every one is optional. */
@@ -27,23 +27,10 @@ export interface BrowserCoordinatorOptions {
   events?: StorageEventSource | null
 }
 
-const TYPES = ['tokens', 'logout', 'sessionExpired']
+const TYPES: readonly unknown[] = ['tokens', 'logout', 'sessionExpired']
 
-function message(value: unknown): CoordinatorMessage | undefined {
-  const type = (value as { type?: unknown } | null)?.type
-  return typeof type === 'string' && TYPES.includes(type)
-    ? ({ type } as CoordinatorMessage)
-    : undefined
-}
-
-function timeout(value: number | undefined, fallback: number, option: string): number {
-  const ms = value ?? fallback
-  if (!Number.isFinite(ms) || ms <= 0) {
-    throw new TypeError(
-      `browserCoordinator: option \`${option}\` must be a positive number of milliseconds`,
-    )
-  }
-  return ms
+function check(ok: boolean, option: string, expected: string): void {
+  if (!ok) throw new TypeError(`browserCoordinator: option \`${option}\` must be ${expected}`)
 }
 
 /**
@@ -65,27 +52,30 @@ function timeout(value: number | undefined, fallback: number, option: string): n
 export function browserCoordinator(options: BrowserCoordinatorOptions = {}): RefreshCoordinator {
   const g = globalThis as Partial<typeof globalThis>
   const name = options.name ?? 'refresh-kit'
-  if (typeof name !== 'string' || name === '') {
-    throw new TypeError('browserCoordinator: option `name` must be a non-empty string')
-  }
-  const acquireTimeoutMs = timeout(options.acquireTimeoutMs, 20_000, 'acquireTimeoutMs')
-  const holdTimeoutMs = timeout(options.holdTimeoutMs, 15_000, 'holdTimeoutMs')
+  const acquireTimeoutMs = options.acquireTimeoutMs ?? 20_000
+  const holdTimeoutMs = options.holdTimeoutMs ?? 15_000
+  check(typeof name === 'string' && name !== '', 'name', 'a non-empty string')
+  check(acquireTimeoutMs > 0, 'acquireTimeoutMs', 'a positive number of milliseconds')
+  check(holdTimeoutMs > 0, 'holdTimeoutMs', 'a positive number of milliseconds')
   const locks = options.locks === undefined ? g.navigator?.locks : options.locks
   const Channel =
     options.BroadcastChannel === undefined ? g.BroadcastChannel : options.BroadcastChannel
   const storage = options.storage === undefined ? g.localStorage : options.storage
-  const events = options.events === undefined ? (g as StorageEventSource) : options.events
-  const key = `${name}.message`
   const channel = Channel ? new Channel(name) : undefined
+  // Messages travel over the channel, or else as `storage` events of a key of their own.
+  const source =
+    channel ?? (options.events === undefined ? (g as StorageEventSource) : options.events)
+  const type = channel ? 'message' : 'storage'
+  const key = `${name}.message`
   const cleanups = new Set<() => void>()
 
   return {
     async withRefreshLock<T>(task: () => Promise<T>): Promise<T> {
-      if (!locks) return task()
       let run: Promise<T> | undefined
       try {
-        await locks.request(name, { signal: AbortSignal.timeout(acquireTimeoutMs) }, () => {
-          run = Promise.resolve().then(task)
+        await locks?.request(name, { signal: AbortSignal.timeout(acquireTimeoutMs) }, () => {
+          const started = Promise.resolve().then(task)
+          run = started
           // Released when the refresh settles, or after the hold timeout if it hangs.
           return new Promise<void>((release) => {
             const timer = setTimeout(release, holdTimeoutMs)
@@ -93,46 +83,38 @@ export function browserCoordinator(options: BrowserCoordinatorOptions = {}): Ref
               clearTimeout(timer)
               release()
             }
-            ;(run as Promise<T>).then(done, done)
+            started.then(done, done)
           })
         })
       } catch {
-        // Not granted in time (or locks refused here): refresh unlocked rather than never.
-        if (run === undefined) return task()
+        // Not granted in time, or refused here: below, the refresh runs unlocked rather than never.
       }
-      return run as Promise<T>
+      return run ?? task()
     },
 
-    publish(msg: CoordinatorMessage): void {
-      if (channel) channel.postMessage({ type: msg.type })
+    publish(message: CoordinatorMessage): void {
+      if (channel) channel.postMessage({ type: message.type })
       // A nonce, because a `storage` event fires only when the value changes.
-      else storage?.setItem(key, JSON.stringify({ type: msg.type, nonce: Math.random() }))
+      else storage?.setItem(key, JSON.stringify({ type: message.type, nonce: Math.random() }))
     },
 
-    subscribe(listener: (msg: CoordinatorMessage) => void): () => void {
-      const deliver = (value: unknown) => {
-        const msg = message(value)
-        if (msg) listener(msg)
-      }
-      let off: () => void
-      if (channel) {
-        const onMessage = (event: MessageEvent) => deliver(event.data)
-        channel.addEventListener('message', onMessage)
-        off = () => channel.removeEventListener('message', onMessage)
-      } else if (events) {
-        const onStorage = (event: StorageEvent) => {
-          if (event.key !== key || !event.newValue) return
+    subscribe(listener: (message: CoordinatorMessage) => void): () => void {
+      const on = (event: Event) => {
+        let data = (event as MessageEvent).data as unknown
+        if (!channel) {
+          const { key: changed, newValue } = event as StorageEvent
+          if (changed !== key) return
           try {
-            deliver(JSON.parse(event.newValue))
+            data = JSON.parse(newValue ?? 'null')
           } catch {
-            // Not ours to read: ignore it.
+            return
           }
         }
-        events.addEventListener('storage', onStorage)
-        off = () => events.removeEventListener('storage', onStorage)
-      } else {
-        off = () => {}
+        const kind = (data as { type?: unknown } | null)?.type
+        if (TYPES.includes(kind)) listener({ type: kind } as CoordinatorMessage)
       }
+      source?.addEventListener(type, on)
+      const off = () => source?.removeEventListener(type, on)
       cleanups.add(off)
       return () => {
         cleanups.delete(off)
