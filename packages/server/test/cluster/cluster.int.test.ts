@@ -225,6 +225,35 @@ describe('two server instances on one Redis Cluster', () => {
   })
 })
 
+describe('a failover that lost the last rotation', () => {
+  it('answers invalid_refresh_token to the newest token when the store went back one generation', async () => {
+    const user = await registerUser(instance(0))
+    const first = await login(instance(0), user)
+
+    // What a replica would hold if its master acknowledged the next rotation and failed
+    // before replicating it: the user's keys as they are now, at generation 0.
+    const snapshot = await Promise.all(
+      (await keysOfUser(user.id)).map(async ({ key }) => ({
+        key,
+        dump: await redis().dumpBuffer(key),
+        ttl: await redis().pttl(key),
+      })),
+    )
+    expect(snapshot.length).toBeGreaterThan(0)
+    const second = await refresh(instance(0), first.refreshToken)
+    expect(second.status).toBe(200)
+    for (const { key, dump, ttl } of snapshot) {
+      if (dump !== null) await redis().restore(key, Math.max(ttl, 0), dump, 'REPLACE')
+    }
+
+    // The client holds generation 1, the store says 0: the token is unknown to it, and the
+    // SDK signs the user out (sessionExpired) rather than looping.
+    const lost = await refresh(instance(1), second.body.refreshToken)
+    expect(lost.status).toBe(401)
+    expect(lost.body.error).toBe('invalid_refresh_token')
+  })
+})
+
 describe('key placement on the cluster', () => {
   it("keeps every key of a user's sessions in one hash slot", async () => {
     const user = await registerUser(instance(0))
