@@ -16,12 +16,14 @@ import { measureSizes } from './sections/sdk-size.js'
 import { measureServer } from './sections/server-throughput.js'
 import { measureStoreMemory } from './sections/store-memory.js'
 
+const startedAt = Date.now()
 // Progress goes to stderr, so stdout carries the report alone.
-const log = (line: string) => void process.stderr.write(`[bench] ${line}\n`)
+const log = (line: string) =>
+  void process.stderr.write(`[bench +${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${line}\n`)
 
 async function main(): Promise<void> {
   const config = readConfig(process.env)
-  const started = Date.now()
+  const started = startedAt
   const date = new Date(started).toISOString()
   const machine = describeMachine()
   const settings = Object.fromEntries(

@@ -103,6 +103,11 @@ export function collectTargets(results: Omit<BenchResults, 'targets'>): TargetCh
   return checks
 }
 
+/** autocannon records whole milliseconds: 0 means under one. */
+function formatLatency(ms: number): string {
+  return ms < 1 ? '<1' : formatNumber(ms)
+}
+
 function refreshCalls(row: BurstRow): string {
   const low = Math.min(...row.refreshCalls)
   const high = Math.max(...row.refreshCalls)
@@ -164,8 +169,8 @@ export function buildTables(results: BenchResults): Table[] {
       rows: server.scenarios.map((scenario) => [
         scenario.name,
         formatNumber(scenario.figures.reqPerSec),
-        formatNumber(scenario.figures.p50Ms, 2),
-        formatNumber(scenario.figures.p99Ms, 2),
+        formatLatency(scenario.figures.p50Ms),
+        formatLatency(scenario.figures.p99Ms),
         formatNumber(scenario.figures.non2xx),
         formatNumber(scenario.figures.errors),
         formatRatio(scenario.ratioToBaseline),

@@ -7,7 +7,7 @@ export interface Table {
   notes?: readonly string[]
 }
 
-const NUMERIC = /^[-+]?[\d.,]+(\s?[a-zA-Z%/×]*)?$/
+const NUMERIC = /^[-+<]?[\d.,]+(\s?[a-zA-Z%/×]*)?$/
 
 /**
  * Renders a table as aligned plain text, numbers right-aligned.
