@@ -64,9 +64,17 @@ export function httpRequest(url: string, options: HttpRequestOptions = {}): Prom
       clearTimeout(timer)
       resolve({ ...result, ms: performance.now() - started })
     }
+    // The path goes out exactly as given: a URL object would resolve `%2e%2e` and the like.
+    const { origin, hostname, port } = new URL(url)
     const req = request(
-      url,
-      { method: options.method ?? 'GET', headers, agent: options.agent ?? false },
+      {
+        hostname,
+        port,
+        path: url.slice(origin.length) || '/',
+        method: options.method ?? 'GET',
+        headers,
+        agent: options.agent ?? false,
+      },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { TokenKeys } from '@refresh-kit/server'
+import type { TokenKeys, TokenStore } from '@refresh-kit/server'
 import {
   createApp,
   createMemoryStore,
   createPasswordHasher,
+  createRedisStore,
   createTokenKeys,
   createTokenService,
+  failFastRedisOptions,
 } from '@refresh-kit/server'
+import { Redis } from 'ioredis'
 
 /** A clock a test moves by hand. */
 export interface ManualClock {
@@ -51,6 +54,12 @@ export interface InProcessOptions {
   accessTokenTtlSeconds?: number
   /** The token keys. @default HS256 keys from a random 48-byte secret */
   keys?: TokenKeys
+  /**
+   * Keep users and sessions in this Redis (the production store, Lua scripts included)
+   * instead of process memory. Rate-limit windows then follow Redis's own clock.
+   * @default the in-memory store
+   */
+  redis?: { url: string; keyPrefix: string }
 }
 
 /** The token server app, listening on a loopback port in this process. */
@@ -64,7 +73,7 @@ export interface InProcessServer {
 }
 
 /**
- * Builds the app as `main.ts` does (memory store, token service, keys), with an injected
+ * Builds the app as `main.ts` does (store, token service, keys), with an injected
  * clock and an optionally cheap password cost, and listens on a free loopback port.
  *
  * @example
@@ -78,7 +87,14 @@ export async function startInProcessServer(
 ): Promise<InProcessServer> {
   const jwtSecret = randomBytes(48).toString('base64url')
   const clock = options.clock ?? Date.now
-  const store = createMemoryStore({ now: clock })
+  const redis =
+    options.redis === undefined
+      ? undefined
+      : new Redis(options.redis.url, { ...failFastRedisOptions })
+  const store: TokenStore =
+    options.redis === undefined || redis === undefined
+      ? createMemoryStore({ now: clock })
+      : createRedisStore({ redis, keyPrefix: options.redis.keyPrefix })
   const tokens = createTokenService({
     store,
     keys: options.keys ?? createTokenKeys({ jwtSecret }),
@@ -117,10 +133,13 @@ export async function startInProcessServer(
     url: `http://127.0.0.1:${port}`,
     jwtSecret,
     appErrors,
-    close: () =>
-      new Promise((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections()
         server.close((error) => (error === undefined ? resolve() : reject(error)))
-      }),
+      })
+      await store.close()
+      await redis?.quit()
+    },
   }
 }

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import { isServerErrorCode, ROUTES, statusOf } from '@refresh-kit/shared'
 
 /** What an endpoint answers on success. */
@@ -115,6 +116,46 @@ function shapeOf(method: string, path: string, status: number): SuccessShape | u
   // HEAD answers like GET without a body; OPTIONS lists the allowed methods in `Allow`.
   if (method === 'HEAD' || method === 'OPTIONS') return 'empty'
   return undefined
+}
+
+/**
+ * The problems of the headers the contract requires: `Allow` on 405, `Retry-After` on 429
+ * and 503, `Cache-Control: no-store` on `/auth/*`, and a `WWW-Authenticate` Bearer
+ * challenge on every 401 of a protected route.
+ *
+ * @example
+ * ```ts
+ * expect(headerProblems('GET', '/auth/me', res.status, res.headers)).toEqual([])
+ * ```
+ */
+export function headerProblems(
+  method: string,
+  path: string,
+  status: number,
+  headers: IncomingHttpHeaders,
+): string[] {
+  const route = path.split('?')[0] ?? path
+  const problems: string[] = []
+  if (status === 405 && headers.allow === undefined) problems.push('405 without an Allow header')
+  if ((status === 429 || status === 503) && !/^\d+$/.test(String(headers['retry-after']))) {
+    problems.push(`${status} without a Retry-After in seconds`)
+  }
+  if (route.startsWith('/auth/') && !/no-store/.test(String(headers['cache-control']))) {
+    problems.push(`${status} on ${method} ${route} without Cache-Control: no-store`)
+  }
+  const isProtected =
+    route === ROUTES.me ||
+    route === ROUTES.sessions ||
+    route === ROUTES.logoutAll ||
+    route.startsWith(`${ROUTES.sessions}/`)
+  if (
+    isProtected &&
+    status === 401 &&
+    !/^Bearer realm="[^"]*"/.test(String(headers['www-authenticate']))
+  ) {
+    problems.push(`401 on ${route} without a Bearer WWW-Authenticate challenge`)
+  }
+  return problems
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ROUTES } from '@refresh-kit/shared'
+import { useTestRedis } from '@refresh-kit/shared/testing'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PASSWORD } from '../src/accounts.js'
@@ -7,14 +8,16 @@ import { fuzzRequest } from '../src/fuzz-requests.js'
 import { httpRequest, keepAliveAgent } from '../src/http.js'
 import { type InProcessServer, startInProcessServer } from '../src/in-process.js'
 import { runMode } from '../src/mode.js'
-import { responseProblems } from '../src/response-schema.js'
+import { headerProblems, responseProblems } from '../src/response-schema.js'
 
 const mode = runMode()
+const redis = useTestRedis('fuzz')
 let server: InProcessServer
 let seeds: { accessToken: string; refreshToken: string }
 
 beforeAll(async () => {
-  server = await startInProcessServer()
+  // The production store: fuzzed tokens and bodies reach the Lua scripts too.
+  server = await startInProcessServer({ redis: { url: redis.url, keyPrefix: redis.keyPrefix } })
   await httpRequest(`${server.url}${ROUTES.register}`, {
     method: 'POST',
     json: { username: 'fuzz-seed', password: PASSWORD },
@@ -58,7 +61,10 @@ describe('fuzzing the HTTP API', () => {
           const problems =
             res.status === 0
               ? [`no answer: ${res.error}`]
-              : responseProblems(request.method, request.path, res.status, res.body, res.text)
+              : [
+                  ...responseProblems(request.method, request.path, res.status, res.body, res.text),
+                  ...headerProblems(request.method, request.path, res.status, res.headers),
+                ]
           if (problems.length > 0) {
             outOfContract.push(
               `${request.method} ${request.path} [${request.label}] -> ${res.status}: ${problems.join('; ')}`,
