@@ -48,8 +48,10 @@ export interface RedisStoreOptions {
   keyPrefix?: string
   /**
    * How long a user record (and its username) lives after registration or the user's latest
-   * login: every {@link TokenStore.createSession} renews it. Users who never come back
-   * within this time are forgotten, so the user records cannot grow without bound.
+   * login: every {@link TokenStore.createSession} renews the record, and the username index
+   * once a tenth of this time has passed since its last renewal (it lives in another slot,
+   * so that costs a second command). Users who never come back within this time are
+   * forgotten, so the user records cannot grow without bound.
    * @default 31_536_000 (one year)
    */
   userTtlSeconds?: number
@@ -141,6 +143,9 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     throw new TypeError('userTtlSeconds must be a positive number of seconds')
   }
   const userTtlMs = toMs(userTtlSeconds)
+  // While the user logs in, the index is renewed at least this often: it keeps 90% of its TTL
+  // or more, and ends at most a tenth of the TTL before the user record it points to.
+  const indexRenewalSeconds = Math.max(1, Math.floor(userTtlSeconds / 10))
   const keys = redisKeys(keyPrefix)
 
   for (const script of STORE_SCRIPTS) {
@@ -220,9 +225,11 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
           input.userAgent === null ? '0' : '1',
           input.userAgent ?? '',
           keys.userAgentPrefix(userId),
+          indexRenewalSeconds,
         )
         const name = text(username)
-        // The username index lives in another slot, so it is renewed by a second command.
+        // The username index lives in another slot, so renewing it takes a second command;
+        // the script asks for it once per interval, so most logins are one round trip.
         if (name !== null) await redis.pexpire(keys.username(name), userTtlMs)
         const absoluteExpiresAt = now + toMs(input.maxAgeSeconds)
         return {

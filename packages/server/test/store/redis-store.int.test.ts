@@ -231,7 +231,7 @@ describe('Redis store', () => {
     expect(await store.findUserByUsername(username)).toEqual(retry)
   })
 
-  it('renews the user record and its username when the user logs in', async () => {
+  it('renews the user record at every login and its username at most once a tenth of its TTL', async () => {
     const client = redis.client()
     const store = createRedisStore({
       redis: client,
@@ -240,12 +240,23 @@ describe('Redis store', () => {
     })
     const userId = id()
     const username = `renew.${userId.slice(0, 6)}`
+    const userKey = `${redis.keyPrefix}{u:${userId}}:u`
+    const indexKey = `${redis.keyPrefix}un:${username}`
     await store.createUser({ id: userId, username, passwordHash: 'h', createdAt: T0 })
-    await client.pexpire(`${redis.keyPrefix}{u:${userId}}:u`, 5000)
-    await client.pexpire(`${redis.keyPrefix}un:${username}`, 5000)
+    await client.pexpire(userKey, 5000)
+    await client.pexpire(indexKey, 5000)
+    const sent = recordCommands(client)
     await store.createSession(session(userId))
-    expect(await client.pttl(`${redis.keyPrefix}{u:${userId}}:u`)).toBeGreaterThan(500_000)
-    expect(await client.pttl(`${redis.keyPrefix}un:${username}`)).toBeGreaterThan(500_000)
+    // One round trip: the index was renewed just now, at registration.
+    expect(sent.names()).toHaveLength(1)
+    expect(await client.pttl(userKey)).toBeGreaterThan(500_000)
+    expect(await client.pttl(indexKey)).toBeLessThanOrEqual(5000)
+    // As if the index had last been renewed more than a tenth of the TTL (60 s) ago.
+    await client.hset(userKey, 'x', '0')
+    await store.createSession(session(userId))
+    expect(await client.pttl(userKey)).toBeGreaterThan(500_000)
+    expect(await client.pttl(indexKey)).toBeGreaterThan(500_000)
+    expect((await store.findUserByUsername(username))?.id).toBe(userId)
   })
 
   it('names the bad option', () => {

@@ -51,10 +51,10 @@ end
 
 /**
  * KEYS: sessions, user agent, user. ARGV: sessionId, now, idleMs, maxAgeMs, userTtlMs,
- * hasUserAgent ('1' or '0'), userAgent, user-agent key prefix. Drops the user's dead
- * sessions on the way, so a user's hash cannot grow without bound. Returns the user's
- * username, or nothing when the store holds no record of the user; the record's TTL is
- * renewed (a login).
+ * hasUserAgent ('1' or '0'), userAgent, user-agent key prefix, index renewal interval in
+ * seconds. Drops the user's dead sessions on the way, so a user's hash cannot grow without
+ * bound, and renews the user record's TTL (a login). Returns the username when its index is
+ * due for renewal (field `x`: when it was last renewed, on the Redis clock), else nothing.
  */
 export const createSessionScript: StoreScript = {
   name: 'refreshKitCreateSession',
@@ -79,7 +79,13 @@ else
   redis.call('DEL', KEYS[2])
 end
 local username = redis.call('HGET', KEYS[3], 'n')
-if username then redis.call('PEXPIRE', KEYS[3], ARGV[5]) end
+if not username then return false end
+redis.call('PEXPIRE', KEYS[3], ARGV[5])
+-- The username index is in another slot; ask for its renewal only once per interval.
+local clock = tonumber(redis.call('TIME')[1])
+local renewed = tonumber(redis.call('HGET', KEYS[3], 'x') or '0')
+if clock - renewed < tonumber(ARGV[9]) then return false end
+redis.call('HSET', KEYS[3], 'x', int(clock))
 return username
 `,
 }
@@ -191,14 +197,15 @@ return #ids
 
 /**
  * KEYS: user. ARGV: username, passwordHash, createdAt, userTtlMs. Writes the user hash with
- * its TTL; returns 0 without writing when the id is already taken.
+ * its TTL, noting the username index as just renewed; returns 0 without writing when the id
+ * is already taken.
  */
 export const putUserScript: StoreScript = {
   name: 'refreshKitPutUser',
   numberOfKeys: 1,
   lua: `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'n', ARGV[1], 'h', ARGV[2], 'c', ARGV[3])
+redis.call('HSET', KEYS[1], 'n', ARGV[1], 'h', ARGV[2], 'c', ARGV[3], 'x', redis.call('TIME')[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
 `,
