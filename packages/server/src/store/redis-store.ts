@@ -7,6 +7,7 @@ import {
   listSessionsScript,
   peekScript,
   putUserScript,
+  reclaimUsernameScript,
   releaseUsernameScript,
   revokeAllSessionsScript,
   revokeSessionScript,
@@ -56,6 +57,9 @@ export interface RedisStoreOptions {
    */
   userTtlSeconds?: number
 }
+
+/** How old a username claim with no user behind it must be before another user may take it. */
+const ABANDONED_CLAIM_MS = 60_000
 
 type Reply = unknown
 type ScriptCommand = (...args: (string | number)[]) => Promise<Reply>
@@ -173,13 +177,31 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     return { id, username, passwordHash, createdAt: Number(createdAt) }
   }
 
+  /**
+   * The username index first: SET NX decides between concurrent registrations. A username
+   * whose index names no user, left by a registration that failed and could not undo its
+   * claim (Redis went away in between), is taken over once that claim is a minute old.
+   */
+  async function claimUsername(indexKey: string, userId: string): Promise<boolean> {
+    if ((await redis.set(indexKey, userId, 'PX', userTtlMs, 'NX')) === 'OK') return true
+    const holder = await redis.get(indexKey)
+    if (holder === null || (await redis.exists(keys.user(holder))) === 1) return false
+    const reclaimed = await run(
+      reclaimUsernameScript,
+      indexKey,
+      holder,
+      userId,
+      userTtlMs,
+      userTtlMs - ABANDONED_CLAIM_MS,
+    )
+    return int(reclaimed) === 1
+  }
+
   return {
     createUser: (user) =>
       guard(async () => {
         const indexKey = keys.username(user.username)
-        // The username index first: SET NX decides between concurrent registrations.
-        const claimed = await redis.set(indexKey, user.id, 'PX', userTtlMs, 'NX')
-        if (claimed !== 'OK') return false
+        if (!(await claimUsername(indexKey, user.id))) return false
         try {
           const written = await run(
             putUserScript,

@@ -231,6 +231,24 @@ describe('Redis store', () => {
     expect(await store.findUserByUsername(username)).toEqual(retry)
   })
 
+  it('hands over a username whose claim was abandoned, but not one still being registered', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const fresh = `fresh.${id().slice(0, 6)}`
+    const abandoned = `abandoned.${id().slice(0, 6)}`
+    const yearMs = 365 * 24 * 3600 * 1000
+    // A claim just made, its user hash not written yet: a registration under way.
+    await client.set(`${redis.keyPrefix}un:${fresh}`, id(), 'PX', yearMs)
+    // A claim two minutes old with no user behind it: its registration failed for good.
+    await client.set(`${redis.keyPrefix}un:${abandoned}`, id(), 'PX', yearMs - 120_000)
+    const contender = () => ({ id: id(), username: '', passwordHash: 'h', createdAt: T0 })
+    expect(await store.createUser({ ...contender(), username: fresh })).toBe(false)
+    const racers = Array.from({ length: 5 }, () => ({ ...contender(), username: abandoned }))
+    const results = await Promise.all(racers.map((racer) => store.createUser(racer)))
+    expect(results.filter((won) => won)).toHaveLength(1)
+    expect(await store.findUserByUsername(abandoned)).toEqual(racers[results.indexOf(true)])
+  })
+
   it('renews the user record at every login and its username at most once a tenth of its TTL', async () => {
     const client = redis.client()
     const store = createRedisStore({

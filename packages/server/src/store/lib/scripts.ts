@@ -222,6 +222,23 @@ return 0
 }
 
 /**
+ * KEYS: username index. ARGV: abandoned holder's id, new user id, userTtlMs, the highest PTTL
+ * an abandoned index can have. Hands the username to the new user only if the index still
+ * names the same holder and was written long enough ago that no registration of the holder
+ * can still be under way. Returns 1 when it did.
+ */
+export const reclaimUsernameScript: StoreScript = {
+  name: 'refreshKitReclaimUsername',
+  numberOfKeys: 1,
+  lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('PTTL', KEYS[1]) > tonumber(ARGV[4]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`,
+}
+
+/**
  * KEYS: counter. ARGV: windowMs. A fixed window: the first hit starts it (INCR, then the
  * expiry only when there is none yet, as EXPIRE NX) and later hits never extend it.
  * Returns {count, pttl}.
@@ -261,6 +278,7 @@ export const STORE_SCRIPTS: readonly StoreScript[] = [
   revokeAllSessionsScript,
   putUserScript,
   releaseUsernameScript,
+  reclaimUsernameScript,
   hitScript,
   peekScript,
 ]
