@@ -9,6 +9,8 @@ export interface BurstRow {
   repeats: number
   /** Requests that resolved, the lowest over the repeats. */
   succeededMin: number
+  /** The same for the bursts with a valid token: anything below `concurrent` is a harness fault. */
+  validSucceededMin: number
   /** Refresh calls the local API received per stale burst, over the repeats. */
   refreshCalls: number[]
   staleMedianMs: number
@@ -104,6 +106,7 @@ export async function measureBurst(
         concurrent: size,
         repeats,
         succeededMin: Math.min(...stale.map((run) => run.succeeded)),
+        validSucceededMin: Math.min(...valid.map((run) => run.succeeded)),
         refreshCalls: stale.map((run) => run.refreshCalls),
         staleMedianMs,
         validMedianMs,

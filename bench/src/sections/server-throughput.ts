@@ -67,6 +67,7 @@ const BASELINE_CHOICE =
 const USERNAME = 'bench-user'
 const PASSWORD = 'bench-password-1'
 const POOL_USERS = 1000
+const MIN_POOL_RATE = 2000
 
 async function postJson<T>(url: string, body: unknown, expected: number): Promise<T> {
   const response = await fetch(url, {
@@ -184,10 +185,13 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
     }
 
     async function measureRefresh(): Promise<NonNullable<ServerResult['refresh']>> {
-      // One unused refresh token per request: as many as the baseline rate could ever send.
+      // One unused refresh token per request: as many as the baseline rate could ever send
+      // (with a floor, in case the baseline ran while the machine was busy).
       const poolSize =
         Math.ceil(
-          baseline.figures.reqPerSec * (options.warmupSeconds + options.durationSeconds) * 1.15,
+          Math.max(baseline.figures.reqPerSec, MIN_POOL_RATE) *
+            (options.warmupSeconds + options.durationSeconds) *
+            1.15,
         ) + 2000
       const poolStarted = Date.now()
       const codec = createRefreshTokenCodec(createTokenKeys({ jwtSecret }).refreshMacKey)
