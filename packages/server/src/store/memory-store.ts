@@ -160,6 +160,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
     async createUser(user) {
       sweep()
       if (alive(usernames, user.username) !== undefined) return false
+      if (alive(users, user.id) !== undefined) {
+        throw new Error(`a user with id ${user.id} already exists`)
+      }
       const deadline = clock() + userTtlMs
       usernames.set(user.username, { value: user.id, deadline })
       users.set(user.id, { value: { ...user }, deadline })

@@ -115,6 +115,16 @@ export function describeTokenStoreContract(
         for (const loser of losers) expect(await store.findUserById(loser.id)).toBeNull()
       })
 
+      it('refuses a second user under a taken id and leaves its username free', async () => {
+        const first = user()
+        const clash = user({ id: first.id })
+        expect(await store.createUser(first)).toBe(true)
+        await expect(store.createUser(clash)).rejects.toThrow(/already exists/)
+        expect(await store.findUserByUsername(clash.username)).toBeNull()
+        expect(await store.findUserById(first.id)).toEqual(first)
+        expect(await store.createUser(user({ username: clash.username }))).toBe(true)
+      })
+
       it('treats usernames as case-sensitive and unknown ones as absent', async () => {
         const lower = user({ username: `case.${id().slice(0, 6)}` })
         const upper = user({ username: lower.username.toUpperCase() })
