@@ -134,7 +134,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return error
   }
 
-  const save = async (result: RefreshResult, previous: StoredTokens | null) => {
+  // Checks a token answer and dates it on the local clock, now that it has arrived.
+  const toTokens = (result: RefreshResult, previous: StoredTokens | null): StoredTokens => {
     const receivedAt = now()
     const refreshToken = result?.refreshToken ?? previous?.refreshToken
     if (
@@ -142,22 +143,21 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       typeof refreshToken !== 'string' ||
       !(result.expiresIn >= 0)
     ) {
-      throw new AuthError('internal_error', {
-        message: 'malformed token answer',
-        retryable: true,
-      })
+      throw new AuthError('internal_error', { message: 'malformed token answer', retryable: true })
     }
-    const tokens: StoredTokens = {
+    return {
       accessToken: result.accessToken,
       refreshToken,
       expiresAt: receivedAt + result.expiresIn * 1000,
       refreshExpiresAt:
         result.refreshExpiresIn === undefined
-          ? (previous?.refreshExpiresAt ??
-            8.64e15) /* the last valid Date: never, as far as the client knows */
+          ? // 8.64e15 is the last valid Date: never, as far as the client knows.
+            (previous?.refreshExpiresAt ?? 8.64e15)
           : receivedAt + result.refreshExpiresIn * 1000,
     }
-    // Rotation-safe: the successor is stored before any waiting request is released.
+  }
+
+  const save = async (tokens: StoredTokens) => {
     await storage.set(tokens)
     stored(tokens)
     coordinator?.publish({ type: 'tokens' })
@@ -194,8 +194,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     // Signed out meanwhile (here or in another tab): nothing to refresh, nothing new to announce.
     if (current === null) throw expired()
     if (current.refreshToken !== intended) return stored(current) as StoredTokens
+    let tokens: StoredTokens
     try {
-      return await save(await callRefresh(intended), current)
+      tokens = toTokens(await callRefresh(intended), current)
     } catch (thrown) {
       const error = toAuthError(thrown)
       const status = error.status ?? 0
@@ -215,6 +216,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       events.emit('refreshFailed', error)
       throw error
     }
+    // A logout (here or in another tab) while the refresh was on the wire must not be undone.
+    const latest = await storage.get()
+    if (latest === null) throw expired()
+    // Rotation-safe: the successor is stored before any waiting request is released.
+    return latest.refreshToken === intended ? save(tokens) : (stored(latest) as StoredTokens)
   }
 
   const join = (current: Flight) => {
@@ -271,7 +277,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   return {
     getTokens: () => storage.get(),
-    setTokens: (result) => save(result, null),
+    setTokens: async (result) => save(toTokens(result, null)),
     async getAccessToken() {
       const current = await snapshot()
       if (isFlight(current)) return (await join(current)).accessToken

@@ -154,6 +154,25 @@ describe('createTokenManager', () => {
     expect(backend.calls).toEqual(['rt-0'])
   })
 
+  it('is not undone by a refresh that was on the wire during a logout', async () => {
+    let answer = () => {}
+    const tab = manager({
+      refresh: () =>
+        new Promise((resolve) => {
+          answer = () => resolve({ accessToken: 'late', refreshToken: 'late', expiresIn: 60 })
+        }),
+    })
+    await tab.instance.setTokens(login)
+    const refreshing = tab.instance.refresh().catch((e: unknown) => e)
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    await tab.instance.clear()
+    answer()
+    const error = await refreshing
+    expect(isAuthError(error) && error.code).toBe('session_expired')
+    expect(await tab.instance.getTokens()).toBeNull()
+    expect([tab.events.logout, tab.events.sessionExpired]).toEqual([1, 0])
+  })
+
   it('aborts the refresh function on timeout and rejects with refresh_timeout', async () => {
     let signal: AbortSignal | undefined
     const tab = manager({
