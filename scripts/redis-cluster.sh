@@ -72,7 +72,7 @@ start() {
 
   password="${REDIS_PASSWORD:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}"
   [[ "$password" =~ ^[A-Za-z0-9._~+/=-]+$ ]] ||
-    die "REDIS_PASSWORD must be letters, digits or ._~+/=- (it is written into a Redis config and a URL)"
+    die "REDIS_PASSWORD must be letters, digits or ._~+/=- (it is written into a Redis config file)"
   mkdir -p "$state_dir"
   chmod 700 "$state_dir"
   (umask 077 && printf '%s\n' "$password" >"$state_dir/password")
