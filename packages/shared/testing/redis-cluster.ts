@@ -229,6 +229,12 @@ export async function startRedisCluster(
     )
   } catch (error) {
     await stop()
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(
+        'startRedisCluster needs redis-server and redis-cli 7 or newer on PATH (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)',
+        { cause: error },
+      )
+    }
     throw error
   }
   const nodes = running.map((node) => ({ host: HOST, port: node.port }))
