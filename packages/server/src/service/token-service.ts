@@ -195,18 +195,22 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const claims = refreshTokens.parse(refreshToken)
       if (claims === null) throw invalidRefresh()
       const now = clock()
-      const [result, user] = await Promise.all([
-        store.rotate({ ...claims, now, idleTtlSeconds: refreshTtl, graceSeconds: grace }),
-        store.findUserById(claims.userId),
-      ])
+      // One store call, one Redis round trip: the rotation also reads the username the new
+      // access token carries.
+      const result = await store.rotate({
+        ...claims,
+        now,
+        idleTtlSeconds: refreshTtl,
+        graceSeconds: grace,
+      })
       if (result.status === 'reused') {
         throw new AuthError(
           'refresh_token_reused',
           'this refresh token was already used; the session has been revoked',
         )
       }
-      if (result.status === 'invalid' || user === null) throw invalidRefresh()
-      return tokenResponse(result.session, user.username, now)
+      if (result.status === 'invalid') throw invalidRefresh()
+      return tokenResponse(result.session, result.username, now)
     },
 
     async logout(refreshToken) {

@@ -217,10 +217,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
       const { now, generation } = input
       const session = familyOf(input.userId)?.get(input.sessionId)?.value
       if (session === undefined || !isIssuableGeneration(generation)) return { status: 'invalid' }
-      if (!isLive(session, now)) {
+      // A session outlives neither its expiry nor its user's record.
+      const user = alive(users, input.userId)
+      if (user === undefined || !isLive(session, now)) {
         removeSession(input.userId, input.sessionId)
         return { status: 'invalid' }
       }
+      const { username } = user
       if (generation === session.generation) {
         const rotated: SessionRecord = {
           ...session,
@@ -230,14 +233,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
           idleExpiresAt: Math.min(now + toMs(input.idleTtlSeconds), session.absoluteExpiresAt),
         }
         putSession(rotated, now)
-        return { status: 'rotated', session: { ...rotated } }
+        return { status: 'rotated', session: { ...rotated }, username }
       }
       if (generation > session.generation) return { status: 'invalid' }
       if (
         generation === session.generation - 1 &&
         now - session.rotatedAt <= toMs(input.graceSeconds)
       ) {
-        return { status: 'grace', session: { ...session } }
+        return { status: 'grace', session: { ...session }, username }
       }
       removeSession(input.userId, input.sessionId)
       return { status: 'reused' }

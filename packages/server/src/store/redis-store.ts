@@ -116,7 +116,8 @@ function toRateLimit(reply: Reply): RateLimitState {
  * The production {@link TokenStore} on Redis or Redis Cluster.
  *
  * - Rotation is one Lua script run by SHA (one round trip; ioredis `defineCommand` sends
- *   EVALSHA and falls back to EVAL after a restart or `SCRIPT FLUSH` lost the script).
+ *   EVALSHA and falls back to EVAL after a restart or `SCRIPT FLUSH` lost the script). It
+ *   reads the username from the user hash in the same slot, so a refresh needs nothing else.
  * - Every key has a TTL, the keys of one user share one Cluster slot, and the store keeps
  *   ids, times and generation counters only: no refresh token can be rebuilt from it.
  * - An outage (closed connection, no offline queue, command or connect timeout, cluster
@@ -277,6 +278,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
             rotateScript,
             keys.sessions(input.userId),
             keys.userAgent(input.userId, input.sessionId),
+            keys.user(input.userId),
             input.sessionId,
             input.generation,
             input.now,
@@ -286,12 +288,11 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         )
         const status = int(reply[0])
         if (status === 3) return { status: 'reused' }
-        const session =
-          status === 1 || status === 2
-            ? toSession(input.userId, input.sessionId, reply[1], reply[2])
-            : null
-        if (session === null) return { status: 'invalid' }
-        return { status: status === 1 ? 'rotated' : 'grace', session }
+        if (status !== 1 && status !== 2) return { status: 'invalid' }
+        const session = toSession(input.userId, input.sessionId, reply[1], reply[3])
+        const username = text(reply[2])
+        if (session === null || username === null) return { status: 'invalid' }
+        return { status: status === 1 ? 'rotated' : 'grace', session, username }
       })
     },
 

@@ -66,12 +66,24 @@ export interface RotateInput {
  * - `grace`: the presented token is the immediately previous one and the rotation happened
  *   within the grace window; nothing changes and `session.generation` is the successor's.
  * - `reused`: an older generation, or the previous one after the window: the session is gone.
- * - `invalid`: no such session (unknown, revoked, idle or absolutely expired), or a
- *   generation the session never issued.
+ * - `invalid`: no such session (unknown, revoked, idle or absolutely expired), a generation
+ *   the session never issued, or a session whose user record is gone (the session is then
+ *   ended, never rotated).
+ *
+ * `rotated` and `grace` carry the user's current `username`, read in the same atomic step
+ * (the same round trip on Redis), so that a new access token needs no second lookup.
+ *
+ * @example
+ * ```ts
+ * const result = await store.rotate({ userId, sessionId, generation, now, idleTtlSeconds, graceSeconds })
+ * if (result.status === 'rotated' || result.status === 'grace') {
+ *   issueTokens(result.session, result.username)
+ * }
+ * ```
  */
 export type RotateResult =
-  | { status: 'rotated'; session: SessionRecord }
-  | { status: 'grace'; session: SessionRecord }
+  | { status: 'rotated'; session: SessionRecord; username: string }
+  | { status: 'grace'; session: SessionRecord; username: string }
   | { status: 'reused' }
   | { status: 'invalid' }
 
@@ -96,7 +108,10 @@ export interface TokenStore {
 
   /** Creates a session at generation 0. */
   createSession(input: CreateSessionInput): Promise<SessionRecord>
-  /** Checks and rotates in one atomic step (one round trip on Redis). */
+  /**
+   * Checks and rotates in one atomic step (one round trip on Redis), reading the user's
+   * username in the same step; a session whose user record is gone is ended as `invalid`.
+   */
   rotate(input: RotateInput): Promise<RotateResult>
   /** A live session of the user, or `null`. */
   getSession(userId: string, sessionId: string, now: number): Promise<SessionRecord | null>

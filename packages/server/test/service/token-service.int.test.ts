@@ -1,9 +1,13 @@
 import type { TokenResponse } from '@refresh-kit/shared'
 import { useTestRedis } from '@refresh-kit/shared/testing'
+import type { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
+import { isAuthError } from '../../src/errors.js'
+import { createTokenService } from '../../src/service/token-service.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import type { TokenStore } from '../../src/store/types.js'
-import { setup } from '../support/harness.js'
+import { createTokenKeys } from '../../src/tokens/keys.js'
+import { cheapPasswords, JWT_SECRET, manualClock, setup } from '../support/harness.js'
 
 const redis = useTestRedis('service')
 const redisStore = () => createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix })
@@ -213,5 +217,80 @@ describe('forged refresh tokens never reach the store', () => {
       expect(dump).not.toContain(mac)
       expect(dump).not.toContain(pair.refreshToken)
     }
+  })
+})
+
+describe('one Redis round trip per refresh', () => {
+  /** The names of the commands `client` writes to Redis from the moment this is called. */
+  function recordCommands(client: Redis): { names(): string[]; clear(): void } {
+    const sent: Parameters<Redis['sendCommand']>[0][] = []
+    const send = client.sendCommand.bind(client)
+    client.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
+      sent.push(args[0])
+      return send(...args)
+    }
+    return { names: () => sent.map((command) => command.name), clear: () => sent.splice(0) }
+  }
+
+  function serviceOnRedis() {
+    const client = redis.client()
+    const clock = manualClock()
+    const tokens = createTokenService({
+      store: createRedisStore({ redis: client, keyPrefix: redis.keyPrefix }),
+      keys: createTokenKeys({ jwtSecret: JWT_SECRET }),
+      passwords: cheapPasswords,
+      clock,
+    })
+    return { client, clock, tokens }
+  }
+
+  async function signedIn(tokens: ReturnType<typeof serviceOnRedis>['tokens']) {
+    const username = `trip.${Math.random().toString(36).slice(2, 10)}`
+    const user = await tokens.register({ username, password: 'correct horse battery' })
+    const pair = await tokens.login({
+      username,
+      password: 'correct horse battery',
+      clientAddress: '::1',
+      userAgent: 'Mozilla/5.0 (X11)',
+    })
+    return { user, pair }
+  }
+
+  it('a refresh, and a retry inside the grace window, each send exactly one command', async () => {
+    const { client, clock, tokens } = serviceOnRedis()
+    const { user, pair } = await signedIn(tokens)
+    clock.advance(1)
+    // The first rotation loads the script (EVALSHA, then EVAL on NOSCRIPT on a fresh Redis);
+    // the ones measured below run by SHA.
+    const warm = await tokens.refresh(pair.refreshToken)
+    clock.advance(60)
+    const sent = recordCommands(client)
+    const next = await tokens.refresh(warm.refreshToken)
+    expect(sent.names()).toEqual(['evalsha'])
+    expect(tokens.verifyAccessToken(next.accessToken)).toMatchObject({
+      userId: user.id,
+      username: user.username,
+    })
+    sent.clear()
+    clock.advance(1)
+    const retry = await tokens.refresh(warm.refreshToken)
+    expect(sent.names()).toEqual(['evalsha'])
+    expect(retry.refreshToken).toBe(next.refreshToken)
+    expect(tokens.verifyAccessToken(retry.accessToken).username).toBe(user.username)
+  })
+
+  it('a refresh whose user record is gone is invalid_refresh_token, in one command, and ends the session', async () => {
+    const { client, clock, tokens } = serviceOnRedis()
+    const { user, pair } = await signedIn(tokens)
+    clock.advance(1)
+    const warm = await tokens.refresh(pair.refreshToken)
+    // What the user record's TTL does to a user who stayed away too long.
+    await client.del(`${redis.keyPrefix}{u:${user.id}}:u`)
+    clock.advance(60)
+    const sent = recordCommands(client)
+    const failure = await tokens.refresh(warm.refreshToken).catch((error: unknown) => error)
+    expect(isAuthError(failure) && failure.code).toBe('invalid_refresh_token')
+    expect(sent.names()).toEqual(['evalsha'])
+    expect(await tokens.listSessions(user.id, '')).toEqual([])
   })
 })

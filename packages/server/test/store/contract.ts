@@ -76,6 +76,13 @@ export function describeTokenStoreContract(
       })
     }
 
+    /** A user the store holds a record of: rotation needs one, for the username. */
+    async function registered(): Promise<UserRecord> {
+      const member = user()
+      expect(await store.createUser(member)).toBe(true)
+      return member
+    }
+
     function rotate(session: SessionRecord, generation: number, now: number, idle = IDLE) {
       return store.rotate({
         userId: session.userId,
@@ -188,7 +195,7 @@ export function describeTokenStoreContract(
       })
 
       it('revokes one session and reports whether it existed', async () => {
-        const userId = id()
+        const { id: userId } = await registered()
         const kept = await login(userId)
         const revoked = await login(userId)
         expect(await store.revokeSession(userId, revoked.id)).toBe(true)
@@ -199,8 +206,8 @@ export function describeTokenStoreContract(
       })
 
       it("does not let a user read, revoke or rotate another user's session", async () => {
-        const owner = id()
-        const intruder = id()
+        const { id: owner } = await registered()
+        const { id: intruder } = await registered()
         const session = await login(owner)
         expect(await store.getSession(intruder, session.id, T0)).toBeNull()
         expect(await store.revokeSession(intruder, session.id)).toBe(false)
@@ -210,8 +217,8 @@ export function describeTokenStoreContract(
       })
 
       it("revokes all of a user's sessions and no one else's", async () => {
-        const userId = id()
-        const other = id()
+        const { id: userId } = await registered()
+        const { id: other } = await registered()
         const sessions = [await login(userId), await login(userId), await login(userId)]
         const untouched = await login(other)
         expect(await store.revokeAllSessions(userId)).toBe(3)
@@ -236,7 +243,8 @@ export function describeTokenStoreContract(
 
     describe('rotation', () => {
       it('rotates the current generation and slides the idle expiry', async () => {
-        const session = await login(id(), T0, { idle: 60 })
+        const ada = await registered()
+        const session = await login(ada.id, T0, { idle: 60 })
         const at = T0 + 30 * SECOND
         const result = await rotate(session, 0, at, 60)
         expect(result).toEqual({
@@ -248,6 +256,7 @@ export function describeTokenStoreContract(
             lastUsedAt: at,
             idleExpiresAt: at + 60 * SECOND,
           },
+          username: ada.username,
         })
         expect(await store.getSession(session.userId, session.id, at)).toEqual(
           result.status === 'rotated' ? result.session : null,
@@ -255,7 +264,8 @@ export function describeTokenStoreContract(
       })
 
       it('keeps only the latest of three rotations in a row current', async () => {
-        const session = await login(id())
+        const ada = await registered()
+        const session = await login(ada.id)
         for (let generation = 0; generation < 3; generation++) {
           const result = await rotate(session, generation, T0 + generation * SECOND)
           expect(result.status).toBe('rotated')
@@ -267,20 +277,23 @@ export function describeTokenStoreContract(
       })
 
       it('answers the previous generation inside the grace window with the same successor', async () => {
-        const session = await login(id())
+        const ada = await registered()
+        const session = await login(ada.id)
         const rotated = await rotate(session, 0, T0 + SECOND)
         expect(rotated.status).toBe('rotated')
         const retried = await rotate(session, 0, T0 + SECOND + GRACE * SECOND)
         expect(retried.status).toBe('grace')
         if (rotated.status !== 'rotated' || retried.status !== 'grace') return
         expect(retried.session).toEqual(rotated.session)
+        expect(retried.username).toBe(ada.username)
         // The successor still rotates normally afterwards.
         const next = await rotate(session, 1, T0 + 2 * SECOND + GRACE * SECOND)
         expect(next.status === 'rotated' && next.session.generation).toBe(2)
       })
 
       it('treats the previous generation after the grace window as reuse and kills the session', async () => {
-        const session = await login(id())
+        const ada = await registered()
+        const session = await login(ada.id)
         await rotate(session, 0, T0)
         const late = T0 + GRACE * SECOND + 1
         expect(await rotate(session, 0, late)).toEqual({ status: 'reused' })
@@ -291,7 +304,8 @@ export function describeTokenStoreContract(
       })
 
       it('treats a token two generations old as reuse even inside the grace window', async () => {
-        const session = await login(id())
+        const ada = await registered()
+        const session = await login(ada.id)
         await rotate(session, 0, T0)
         await rotate(session, 1, T0 + 1)
         expect(await rotate(session, 0, T0 + 2)).toEqual({ status: 'reused' })
@@ -299,7 +313,8 @@ export function describeTokenStoreContract(
       })
 
       it('rejects a generation the session never issued, without harming it', async () => {
-        const session = await login(id())
+        const ada = await registered()
+        const session = await login(ada.id)
         expect(await rotate(session, 1, T0)).toEqual({ status: 'invalid' })
         expect(await rotate(session, 99, T0)).toEqual({ status: 'invalid' })
         expect(await rotate(session, -1, T0)).toEqual({ status: 'invalid' })
@@ -308,12 +323,14 @@ export function describeTokenStoreContract(
       })
 
       it('rejects an unknown session', async () => {
-        const session = await login(id())
+        const ada = await registered()
+        const session = await login(ada.id)
         expect(await rotate({ ...session, id: id() }, 0, T0)).toEqual({ status: 'invalid' })
       })
 
       it('ends a session left idle past its sliding expiry', async () => {
-        const session = await login(id(), T0, { idle: 60 })
+        const ada = await registered()
+        const session = await login(ada.id, T0, { idle: 60 })
         const first = await rotate(session, 0, T0 + 59 * SECOND, 60)
         expect(first.status).toBe('rotated')
         // The rotation slid the idle expiry to T0 + 119 s.
@@ -324,7 +341,8 @@ export function describeTokenStoreContract(
       })
 
       it('ends a session at its absolute expiry however recently it was used', async () => {
-        const session = await login(id(), T0, { idle: 60, maxAge: 100 })
+        const ada = await registered()
+        const session = await login(ada.id, T0, { idle: 60, maxAge: 100 })
         const first = await rotate(session, 0, T0 + 50 * SECOND, 60)
         expect(first.status === 'rotated' && first.session.idleExpiresAt).toBe(T0 + 100 * SECOND)
         expect((await rotate(session, 1, T0 + 99 * SECOND, 60)).status).toBe('rotated')
@@ -333,13 +351,15 @@ export function describeTokenStoreContract(
       })
 
       it('answers an expired session as invalid, not as reuse', async () => {
-        const session = await login(id(), T0, { idle: 60 })
+        const ada = await registered()
+        const session = await login(ada.id, T0, { idle: 60 })
         await rotate(session, 0, T0, 60)
         expect(await rotate(session, 0, T0 + 61 * SECOND, 60)).toEqual({ status: 'invalid' })
       })
 
       it('rotates with a clock that stepped back behind the login', async () => {
-        const session = await login(id())
+        const ada = await registered()
+        const session = await login(ada.id)
         const earlier = T0 - 5 * SECOND
         const result = await rotate(session, 0, earlier)
         expect(result.status === 'rotated' && result.session.rotatedAt).toBe(earlier)
@@ -348,8 +368,36 @@ export function describeTokenStoreContract(
         )
       })
 
+      it("returns the user's username with a rotation and with a grace answer, and not on failure", async () => {
+        const ada = await registered()
+        const bob = await registered()
+        const session = await login(ada.id)
+        const other = await login(bob.id)
+        const rotated = await rotate(session, 0, T0 + SECOND)
+        const graced = await rotate(session, 0, T0 + 2 * SECOND)
+        const bobs = await rotate(other, 0, T0 + 2 * SECOND)
+        expect(rotated.status === 'rotated' && rotated.username).toBe(ada.username)
+        expect(graced.status === 'grace' && graced.username).toBe(ada.username)
+        expect(bobs.status === 'rotated' && bobs.username).toBe(bob.username)
+        expect(await rotate(session, 5, T0 + 3 * SECOND)).toEqual({ status: 'invalid' })
+        expect(await rotate(session, 0, T0 + 60 * SECOND)).toEqual({ status: 'reused' })
+      })
+
+      it('ends a session whose user record is gone, as invalid, without rotating it', async () => {
+        const ghostId = id()
+        const session = await login(ghostId)
+        expect(await store.findUserById(ghostId)).toBeNull()
+        expect(await rotate(session, 0, T0 + SECOND)).toEqual({ status: 'invalid' })
+        expect(await store.getSession(ghostId, session.id, T0 + SECOND)).toBeNull()
+        expect(await store.listSessions(ghostId, T0 + SECOND)).toEqual([])
+        // A record written later under that id does not bring the ended session back.
+        expect(await store.createUser(user({ id: ghostId }))).toBe(true)
+        expect(await rotate(session, 0, T0 + 2 * SECOND)).toEqual({ status: 'invalid' })
+      })
+
       it('of 50 concurrent rotations of one generation, rotates once and graces 49', async () => {
-        const session = await login(id())
+        const ada = await registered()
+        const session = await login(ada.id)
         const at = T0 + SECOND
         const results = await Promise.all(Array.from({ length: 50 }, () => rotate(session, 0, at)))
         const rotated = results.filter((r) => r.status === 'rotated')
@@ -358,6 +406,7 @@ export function describeTokenStoreContract(
         expect(graced).toHaveLength(49)
         for (const r of [...rotated, ...graced]) {
           expect(r.session.generation).toBe(1)
+          expect(r.username).toBe(ada.username)
         }
         const alive = await store.getSession(session.userId, session.id, at)
         expect(alive?.generation).toBe(1)

@@ -64,6 +64,31 @@ describe('memory store', () => {
     expect((await store.findUserById('u1'))?.id).toBe('u1')
   })
 
+  it('ends a session at its next rotation once its user record has expired', async () => {
+    const clock = manualClock()
+    const store = createMemoryStore({ now: clock.now, userTtlSeconds: 60 })
+    const t0 = clock.now()
+    await store.createUser({ id: 'u1', username: 'ada', passwordHash: 'h', createdAt: t0 })
+    await store.createSession({
+      userId: 'u1',
+      sessionId: 's1',
+      userAgent: null,
+      now: t0,
+      idleTtlSeconds: 3600,
+      maxAgeSeconds: 7200,
+    })
+    const rotation = { userId: 'u1', sessionId: 's1', idleTtlSeconds: 3600, graceSeconds: 10 }
+    const first = await store.rotate({ ...rotation, generation: 0, now: t0 })
+    expect(first.status === 'rotated' && first.username).toBe('ada')
+    clock.advance(61_000)
+    const later = clock.now()
+    expect(await store.findUserById('u1')).toBeNull()
+    expect(await store.rotate({ ...rotation, generation: 1, now: later })).toEqual({
+      status: 'invalid',
+    })
+    expect(await store.getSession('u1', 's1', later)).toBeNull()
+  })
+
   it('names the bad option', () => {
     expect(() => createMemoryStore({ userTtlSeconds: 0 })).toThrow(/userTtlSeconds/)
     expect(() => createMemoryStore({ sweepIntervalMs: -1 })).toThrow(/sweepIntervalMs/)

@@ -37,6 +37,13 @@ describe('Redis Cluster store', () => {
     for (let n = 0; n < 20; n++) {
       const userId = `user-${n}`
       const input = { userId, sessionId: `s-${n}`, userAgent: null, now }
+      // Rotation reads the username from the user record, in the same slot.
+      await store.createUser({
+        id: userId,
+        username: `spread-${n}`,
+        passwordHash: 'h',
+        createdAt: now,
+      })
       await store.createSession({ ...input, idleTtlSeconds: 60, maxAgeSeconds: 600 })
       const rotated = await store.rotate({
         userId,

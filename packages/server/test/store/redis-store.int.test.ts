@@ -52,6 +52,19 @@ function session(userId: string, now = T0) {
   }
 }
 
+/** Registers a user, whose record rotation reads the username from; returns its id. */
+async function register(store: TokenStore): Promise<string> {
+  const userId = id()
+  const user = {
+    id: userId,
+    username: `rt.${userId.slice(0, 8)}`,
+    passwordHash: 'h',
+    createdAt: T0,
+  }
+  if (!(await store.createUser(user))) throw new Error(`username ${user.username} is taken`)
+  return userId
+}
+
 function rotation(userId: string, sessionId: string, generation: number, now: number) {
   return { userId, sessionId, generation, now, idleTtlSeconds: 7 * 24 * 3600, graceSeconds: 10 }
 }
@@ -119,12 +132,13 @@ describe('Redis store', () => {
   it("keeps a user's sessions in one compact hash, whatever the user agent", async () => {
     const client = redis.client()
     const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
-    const userId = id()
+    const userId = await register(store)
     const browser =
       'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
     const created = await store.createSession({ ...session(userId), userAgent: browser })
     for (let generation = 0; generation < 40; generation++) {
-      await store.rotate(rotation(userId, created.id, generation, T0 + generation))
+      const result = await store.rotate(rotation(userId, created.id, generation, T0 + generation))
+      expect(result.status).toBe('rotated')
     }
     await store.createSession(session(userId))
     const key = `${redis.keyPrefix}{u:${userId}}:s`
@@ -133,22 +147,56 @@ describe('Redis store', () => {
     expect((await store.listSessions(userId, T0 + 100)).map((s) => s.userAgent)).toContain(browser)
   })
 
-  it('rotates in one round trip, by SHA once the script is loaded', async () => {
+  it('rotates in one round trip, by SHA once the script is loaded, username included', async () => {
     const client = redis.client()
     const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
-    const userId = id()
+    const userId = await register(store)
     const created = await store.createSession(session(userId))
     await store.rotate(rotation(userId, created.id, 0, T0))
     const sent = recordCommands(client)
     const result = await store.rotate(rotation(userId, created.id, 1, T0 + 1000))
-    expect(result.status).toBe('rotated')
+    expect(result.status === 'rotated' && result.username).toBe(`rt.${userId.slice(0, 8)}`)
     expect(sent.names()).toEqual(['evalsha'])
+    sent.clear()
+    const graced = await store.rotate(rotation(userId, created.id, 1, T0 + 2000))
+    expect(graced.status === 'grace' && graced.username).toBe(`rt.${userId.slice(0, 8)}`)
+    expect(sent.names()).toEqual(['evalsha'])
+  })
+
+  it('ends a session whose user record expired, leaving neither its record nor its user agent', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const userId = await register(store)
+    const ended = await store.createSession(session(userId))
+    const other = await store.createSession(session(userId))
+    expect((await store.rotate(rotation(userId, ended.id, 0, T0))).status).toBe('rotated')
+    const sessionsKey = `${redis.keyPrefix}{u:${userId}}:s`
+    const userAgentKey = `${redis.keyPrefix}{u:${userId}}:a:${ended.id}`
+    const before = await client.hget(sessionsKey, ended.id)
+    expect(before).not.toBeNull()
+    expect(await client.exists(userAgentKey)).toBe(1)
+    // What the key's TTL does to a user who stayed away too long.
+    await client.del(`${redis.keyPrefix}{u:${userId}}:u`)
+    const sent = recordCommands(client)
+    expect(await store.rotate(rotation(userId, ended.id, 1, T0 + 1000))).toEqual({
+      status: 'invalid',
+    })
+    expect(sent.names()).toEqual(['evalsha'])
+    expect(await client.hget(sessionsKey, ended.id)).toBeNull()
+    expect(await client.exists(userAgentKey)).toBe(0)
+    // The presented generation was current: only a rotation would have changed the record,
+    // and a retry of the same token finds nothing to rotate either.
+    expect(await store.rotate(rotation(userId, ended.id, 1, T0 + 1000))).toEqual({
+      status: 'invalid',
+    })
+    // Sessions of that user not presented yet are left to their own rotation or TTL.
+    expect(await client.hget(sessionsKey, other.id)).not.toBeNull()
   })
 
   it('recovers from NOSCRIPT after SCRIPT FLUSH', async () => {
     const client = redis.client()
     const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
-    const userId = id()
+    const userId = await register(store)
     const created = await store.createSession(session(userId))
     await store.rotate(rotation(userId, created.id, 0, T0))
     await redis.client().script('FLUSH')

@@ -91,13 +91,16 @@ return username
 }
 
 /**
- * KEYS: sessions, user agent. ARGV: sessionId, generation, now, idleMs, graceMs.
- * Returns {0} invalid, {3} reused, or {1 rotated | 2 grace, packed record, user agent}.
- * Check and rotate in one step, or two concurrent refreshes would both rotate.
+ * KEYS: sessions, user agent, user. ARGV: sessionId, generation, now, idleMs, graceMs.
+ * Returns {0} invalid, {3} reused, or {1 rotated | 2 grace, packed record, username,
+ * user agent}. Check and rotate in one step, or two concurrent refreshes would both rotate.
+ * The username comes from the user hash in the same slot, so a refresh stays one round trip
+ * without a copy of it in every session; a session whose user record is gone (expired) is
+ * dropped before anything is written, as invalid.
  */
 export const rotateScript: StoreScript = {
   name: 'refreshKitRotate',
-  numberOfKeys: 2,
+  numberOfKeys: 3,
   lua: `${HELPERS}
 local packed = redis.call('HGET', KEYS[1], ARGV[1])
 if not packed then return {0} end
@@ -108,7 +111,8 @@ local function forget()
   redis.call('HDEL', KEYS[1], ARGV[1])
   redis.call('DEL', KEYS[2])
 end
-if dead(s, now) then
+local username = redis.call('HGET', KEYS[3], 'n')
+if not username or dead(s, now) then
   forget()
   return {0}
 end
@@ -131,7 +135,7 @@ else
   forget()
   return {3}
 end
-return {status, packed, redis.call('GET', KEYS[2])}
+return {status, packed, username, redis.call('GET', KEYS[2])}
 `,
 }
 
