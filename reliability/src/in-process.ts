@@ -91,6 +91,13 @@ export async function startInProcessServer(
     options.redis === undefined
       ? undefined
       : new Redis(options.redis.url, { ...failFastRedisOptions })
+  // Without an offline queue, a command sent before the connection is ready fails: wait, as main.ts does.
+  if (redis !== undefined && redis.status !== 'ready') {
+    await new Promise<void>((resolve, reject) => {
+      redis.once('ready', resolve)
+      redis.once('end', () => reject(new Error('the Redis connection closed before it was ready')))
+    })
+  }
   const store: TokenStore =
     options.redis === undefined || redis === undefined
       ? createMemoryStore({ now: clock })

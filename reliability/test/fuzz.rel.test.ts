@@ -26,6 +26,7 @@ beforeAll(async () => {
     method: 'POST',
     json: { username: 'fuzz-seed', password: PASSWORD },
   })
+  if (login.status !== 200) throw new Error(`the seed login answered ${login.status} ${login.text}`)
   seeds = login.body as { accessToken: string; refreshToken: string }
 })
 

@@ -35,9 +35,41 @@ beforeAll(async () => {
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: redis.keyPrefix,
       ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL),
+      // The access log shows what the server still answered while shutting down.
+      LOG_LEVEL: 'info',
     },
   })
 })
+
+interface LogLine {
+  msg?: string
+  time?: string
+  method?: string
+  path?: string
+  status?: number
+  ms?: number
+}
+
+/** The server's log lines from its `shutting down` line up to the next start. */
+function shutdownLog(stdout: string): { lines: LogLine[]; tookMs: number } {
+  const lines: LogLine[] = []
+  let started: number | undefined
+  let last = 0
+  for (const text of stdout.split('\n')) {
+    if (!text.startsWith('{')) {
+      if (started !== undefined && text.includes('listening')) break
+      continue
+    }
+    const line = JSON.parse(text) as LogLine
+    const at = Date.parse(line.time ?? '')
+    if (line.msg === 'shutting down') started = at
+    else if (started !== undefined && line.msg === 'request') {
+      lines.push(line)
+      last = at
+    }
+  }
+  return { lines, tookMs: started === undefined ? Number.NaN : Math.max(0, last - started) }
+}
 
 afterAll(async () => {
   if (server?.pid() !== undefined) await server.stop()
@@ -173,6 +205,19 @@ describe('server restart under load', () => {
         .map(({ res, endedAt }) => `${(endedAt - killedAt).toFixed(0)} ms ${res.status}`)
         .join(', ')}`,
     })
+    const shutdown = shutdownLog(server.stdout())
+    const slowestDuringShutdown = shutdown.lines.reduce(
+      (slowest: LogLine | undefined, line) =>
+        (line.ms ?? 0) > (slowest?.ms ?? -1) ? line : slowest,
+      undefined,
+    )
+    recordFigure({
+      name: 'restart: requests the server answered while shutting down',
+      value: shutdown.lines.length,
+      unit: 'requests',
+      goal: 'every one in flight, then exit',
+      detail: `the last ${shutdown.tookMs} ms after SIGTERM; slowest ${slowestDuringShutdown?.method} ${slowestDuringShutdown?.path} ${slowestDuringShutdown?.status} in ${slowestDuringShutdown?.ms} ms`,
+    })
     recordFigure({
       name: 'restart: sessions lost',
       value: lost.length,
@@ -208,5 +253,47 @@ describe('server restart under load', () => {
     expect(stored).toEqual(clients.map(() => true))
     expect(sdkRefreshes).toBeGreaterThan(0)
     expect(crashSigns(server.stdout() + server.stderr())).toEqual([])
+  })
+
+  it('exits 0 on SIGTERM while keep-alive clients keep sending (regression: connections busy at SIGTERM stayed open and kept being served until the 10 s shutdown timeout, exit 1)', async () => {
+    const username = uniqueUsername('keepalive')
+    await openSessions(server.url, [username], 0)
+    const agent = keepAliveAgent(4)
+    const stop = new AbortController()
+    // Logins (scrypt) back to back on four kept-alive connections: each connection is busy
+    // when SIGTERM lands, as on a loaded server.
+    const load = runLoad(
+      async () => {
+        const startedAt = performance.now()
+        const res = await httpRequest(`${server.url}${ROUTES.login}`, {
+          method: 'POST',
+          json: { username, password: PASSWORD },
+          agent,
+          timeoutMs: 30_000,
+        })
+        if (res.status === 0) await sleep(20)
+        return { kind: 'login', status: res.status, startedAt, ms: res.ms }
+      },
+      { concurrency: 4, signal: stop.signal },
+    )
+    await sleep(1_000)
+    const killedAt = performance.now()
+    const exit = await server.stop('SIGTERM', 20_000)
+    const stoppedMs = performance.now() - killedAt
+    stop.abort()
+    const samples = await load
+    agent.destroy()
+    const answeredAfter = samples.filter((s) => s.startedAt > killedAt && s.status !== 0).length
+    await server.start()
+    recordFigure({
+      name: 'restart: SIGTERM to exit under keep-alive load',
+      value: stoppedMs,
+      unit: 'ms',
+      goal: 'exit 0 once the in-flight requests are answered',
+      detail: `exit code ${exit.code}; ${answeredAfter} requests sent after SIGTERM were still answered`,
+    })
+    expect(exit).toEqual({ code: 0, signal: null })
+    // Requests sent after SIGTERM on kept-alive connections are what kept the server up.
+    expect(answeredAfter).toBeLessThanOrEqual(4)
   })
 })
