@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import type { LogLevel } from './logger.js'
+import {
+  ACCESS_TOKEN_ALGORITHMS,
+  type AccessTokenAlgorithm,
+  isAccessTokenAlgorithm,
+} from './tokens/algorithms.js'
 import { MIN_SECRET_BYTES } from './tokens/keys.js'
+import { createSigningKeySet, type PrivateJwk, privateJwkOf } from './tokens/signing-keys.js'
 
 /** A `host:port` of a Redis Cluster node or a Redis Sentinel. */
 export interface ClusterNodeAddress {
@@ -38,6 +45,19 @@ export interface ServerConfig {
   redisKeyPrefix: string
   /** `TOKEN_STORE`; never falls back from one to the other. @default 'redis' */
   tokenStore: 'redis' | 'memory'
+  /**
+   * `JWT_ALGORITHM`: how access tokens are signed. `HS256` with `JWT_SECRET`; `ES256`,
+   * `EdDSA` (Ed25519) or `RS256` with the private keys of `JWT_KEYS_FILE` or
+   * `JWT_PRIVATE_KEY_FILE`, public halves at `/.well-known/jwks.json`. @default 'HS256'
+   */
+  jwtAlgorithm: AccessTokenAlgorithm
+  /**
+   * The private keys of an asymmetric `jwtAlgorithm`, oldest first, already checked against
+   * it: from `JWT_KEYS_FILE` (a JWK set `{ "keys": [...] }`, for rotation: the last key
+   * without `"status": "next"` signs, every key verifies) or `JWT_PRIVATE_KEY_FILE` (one PEM
+   * private key, `kid` = its RFC 7638 thumbprint). @default [] (HS256)
+   */
+  jwtKeys: PrivateJwk[]
   /** `JWT_SECRET`, or a random one per process outside production. */
   jwtSecret: Buffer
   /** Whether `jwtSecret` was generated because `JWT_SECRET` was unset. */
@@ -91,6 +111,12 @@ export class ConfigError extends Error {
 /** The environment to read: `process.env` in `main.ts`, a plain object in tests. */
 export type Env = Readonly<Record<string, string | undefined>>
 
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Reads a key file named by `JWT_KEYS_FILE` or `JWT_PRIVATE_KEY_FILE`. @default fs.readFileSync(path, 'utf8') */
+  readFile?: (path: string) => string
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
 
 function show(value: string): string {
@@ -107,7 +133,8 @@ function show(value: string): string {
  * config.port // 3000 unless PORT says otherwise
  * ```
  */
-export function loadConfig(env: Env): ServerConfig {
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerConfig {
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'))
   const raw = (name: string): string | undefined => {
     const value = env[name]
     return value === undefined || value.trim() === '' ? undefined : value.trim()
@@ -137,9 +164,27 @@ export function loadConfig(env: Env): ServerConfig {
   }
 
   const nodeEnv = text('NODE_ENV', 'development')
+  const jwtAlgorithm = text('JWT_ALGORITHM', 'HS256')
+  if (!isAccessTokenAlgorithm(jwtAlgorithm)) {
+    throw new ConfigError(
+      'JWT_ALGORITHM',
+      `must be one of ${ACCESS_TOKEN_ALGORITHMS.join('|')}, got ${show(jwtAlgorithm)}`,
+    )
+  }
+  const jwtKeys = readJwtKeys(jwtAlgorithm, raw, readFile)
   const jwtSecret = secret('JWT_SECRET')
-  if (jwtSecret === undefined && nodeEnv === 'production') {
-    throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production')
+  const refreshTokenSecret = secret('REFRESH_TOKEN_SECRET') ?? null
+  if (nodeEnv === 'production' && jwtSecret === undefined) {
+    if (jwtAlgorithm === 'HS256') {
+      throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production')
+    }
+    // Refresh tokens are still HMAC-authenticated: a per-process key would log everyone out.
+    if (refreshTokenSecret === null) {
+      throw new ConfigError(
+        'REFRESH_TOKEN_SECRET',
+        `is required when NODE_ENV=production and JWT_ALGORITHM=${jwtAlgorithm} (or JWT_SECRET to derive it from)`,
+      )
+    }
   }
 
   const tokenStore = text('TOKEN_STORE', 'redis')
@@ -238,9 +283,11 @@ export function loadConfig(env: Env): ServerConfig {
     redisPassword,
     redisKeyPrefix,
     tokenStore,
+    jwtAlgorithm,
+    jwtKeys,
     jwtSecret: jwtSecret ?? randomBytes(32),
     jwtSecretGenerated: jwtSecret === undefined,
-    refreshTokenSecret: secret('REFRESH_TOKEN_SECRET') ?? null,
+    refreshTokenSecret,
     jwtIssuer,
     jwtAudience,
     accessTokenTtl: seconds('ACCESS_TOKEN_TTL', 900),
@@ -254,4 +301,68 @@ export function loadConfig(env: Env): ServerConfig {
     logLevel: logLevel as LogLevel,
     nodeEnv,
   }
+}
+
+/** One line, whatever a parser or node:crypto put in its message. */
+function oneLine(message: string): string {
+  return message.replace(/\s+/g, ' ').trim()
+}
+
+function readJwtKeys(
+  algorithm: AccessTokenAlgorithm,
+  raw: (name: string) => string | undefined,
+  readFile: (path: string) => string,
+): PrivateJwk[] {
+  const keysFile = raw('JWT_KEYS_FILE')
+  const pemFile = raw('JWT_PRIVATE_KEY_FILE')
+  if (keysFile !== undefined && pemFile !== undefined) {
+    throw new ConfigError('JWT_PRIVATE_KEY_FILE', 'cannot be set together with JWT_KEYS_FILE')
+  }
+  const variable = keysFile === undefined ? 'JWT_PRIVATE_KEY_FILE' : 'JWT_KEYS_FILE'
+  const path = keysFile ?? pemFile
+  if (algorithm === 'HS256') {
+    // A key file with the default algorithm is a forgotten JWT_ALGORITHM, not a wish for HS256.
+    if (path !== undefined) {
+      throw new ConfigError(
+        variable,
+        'needs JWT_ALGORITHM set to ES256, EdDSA or RS256 (it is HS256)',
+      )
+    }
+    return []
+  }
+  if (path === undefined) {
+    throw new ConfigError(
+      'JWT_ALGORITHM',
+      `${algorithm} needs JWT_KEYS_FILE or JWT_PRIVATE_KEY_FILE`,
+    )
+  }
+  let content: string
+  try {
+    content = readFile(path)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    throw new ConfigError(variable, `cannot be read (${show(path)}): ${oneLine(String(code))}`)
+  }
+  let jwks: PrivateJwk[]
+  try {
+    if (keysFile === undefined) {
+      jwks = [privateJwkOf(content)]
+    } else {
+      let document: unknown
+      try {
+        document = JSON.parse(content)
+      } catch (error) {
+        throw new TypeError(`is not valid JSON: ${(error as Error).message}`)
+      }
+      const keys = (document as { keys?: unknown } | null)?.keys
+      if (!Array.isArray(keys)) throw new TypeError('must hold a JWK set: { "keys": [ ... ] }')
+      jwks = keys as PrivateJwk[]
+    }
+    // Built here once to check them, so a wrong key stops the start with its name.
+    createSigningKeySet(algorithm, jwks)
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error
+    throw new ConfigError(variable, oneLine(error.message))
+  }
+  return jwks
 }

@@ -1,4 +1,4 @@
-export type { ClusterNodeAddress, Env, ServerConfig } from './config.js'
+export type { ClusterNodeAddress, Env, LoadConfigOptions, ServerConfig } from './config.js'
 export { ConfigError, loadConfig } from './config.js'
 export type { AuthErrorOptions } from './errors.js'
 export { AuthError, isAuthError } from './errors.js'
@@ -45,12 +45,28 @@ export type {
   SignedAccessToken,
 } from './tokens/access-token.js'
 export { createAccessTokens } from './tokens/access-token.js'
+export type { AccessTokenAlgorithm, AsymmetricAlgorithm } from './tokens/algorithms.js'
+export {
+  ACCESS_TOKEN_ALGORITHMS,
+  ASYMMETRIC_ALGORITHMS,
+  MIN_RSA_BITS,
+} from './tokens/algorithms.js'
+export { jwkThumbprint, publicJwkOf } from './tokens/jwk.js'
 export type {
-  AccessTokenAlgorithm,
-  AccessTokenKeys,
-  TokenKeys,
-  TokenKeysOptions,
-} from './tokens/keys.js'
+  JwksVerifierOptions,
+  RemoteAccessTokenVerifier,
+} from './tokens/jwks-verifier.js'
+export { createJwksVerifier } from './tokens/jwks-verifier.js'
+export type { AccessTokenKeys, TokenKeys, TokenKeysOptions } from './tokens/keys.js'
 export { createTokenKeys, MIN_SECRET_BYTES } from './tokens/keys.js'
 export type { RefreshTokenClaims, RefreshTokenCodec } from './tokens/refresh-token.js'
 export { createRefreshTokenCodec } from './tokens/refresh-token.js'
+export type { RemoteJwks, RemoteJwksOptions, RemoteKey } from './tokens/remote-jwks.js'
+export { createRemoteJwks } from './tokens/remote-jwks.js'
+export type {
+  PrivateJwk,
+  SigningKey,
+  SigningKeySet,
+  SigningKeyStatus,
+} from './tokens/signing-keys.js'
+export { createSigningKeySet, privateJwkOf } from './tokens/signing-keys.js'

@@ -98,7 +98,11 @@ async function main(): Promise<void> {
     throw error
   }
   const logger = createLogger({ level: config.logLevel })
-  if (config.jwtSecretGenerated) {
+  // With an asymmetric algorithm JWT_SECRET only matters when it derives the refresh-token key.
+  if (
+    config.jwtSecretGenerated &&
+    (config.jwtAlgorithm === 'HS256' || config.refreshTokenSecret === null)
+  ) {
     logger.warn(
       'JWT_SECRET is not set: using a random secret for this process; tokens will not survive a restart',
     )

@@ -67,11 +67,20 @@ export function createServerFromConfig(
     store = createMemoryStore({ now: clock })
   }
   const keys = createTokenKeys({
+    algorithm: config.jwtAlgorithm,
     jwtSecret: config.jwtSecret,
+    ...(config.jwtAlgorithm === 'HS256' ? {} : { signingKeys: config.jwtKeys }),
     ...(config.refreshTokenSecret === null
       ? {}
       : { refreshTokenSecret: config.refreshTokenSecret }),
   })
+  if (keys.access.kid !== undefined) {
+    logger.info('access tokens are signed with an asymmetric key', {
+      algorithm: keys.access.algorithm,
+      signingKid: keys.access.kid,
+      verificationKids: keys.access.publicJwks.map((jwk) => jwk.kid),
+    })
+  }
   const tokens = createTokenService({
     store,
     keys,

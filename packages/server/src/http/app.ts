@@ -23,6 +23,11 @@ export interface AppOptions {
   trustProxy?: boolean
   /** `Retry-After` seconds of `503 service_unavailable`. @default 2 */
   unavailableRetryAfterSeconds?: number
+  /**
+   * `Cache-Control: public, max-age` of `GET /.well-known/jwks.json`, in seconds: how long
+   * resource servers may keep the key set. @default 300
+   */
+  jwksMaxAgeSeconds?: number
 }
 
 /**
@@ -50,11 +55,16 @@ export function createApp(options: AppOptions): Koa {
     throw new TypeError('createApp: options.unavailableRetryAfterSeconds must be an integer >= 1')
   }
 
+  const jwksMaxAgeSeconds = options.jwksMaxAgeSeconds ?? 300
+  if (!Number.isSafeInteger(jwksMaxAgeSeconds) || jwksMaxAgeSeconds < 0) {
+    throw new TypeError('createApp: options.jwksMaxAgeSeconds must be an integer >= 0')
+  }
+
   const app = new Koa({ proxy: options.trustProxy ?? false })
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
     logger.error('unhandled error', { requestId: ctx?.state.requestId, error })
   })
-  const router = createRouter({ tokens, store })
+  const router = createRouter({ tokens, store, jwksMaxAgeSeconds })
   app.use(requestId())
   app.use(accessLog(logger))
   app.use(errorHandler({ unavailableRetryAfterSeconds }))

@@ -2,11 +2,22 @@ import type { ErrorBody } from '@refresh-kit/shared'
 import type { Middleware } from 'koa'
 import { isAuthError } from '../errors.js'
 import type { AccessTokenVerifier, AuthContext } from '../tokens/access-token.js'
+import {
+  createJwksVerifier,
+  type JwksVerifierOptions,
+  type RemoteAccessTokenVerifier,
+} from '../tokens/jwks-verifier.js'
 
-/** Options of {@link requireAuth}. */
-export interface RequireAuthOptions {
-  /** What verifies the bearer token: the token service, or `createAccessTokens(...)`. Required. */
-  verifier?: AccessTokenVerifier
+/**
+ * Options of {@link requireAuth}: either a `verifier` (in the token server, or with a shared
+ * HS256 secret), or a `jwksUri` and the checks of `createJwksVerifier` (in any other service).
+ */
+export interface RequireAuthOptions extends JwksVerifierOptions {
+  /**
+   * What verifies the bearer token: the token service, `createAccessTokens(...)`, or
+   * `createJwksVerifier(...)`. Exactly one of `verifier` and `jwksUri` is required.
+   */
+  verifier?: AccessTokenVerifier | RemoteAccessTokenVerifier
   /** The `realm` of the `WWW-Authenticate` challenge. @default 'refresh-kit' */
   realm?: string
 }
@@ -23,24 +34,45 @@ function quoted(value: string): string {
   return value.replace(/["\\]/g, "'")
 }
 
+function verifierOf(options: RequireAuthOptions): AccessTokenVerifier | RemoteAccessTokenVerifier {
+  const { verifier, jwksUri } = options
+  if (verifier !== undefined && jwksUri !== undefined) {
+    throw new TypeError('requireAuth: give options.verifier or options.jwksUri, not both')
+  }
+  if (jwksUri !== undefined) return createJwksVerifier(options)
+  if (verifier === undefined || typeof verifier.verifyAccessToken !== 'function') {
+    throw new TypeError(
+      'requireAuth: options.verifier must have a verifyAccessToken method (or give options.jwksUri)',
+    )
+  }
+  return verifier
+}
+
 /**
  * Koa middleware for protected routes: verifies the `Authorization: Bearer` access token
  * without touching the store, puts `{ userId, sessionId, username, claims }` in
  * `ctx.state.auth`, and otherwise answers `401` itself (`missing_token`, `invalid_token`,
  * `token_expired`) with an RFC 6750 `WWW-Authenticate` challenge, so it works in any Koa app.
+ * With `jwksUri`, keys come from the token server's JWKS (cached, see `createRemoteJwks`);
+ * when they cannot be fetched and none is cached for the token, the answer is
+ * `503 service_unavailable` with `Retry-After`, since the token may well be valid.
  *
  * @example
  * ```ts
+ * // In the token server:
  * router.get('/orders', requireAuth({ verifier: tokens }), (ctx) => {
  *   ctx.body = listOrders(ctx.state.auth.userId)
+ * })
+ * // In any other service, with no shared secret:
+ * const auth = requireAuth({
+ *   jwksUri: 'https://auth.example/.well-known/jwks.json',
+ *   issuer: 'https://auth.example',
+ *   audience: 'orders-api',
  * })
  * ```
  */
 export function requireAuth(options: RequireAuthOptions): Middleware<AuthState> {
-  const verifier = options.verifier
-  if (verifier === undefined || typeof verifier.verifyAccessToken !== 'function') {
-    throw new TypeError('requireAuth: options.verifier must have a verifyAccessToken method')
-  }
+  const verifier = verifierOf(options)
   const realm = quoted(options.realm ?? 'refresh-kit')
   return async (ctx, next) => {
     const header = ctx.get('Authorization')
@@ -58,8 +90,15 @@ export function requireAuth(options: RequireAuthOptions): Middleware<AuthState> 
     let auth: AuthContext
     try {
       if (match?.[1] === undefined) throw new Error('malformed Authorization header')
-      auth = verifier.verifyAccessToken(match[1])
+      auth = await verifier.verifyAccessToken(match[1])
     } catch (error) {
+      if (isAuthError(error) && error.code === 'service_unavailable') {
+        ctx.status = error.status
+        if (error.retryAfterSeconds !== undefined)
+          ctx.set('Retry-After', String(error.retryAfterSeconds))
+        ctx.body = { error: error.code, message: error.message } satisfies ErrorBody
+        return
+      }
       const body: ErrorBody = isAuthError(error)
         ? { error: error.code, message: error.message }
         : { error: 'invalid_token', message: 'the access token is not valid' }

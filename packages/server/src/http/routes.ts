@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Router } from '@koa/router'
 import {
   type HealthResponse,
@@ -17,12 +18,18 @@ import { readCredentials, readRefreshToken } from './validation.js'
 export interface RoutesOptions {
   tokens: TokenService
   store: TokenStore
+  /** `max-age` of the JWKS answer, in seconds. */
+  jwksMaxAgeSeconds: number
 }
 
 type Body = Record<string, unknown>
 
 /** Every route of the HTTP contract. */
-export function createRouter({ tokens, store }: RoutesOptions): Router<AuthState> {
+export function createRouter({
+  tokens,
+  store,
+  jwksMaxAgeSeconds,
+}: RoutesOptions): Router<AuthState> {
   const router = new Router<AuthState>()
   const body = jsonBody()
   const auth = requireAuth({ verifier: tokens })
@@ -73,11 +80,23 @@ export function createRouter({ tokens, store }: RoutesOptions): Router<AuthState
     ctx.status = 204
   })
 
+  // The key set is fixed for the life of the process: its body and ETag are built once.
+  const jwks = { keys: [...tokens.publicJwks] } satisfies JwksResponse
+  const jwksEtag = `"${createHash('sha256').update(JSON.stringify(jwks)).digest('base64url').slice(0, 27)}"`
   router.get(ROUTES.jwks, (ctx) => {
-    if (tokens.publicJwks.length === 0) {
+    if (jwks.keys.length === 0) {
       throw new AuthError('not_found', 'no asymmetric signing key is configured')
     }
-    ctx.body = { keys: [...tokens.publicJwks] } satisfies JwksResponse
+    // Public and cacheable: resource servers and proxies may keep it for max-age, which is
+    // why a new key is published (status "next") at least that long before it signs.
+    ctx.set('Cache-Control', `public, max-age=${jwksMaxAgeSeconds}`)
+    ctx.status = 200
+    ctx.etag = jwksEtag
+    if (ctx.fresh) {
+      ctx.status = 304
+      return
+    }
+    ctx.body = jwks
   })
 
   router.get(ROUTES.healthz, (ctx) => {

@@ -1,9 +1,10 @@
+import type { KeyObject } from 'node:crypto'
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from '@refresh-kit/shared'
-import jwt from 'jsonwebtoken'
-import { AuthError } from '../errors.js'
 import { randomId } from '../lib/random-id.js'
 import type { Clock } from '../store/types.js'
 import type { AccessTokenKeys } from './keys.js'
+import { authContextOf, invalidToken, verificationError } from './lib/access-claims.js'
+import { readHeader, signJwt, verifyJwt } from './lib/jwt.js'
 
 /** Options of {@link createAccessTokens}. */
 export interface AccessTokensOptions {
@@ -65,24 +66,13 @@ function nonEmpty(option: string, value: string): string {
   return value
 }
 
-function readClaims(payload: unknown): AccessTokenClaims | null {
-  if (typeof payload !== 'object' || payload === null) return null
-  const claims = payload as Record<string, unknown>
-  const strings = ['iss', 'sub', 'sid', 'jti', 'username'] as const
-  for (const name of strings) {
-    if (typeof claims[name] !== 'string' || claims[name] === '') return null
-  }
-  if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return null
-  return claims as unknown as AccessTokenClaims
-}
-
-const invalid = (message: string, cause?: unknown) =>
-  new AuthError('invalid_token', message, cause === undefined ? {} : { cause })
-
 /**
- * Access tokens (RFC 9068 JWTs): header `typ: at+jwt` and a pinned `alg`, claims `iss`,
- * `aud`, `sub`, `sid`, `jti`, `iat`, `exp`, `username`. Verification pins the algorithm
- * allow-list, `typ`, `iss` and `aud`, and allows a small clock tolerance.
+ * Access tokens (RFC 9068 JWTs): header `typ: at+jwt`, a pinned `alg` and, with an
+ * asymmetric algorithm, the `kid` of the signing key; claims `iss`, `aud`, `sub`, `sid`,
+ * `jti`, `iat`, `exp`, `username`. Verification pins the algorithm allow-list to exactly
+ * the configured algorithm (so `alg: none` and an HS256 token keyed with a public key are
+ * refused), picks the key by `kid` among the keys of the set (an unknown `kid` is
+ * `invalid_token`), and checks `typ`, `iss`, `aud` with a small clock tolerance.
  *
  * @example
  * ```ts
@@ -99,7 +89,33 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const ttlSeconds = positiveInteger('ttlSeconds', options.ttlSeconds ?? 900, 1)
   const tolerance = positiveInteger('clockToleranceSeconds', options.clockToleranceSeconds ?? 5, 0)
   const clock = options.clock ?? Date.now
-  const algorithms = [...keys.algorithms]
+  const algorithm = keys.algorithm
+  if (keys.algorithms.length !== 1 || keys.algorithms[0] !== algorithm) {
+    // One algorithm per deployment: a wider allow-list is where algorithm confusion starts.
+    throw new TypeError('createAccessTokens: options.keys.algorithms must be exactly [algorithm]')
+  }
+  const symmetric = algorithm === 'HS256'
+  const byKid: ReadonlyMap<string, KeyObject> =
+    keys.verificationKeys ??
+    new Map(keys.kid === undefined ? [] : [[keys.kid, keys.verificationKey]])
+  if (!symmetric && (keys.kid === undefined || !byKid.has(keys.kid))) {
+    throw new TypeError('createAccessTokens: options.keys.kid must name a verification key')
+  }
+
+  const keyOf = (token: string): KeyObject => {
+    // HS256 has one secret and no kid, exactly as before keys could rotate.
+    if (symmetric) return keys.verificationKey
+    const kid = readHeader(token)?.kid
+    const key = typeof kid === 'string' ? byKid.get(kid) : undefined
+    if (key === undefined) {
+      throw invalidToken(
+        typeof kid === 'string'
+          ? 'the access token was signed with an unknown key'
+          : 'the access token has no key id',
+      )
+    }
+    return key
+  }
 
   return {
     sign({ userId, sessionId, username }) {
@@ -114,41 +130,28 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         exp: iat + ttlSeconds,
         username,
       }
-      const token = jwt.sign(claims, keys.signingKey, {
-        algorithm: keys.algorithm,
-        header: {
-          alg: keys.algorithm,
-          typ: ACCESS_TOKEN_TYPE,
-          ...(keys.kid === undefined ? {} : { kid: keys.kid }),
-        },
+      const token = signJwt(claims, keys.signingKey, algorithm, {
+        typ: ACCESS_TOKEN_TYPE,
+        kid: keys.kid,
       })
       return { token, expiresIn: ttlSeconds }
     },
 
     verifyAccessToken(token) {
-      let decoded: jwt.Jwt
+      const key = keyOf(token)
+      let decoded: ReturnType<typeof verifyJwt>
       try {
-        decoded = jwt.verify(token, keys.verificationKey, {
-          algorithms,
+        decoded = verifyJwt(token, key, {
+          algorithm,
           issuer,
           audience,
-          clockTolerance: tolerance,
-          clockTimestamp: Math.floor(clock() / 1000),
-          complete: true,
+          clockToleranceSeconds: tolerance,
+          nowSeconds: Math.floor(clock() / 1000),
         })
       } catch (error) {
-        if (error instanceof jwt.TokenExpiredError) {
-          throw new AuthError('token_expired', 'the access token has expired', { cause: error })
-        }
-        throw invalid('the access token is not valid', error)
+        throw verificationError(error)
       }
-      // jsonwebtoken 9 does not check `typ`; without this an ID token or any other JWT
-      // signed with the same key would pass as an access token (RFC 9068 §4).
-      if (decoded.header.typ !== ACCESS_TOKEN_TYPE)
-        throw invalid('the token is not an access token')
-      const claims = readClaims(decoded.payload)
-      if (claims === null) throw invalid('the access token lacks required claims')
-      return { userId: claims.sub, sessionId: claims.sid, username: claims.username, claims }
+      return authContextOf(decoded)
     },
   }
 }

@@ -1,23 +1,30 @@
 import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto'
 import type { PublicJwk } from '@refresh-kit/shared'
-
-/**
- * Signature algorithms of access tokens. Only HS256 is configured today; an asymmetric
- * algorithm (ES256, EdDSA, RS256) adds its name here, a key pair in
- * {@link AccessTokenKeys}, and its public half in `publicJwks`, and nothing else changes.
- */
-export type AccessTokenAlgorithm = 'HS256'
+import {
+  type AccessTokenAlgorithm,
+  type AsymmetricAlgorithm,
+  isAccessTokenAlgorithm,
+} from './algorithms.js'
+import { createSigningKeySet, type PrivateJwk } from './signing-keys.js'
 
 /** The keys of access tokens: one to sign with, and what verification accepts. */
 export interface AccessTokenKeys {
   /** The `alg` written into new tokens. */
   readonly algorithm: AccessTokenAlgorithm
-  /** The pinned allow-list of `alg` values verification accepts. */
+  /** The pinned allow-list of `alg` values verification accepts: exactly `[algorithm]`. */
   readonly algorithms: readonly AccessTokenAlgorithm[]
+  /** The HS256 secret, or the private key of the newest active asymmetric key. */
   readonly signingKey: KeyObject
+  /** The HS256 secret, or the public half of `signingKey`. */
   readonly verificationKey: KeyObject
-  /** The `kid` header, once keys rotate. */
+  /** The `kid` header of new tokens; `undefined` with HS256. */
   readonly kid: string | undefined
+  /**
+   * Every asymmetric public key verification accepts, by `kid`: the signing key, older keys
+   * until they are removed, and keys published ahead with `status: "next"`. A token's `kid`
+   * must be one of them. Absent: `verificationKey` alone, under `kid`.
+   */
+  readonly verificationKeys?: ReadonlyMap<string, KeyObject>
   /** What `GET /.well-known/jwks.json` publishes; empty for a symmetric key. */
   readonly publicJwks: readonly PublicJwk[]
 }
@@ -31,8 +38,20 @@ export interface TokenKeys {
 
 /** Options of {@link createTokenKeys}. */
 export interface TokenKeysOptions {
-  /** The HS256 secret of access tokens, at least 32 bytes. Required. */
+  /** The signature algorithm of access tokens. @default 'HS256' */
+  algorithm?: AccessTokenAlgorithm
+  /**
+   * The HS256 secret of access tokens, at least 32 bytes. Required with HS256; with an
+   * asymmetric algorithm, only the source `refreshTokenSecret` is derived from when that is
+   * not given.
+   */
   jwtSecret?: string | Uint8Array
+  /**
+   * The private keys of an asymmetric algorithm, oldest first (see `createSigningKeySet`):
+   * the last one without `status: "next"` signs, every one verifies. Required with ES256,
+   * EdDSA and RS256; refused with HS256.
+   */
+  signingKeys?: readonly PrivateJwk[]
   /**
    * The HMAC secret of refresh tokens, at least 32 bytes.
    * @default derived from `jwtSecret` with HKDF-SHA256
@@ -62,36 +81,85 @@ function secretBytes(option: string, value: string | Uint8Array): Buffer {
 
 /**
  * Builds the token keys once, as `KeyObject`s: jsonwebtoken is many times slower when handed
- * a string secret on every call.
+ * a string secret on every call. With HS256 one secret signs and verifies; with ES256, EdDSA
+ * or RS256 the newest active private key signs (its `kid` goes into every token), every key
+ * of the set verifies, and the public halves are published as a JWKS.
  *
- * @throws TypeError when a secret is missing or shorter than 32 bytes.
+ * @throws TypeError naming the option when a secret is missing or shorter than 32 bytes,
+ *   or a key does not fit the algorithm.
  * @example
  * ```ts
  * const keys = createTokenKeys({ jwtSecret: process.env.JWT_SECRET })
+ * const rotating = createTokenKeys({ algorithm: 'ES256', signingKeys: jwks.keys, refreshTokenSecret })
  * ```
  */
 export function createTokenKeys(options: TokenKeysOptions): TokenKeys {
-  if (options.jwtSecret === undefined) {
-    throw new TypeError('createTokenKeys: options.jwtSecret is required')
+  const algorithm = options.algorithm ?? 'HS256'
+  if (!isAccessTokenAlgorithm(algorithm)) {
+    throw new TypeError('createTokenKeys: options.algorithm must be HS256, ES256, EdDSA or RS256')
   }
-  const jwtSecret = secretBytes('jwtSecret', options.jwtSecret)
-  const refreshSecret =
-    options.refreshTokenSecret === undefined
-      ? // A distinct key per purpose: a refresh-token MAC must never double as a JWT signature.
-        Buffer.from(
-          hkdfSync('sha256', jwtSecret, 'refresh-kit', 'refresh-kit refresh-token mac v1', 32),
-        )
-      : secretBytes('refreshTokenSecret', options.refreshTokenSecret)
-  const accessKey = createSecretKey(jwtSecret)
+  const jwtSecret =
+    options.jwtSecret === undefined ? undefined : secretBytes('jwtSecret', options.jwtSecret)
+  let refreshSecret: Buffer
+  if (options.refreshTokenSecret !== undefined) {
+    refreshSecret = secretBytes('refreshTokenSecret', options.refreshTokenSecret)
+  } else if (jwtSecret !== undefined) {
+    // A distinct key per purpose: a refresh-token MAC must never double as a JWT signature.
+    refreshSecret = Buffer.from(
+      hkdfSync('sha256', jwtSecret, 'refresh-kit', 'refresh-kit refresh-token mac v1', 32),
+    )
+  } else {
+    throw new TypeError(
+      algorithm === 'HS256'
+        ? 'createTokenKeys: options.jwtSecret is required'
+        : 'createTokenKeys: options.refreshTokenSecret (or options.jwtSecret to derive it) is required',
+    )
+  }
+  const refreshMacKey = createSecretKey(refreshSecret)
+  if (algorithm === 'HS256') {
+    if (jwtSecret === undefined)
+      throw new TypeError('createTokenKeys: options.jwtSecret is required')
+    if (options.signingKeys !== undefined) {
+      throw new TypeError(
+        'createTokenKeys: options.signingKeys needs an asymmetric algorithm, not HS256',
+      )
+    }
+    const accessKey = createSecretKey(jwtSecret)
+    return {
+      access: {
+        algorithm,
+        algorithms: [algorithm],
+        signingKey: accessKey,
+        verificationKey: accessKey,
+        kid: undefined,
+        publicJwks: [],
+      },
+      refreshMacKey,
+    }
+  }
+  return { access: asymmetricKeys(algorithm, options.signingKeys), refreshMacKey }
+}
+
+function asymmetricKeys(
+  algorithm: AsymmetricAlgorithm,
+  signingKeys: readonly PrivateJwk[] | undefined,
+): AccessTokenKeys {
+  if (signingKeys === undefined) {
+    throw new TypeError(`createTokenKeys: options.signingKeys is required with ${algorithm}`)
+  }
+  let set: ReturnType<typeof createSigningKeySet>
+  try {
+    set = createSigningKeySet(algorithm, signingKeys)
+  } catch (error) {
+    throw new TypeError(`createTokenKeys: options.signingKeys: ${(error as Error).message}`)
+  }
   return {
-    access: {
-      algorithm: 'HS256',
-      algorithms: ['HS256'],
-      signingKey: accessKey,
-      verificationKey: accessKey,
-      kid: undefined,
-      publicJwks: [],
-    },
-    refreshMacKey: createSecretKey(refreshSecret),
+    algorithm,
+    algorithms: [algorithm],
+    signingKey: set.signing.privateKey,
+    verificationKey: set.signing.publicKey,
+    kid: set.signing.kid,
+    verificationKeys: new Map(set.keys.map((key) => [key.kid, key.publicKey])),
+    publicJwks: set.keys.map((key) => key.publicJwk),
   }
 }

@@ -1,0 +1,96 @@
+import type { AuthContext } from './access-token.js'
+import { ASYMMETRIC_ALGORITHMS, isAsymmetricAlgorithm } from './algorithms.js'
+import { authContextOf, invalidToken, verificationError } from './lib/access-claims.js'
+import { readHeader, verifyJwt } from './lib/jwt.js'
+import { createRemoteJwks, type RemoteJwks, type RemoteJwksOptions } from './remote-jwks.js'
+
+/** Options of {@link createJwksVerifier}: those of `createRemoteJwks`, plus the claim checks. */
+export interface JwksVerifierOptions extends RemoteJwksOptions {
+  /** `iss` required of every token. @default 'refresh-kit' */
+  issuer?: string
+  /** `aud` required of every token. @default 'refresh-kit' */
+  audience?: string
+  /** Leeway for `exp` and `nbf`, in seconds. @default 5 */
+  clockToleranceSeconds?: number
+  /** A key set to share between verifiers, instead of one built from these options. @default createRemoteJwks(options) */
+  jwks?: RemoteJwks
+}
+
+/** Verifies access tokens against a remote JWKS; asynchronous, since a key may need a fetch. */
+export interface RemoteAccessTokenVerifier {
+  /** @throws AuthError `invalid_token`, `token_expired`, or `service_unavailable` when the keys cannot be fetched. */
+  verifyAccessToken(token: string): Promise<AuthContext>
+}
+
+/**
+ * Verifies the token server's access tokens in another service, with no shared secret: the
+ * key comes from the token server's `/.well-known/jwks.json` by the token's `kid`, the `alg`
+ * must be an asymmetric one of the allow-list *and* the key's own, and `typ`, `iss`, `aud`,
+ * `exp`, `nbf` are checked as the token server checks them. A token with `alg: none`, HS256
+ * or no `kid` is refused before any fetch.
+ *
+ * @throws TypeError naming the option when an option is bad.
+ * @example
+ * ```ts
+ * const verifier = createJwksVerifier({
+ *   jwksUri: 'https://auth.example/.well-known/jwks.json',
+ *   issuer: 'https://auth.example',
+ *   audience: 'orders-api',
+ * })
+ * const { userId } = await verifier.verifyAccessToken(token)
+ * ```
+ */
+export function createJwksVerifier(options: JwksVerifierOptions): RemoteAccessTokenVerifier {
+  const issuer = options.issuer ?? 'refresh-kit'
+  const audience = options.audience ?? 'refresh-kit'
+  for (const [name, value] of [
+    ['issuer', issuer],
+    ['audience', audience],
+  ] as const) {
+    if (typeof value !== 'string' || value === '') {
+      throw new TypeError(`createJwksVerifier: options.${name} must be a non-empty string`)
+    }
+  }
+  const tolerance = options.clockToleranceSeconds ?? 5
+  if (!Number.isSafeInteger(tolerance) || tolerance < 0) {
+    throw new TypeError('createJwksVerifier: options.clockToleranceSeconds must be an integer >= 0')
+  }
+  const algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS
+  if (!Array.isArray(algorithms) || !algorithms.every((alg) => isAsymmetricAlgorithm(alg))) {
+    throw new TypeError(
+      'createJwksVerifier: options.algorithms must list ES256, EdDSA or RS256 (never HS256)',
+    )
+  }
+  const allowed = new Set<string>(algorithms)
+  const jwks = options.jwks ?? createRemoteJwks(options)
+  const clock = options.clock ?? Date.now
+
+  return {
+    async verifyAccessToken(token) {
+      const header = readHeader(token)
+      if (header === null) throw invalidToken('the access token is not valid')
+      // Checked before any fetch: a token that can never verify must cost the JWKS nothing.
+      if (!isAsymmetricAlgorithm(header.alg) || !allowed.has(header.alg)) {
+        throw invalidToken('the access token is not signed with an allowed algorithm')
+      }
+      if (typeof header.kid !== 'string' || header.kid === '') {
+        throw invalidToken('the access token has no key id')
+      }
+      const { key, algorithm } = await jwks.getKey(header.kid)
+      let decoded: ReturnType<typeof verifyJwt>
+      try {
+        decoded = verifyJwt(token, key, {
+          // Pinned to the key's algorithm: the header's `alg` must agree with it.
+          algorithm,
+          issuer,
+          audience,
+          clockToleranceSeconds: tolerance,
+          nowSeconds: Math.floor(clock() / 1000),
+        })
+      } catch (error) {
+        throw verificationError(error)
+      }
+      return authContextOf(decoded)
+    },
+  }
+}
