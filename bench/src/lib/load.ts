@@ -26,6 +26,17 @@ export interface LoadFigures {
   durationSeconds: number
   /** Responses by status code. */
   statusCodes: Record<string, number>
+  /** CPU microseconds per response of each process that took part, when they could be read. */
+  cpuPerRequestUs: { server: number | null; redis: number | null; loadGenerator: number }
+}
+
+/** Reads a process's CPU seconds so far; `null` when it cannot. */
+export type CpuReader = () => Promise<number | null>
+
+/** What {@link runLoad} reads around the run to price each request in CPU time. */
+export interface CpuReaders {
+  server: CpuReader
+  redis: CpuReader
 }
 
 /**
@@ -36,8 +47,11 @@ export interface LoadFigures {
  * const figures = await runLoad({ url, method: 'GET', path: '/healthz', durationSeconds: 10, connections: 10 })
  * ```
  */
-export async function runLoad(scenario: LoadScenario): Promise<LoadFigures> {
+export async function runLoad(scenario: LoadScenario, cpu?: CpuReaders): Promise<LoadFigures> {
   const { nextBody } = scenario
+  const serverBefore = (await cpu?.server()) ?? null
+  const redisBefore = (await cpu?.redis()) ?? null
+  const selfBefore = process.cpuUsage()
   const result = await autocannon({
     url: scenario.url,
     connections: scenario.connections,
@@ -55,6 +69,12 @@ export async function runLoad(scenario: LoadScenario): Promise<LoadFigures> {
       },
     ],
   })
+  const self = process.cpuUsage(selfBefore)
+  const serverAfter = (await cpu?.server()) ?? null
+  const redisAfter = (await cpu?.redis()) ?? null
+  const responses = Math.max(1, result['1xx'] + result['2xx'] + result.non2xx)
+  const perRequest = (before: number | null, after: number | null) =>
+    before === null || after === null ? null : ((after - before) * 1e6) / responses
   const statusCodes: Record<string, number> = {}
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
     statusCodes[code] = stats.count ?? 0
@@ -68,5 +88,10 @@ export async function runLoad(scenario: LoadScenario): Promise<LoadFigures> {
     errors: result.errors,
     durationSeconds: result.duration,
     statusCodes,
+    cpuPerRequestUs: {
+      server: perRequest(serverBefore, serverAfter),
+      redis: perRequest(redisBefore, redisAfter),
+      loadGenerator: (self.user + self.system) / responses,
+    },
   }
 }

@@ -66,3 +66,23 @@ export async function inBatches(
     await Promise.all(batch)
   }
 }
+
+/**
+ * CPU seconds (user + system) the Redis server has used, from `INFO cpu`: its own account,
+ * so it works for a Redis in another process, container or host.
+ *
+ * @example
+ * ```ts
+ * const before = await redisCpuSeconds(redis)
+ * ```
+ */
+export async function redisCpuSeconds(redis: Redis): Promise<number | null> {
+  try {
+    const info = await redis.info('cpu')
+    const user = Number(/^used_cpu_user:([\d.]+)/m.exec(info)?.[1])
+    const system = Number(/^used_cpu_sys:([\d.]+)/m.exec(info)?.[1])
+    return Number.isFinite(user + system) ? user + system : null
+  } catch {
+    return null
+  }
+}

@@ -1,10 +1,34 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { SERVER_MAIN } from './paths.js'
+
+// USER_HZ: the unit of utime and stime in /proc/<pid>/stat on every Linux architecture Node runs on.
+const CLOCK_TICKS_PER_SECOND = 100
+
+/** CPU seconds (user + system) of a process, or `null` without procfs. */
+export async function processCpuSeconds(pid: number): Promise<number | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const utime = Number(fields[11])
+    const stime = Number(fields[12])
+    return Number.isFinite(utime + stime) ? (utime + stime) / CLOCK_TICKS_PER_SECOND : null
+  } catch {
+    return null
+  }
+}
 
 /** The token server running in a child process. */
 export interface ServerProcess {
   readonly url: string
   readonly pid: number
+  /**
+   * CPU seconds (user + system) the server process has used so far, from `/proc/<pid>/stat`;
+   * `null` where there is no procfs. Unlike req/s, it does not move when other processes
+   * take the cores.
+   */
+  cpuSeconds(): Promise<number | null>
   /** SIGTERM, then waits for the exit (the server drains and, under `--cpu-prof`, writes its profile). */
   stop(): Promise<void>
 }
@@ -63,9 +87,11 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   child.stdout?.resume()
   child.stderr?.resume()
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const pid = child.pid ?? -1
   return {
     url,
-    pid: child.pid ?? -1,
+    pid,
+    cpuSeconds: () => processCpuSeconds(pid),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')

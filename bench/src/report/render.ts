@@ -103,6 +103,14 @@ export function collectTargets(results: Omit<BenchResults, 'targets'>): TargetCh
   return checks
 }
 
+function formatMaybe(value: number | null): string {
+  return value === null ? 'n/a' : formatNumber(value)
+}
+
+function cpuRatio(baseline: number | null, value: number | null): string {
+  return baseline === null || value === null || value === 0 ? 'n/a' : formatRatio(baseline / value)
+}
+
 /** autocannon records whole milliseconds: 0 means under one. */
 function formatLatency(ms: number): string {
   return ms < 1 ? '<1' : formatNumber(ms)
@@ -154,6 +162,9 @@ export function buildTables(results: BenchResults): Table[] {
       return scenario.id === 'baseline' ? 'ceiling' : 'report only'
     }
     const pool = server.refresh
+    const baselineCpu =
+      server.scenarios.find((scenario) => scenario.id === 'baseline')?.figures.cpuPerRequestUs
+        .server ?? null
     tables.push({
       title: `Server throughput (autocannon, ${server.connections} connections, ${server.warmupSeconds} s warm-up + ${server.durationSeconds} s each)`,
       header: [
@@ -165,6 +176,9 @@ export function buildTables(results: BenchResults): Table[] {
         'errors',
         'vs baseline',
         'target',
+        'server CPU µs/req',
+        'Redis CPU µs/req',
+        'CPU vs baseline',
       ],
       rows: server.scenarios.map((scenario) => [
         scenario.name,
@@ -175,10 +189,14 @@ export function buildTables(results: BenchResults): Table[] {
         formatNumber(scenario.figures.errors),
         formatRatio(scenario.ratioToBaseline),
         targetOf(scenario),
+        formatMaybe(scenario.figures.cpuPerRequestUs.server),
+        formatMaybe(scenario.figures.cpuPerRequestUs.redis),
+        cpuRatio(baselineCpu, scenario.figures.cpuPerRequestUs.server),
       ]),
       notes: [
         `server: node packages/server/dist/main.js, own process, NODE_ENV=production LOG_LEVEL=error; Redis: ${server.redis.source}${server.redis.passwordProtected ? ' (password-protected)' : ''}`,
         `baseline: ${server.baselineChoice}`,
+        'CPU µs/req: CPU time of the server process (/proc/<pid>/stat) and of Redis (INFO cpu) over the measured run, per response; unlike req/s it does not move when other processes take the cores. CPU vs baseline = baseline server CPU / this server CPU: the req/s ratio the server would reach if its own core were the only limit.',
         ...(pool === null
           ? []
           : [

@@ -7,7 +7,13 @@ import {
 } from '@refresh-kit/server'
 import type { TokenResponse } from '@refresh-kit/shared'
 import { type LoadFigures, runLoad } from '../lib/load.js'
-import { benchRedisClient, deleteKeysUnder, inBatches, provisionRedis } from '../lib/redis.js'
+import {
+  benchRedisClient,
+  deleteKeysUnder,
+  inBatches,
+  provisionRedis,
+  redisCpuSeconds,
+} from '../lib/redis.js'
 import { startServerProcess } from '../lib/server-process.js'
 
 /** The scenarios of the server run; the baseline always runs, the others are relative to it. */
@@ -66,7 +72,8 @@ const BASELINE_CHOICE =
 
 const USERNAME = 'bench-user'
 const PASSWORD = 'bench-password-1'
-const POOL_USERS = 1000
+// Sessions per pool user: a few, as real users have; the store walks a user's sessions on login.
+const SESSIONS_PER_POOL_USER = 4
 const MIN_POOL_RATE = 2000
 
 async function postJson<T>(url: string, body: unknown, expected: number): Promise<T> {
@@ -141,11 +148,10 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
     ): Promise<ServerScenario> => {
       const common = { url: server.url, connections: options.connections }
       await runLoad({ ...common, ...scenario, durationSeconds: options.warmupSeconds })
-      const figures = await runLoad({
-        ...common,
-        ...scenario,
-        durationSeconds: options.durationSeconds,
-      })
+      const figures = await runLoad(
+        { ...common, ...scenario, durationSeconds: options.durationSeconds },
+        { server: () => server.cpuSeconds(), redis: () => redisCpuSeconds(redis) },
+      )
       const baseline = scenarios[0]?.figures.reqPerSec ?? figures.reqPerSec
       const result = {
         id,
@@ -155,8 +161,9 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
         figures,
         ratioToBaseline: figures.reqPerSec / baseline,
       }
+      const serverCpu = figures.cpuPerRequestUs.server
       log(
-        `server: ${name}: ${Math.round(figures.reqPerSec)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${figures.non2xx}`,
+        `server: ${name}: ${Math.round(figures.reqPerSec)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, non-2xx ${figures.non2xx}, server CPU ${serverCpu === null ? 'n/a' : `${Math.round(serverCpu)} µs`}/request`,
       )
       scenarios.push(result)
       return result
@@ -195,10 +202,10 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
         ) + 2000
       const poolStarted = Date.now()
       const codec = createRefreshTokenCodec(createTokenKeys({ jwtSecret }).refreshMacKey)
-      const userIds = Array.from({ length: POOL_USERS }, () =>
+      const userIds = Array.from({ length: Math.ceil(poolSize / SESSIONS_PER_POOL_USER) }, () =>
         randomBytes(16).toString('base64url'),
       )
-      await inBatches(userIds.length, 500, (i) =>
+      await inBatches(userIds.length, 2000, (i) =>
         store.createUser({
           id: userIds[i] ?? '',
           username: `bench-pool-${i}`,
@@ -208,7 +215,7 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
       )
       const pool: { userId: string; sessionId: string; token: string }[] = []
       for (let i = 0; i < poolSize; i++) {
-        const userId = userIds[i % POOL_USERS] ?? ''
+        const userId = userIds[i % userIds.length] ?? ''
         const sessionId = randomBytes(16).toString('base64url')
         pool.push({ userId, sessionId, token: codec.issue({ userId, sessionId, generation: 0 }) })
       }
