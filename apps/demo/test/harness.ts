@@ -22,12 +22,6 @@ export const webRoot = fileURLToPath(new URL('../dist/web/', import.meta.url))
 /** Access tokens live this long in the browser tests: long enough for a burst, short enough to watch. */
 export const ACCESS_TOKEN_TTL = 10
 
-/** Options of {@link startDemo}. */
-export interface DemoOptions {
-  /** Hold every `/auth/refresh` this long before the server sees it, so refreshes overlap. @default 0 */
-  refreshDelayMs?: number
-}
-
 /** The demo running in-process: token server on the test Redis, demo server, one Chromium. */
 export interface RunningDemo {
   /** The page, e.g. `http://127.0.0.1:41234/?heartbeat=off`. */
@@ -37,6 +31,11 @@ export interface RunningDemo {
   browser: Browser
   /** `POST /auth/refresh` requests the token server received. */
   refreshCalls(): number
+  /**
+   * Holds every `/auth/refresh` that arrives from now on (counted, not yet answered) until the
+   * returned function is called, so that refreshes started "at once" surely overlap.
+   */
+  holdRefreshes(): () => void
   close(): Promise<void>
 }
 
@@ -58,7 +57,7 @@ function isRefresh(req: IncomingMessage): boolean {
  * test Redis, under the file's key prefix), the demo server serving the BUILT page with the
  * API on the same origin, the seeded demo user, and a headless Chromium.
  */
-export async function startDemo(redis: TestRedis, options: DemoOptions = {}): Promise<RunningDemo> {
+export async function startDemo(redis: TestRedis): Promise<RunningDemo> {
   const config = loadConfig({
     JWT_SECRET: randomBytes(48).toString('base64url'),
     TOKEN_STORE: 'redis',
@@ -74,11 +73,12 @@ export async function startDemo(redis: TestRedis, options: DemoOptions = {}): Pr
     passwords: createPasswordHasher({ cost: 2 ** 10 }),
   })
   let refreshes = 0
+  let gate: Promise<void> = Promise.resolve()
   const handle = server.app.callback()
   const api = createServer((req, res) => {
     if (!isRefresh(req)) return void handle(req, res)
     refreshes += 1
-    setTimeout(() => void handle(req, res), options.refreshDelayMs ?? 0)
+    void gate.then(() => handle(req, res))
   })
   const apiUrl = await listen(api)
   await seedUser(apiUrl, DEMO_USER)
@@ -110,6 +110,13 @@ export async function startDemo(redis: TestRedis, options: DemoOptions = {}): Pr
     server,
     browser,
     refreshCalls: () => refreshes,
+    holdRefreshes() {
+      let release = () => {}
+      gate = new Promise((resolve) => {
+        release = resolve
+      })
+      return release
+    },
     async close() {
       await browser.close()
       web.closeAllConnections()

@@ -90,6 +90,10 @@ describe('the demo page', () => {
         /^New tokens stored \(generation 2\); 20 waiting requests released$/.test(line),
       ),
     ).toBe(true)
+
+    // The artifact the README shows: the signed-in page right after the burst.
+    await mkdir('test-results', { recursive: true })
+    await page.screenshot({ path: 'test-results/demo.png' })
   })
 
   it('serves a burst of 20 requests rejected with 401 by one refresh and 20 replays', async () => {
@@ -116,8 +120,6 @@ describe('the demo page', () => {
     expect(counts).toContain('← 401 invalid_token on GET /auth/me ×20')
     expect(counts).toContain('← 200 GET /auth/me ×20')
 
-    await mkdir('test-results', { recursive: true })
-    await page.screenshot({ path: 'test-results/demo.png', fullPage: false })
     expect(pageErrors).toEqual([])
   })
 })

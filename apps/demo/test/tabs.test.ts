@@ -15,10 +15,8 @@ import {
 const redis = useTestRedis('demo-tabs')
 let demo: RunningDemo
 
-// Each refresh is held a moment before the server sees it, so that the refreshes two tabs
-// start "at once" surely overlap, however the browser schedules the two clicks.
 beforeAll(async () => {
-  demo = await startDemo(redis, { refreshDelayMs: 750 })
+  demo = await startDemo(redis)
 })
 afterAll(async () => {
   await demo?.close()
@@ -61,7 +59,16 @@ describe('two tabs of one browser', () => {
     )
 
     const before = demo.refreshCalls()
+    // The server answers no refresh until both tabs have started theirs: they surely overlap.
+    const release = demo.holdRefreshes()
     await Promise.all([a.click('#call-me'), b.click('#call-me')])
+    const started = async (page: Page) =>
+      (await timelineTexts(page)).filter((line) => line.startsWith('Refresh started')).length
+    await eventually(
+      async () => (await started(a)) === 1 && (await started(b)) === 1,
+      'both tabs to start a refresh',
+    )
+    release()
     for (const page of [a, b]) {
       await eventually(
         async () => (await text(page, '#answer')).includes('"username": "demo"'),
@@ -69,13 +76,14 @@ describe('two tabs of one browser', () => {
       )
     }
 
-    // Both tabs started a refresh; the lock let one through and the other adopted its tokens.
-    for (const page of [a, b]) {
-      expect(
-        (await timelineTexts(page)).filter((line) => line.startsWith('Refresh started')),
-      ).toHaveLength(1)
-    }
+    // The lock let one refresh through; the other tab adopted its tokens instead.
     expect(demo.refreshCalls() - before).toBe(1)
+    const adopted = [a, b].map(async (page) =>
+      (await timelineTexts(page)).includes(
+        'Picked up the tokens another tab stored (generation 1)',
+      ),
+    )
+    expect((await Promise.all(adopted)).filter(Boolean)).toHaveLength(1)
 
     const stored = await storedAccessToken(a)
     expect(stored).not.toBe(firstToken)

@@ -60,7 +60,7 @@ export function probeRedis(
       () =>
         finish({
           status: 'unreachable',
-          reason: `no answer from Redis at ${where} in ${timeoutMs} ms`,
+          reason: `Redis at ${where} did not answer within ${timeoutMs} ms`,
         }),
       timeoutMs,
     )
@@ -82,7 +82,7 @@ export function probeRedis(
       if (error !== undefined) {
         const reason = /without any password configured/.test(error)
           ? "has no password, so it is not the demo's Redis (left untouched)"
-          : `refused: ${error.slice(1).split('. ')[0]}`
+          : `refused the credentials (${error.slice(1).split('. ')[0]})`
         finish({ status: 'auth_failed', reason: `Redis at ${where} ${reason}` })
       } else if (lines.length >= expected) {
         finish({ status: 'ok' })
@@ -91,7 +91,7 @@ export function probeRedis(
     socket.on('error', (error: NodeJS.ErrnoException) =>
       finish({
         status: 'unreachable',
-        reason: `Redis at ${where}: ${error.code ?? error.message}`,
+        reason: `Redis at ${where} is not reachable (${error.code ?? error.message})`,
       }),
     )
     socket.on('close', () =>

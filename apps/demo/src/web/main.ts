@@ -339,7 +339,7 @@ async function start() {
     const banner = byId('store-banner')
     banner.replaceChildren(
       el('strong', {}, 'In-memory token store. '),
-      `No usable Redis (${config.redisProblem ?? 'none configured'}), so sessions live only in the token server process and end when it stops. For Redis: `,
+      `${config.redisProblem ?? 'No Redis was configured'}. Sessions live only in the token server process and end when it stops. For Redis: `,
       el('code', {}, 'docker compose up -d redis'),
       ', then run ',
       el('code', {}, 'pnpm demo'),
