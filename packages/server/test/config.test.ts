@@ -1,11 +1,16 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, type Env, loadConfig } from '../src/config.js'
+import { privateJwk } from './tokens/fixtures.js'
 
 const SECRET = 'x'.repeat(32)
 
-function messageOf(env: Record<string, string>): string {
+function messageOf(env: Record<string, string>, files: Record<string, string> = {}): string {
   try {
-    loadConfig(env)
+    loadConfig(env, { readFile: (path) => readFixture(files, path) })
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError)
     const message = (error as Error).message
@@ -13,6 +18,16 @@ function messageOf(env: Record<string, string>): string {
     return message
   }
   throw new Error('loadConfig accepted the environment')
+}
+
+function readFixture(files: Record<string, string>, path: string): string {
+  const content = files[path]
+  if (content === undefined) {
+    throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), {
+      code: 'ENOENT',
+    })
+  }
+  return content
 }
 
 describe('loadConfig', () => {
@@ -39,6 +54,8 @@ describe('loadConfig', () => {
       trustProxy: false,
       logLevel: 'info',
       nodeEnv: 'development',
+      jwtAlgorithm: 'HS256',
+      jwtKeys: [],
     })
     expect(config.jwtSecret.length).toBe(32)
     expect(loadConfig({}).jwtSecret.equals(config.jwtSecret)).toBe(false)
@@ -136,5 +153,99 @@ describe('loadConfig', () => {
     )
     // 16 two-byte characters are 32 bytes.
     expect(loadConfig({ JWT_SECRET: 'é'.repeat(16) }).jwtSecret.length).toBe(32)
+  })
+
+  describe('JWT_ALGORITHM, JWT_KEYS_FILE, JWT_PRIVATE_KEY_FILE', () => {
+    const es = [privateJwk('ES256', { kid: 'a' }), privateJwk('ES256', { kid: 'b' })]
+    const keySet = JSON.stringify({ keys: es })
+
+    it('reads a key set file for rotation, oldest first', () => {
+      const env: Env = { JWT_ALGORITHM: 'ES256', JWT_KEYS_FILE: '/keys/jwks.json' }
+      const config = loadConfig(env, {
+        readFile: (path) => readFixture({ '/keys/jwks.json': keySet }, path),
+      })
+      expect(config.jwtAlgorithm).toBe('ES256')
+      expect(config.jwtKeys.map((jwk) => jwk.kid)).toEqual(['a', 'b'])
+    })
+
+    it('reads a PEM private key from a real file', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'refresh-kit-config-'))
+      const file = join(dir, 'ed25519.pem')
+      const { privateKey } = generateKeyPairSync('ed25519')
+      writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }))
+      const config = loadConfig({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: file })
+      expect(config.jwtKeys).toHaveLength(1)
+      expect(config.jwtKeys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' })
+    })
+
+    it('names the variable and the problem of a bad value in one line', () => {
+      const files = {
+        '/keys/jwks.json': keySet,
+        '/keys/bad.json': '{ "keys": [',
+        '/keys/not-a-set.json': '[]',
+        '/keys/rsa.pem': generateKeyPairSync('rsa', { modulusLength: 2048 })
+          .privateKey.export({ format: 'pem', type: 'pkcs8' })
+          .toString(),
+        '/keys/public.pem': generateKeyPairSync('ed25519')
+          .publicKey.export({ format: 'pem', type: 'spki' })
+          .toString(),
+      }
+      expect(messageOf({ JWT_ALGORITHM: 'PS256' })).toBe(
+        'JWT_ALGORITHM must be one of HS256|ES256|EdDSA|RS256, got "PS256"',
+      )
+      expect(messageOf({ JWT_ALGORITHM: 'es256' })).toMatch(/^JWT_ALGORITHM must be one of/)
+      expect(messageOf({ JWT_ALGORITHM: 'ES256' })).toBe(
+        'JWT_ALGORITHM ES256 needs JWT_KEYS_FILE or JWT_PRIVATE_KEY_FILE',
+      )
+      expect(messageOf({ JWT_KEYS_FILE: '/keys/jwks.json' }, files)).toBe(
+        'JWT_KEYS_FILE needs JWT_ALGORITHM set to ES256, EdDSA or RS256 (it is HS256)',
+      )
+      expect(
+        messageOf(
+          {
+            JWT_ALGORITHM: 'ES256',
+            JWT_KEYS_FILE: '/keys/jwks.json',
+            JWT_PRIVATE_KEY_FILE: '/keys/rsa.pem',
+          },
+          files,
+        ),
+      ).toBe('JWT_PRIVATE_KEY_FILE cannot be set together with JWT_KEYS_FILE')
+      expect(
+        messageOf({ JWT_ALGORITHM: 'ES256', JWT_KEYS_FILE: '/keys/missing.json' }, files),
+      ).toBe('JWT_KEYS_FILE cannot be read ("/keys/missing.json"): ENOENT')
+      expect(messageOf({ JWT_ALGORITHM: 'ES256', JWT_KEYS_FILE: '/keys/bad.json' }, files)).toMatch(
+        /^JWT_KEYS_FILE is not valid JSON: /,
+      )
+      expect(
+        messageOf({ JWT_ALGORITHM: 'ES256', JWT_KEYS_FILE: '/keys/not-a-set.json' }, files),
+      ).toBe('JWT_KEYS_FILE must hold a JWK set: { "keys": [ ... ] }')
+      // An algorithm/key mismatch stops the start, naming the key.
+      expect(messageOf({ JWT_ALGORITHM: 'RS256', JWT_KEYS_FILE: '/keys/jwks.json' }, files)).toBe(
+        'JWT_KEYS_FILE key 1 of 2 (kid "a") is an ec prime256v1 key; RS256 needs an RSA key',
+      )
+      expect(
+        messageOf({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: '/keys/rsa.pem' }, files),
+      ).toBe('JWT_PRIVATE_KEY_FILE key 1 of 1 is an rsa key; ES256 needs an EC P-256 key')
+      expect(
+        messageOf({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: '/keys/public.pem' }, files),
+      ).toMatch(/^JWT_PRIVATE_KEY_FILE is not a PEM private key/)
+    })
+
+    it('in production, asks for a refresh-token secret instead of JWT_SECRET', () => {
+      const files = { '/keys/jwks.json': keySet }
+      const env = {
+        NODE_ENV: 'production',
+        JWT_ALGORITHM: 'ES256',
+        JWT_KEYS_FILE: '/keys/jwks.json',
+      }
+      expect(messageOf(env, files)).toBe(
+        'REFRESH_TOKEN_SECRET is required when NODE_ENV=production and JWT_ALGORITHM=ES256 (or JWT_SECRET to derive it from)',
+      )
+      const readFile = (path: string) => readFixture(files, path)
+      expect(
+        loadConfig({ ...env, REFRESH_TOKEN_SECRET: 'r'.repeat(32) }, { readFile }).jwtAlgorithm,
+      ).toBe('ES256')
+      expect(loadConfig({ ...env, JWT_SECRET: SECRET }, { readFile }).jwtAlgorithm).toBe('ES256')
+    })
   })
 })
