@@ -100,7 +100,10 @@ http.interceptors.response.use(
     }
     return response
   },
-  (error: AxiosError<{ error?: string }>) => {
+  (error: AxiosError<{ error?: string }> | Error) => {
+    // Not an HTTP answer (the client refused to send, e.g. after the session expired): its
+    // events already tell the story.
+    if (!axios.isAxiosError<{ error?: string }>(error)) return Promise.reject(error)
     const tag = error.config?.demoTag
     const status = error.response?.status
     const code = error.response?.data?.error ?? error.code ?? 'network error'
