@@ -41,7 +41,9 @@ describe.each(ALGORITHMS)('GET /.well-known/jwks.json with %s', (algorithm) => {
 
   it('answers 304 to If-None-Match with the current ETag', async () => {
     const first = await http.get('/.well-known/jwks.json')
-    const again = await http.get('/.well-known/jwks.json').set('If-None-Match', first.headers.etag)
+    const again = await http
+      .get('/.well-known/jwks.json')
+      .set('If-None-Match', String(first.headers.etag))
     expect(again.status).toBe(304)
     expect(again.text).toBe('')
     const stale = await http.get('/.well-known/jwks.json').set('If-None-Match', '"something-else"')
