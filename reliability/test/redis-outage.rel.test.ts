@@ -1,6 +1,7 @@
+import { ROUTES } from '@refresh-kit/shared'
 import { type RedisServerProcess, startRedisServer } from '@refresh-kit/shared/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSessions, type Session, uniqueUsername } from '../src/accounts.js'
+import { openSessions, PASSWORD, type Session, uniqueUsername } from '../src/accounts.js'
 import { percent, recordFigure } from '../src/figures.js'
 import { httpRequest, keepAliveAgent } from '../src/http.js'
 import { runLoad, type Sample } from '../src/load.js'
@@ -62,10 +63,22 @@ describe('Redis outage under load', () => {
     await redis.stop()
     timeline.down = performance.now()
     const outageEnds = timeline.down + mode.outageMs
+    const loginsDuringOutage: { status: number; ms: number; retryAfter: unknown }[] = []
     while (performance.now() < outageEnds) {
       readyDuringOutage.push(
         (await httpRequest(`${server.url}/readyz`, { timeoutMs: 5_000 })).status,
       )
+      // Login needs the store too: the same fast 503, never a hang or a 500.
+      const login = await httpRequest(`${server.url}${ROUTES.login}`, {
+        method: 'POST',
+        json: { username: usernames[0], password: PASSWORD },
+        timeoutMs: 10_000,
+      })
+      loginsDuringOutage.push({
+        status: login.status,
+        ms: login.ms,
+        retryAfter: login.headers['retry-after'],
+      })
       await sleep(250)
     }
     timeline.restarting = performance.now()
@@ -129,6 +142,16 @@ describe('Redis outage under load', () => {
       goal: `< ${UNAVAILABLE_WITHIN_MS} ms`,
     })
     recordFigure({
+      name: 'outage: logins answered 503 during the outage',
+      value: percent(
+        loginsDuringOutage.filter((l) => l.status === 503).length,
+        loginsDuringOutage.length,
+      ),
+      unit: '%',
+      goal: '100 %, each within 2 s',
+      detail: `${loginsDuringOutage.length} logins, slowest ${maximum(loginsDuringOutage.map((l) => l.ms)).toFixed(0)} ms`,
+    })
+    recordFigure({
       name: 'outage: first successful refresh after Redis is back',
       value: firstRecovered ?? Number.NaN,
       unit: 'ms',
@@ -158,6 +181,9 @@ describe('Redis outage under load', () => {
     expect(maxRefreshMs).toBeLessThan(ASSERTED_UNAVAILABLE_MS)
     expect(readyDuringOutage.length).toBeGreaterThan(0)
     expect(readyDuringOutage.every((status) => status === 503)).toBe(true)
+    expect(loginsDuringOutage.length).toBeGreaterThan(0)
+    expect(loginsDuringOutage.map((l) => l.status)).toEqual(loginsDuringOutage.map(() => 503))
+    expect(maximum(loginsDuringOutage.map((l) => l.ms))).toBeLessThan(ASSERTED_UNAVAILABLE_MS)
     expect(firstRecovered).toBeDefined()
     expect(firstRecovered).toBeLessThan(ASSERTED_RECOVERY_MS)
     expect(lost).toEqual([])
