@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from '@refresh-kit/shared'
 import { randomId } from '../lib/random-id.js'
 import type { Clock } from '../store/types.js'
+import { isAccessTokenAlgorithm } from './algorithms.js'
 import type { AccessTokenKeys } from './keys.js'
 import { authContextOf, invalidToken, verificationError } from './lib/access-claims.js'
 import { readHeader, signJwt, verifyJwt } from './lib/jwt.js'
@@ -90,6 +91,11 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const tolerance = positiveInteger('clockToleranceSeconds', options.clockToleranceSeconds ?? 5, 0)
   const clock = options.clock ?? Date.now
   const algorithm = keys.algorithm
+  if (!isAccessTokenAlgorithm(algorithm)) {
+    throw new TypeError(
+      'createAccessTokens: options.keys.algorithm must be HS256, ES256, EdDSA or RS256',
+    )
+  }
   if (keys.algorithms.length !== 1 || keys.algorithms[0] !== algorithm) {
     // One algorithm per deployment: a wider allow-list is where algorithm confusion starts.
     throw new TypeError('createAccessTokens: options.keys.algorithms must be exactly [algorithm]')

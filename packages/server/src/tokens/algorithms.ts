@@ -35,7 +35,14 @@ export const ACCESS_TOKEN_ALGORITHMS: readonly AccessTokenAlgorithm[] = [
  */
 export const ASYMMETRIC_ALGORITHMS: readonly AsymmetricAlgorithm[] = ['ES256', 'EdDSA', 'RS256']
 
-/** Shortest RSA modulus accepted for RS256, in bits (NIST SP 800-57: 2048 until 2030). */
+/**
+ * Shortest RSA modulus accepted for RS256, in bits (NIST SP 800-57: 2048 until 2030).
+ *
+ * @example
+ * ```ts
+ * generateKeyPairSync('rsa', { modulusLength: Math.max(3072, MIN_RSA_BITS) })
+ * ```
+ */
 export const MIN_RSA_BITS = 2048
 
 /** Whether a value names an access-token algorithm. */

@@ -1,4 +1,4 @@
-import { createPublicKey, verify } from 'node:crypto'
+import { createHmac, createPublicKey, verify } from 'node:crypto'
 import jwt from 'jsonwebtoken'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
@@ -69,6 +69,35 @@ describe.each(ALGORITHMS)('GET /.well-known/jwks.json with %s', (algorithm) => {
       Buffer.from(signature, 'base64url'),
     )
     expect(ok).toBe(true)
+  })
+})
+
+describe.each(ALGORITHMS)('protected routes of a token server on %s', (algorithm) => {
+  const { app } = tokenServerApp({ algorithm, signingKeys: [privateJwk(algorithm, { kid: 'k' })] })
+  const http = request(app.callback())
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+
+  it('refuse HS256 keyed with the published public key (PEM and JWK) and alg none: 401 invalid_token', async () => {
+    const { pair } = await signIn(app)
+    const claims = jwt.decode(pair.accessToken) as object
+    const published = (await http.get('/.well-known/jwks.json')).body.keys[0]
+    const pem = createPublicKey({ key: { ...published }, format: 'jwk' })
+      .export({ format: 'pem', type: 'spki' })
+      .toString()
+    const forged = [pem, JSON.stringify(published)].map((secret) => {
+      const body = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: 'k' })}.${b64(claims)}`
+      return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`
+    })
+    forged.push(`${b64({ alg: 'none', typ: 'at+jwt', kid: 'k' })}.${b64(claims)}.`)
+    for (const token of forged) {
+      const res = await http.get('/auth/me').set('Authorization', `Bearer ${token}`)
+      expect(res.status).toBe(401)
+      expect(res.body.error).toBe('invalid_token')
+      expect(res.headers['www-authenticate']).toMatch(/error="invalid_token"/)
+    }
+    // Control: the genuine token still passes.
+    const me = await http.get('/auth/me').set('Authorization', `Bearer ${pair.accessToken}`)
+    expect(me.status).toBe(200)
   })
 })
 
