@@ -39,9 +39,9 @@ function buildRedis(config: ServerConfig): Redis | Cluster {
       sentinels: config.redisSentinels,
       name: config.redisSentinelName,
       ...(config.redisPassword === null ? {} : { sentinelPassword: config.redisPassword }),
-      // Follows +switch-master at once, instead of writing to a demoted master until its
-      // connection happens to drop.
-      failoverDetector: true,
+      // No failoverDetector: in ioredis 6, a +switch-master that lands while a reconnection
+      // is asking a Sentinel for the master ends the client for good (503 until a restart).
+      // Sentinel itself disconnects the clients of a master it demotes, so they reconnect.
     })
   }
   return new Cluster(config.redisClusterNodes, {
