@@ -145,10 +145,11 @@ function setState(state: 'signed-in' | 'signed-out' | 'expired', tokens: StoredT
   document.body.dataset.state = state
 }
 
-async function show(tokens: StoredTokens | null, expired = false) {
+/** Shows the stored tokens; cleared tokens keep an expired session's notice on screen. */
+function show(tokens: StoredTokens | null) {
   view.show(tokens)
   if (tokens !== null) setState('signed-in', tokens)
-  else setState(expired || status.dataset.state === 'expired' ? 'expired' : 'signed-out', null)
+  else setState(status.dataset.state === 'expired' ? 'expired' : 'signed-out', null)
 }
 
 auth.on('tokens', (tokens) => {
@@ -163,7 +164,7 @@ auth.on('tokens', (tokens) => {
     )
     ownRefreshTokens.add(tokens.refreshToken)
   }
-  void show(tokens)
+  show(tokens)
 })
 auth.on('refresh', (event) => {
   if (event.phase === 'start') {
@@ -352,7 +353,7 @@ async function start() {
   }
   const tokens = await auth.manager.getTokens()
   if (tokens !== null) ownRefreshTokens.add(tokens.refreshToken)
-  await show(tokens)
+  show(tokens)
   if (tokens !== null) await loadSessions().catch(() => {})
   document.body.dataset.ready = 'true'
 }

@@ -27,9 +27,6 @@ const CLAIMS = ['sub', 'username', 'sid', 'jti', 'iat', 'exp', 'iss', 'aud'] as 
 function claimValue(name: string, payload: JwtPayload): string {
   const value = payload[name]
   if (value === undefined) return '–'
-  if ((name === 'iat' || name === 'exp') && typeof value === 'number') {
-    return `${value}`
-  }
   return typeof value === 'string' ? value : JSON.stringify(value)
 }
 
