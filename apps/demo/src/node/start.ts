@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import type { Server } from 'node:http'
+import { createServer as createNetServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { DEMO_USER, type DemoConfig } from '../demo-config.js'
 import { probeRedis } from './redis-probe.js'
@@ -24,6 +25,19 @@ function port(name: string, fallback: number): number {
     process.exit(1)
   }
   return value
+}
+
+/** Fails early and clearly when a port is taken (else a server elsewhere could answer for ours). */
+function ensureFree(port: number, variable: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer()
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(`Port ${port} is not free (${error.code}): set ${variable} to use another.`),
+      ),
+    )
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()))
+  })
 }
 
 function box(lines: string[]): string {
@@ -61,6 +75,8 @@ async function main(): Promise<void> {
     )
   }
 
+  await ensureFree(apiPort, 'PORT')
+  await ensureFree(pagePort, 'DEMO_PORT')
   const probe = await probeRedis(redisUrl)
   const tokenStore = probe.status === 'ok' ? 'redis' : 'memory'
   if (probe.status === 'ok') {
