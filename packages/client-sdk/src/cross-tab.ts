@@ -93,9 +93,13 @@ export function browserCoordinator(options: BrowserCoordinatorOptions = {}): Ref
     },
 
     publish(message: CoordinatorMessage): void {
-      if (channel) channel.postMessage({ type: message.type })
-      // A nonce, because a `storage` event fires only when the value changes.
-      else storage?.setItem(key, JSON.stringify({ type: message.type, nonce: Math.random() }))
+      // Telling the other tabs is best effort: a closed channel or a full storage must never
+      // fail the refresh or the logout that is being announced.
+      try {
+        if (channel) channel.postMessage({ type: message.type })
+        // A nonce, because a `storage` event fires only when the value changes.
+        else storage?.setItem(key, JSON.stringify({ type: message.type, nonce: Math.random() }))
+      } catch {}
     },
 
     subscribe(listener: (message: CoordinatorMessage) => void): () => void {

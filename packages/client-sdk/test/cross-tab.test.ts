@@ -292,6 +292,24 @@ describe('browserCoordinator: the storage-event fallback', () => {
   })
 })
 
+describe('browserCoordinator: publishing is best effort', () => {
+  it('never throws after close, so a refresh that ends later still completes', () => {
+    const a = browserCoordinator({ name: 'bc-closed', locks: null })
+    a.close()
+    expect(() => a.publish({ type: 'tokens' })).not.toThrow()
+  })
+
+  it('never throws when the fallback storage refuses the write (full, or private mode)', () => {
+    const full = {
+      setItem() {
+        throw new DOMException('quota exceeded', 'QuotaExceededError')
+      },
+    }
+    const a = tab({ BroadcastChannel: null, storage: full, locks: null })
+    expect(() => a.publish({ type: 'logout' })).not.toThrow()
+  })
+})
+
 describe('browserCoordinator: options', () => {
   it.each([
     ['acquireTimeoutMs', { acquireTimeoutMs: 0 }],
