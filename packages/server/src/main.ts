@@ -146,7 +146,14 @@ async function main(): Promise<void> {
     logger,
     ...(redis === undefined ? {} : { redis }),
   })
-  const http = createServer(server.app.callback())
+  let closing = false
+  const handle = server.app.callback()
+  const http = createServer((req, res) => {
+    // Once shutting down, each answer closes its connection: a kept-alive client under steady
+    // load would otherwise keep sending on it and hold the process open until the timeout.
+    if (closing) res.setHeader('Connection', 'close')
+    void handle(req, res)
+  })
   await new Promise<void>((resolve) => {
     http.once('error', (error: NodeJS.ErrnoException) =>
       fail(`cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}`),
@@ -160,7 +167,6 @@ async function main(): Promise<void> {
     `refresh-kit token server listening on http://${host}:${port} (store: ${config.tokenStore})\n`,
   )
 
-  let closing = false
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return
     closing = true
