@@ -1,6 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto'
-import type { AccessTokenKeys } from '@refresh-kit/server'
-import { createRefreshTokenCodec, createTokenKeys } from '@refresh-kit/server'
+import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createAccessTokens, createRefreshTokenCodec, createTokenKeys } from '@refresh-kit/server'
 import { ROUTES, type TokenResponse } from '@refresh-kit/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PASSWORD } from '../src/accounts.js'
@@ -14,6 +16,7 @@ import {
 } from '../src/in-process.js'
 import { decodeJwt, flipSignature, signHs256, unsignedJwt, withPart } from '../src/jwt-forge.js'
 import { errorCodeOf } from '../src/load.js'
+import { startServerProcess } from '../src/server-process.js'
 
 /** Seconds; the server's default clock tolerance, set explicitly so the tests say what they rely on. */
 const TOLERANCE = 5
@@ -261,56 +264,137 @@ describe('access-token attacks on /auth/me', () => {
 })
 
 describe('algorithm confusion (HS256 signed with the public key)', () => {
-  // The server cannot be configured with an asymmetric key yet: `AccessTokenAlgorithm` is
-  // 'HS256' only, `createTokenKeys` takes secrets only, and config.ts reads no key pair.
-  // This test drives the seam that feature will fill (an `AccessTokenKeys` with an ES256
-  // pair, passed to the token service and the app), so that the day ES256 lands the
-  // confusion attack is already pinned. It runs and must pass today.
-  it('rejects an HS256 token whose HMAC key is the server’s public key', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    const jwk = publicKey.export({ format: 'jwk' })
-    const access = {
-      algorithm: 'ES256',
-      algorithms: ['ES256'],
-      signingKey: privateKey,
-      verificationKey: publicKey,
-      kid: 'es-1',
-      publicJwks: [{ ...jwk, kid: 'es-1', alg: 'ES256', use: 'sig' }],
-    } as unknown as AccessTokenKeys // ES256 is not in AccessTokenAlgorithm yet.
-    const keys = { ...createTokenKeys({ jwtSecret: 'z'.repeat(48) }), access }
-    const esServer = await startInProcessServer({ keys })
-    try {
-      await httpRequest(`${esServer.url}${ROUTES.register}`, {
-        method: 'POST',
-        json: { username: 'carol-es', password: PASSWORD },
+  const pairs = {
+    ES256: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
+    EdDSA: () => generateKeyPairSync('ed25519'),
+    RS256: () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
+  } as const
+
+  /** Every way an attacker may turn the published public key into an HMAC secret. */
+  function publicKeySecrets(publicKey: KeyObject, published: unknown): [string, string | Buffer][] {
+    return [
+      ['public key PEM', publicKey.export({ format: 'pem', type: 'spki' })],
+      ['public key DER', publicKey.export({ format: 'der', type: 'spki' })],
+      ['public key JWK JSON', JSON.stringify(publicKey.export({ format: 'jwk' }))],
+      ['published JWKS entry', JSON.stringify(published)],
+    ]
+  }
+
+  for (const algorithm of ['ES256', 'EdDSA', 'RS256'] as const) {
+    it(`rejects HS256 tokens keyed with the ${algorithm} public key, and ${algorithm} tokens of another key`, async () => {
+      const { privateKey, publicKey } = pairs[algorithm]()
+      const kid = `${algorithm.toLowerCase()}-1`
+      const keys = createTokenKeys({
+        algorithm,
+        signingKeys: [{ ...privateKey.export({ format: 'jwk' }), kid }],
+        refreshTokenSecret: 'r'.repeat(48),
       })
-      const login = await httpRequest(`${esServer.url}${ROUTES.login}`, {
+      const server = await startInProcessServer({ keys })
+      try {
+        await httpRequest(`${server.url}${ROUTES.register}`, {
+          method: 'POST',
+          json: { username: `carol-${kid}`, password: PASSWORD },
+        })
+        const login = await httpRequest(`${server.url}${ROUTES.login}`, {
+          method: 'POST',
+          json: { username: `carol-${kid}`, password: PASSWORD },
+        })
+        const genuine = (login.body as TokenResponse).accessToken
+        expect(headerOf(genuine)).toMatchObject({ alg: algorithm, kid })
+        expect((await me(genuine, server.url)).status).toBe(200)
+        const jwks = await httpRequest(`${server.url}${ROUTES.jwks}`)
+        expect(jwks.status).toBe(200)
+        const published = (jwks.body as { keys: unknown[] }).keys[0]
+
+        const claims = claimsOf(genuine)
+        for (const [what, secret] of publicKeySecrets(publicKey, published)) {
+          for (const header of [
+            { alg: 'HS256', typ: 'at+jwt', kid },
+            { alg: 'HS256', typ: 'at+jwt' },
+          ]) {
+            const forged = signHs256(header, claims, secret)
+            expectRejected(
+              `${algorithm} confusion: HS256 with the ${what}${header.kid ? '' : ', no kid'}`,
+              await me(forged, server.url),
+              'invalid_token',
+            )
+          }
+          const mislabelled = signHs256({ alg: algorithm, typ: 'at+jwt', kid }, claims, secret)
+          expectRejected(
+            `${algorithm} confusion: HMAC under alg ${algorithm} with the ${what}`,
+            await me(mislabelled, server.url),
+            'invalid_token',
+          )
+        }
+        // A real signature of the same algorithm, by a key the server never published.
+        const other = createTokenKeys({
+          algorithm,
+          signingKeys: [{ ...pairs[algorithm]().privateKey.export({ format: 'jwk' }), kid }],
+          refreshTokenSecret: 'r'.repeat(48),
+        })
+        const foreign = createAccessTokens({ keys: other.access }).sign({
+          userId: String(claims.sub),
+          sessionId: String(claims.sid),
+          username: String(claims.username),
+        }).token
+        expectRejected(
+          `${algorithm}: signed by an unpublished key with the same kid`,
+          await me(foreign, server.url),
+          'invalid_token',
+        )
+      } finally {
+        await server.close()
+      }
+    })
+  }
+
+  it('rejects the confusion on the built server configured from JWT_ALGORITHM and JWT_PRIVATE_KEY_FILE', async () => {
+    const { privateKey, publicKey } = pairs.ES256()
+    const dir = await mkdtemp(join(tmpdir(), 'refresh-kit-keys-'))
+    const pemFile = join(dir, 'access.pem')
+    await writeFile(pemFile, privateKey.export({ format: 'pem', type: 'pkcs8' }))
+    const proc = await startServerProcess({
+      env: { TOKEN_STORE: 'memory', JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: pemFile },
+    })
+    try {
+      await httpRequest(`${proc.url}${ROUTES.register}`, {
         method: 'POST',
-        json: { username: 'carol-es', password: PASSWORD },
+        json: { username: 'dan-process', password: PASSWORD },
+        timeoutMs: 30_000,
+      })
+      const login = await httpRequest(`${proc.url}${ROUTES.login}`, {
+        method: 'POST',
+        json: { username: 'dan-process', password: PASSWORD },
+        timeoutMs: 30_000,
       })
       const genuine = (login.body as TokenResponse).accessToken
       expect(headerOf(genuine).alg).toBe('ES256')
-      expect((await me(genuine, esServer.url)).status).toBe(200)
-      const jwks = await httpRequest(`${esServer.url}${ROUTES.jwks}`)
-      expect(jwks.status).toBe(200)
-
-      const claims = claimsOf(genuine)
-      const pem = publicKey.export({ format: 'pem', type: 'spki' })
-      const der = publicKey.export({ format: 'der', type: 'spki' })
-      for (const [what, secret] of [
-        ['public key PEM', pem],
-        ['public key DER', der],
-        ['public key JWK JSON', JSON.stringify(jwk)],
-      ] as const) {
-        const forged = signHs256({ alg: 'HS256', typ: 'at+jwt', kid: 'es-1' }, claims, secret)
+      expect((await me(genuine, proc.url)).status).toBe(200)
+      const jwks = await httpRequest(`${proc.url}${ROUTES.jwks}`)
+      const published = (jwks.body as { keys: unknown[] }).keys[0]
+      const { kid } = headerOf(genuine)
+      for (const [what, secret] of publicKeySecrets(publicKey, published)) {
+        const forged = signHs256({ alg: 'HS256', typ: 'at+jwt', kid }, claimsOf(genuine), secret)
         expectRejected(
-          `alg confusion: HS256 with the ${what}`,
-          await me(forged, esServer.url),
+          `built server: HS256 with the ${what}`,
+          await me(forged, proc.url),
           'invalid_token',
         )
       }
+      // The HS256 secret of the environment no longer signs anything the server accepts.
+      const withSecret = signHs256(
+        { alg: 'HS256', typ: 'at+jwt' },
+        claimsOf(genuine),
+        proc.jwtSecret,
+      )
+      expectRejected(
+        'built server: HS256 with JWT_SECRET under ES256',
+        await me(withSecret, proc.url),
+        'invalid_token',
+      )
     } finally {
-      await esServer.close()
+      await proc.stop()
+      await rm(dir, { recursive: true, force: true })
     }
   })
 })
