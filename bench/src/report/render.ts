@@ -59,11 +59,11 @@ export function collectTargets(results: Omit<BenchResults, 'targets'>): TargetCh
   if (sdk !== undefined) {
     checks.push(
       checkTarget(
-        'SDK overhead: refresh-kit / raw axios',
-        sdk.ratioToRaw,
+        'SDK overhead: refresh-kit / raw axios (median round)',
+        sdk.medianRoundRatio,
         '<=',
         1.05,
-        formatRatio(sdk.ratioToRaw),
+        formatRatio(sdk.medianRoundRatio),
       ),
     )
   }
@@ -200,7 +200,7 @@ export function buildTables(results: BenchResults): Table[] {
         ...(pool === null
           ? []
           : [
-              `refresh: ${formatNumber(pool.poolSize)} sessions pre-created through the Redis store in ${pool.poolCreateSeconds.toFixed(1)} s; ${formatNumber(pool.handedOut)} tokens handed out (warm-up included), each once; ${formatNumber(pool.rotatedInStore)} sessions rotated in the store, ${pool.rotatedTwice} rotated twice (grace hits impossible: no token sent twice)`,
+              `refresh: ${formatNumber(pool.poolSize)} sessions pre-created through the Redis store in ${pool.poolCreateSeconds.toFixed(1)} s; ${formatNumber(pool.handedOut)} tokens handed out (warm-up included), each once; ${formatNumber(pool.rotatedInStore)} sessions rotated in the store, ${pool.rotatedTwice} rotated twice (grace hits impossible: no token sent twice)${pool.exhausted ? '; THE POOL RAN OUT: the non-2xx are requests sent past it' : ''}`,
             ]),
         `login: scrypt ${server.login.scrypt === null ? 'parameters unknown' : `N=${server.login.scrypt.N} (2^${Math.log2(server.login.scrypt.N)}), r=${server.login.scrypt.r}, p=${server.login.scrypt.p}`}, one user, every call a full password check and a new session`,
         ...(server.cpuProfileDir === null
@@ -228,10 +228,11 @@ export function buildTables(results: BenchResults): Table[] {
         formatNumber(row.perRequestUs),
         formatRatio(row.ratioToRaw),
         formatRatio(row.medianRoundRatio),
-        index === 0 ? 'floor' : row.ratioToRaw <= 1.05 ? 'met' : 'MISSED',
+        index === 0 ? 'floor' : row.medianRoundRatio <= 1.05 ? 'met' : 'MISSED',
       ]),
       notes: [
-        `${overhead.rounds} rounds, the clients' order rotating each round; each client warmed up first; all on Node's default keep-alive agent`,
+        `${overhead.rounds} rounds of ${Math.ceil(overhead.requestsPerClient / overhead.rounds)} requests, the clients' order rotating each round; each client warmed up first; all on Node's default keep-alive agent`,
+        'judged on the median round ratio (each round timed against raw axios in the same round), which a busy machine moves far less than the ratio of totals; both shown',
       ],
     })
   }

@@ -44,6 +44,8 @@ export interface ServerResult {
     poolCreateSeconds: number
     /** Tokens handed to requests (warm-up included). */
     handedOut: number
+    /** Whether requests outran the pool (they were sent a refused token, so non-2xx shows it). */
+    exhausted: boolean
     /** Sessions whose generation moved from 0 to 1: real rotations the store saw. */
     rotatedInStore: number
     /** Sessions rotated more than once: would mean a token was sent twice. */
@@ -192,13 +194,16 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
     }
 
     async function measureRefresh(): Promise<NonNullable<ServerResult['refresh']>> {
-      // One unused refresh token per request: as many as the baseline rate could ever send
-      // (with a floor, in case the baseline ran while the machine was busy).
+      // One unused refresh token per request, for as many as could be sent: a refresh does all a
+      // protected request does and more, so the /auth/me rate with a margin bounds it (with a
+      // floor, in case that ran while the machine was busy). Running out shows as non-2xx.
+      const ceilingRate =
+        scenarios.find((scenario) => scenario.id === 'me')?.figures.reqPerSec ??
+        baseline.figures.reqPerSec
       const poolSize =
         Math.ceil(
-          Math.max(baseline.figures.reqPerSec, MIN_POOL_RATE) *
-            (options.warmupSeconds + options.durationSeconds) *
-            1.15,
+          Math.max(ceilingRate * 1.5, MIN_POOL_RATE) *
+            (options.warmupSeconds + options.durationSeconds),
         ) + 2000
       const poolStarted = Date.now()
       const codec = createRefreshTokenCodec(createTokenKeys({ jwtSecret }).refreshMacKey)
@@ -250,6 +255,7 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
         nextBody,
       })
       const handedOut = Math.min(cursor, pool.length)
+      const exhausted = cursor > pool.length
       let rotatedInStore = 0
       let rotatedTwice = 0
       await inBatches(handedOut, 2000, async (i) => {
@@ -260,7 +266,7 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
         if (session !== null && session.generation > 1) rotatedTwice += 1
       })
 
-      return { poolSize, poolCreateSeconds, handedOut, rotatedInStore, rotatedTwice }
+      return { poolSize, poolCreateSeconds, handedOut, exhausted, rotatedInStore, rotatedTwice }
     }
 
     return {
