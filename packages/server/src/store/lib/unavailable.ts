@@ -2,10 +2,11 @@ import { StoreUnavailableError } from '../types.js'
 
 /**
  * Server replies that mean "this Redis cannot serve right now", not "this command is wrong":
- * still loading its data set, cluster without a majority or with uncovered slots, or a
- * replica cut off from its master.
+ * still loading its data set, cluster without a majority or with uncovered slots, a replica
+ * cut off from its master, or a master demoted by a failover that still holds the connection
+ * (its writes answer READONLY until the client follows the new master).
  */
-const UNAVAILABLE_REPLIES = /^(LOADING|CLUSTERDOWN|MASTERDOWN)\b/
+const UNAVAILABLE_REPLIES = /^(LOADING|CLUSTERDOWN|MASTERDOWN|READONLY)\b/
 
 /** ioredis client-side messages of a connection that is gone, not yet there, or too slow. */
 const UNAVAILABLE_MESSAGES = [

@@ -21,6 +21,10 @@ describe('isUnavailable', () => {
     ],
     ['a cluster that is down', new ReplyError('CLUSTERDOWN The cluster is down')],
     ['a replica cut off from its master', new ReplyError('MASTERDOWN Link with MASTER is down')],
+    [
+      'a write to a master demoted by a failover (regression: READONLY was a 500)',
+      new ReplyError("READONLY You can't write against a read only replica."),
+    ],
     ['a closed connection', new Error('Connection is closed.')],
     [
       'a disabled offline queue',
