@@ -14,6 +14,10 @@ export const sourceAliases = [
   },
   { find: /^@refresh-kit\/shared$/, replacement: root('./packages/shared/src/index.ts') },
   { find: /^@refresh-kit\/server$/, replacement: root('./packages/server/src/index.ts') },
+  {
+    find: /^@refresh-kit\/client-sdk\/cross-tab$/,
+    replacement: root('./packages/client-sdk/src/cross-tab.ts'),
+  },
   { find: /^@refresh-kit\/client-sdk$/, replacement: root('./packages/client-sdk/src/index.ts') },
 ]
 

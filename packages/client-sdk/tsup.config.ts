@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // The cross-tab coordinator is browser-only and opt-in: its own entry keeps it out of the
+  // main bundle of apps that run in one tab or in Node.js.
+  entry: { index: 'src/index.ts', 'cross-tab': 'src/cross-tab.ts' },
   format: ['esm', 'cjs'],
   platform: 'neutral',
   target: 'es2022',

@@ -1,10 +1,10 @@
 import {
-  browserCoordinator,
   createAuthClient,
   isAuthError,
   localStorageStorage,
   type StoredTokens,
 } from '@refresh-kit/client-sdk'
+import { browserCoordinator } from '@refresh-kit/client-sdk/cross-tab'
 import {
   decodeJwtPayload,
   type MeResponse,
