@@ -18,6 +18,8 @@ export interface BenchConfig {
   only: ReadonlySet<string> | null
   /** Server scenarios besides the baseline (`BENCH_SERVER_SCENARIOS`, comma-separated); all when unset. */
   serverScenarios: ReadonlySet<ScenarioId> | null
+  /** A server entry to run instead of dist/main.js (`BENCH_SERVER_ENTRY`), to try a change. */
+  serverEntry: string | null
   /** When set (`BENCH_CPU_PROF=dir`), the server runs with `node --cpu-prof` into that dir. */
   cpuProfileDir: string | null
   /** Where the JSON of the run is written (`BENCH_OUTPUT`). @default 'results/latest.json' */
@@ -82,6 +84,10 @@ export function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
     burstSizes: [10, 100, 1000],
     only: selected,
     serverScenarios: serverScenarios as ReadonlySet<ScenarioId> | null,
+    serverEntry:
+      env.BENCH_SERVER_ENTRY === undefined || env.BENCH_SERVER_ENTRY === ''
+        ? null
+        : env.BENCH_SERVER_ENTRY,
     cpuProfileDir:
       env.BENCH_CPU_PROF === undefined || env.BENCH_CPU_PROF === '' ? null : env.BENCH_CPU_PROF,
     outputPath: env.BENCH_OUTPUT ?? 'results/latest.json',

@@ -94,6 +94,7 @@ async function main(): Promise<void> {
       connections: config.connections,
       cpuProfileDir: config.cpuProfileDir === null ? null : resolve(config.cpuProfileDir),
       ...(config.serverScenarios === null ? {} : { scenarios: config.serverScenarios }),
+      serverEntry: config.serverEntry === null ? null : resolve(config.serverEntry),
       log,
     })
   }

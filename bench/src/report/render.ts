@@ -194,7 +194,7 @@ export function buildTables(results: BenchResults): Table[] {
         cpuRatio(baselineCpu, scenario.figures.cpuPerRequestUs.server),
       ]),
       notes: [
-        `server: node packages/server/dist/main.js, own process, NODE_ENV=production LOG_LEVEL=error; Redis: ${server.redis.source}${server.redis.passwordProtected ? ' (password-protected)' : ''}`,
+        `server: ${server.serverEntry === null ? 'node packages/server/dist/main.js' : `A VARIANT ENTRY, ${server.serverEntry}`}, own process, NODE_ENV=production LOG_LEVEL=error; Redis: ${server.redis.source}${server.redis.passwordProtected ? ' (password-protected)' : ''}`,
         `baseline: ${server.baselineChoice}`,
         'CPU µs/req: CPU time of the server process (/proc/<pid>/stat) and of Redis (INFO cpu) over the measured run, per response; unlike req/s it does not move when other processes take the cores. CPU vs baseline = baseline server CPU / this server CPU: the req/s ratio the server would reach if its own core were the only limit.',
         ...(pool === null

@@ -52,6 +52,8 @@ export interface ServerResult {
     rotatedTwice: number
   }
   login: { scrypt: { N: number; r: number; p: number } | null }
+  /** The entry that ran, when it was not the server's dist/main.js. */
+  serverEntry: string | null
   /** Where the server's CPU profile went, when one was taken. */
   cpuProfileDir: string | null
 }
@@ -62,6 +64,8 @@ export interface ServerBenchOptions {
   warmupSeconds: number
   connections: number
   cpuProfileDir: string | null
+  /** Run this entry instead of the server's dist/main.js (see `startServerProcess`). @default null */
+  serverEntry?: string | null
   /** Which scenarios run besides the baseline. @default all */
   scenarios?: ReadonlySet<ScenarioId>
   log: (line: string) => void
@@ -128,6 +132,9 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
       NODE_ENV: 'production',
     },
     cpuProfileDir: options.cpuProfileDir,
+    ...(options.serverEntry === null || options.serverEntry === undefined
+      ? {}
+      : { entry: options.serverEntry }),
   })
   log(`server: listening on ${server.url} (pid ${server.pid})`)
   const store: TokenStore = createRedisStore({ redis, keyPrefix })
@@ -278,6 +285,7 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
       scenarios,
       refresh,
       login: { scrypt: scryptParams(passwordHash) },
+      serverEntry: options.serverEntry ?? null,
       cpuProfileDir: options.cpuProfileDir,
     }
   } finally {
