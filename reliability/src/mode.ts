@@ -2,6 +2,7 @@
  * How long the long parts run. The short run (the default, what CI runs) keeps each long part
  * to a few seconds; the full run (`pnpm test:reliability --full`, which sets
  * `RELIABILITY_FULL=1`) runs them at the sizes the figures in the README come from.
+ * `RELIABILITY_SUSTAINED_MS` overrides the sustained-load duration, for a soak.
  */
 export interface RunMode {
   /** Whether this is the full run. */
@@ -33,7 +34,7 @@ export interface RunMode {
  */
 export function runMode(env: NodeJS.ProcessEnv = process.env): RunMode {
   const full = env.RELIABILITY_FULL === '1'
-  return full
+  const base: RunMode = full
     ? {
         full,
         outageMs: 5_000,
@@ -54,4 +55,12 @@ export function runMode(env: NodeJS.ProcessEnv = process.env): RunMode {
         faultRequests: 200,
         restartLoadMs: 3_000,
       }
+  // A soak: RELIABILITY_SUSTAINED_MS=300000 holds the sustained load for five minutes.
+  const soak = env.RELIABILITY_SUSTAINED_MS
+  if (soak === undefined || soak === '') return base
+  const sustainedMs = Number(soak)
+  if (!Number.isSafeInteger(sustainedMs) || sustainedMs < 1_000) {
+    throw new TypeError('RELIABILITY_SUSTAINED_MS must be a whole number of milliseconds >= 1000')
+  }
+  return { ...base, sustainedMs }
 }

@@ -40,180 +40,207 @@ afterAll(async () => {
 const RSS_EVERY_MS = 250
 /** The window whose median RSS stands for "after warm-up" and "at the end", in ms. */
 const RSS_WINDOW_MS = mode.full ? 5_000 : 1_500
+/** How often the printed RSS timeline shows a reading: about 15 of them, whatever the length. */
+const PRINT_EVERY_MS = Math.max(
+  2_000,
+  Math.round((mode.warmupMs + mode.sustainedMs) / 15 / 1000) * 1000,
+)
 
 describe('sustained load', () => {
-  it('serves mixed SDK and raw traffic with no error, no memory growth and no orphan keys', async () => {
-    const usernames = Array.from({ length: 4 }, (_, i) => uniqueUsername('load', i))
-    const sessions = await openSessions(server.url, usernames, RAW_LOOPS / usernames.length)
-    const clients: AuthClient[] = []
-    for (let i = 0; i < SDK_CLIENTS; i++) {
-      const auth = createAuthClient({ baseURL: server.url, storage: memoryStorage() })
-      await auth.login({ username: usernames[i % usernames.length] as string, password: PASSWORD })
-      clients.push(auth)
-    }
-    const cycleUser = uniqueUsername('load-cycle')
-    await httpRequest(`${server.url}${ROUTES.register}`, {
-      method: 'POST',
-      json: { username: cycleUser, password: PASSWORD },
-      timeoutMs: 30_000,
-    })
-    const admin = redis.client()
-    const keysBefore = await countKeys(admin, redis.keyPrefix)
-    const kindsBefore = await keyKinds(admin, redis.keyPrefix)
-    const agent = keepAliveAgent(RAW_LOOPS * 2)
-
-    const rawOperation = async (worker: number, index: number): Promise<Sample> => {
-      const session = sessions[worker] as Session
-      if (index % 5 === 0) return refreshOnce(server.url, session, { agent })
-      if (index % 11 === 0) {
-        const startedAt = performance.now()
-        const res = await httpRequest(`${server.url}${ROUTES.sessions}`, {
-          headers: { authorization: `Bearer ${session.accessToken}` },
-          agent,
+  it(
+    'serves mixed SDK and raw traffic with no error, no memory growth and no orphan keys',
+    async () => {
+      const usernames = Array.from({ length: 4 }, (_, i) => uniqueUsername('load', i))
+      const sessions = await openSessions(server.url, usernames, RAW_LOOPS / usernames.length)
+      const clients: AuthClient[] = []
+      for (let i = 0; i < SDK_CLIENTS; i++) {
+        const auth = createAuthClient({ baseURL: server.url, storage: memoryStorage() })
+        await auth.login({
+          username: usernames[i % usernames.length] as string,
+          password: PASSWORD,
         })
-        const error = errorCodeOf(res.body) ?? res.error
-        return {
-          kind: 'sessions',
-          status: res.status,
-          startedAt,
-          ms: res.ms,
-          ...(error === undefined ? {} : { error }),
-        }
+        clients.push(auth)
       }
-      return meOnce(server.url, session, { agent })
-    }
-    const sdkOperation = async (worker: number): Promise<Sample> => {
-      const auth = clients[worker % SDK_CLIENTS] as AuthClient
-      const startedAt = performance.now()
-      try {
-        const res = await auth.http.get(ROUTES.me)
-        return { kind: 'sdk me', status: res.status, startedAt, ms: performance.now() - startedAt }
-      } catch (error) {
-        const status = (error as { status?: number }).status ?? 0
-        return {
-          kind: 'sdk me',
-          status,
-          startedAt,
-          ms: performance.now() - startedAt,
-          error: String(error),
-        }
-      }
-    }
-    // Login, use, logout: sessions come and go, and must leave no key behind.
-    const cycleOperation = async (): Promise<Sample> => {
-      const startedAt = performance.now()
-      const login = await httpRequest(`${server.url}${ROUTES.login}`, {
+      const cycleUser = uniqueUsername('load-cycle')
+      await httpRequest(`${server.url}${ROUTES.register}`, {
         method: 'POST',
         json: { username: cycleUser, password: PASSWORD },
-        agent,
         timeoutMs: 30_000,
       })
-      if (login.status !== 200) {
-        return { kind: 'cycle', status: login.status, startedAt, ms: login.ms, error: login.text }
+      const admin = redis.client()
+      const keysBefore = await countKeys(admin, redis.keyPrefix)
+      const kindsBefore = await keyKinds(admin, redis.keyPrefix)
+      const agent = keepAliveAgent(RAW_LOOPS * 2)
+
+      const rawOperation = async (worker: number, index: number): Promise<Sample> => {
+        const session = sessions[worker] as Session
+        if (index % 5 === 0) return refreshOnce(server.url, session, { agent })
+        if (index % 11 === 0) {
+          const startedAt = performance.now()
+          const res = await httpRequest(`${server.url}${ROUTES.sessions}`, {
+            headers: { authorization: `Bearer ${session.accessToken}` },
+            agent,
+          })
+          const error = errorCodeOf(res.body) ?? res.error
+          return {
+            kind: 'sessions',
+            status: res.status,
+            startedAt,
+            ms: res.ms,
+            ...(error === undefined ? {} : { error }),
+          }
+        }
+        return meOnce(server.url, session, { agent })
       }
-      const { refreshToken } = login.body as { refreshToken: string }
-      const logout = await httpRequest(`${server.url}${ROUTES.logout}`, {
-        method: 'POST',
-        json: { refreshToken },
-        agent,
+      const sdkOperation = async (worker: number): Promise<Sample> => {
+        const auth = clients[worker % SDK_CLIENTS] as AuthClient
+        const startedAt = performance.now()
+        try {
+          const res = await auth.http.get(ROUTES.me)
+          return {
+            kind: 'sdk me',
+            status: res.status,
+            startedAt,
+            ms: performance.now() - startedAt,
+          }
+        } catch (error) {
+          const status = (error as { status?: number }).status ?? 0
+          return {
+            kind: 'sdk me',
+            status,
+            startedAt,
+            ms: performance.now() - startedAt,
+            error: String(error),
+          }
+        }
+      }
+      // Login, use, logout: sessions come and go, and must leave no key behind.
+      const cycleOperation = async (): Promise<Sample> => {
+        const startedAt = performance.now()
+        const login = await httpRequest(`${server.url}${ROUTES.login}`, {
+          method: 'POST',
+          json: { username: cycleUser, password: PASSWORD },
+          agent,
+          timeoutMs: 30_000,
+        })
+        if (login.status !== 200) {
+          return { kind: 'cycle', status: login.status, startedAt, ms: login.ms, error: login.text }
+        }
+        const { refreshToken } = login.body as { refreshToken: string }
+        const logout = await httpRequest(`${server.url}${ROUTES.logout}`, {
+          method: 'POST',
+          json: { refreshToken },
+          agent,
+        })
+        return {
+          kind: 'cycle',
+          status: logout.status,
+          startedAt,
+          ms: performance.now() - startedAt,
+        }
+      }
+
+      const phase = (durationMs: number) =>
+        Promise.all([
+          runLoad(rawOperation, { concurrency: RAW_LOOPS, durationMs }),
+          runLoad(sdkOperation, { concurrency: SDK_CLIENTS * 2, durationMs }),
+          runLoad(cycleOperation, { concurrency: 1, durationMs }),
+        ]).then((parts) => parts.flat())
+
+      // One continuous load; RSS sampled all along, so both figures are taken under load.
+      const loadStarted = performance.now()
+      const all = phase(mode.warmupMs + mode.sustainedMs)
+      const rss: { at: number; bytes: number }[] = []
+      while (performance.now() - loadStarted < mode.warmupMs + mode.sustainedMs - RSS_EVERY_MS) {
+        await sleep(RSS_EVERY_MS)
+        rss.push({ at: performance.now() - loadStarted, bytes: await server.rssBytes() })
+      }
+      const everything = await all
+      const started = loadStarted + mode.warmupMs
+      const samples = everything.filter((s) => s.startedAt >= started)
+      // Medians of a window, not single readings: RSS follows the garbage collector's sawtooth.
+      const window = (from: number, to: number) =>
+        median(rss.filter((r) => r.at >= from && r.at < to).map((r) => r.bytes))
+      const rssWarm = window(mode.warmupMs - RSS_WINDOW_MS, mode.warmupMs)
+      const rssEnd = window(
+        mode.warmupMs + mode.sustainedMs - RSS_WINDOW_MS - RSS_EVERY_MS,
+        Number.POSITIVE_INFINITY,
+      )
+      const elapsedS = (performance.now() - started) / 1000
+      agent.destroy()
+
+      const keysAfter = await countKeys(admin, redis.keyPrefix)
+      const kindsAfter = await keyKinds(admin, redis.keyPrefix)
+      const immortal = await keysWithoutTtl(admin, redis.keyPrefix)
+      const failures = everything.filter((s) => s.status < 200 || s.status >= 300)
+      const growth = (rssEnd - rssWarm) / rssWarm
+      const latencies = samples.map((s) => s.ms)
+      const byKind = (kind: string) => samples.filter((s) => s.kind === kind).length
+
+      recordFigure({
+        name: 'sustained load: requests served',
+        value: samples.length,
+        unit: 'requests',
+        goal: 'as many as the machine holds',
+        detail: `${(samples.length / elapsedS).toFixed(0)} req/s over ${elapsedS.toFixed(1)} s; me ${byKind('me')}, refresh ${byKind('refresh')}, sessions ${byKind('sessions')}, SDK me ${byKind('sdk me')}, login+logout ${byKind('cycle')}; p50 ${median(latencies).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms`,
       })
-      return { kind: 'cycle', status: logout.status, startedAt, ms: performance.now() - startedAt }
-    }
+      recordFigure({
+        name: 'sustained load: non-2xx answers',
+        value: failures.length,
+        unit: '',
+        goal: '0',
+        detail: [...new Set(failures.map((s) => `${s.kind} ${s.status} ${s.error ?? ''}`))]
+          .slice(0, 5)
+          .join('; '),
+      })
+      recordFigure({
+        name: 'sustained load: server RSS growth from warm-up to end',
+        value: growth * 100,
+        unit: '%',
+        goal: '< 20 %',
+        detail: `${(rssWarm / 2 ** 20).toFixed(1)} MiB -> ${(rssEnd / 2 ** 20).toFixed(1)} MiB; every ${(PRINT_EVERY_MS / 1000).toFixed(0)} s: ${rss
+          .filter(
+            (r, i, all) =>
+              i === 0 ||
+              Math.floor(r.at / PRINT_EVERY_MS) >
+                Math.floor((all[i - 1]?.at ?? 0) / PRINT_EVERY_MS),
+          )
+          .map((r) => (r.bytes / 2 ** 20).toFixed(0))
+          .join(', ')} MiB`,
+      })
+      // A leak is a trend, not a reading: the least-squares slope of RSS after warm-up.
+      const measuredRss = rss.filter((r) => r.at >= mode.warmupMs)
+      const meanAt = measuredRss.reduce((sum, r) => sum + r.at, 0) / measuredRss.length
+      const meanBytes = measuredRss.reduce((sum, r) => sum + r.bytes, 0) / measuredRss.length
+      const slope =
+        measuredRss.reduce((sum, r) => sum + (r.at - meanAt) * (r.bytes - meanBytes), 0) /
+        measuredRss.reduce((sum, r) => sum + (r.at - meanAt) ** 2, 0)
+      recordFigure({
+        name: 'sustained load: server RSS trend after warm-up',
+        value: (slope * 60_000) / 2 ** 20,
+        unit: 'MiB/min',
+        goal: 'about 0',
+        detail: `${measuredRss.length} readings`,
+      })
+      recordFigure({
+        name: 'sustained load: Redis keys after the run minus before',
+        value: keysAfter - keysBefore,
+        unit: 'keys',
+        goal: '0',
+        detail: `${keysBefore} -> ${keysAfter}; ${JSON.stringify(kindsAfter)}; without TTL: ${immortal.length}`,
+      })
 
-    const phase = (durationMs: number) =>
-      Promise.all([
-        runLoad(rawOperation, { concurrency: RAW_LOOPS, durationMs }),
-        runLoad(sdkOperation, { concurrency: SDK_CLIENTS * 2, durationMs }),
-        runLoad(cycleOperation, { concurrency: 1, durationMs }),
-      ]).then((parts) => parts.flat())
-
-    // One continuous load; RSS sampled all along, so both figures are taken under load.
-    const loadStarted = performance.now()
-    const all = phase(mode.warmupMs + mode.sustainedMs)
-    const rss: { at: number; bytes: number }[] = []
-    while (performance.now() - loadStarted < mode.warmupMs + mode.sustainedMs - RSS_EVERY_MS) {
-      await sleep(RSS_EVERY_MS)
-      rss.push({ at: performance.now() - loadStarted, bytes: await server.rssBytes() })
-    }
-    const everything = await all
-    const started = loadStarted + mode.warmupMs
-    const samples = everything.filter((s) => s.startedAt >= started)
-    // Medians of a window, not single readings: RSS follows the garbage collector's sawtooth.
-    const window = (from: number, to: number) =>
-      median(rss.filter((r) => r.at >= from && r.at < to).map((r) => r.bytes))
-    const rssWarm = window(mode.warmupMs - RSS_WINDOW_MS, mode.warmupMs)
-    const rssEnd = window(
-      mode.warmupMs + mode.sustainedMs - RSS_WINDOW_MS - RSS_EVERY_MS,
-      Number.POSITIVE_INFINITY,
-    )
-    const elapsedS = (performance.now() - started) / 1000
-    agent.destroy()
-
-    const keysAfter = await countKeys(admin, redis.keyPrefix)
-    const kindsAfter = await keyKinds(admin, redis.keyPrefix)
-    const immortal = await keysWithoutTtl(admin, redis.keyPrefix)
-    const failures = everything.filter((s) => s.status < 200 || s.status >= 300)
-    const growth = (rssEnd - rssWarm) / rssWarm
-    const latencies = samples.map((s) => s.ms)
-    const byKind = (kind: string) => samples.filter((s) => s.kind === kind).length
-
-    recordFigure({
-      name: 'sustained load: requests served',
-      value: samples.length,
-      unit: 'requests',
-      goal: 'as many as the machine holds',
-      detail: `${(samples.length / elapsedS).toFixed(0)} req/s over ${elapsedS.toFixed(1)} s; me ${byKind('me')}, refresh ${byKind('refresh')}, sessions ${byKind('sessions')}, SDK me ${byKind('sdk me')}, login+logout ${byKind('cycle')}; p50 ${median(latencies).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms`,
-    })
-    recordFigure({
-      name: 'sustained load: non-2xx answers',
-      value: failures.length,
-      unit: '',
-      goal: '0',
-      detail: [...new Set(failures.map((s) => `${s.kind} ${s.status} ${s.error ?? ''}`))]
-        .slice(0, 5)
-        .join('; '),
-    })
-    recordFigure({
-      name: 'sustained load: server RSS growth from warm-up to end',
-      value: growth * 100,
-      unit: '%',
-      goal: '< 20 %',
-      detail: `${(rssWarm / 2 ** 20).toFixed(1)} MiB -> ${(rssEnd / 2 ** 20).toFixed(1)} MiB; every 2 s: ${rss
-        .filter((_, i) => i % Math.round(2_000 / RSS_EVERY_MS) === 0)
-        .map((r) => (r.bytes / 2 ** 20).toFixed(0))
-        .join(', ')} MiB`,
-    })
-    // A leak is a trend, not a reading: the least-squares slope of RSS after warm-up.
-    const measuredRss = rss.filter((r) => r.at >= mode.warmupMs)
-    const meanAt = measuredRss.reduce((sum, r) => sum + r.at, 0) / measuredRss.length
-    const meanBytes = measuredRss.reduce((sum, r) => sum + r.bytes, 0) / measuredRss.length
-    const slope =
-      measuredRss.reduce((sum, r) => sum + (r.at - meanAt) * (r.bytes - meanBytes), 0) /
-      measuredRss.reduce((sum, r) => sum + (r.at - meanAt) ** 2, 0)
-    recordFigure({
-      name: 'sustained load: server RSS trend after warm-up',
-      value: (slope * 60_000) / 2 ** 20,
-      unit: 'MiB/min',
-      goal: 'about 0',
-      detail: `${measuredRss.length} readings`,
-    })
-    recordFigure({
-      name: 'sustained load: Redis keys after the run minus before',
-      value: keysAfter - keysBefore,
-      unit: 'keys',
-      goal: '0',
-      detail: `${keysBefore} -> ${keysAfter}; ${JSON.stringify(kindsAfter)}; without TTL: ${immortal.length}`,
-    })
-
-    expect(samples.length).toBeGreaterThan(0)
-    expect(byKind('sdk me')).toBeGreaterThan(0)
-    expect(byKind('cycle')).toBeGreaterThan(0)
-    expect(failures).toEqual([])
-    expect(growth).toBeLessThan(0.2)
-    expect(kindsAfter).toEqual(kindsBefore)
-    expect(keysAfter).toBe(keysBefore)
-    expect(immortal).toEqual([])
-    expect(server.exits()).toEqual([])
-    expect(crashSigns(server.stdout() + server.stderr())).toEqual([])
-  })
+      expect(samples.length).toBeGreaterThan(0)
+      expect(byKind('sdk me')).toBeGreaterThan(0)
+      expect(byKind('cycle')).toBeGreaterThan(0)
+      expect(failures).toEqual([])
+      expect(growth).toBeLessThan(0.2)
+      expect(kindsAfter).toEqual(kindsBefore)
+      expect(keysAfter).toBe(keysBefore)
+      expect(immortal).toEqual([])
+      expect(server.exits()).toEqual([])
+      expect(crashSigns(server.stdout() + server.stderr())).toEqual([])
+    },
+    mode.warmupMs + mode.sustainedMs + 120_000,
+  )
 })
