@@ -72,7 +72,9 @@ export type ClientErrorCode = keyof typeof CLIENT_ERRORS
 export type AuthErrorCode = ServerErrorCode | ClientErrorCode
 
 /** Every server error code, in table order. */
-export const SERVER_ERROR_CODES = /*#__PURE__*/ Object.keys(SERVER_ERRORS) as readonly ServerErrorCode[]
+export const SERVER_ERROR_CODES = /*#__PURE__*/ Object.keys(
+  SERVER_ERRORS,
+) as readonly ServerErrorCode[]
 
 /**
  * Whether a value is one of the server's error codes.
