@@ -5,7 +5,7 @@ import type { Clock } from '../store/types.js'
 import { isAccessTokenAlgorithm } from './algorithms.js'
 import type { AccessTokenKeys } from './keys.js'
 import { authContextOf, invalidToken, verificationError } from './lib/access-claims.js'
-import { readHeader, signJwt, verifyJwt } from './lib/jwt.js'
+import { createJwtSigner, readHeader, verifyJwt } from './lib/jwt.js'
 
 /** Options of {@link createAccessTokens}. */
 export interface AccessTokensOptions {
@@ -108,6 +108,14 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     throw new TypeError('createAccessTokens: options.keys.kid must name a verification key')
   }
 
+  // The header of every token this server signs is the same: encoded once, here.
+  let signJwt: (claims: AccessTokenClaims) => string
+  try {
+    signJwt = createJwtSigner(keys.signingKey, algorithm, { typ: ACCESS_TOKEN_TYPE, kid: keys.kid })
+  } catch (error) {
+    throw new TypeError(`createAccessTokens: options.keys.signingKey: ${(error as Error).message}`)
+  }
+
   const keyOf = (token: string): KeyObject => {
     // HS256 has one secret and no kid, exactly as before keys could rotate.
     if (symmetric) return keys.verificationKey
@@ -136,11 +144,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
         exp: iat + ttlSeconds,
         username,
       }
-      const token = signJwt(claims, keys.signingKey, algorithm, {
-        typ: ACCESS_TOKEN_TYPE,
-        kid: keys.kid,
-      })
-      return { token, expiresIn: ttlSeconds }
+      return { token: signJwt(claims), expiresIn: ttlSeconds }
     },
 
     verifyAccessToken(token) {
