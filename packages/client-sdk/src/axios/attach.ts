@@ -8,7 +8,7 @@ import type { TokenManager, TokenManagerOptions } from '../manager/token-manager
 import { createTokenManager } from '../manager/token-manager.js'
 import type { RefreshFunction } from '../types.js'
 import type { AuthPaths } from './url.js'
-import { joinURL, parseURL, requestURL } from './url.js'
+import { joinURL, memoizeByURL, parseURL } from './url.js'
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -128,10 +128,10 @@ export function attachTokenRefresh(
   const manager = options.manager ?? createTokenManager({ ...options, refresh })
 
   // Only requests to an authorized origin take part; the token endpoints never carry the bearer.
-  const managed = (config: InternalAxiosRequestConfig): boolean => {
-    const url = requestURL(config)
-    return url !== null && origins.has(url.origin) && !endpointKeys.has(url.origin + url.pathname)
-  }
+  const managed = memoizeByURL(
+    (url) =>
+      url !== null && origins.has(url.origin) && !endpointKeys.has(url.origin + url.pathname),
+  )
 
   const requestId = instance.interceptors.request.use(async (config) => {
     if (!managed(config)) return config

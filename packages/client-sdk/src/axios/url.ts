@@ -13,7 +13,8 @@ export interface AuthPaths {
 }
 
 // The same test axios uses: a scheme, or a protocol-relative `//host`.
-const isAbsolute = (url: string) => /^([a-z][a-z\d+.-]*:)?\/\//i.test(url)
+const ABSOLUTE = /^([a-z][a-z\d+.-]*:)?\/\//i
+const isAbsolute = (url: string) => ABSOLUTE.test(url)
 
 /** Joins a base URL and a path the way axios does (string concatenation, not URL resolution). */
 export function joinURL(base: string | undefined, path: string, allowAbsolute = true): string {
@@ -34,4 +35,55 @@ export function parseURL(url: string): URL | null {
 /** Where a request goes, resolved exactly as axios will resolve it. */
 export function requestURL(config: InternalAxiosRequestConfig): URL | null {
   return parseURL(joinURL(config.baseURL, config.url ?? '', config.allowAbsoluteUrls !== false))
+}
+
+/** Where a request goes: `origin + pathname` for a managed check, `null` when it does not resolve. */
+export interface Target {
+  origin: string
+  pathname: string
+}
+
+// Resolved the same on every page of a document: `scheme://`, `//host` or a rooted path depend
+// on the page's origin at most, which a document keeps; `api/x` or `https:x` follow its path.
+const PAGE_INDEPENDENT = /^([a-z][a-z\d+.-]*:)?\/\/|^\//i
+
+/**
+ * @internal
+ * Memoizes `decide(requestURL(config))` per `baseURL` and `url`: a client sends the same few
+ * URLs again and again, and parsing each one costs more than the rest of the request
+ * interceptor. The answer is exactly the full parse's (it is one, made once), kept only for
+ * URLs that resolve the same on every page of a document, and only for the default
+ * `allowAbsoluteUrls`. At most `limit` answers are kept, per memo, so memory stays bounded and
+ * nothing is shared between clients; a client with more distinct URLs parses the others each
+ * time, as before.
+ *
+ * @example
+ * ```ts
+ * const isApi = memoizeByURL((url) => url?.origin === 'https://api.example.com')
+ * isApi(config) // parsed once per baseURL and url
+ * ```
+ */
+export function memoizeByURL<T>(
+  decide: (url: URL | null) => T,
+  limit = 256,
+): (config: InternalAxiosRequestConfig) => T {
+  const byBase = new Map<string | undefined, Map<string, T>>()
+  let size = 0
+  return (config) => {
+    const url = config.url ?? ''
+    const memo = config.allowAbsoluteUrls === false ? undefined : byBase.get(config.baseURL)
+    if (memo?.has(url)) return memo.get(url) as T
+    const full = joinURL(config.baseURL, url, config.allowAbsoluteUrls !== false)
+    const answer = decide(parseURL(full))
+    if (config.allowAbsoluteUrls !== false && PAGE_INDEPENDENT.test(full)) {
+      if (size >= limit) {
+        byBase.clear()
+        size = 0
+      }
+      const next = byBase.get(config.baseURL) ?? new Map<string, T>()
+      byBase.set(config.baseURL, next.set(url, answer))
+      size += 1
+    }
+    return answer
+  }
 }

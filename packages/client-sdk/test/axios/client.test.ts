@@ -110,6 +110,49 @@ describe('bearer header (behaviour 1)', () => {
     ])
   })
 
+  it('follows the URL the request goes to, not the text it starts with', async () => {
+    const instance = axios.create({ baseURL: `${API}/api` })
+    const attached: [string | undefined, unknown][] = []
+    instance.interceptors.request.use((config) => {
+      attached.push([config.url, config.headers.get('Authorization')])
+      return config
+    })
+    const { manager } = attachTokenRefresh(instance, { baseURL: API, now: () => clientNow })
+    const tokens = await manager.setTokens((await axios.post(`${API}/auth/login`, ada)).data)
+    const bearer = `Bearer ${tokens.accessToken}`
+    // Under a base with a path, and by absolute URL (any case) to the API origin: the token.
+    expect((await instance.get('echo')).data.user).toBe('ada')
+    expect((await instance.get(`${API}/api/echo`)).data.user).toBe('ada')
+    expect((await instance.get('HTTPS://API.TEST/api/echo')).data.user).toBe('ada')
+    // Userinfo and case tricks that end up at another origin: never.
+    await instance.get(`${API}@other.test/userinfo`).catch(() => {})
+    await instance.get('HTTPS://OTHER.TEST/upper').catch(() => {})
+    await instance.get(`${OTHER}\\x`).catch(() => {})
+    // A token endpoint, however its path is spelled: never.
+    await instance.post(`${API}/auth/x/../logout`).catch(() => {})
+    await instance.post(`${API}/auth/%2e/logout`).catch(() => {})
+    await instance.post(`${API}\\auth\\logout`).catch(() => {})
+    await instance.post(`${API}/auth/logout `).catch(() => {})
+    expect(attached).toEqual([
+      ['echo', bearer],
+      [`${API}/api/echo`, bearer],
+      ['HTTPS://API.TEST/api/echo', bearer],
+      [`${API}@other.test/userinfo`, undefined],
+      ['HTTPS://OTHER.TEST/upper', undefined],
+      [`${OTHER}\\x`, undefined],
+      [`${API}/auth/x/../logout`, undefined],
+      [`${API}/auth/%2e/logout`, undefined],
+      [`${API}\\auth\\logout`, undefined],
+      [`${API}/auth/logout `, undefined],
+    ])
+    // axios turns the userinfo into Basic credentials of its own; the bearer never leaves.
+    expect(fake.state.other).toEqual([
+      { authorization: `Basic ${btoa('api.test:')}` },
+      { authorization: null },
+      { authorization: null },
+    ])
+  })
+
   it('goes to the extra origins listed in authorizedOrigins', async () => {
     const { auth } = client({ authorizedOrigins: [API, OTHER] })
     const tokens = await auth.login(ada)
