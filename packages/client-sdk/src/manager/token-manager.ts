@@ -279,7 +279,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     getTokens: () => storage.get(),
     setTokens: async (result) => save(toTokens(result, null)),
     async getAccessToken() {
-      const current = await snapshot()
+      // The common case without snapshot()'s extra async step: no flight before the read nor
+      // after it. Storage is still read on every call: it is the source of truth (another tab,
+      // or another client given the same storage, may have signed out or rotated the tokens),
+      // so a token kept in memory is never provably current.
+      const before = started
+      const read = flight ?? (await storage.get())
+      const current = flight === null && before === started ? read : await snapshot()
       if (isFlight(current)) return (await join(current)).accessToken
       if (current === null) return null
       if (current.expiresAt - leewayMs > now()) return current.accessToken

@@ -188,6 +188,35 @@ describe('createTokenManager', () => {
     expect(signal?.aborted).toBe(true)
   })
 
+  it('never returns a token that a refresh replaced while storage was being read', async () => {
+    const memory = memoryStorage()
+    // The next read takes its value at once and answers only when released.
+    const gate = { holdNext: false, release: () => {} }
+    const storage: TokenStorage = {
+      ...memory,
+      async get() {
+        const value = await memory.get()
+        if (gate.holdNext) {
+          gate.holdNext = false
+          await new Promise<void>((resolve) => {
+            gate.release = resolve
+          })
+        }
+        return value
+      },
+    }
+    const backend = rotatingBackend()
+    const tab = manager({ refresh: backend.refresh, storage })
+    await tab.instance.setTokens(login)
+    gate.holdNext = true
+    const token = tab.instance.getAccessToken()
+    // While that read holds at-0, a refresh starts and ends: at-1 replaces it.
+    expect((await tab.instance.refresh()).accessToken).toBe('at-1')
+    gate.release()
+    expect(await token).toBe('at-1')
+    expect(backend.calls).toEqual(['rt-0'])
+  })
+
   it('does not refresh a superseded token again', async () => {
     const backend = rotatingBackend()
     const tab = manager({ refresh: backend.refresh })
