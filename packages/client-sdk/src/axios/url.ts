@@ -37,16 +37,6 @@ export function requestURL(config: InternalAxiosRequestConfig): URL | null {
   return parseURL(joinURL(config.baseURL, config.url ?? '', config.allowAbsoluteUrls !== false))
 }
 
-/** Where a request goes: `origin + pathname` for a managed check, `null` when it does not resolve. */
-export interface Target {
-  origin: string
-  pathname: string
-}
-
-// Resolved the same on every page of a document: `scheme://`, `//host` or a rooted path depend
-// on the page's origin at most, which a document keeps; `api/x` or `https:x` follow its path.
-const PAGE_INDEPENDENT = /^([a-z][a-z\d+.-]*:)?\/\/|^\//i
-
 /**
  * @internal
  * Memoizes `decide(requestURL(config))` per `baseURL` and `url`: a client sends the same few
@@ -75,7 +65,10 @@ export function memoizeByURL<T>(
     if (memo?.has(url)) return memo.get(url) as T
     const full = joinURL(config.baseURL, url, config.allowAbsoluteUrls !== false)
     const answer = decide(parseURL(full))
-    if (config.allowAbsoluteUrls !== false && PAGE_INDEPENDENT.test(full)) {
+    // Resolved the same on every page of a document: `scheme://`, `//host` or a rooted path
+    // depend on the page's origin at most, which a document keeps; `api/x` or `https:x` follow
+    // its path, and are parsed each time.
+    if (config.allowAbsoluteUrls !== false && (full[0] === '/' || isAbsolute(full))) {
       if (size >= limit) {
         byBase.clear()
         size = 0
