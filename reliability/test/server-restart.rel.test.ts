@@ -293,7 +293,10 @@ describe('server restart under load', () => {
       detail: `exit code ${exit.code}; ${answeredAfter} requests sent after SIGTERM were still answered`,
     })
     expect(exit).toEqual({ code: 0, signal: null })
-    // Requests sent after SIGTERM on kept-alive connections are what kept the server up.
-    expect(answeredAfter).toBeLessThanOrEqual(4)
+    // Requests sent after SIGTERM on kept-alive connections are what kept the server up. One
+    // per connection is answered with `Connection: close`; a second can slip in while the
+    // signal is still on its way to the server, so the bound is two per connection (before
+    // the fix: 14 in 10 s, then exit 1).
+    expect(answeredAfter).toBeLessThanOrEqual(8)
   })
 })
