@@ -4,8 +4,8 @@ import { randomId } from '../lib/random-id.js'
 import type { Clock } from '../store/types.js'
 import { isAccessTokenAlgorithm } from './algorithms.js'
 import type { AccessTokenKeys } from './keys.js'
-import { authContextOf, invalidToken, verificationError } from './lib/access-claims.js'
-import { createJwtSigner, readHeader, verifyJwt } from './lib/jwt.js'
+import { invalidToken, verifyAccessTokenWith } from './lib/access-claims.js'
+import { createJwtSigner, readHeader } from './lib/jwt.js'
 
 /** Options of {@link createAccessTokens}. */
 export interface AccessTokensOptions {
@@ -148,20 +148,13 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     },
 
     verifyAccessToken(token) {
-      const key = keyOf(token)
-      let decoded: ReturnType<typeof verifyJwt>
-      try {
-        decoded = verifyJwt(token, key, {
-          algorithm,
-          issuer,
-          audience,
-          clockToleranceSeconds: tolerance,
-          nowSeconds: Math.floor(clock() / 1000),
-        })
-      } catch (error) {
-        throw verificationError(error)
-      }
-      return authContextOf(decoded)
+      return verifyAccessTokenWith(token, keyOf(token), {
+        algorithm,
+        issuer,
+        audience,
+        clockToleranceSeconds: tolerance,
+        nowSeconds: Math.floor(clock() / 1000),
+      })
     },
   }
 }

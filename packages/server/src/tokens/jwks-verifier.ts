@@ -1,7 +1,7 @@
 import type { AuthContext } from './access-token.js'
 import { ASYMMETRIC_ALGORITHMS, isAsymmetricAlgorithm } from './algorithms.js'
-import { authContextOf, invalidToken, verificationError } from './lib/access-claims.js'
-import { readHeader, verifyJwt } from './lib/jwt.js'
+import { invalidToken, verifyAccessTokenWith } from './lib/access-claims.js'
+import { readHeader } from './lib/jwt.js'
 import { createRemoteJwks, type RemoteJwks, type RemoteJwksOptions } from './remote-jwks.js'
 
 /** Options of {@link createJwksVerifier}: those of `createRemoteJwks`, plus the claim checks. */
@@ -77,20 +77,14 @@ export function createJwksVerifier(options: JwksVerifierOptions): RemoteAccessTo
         throw invalidToken('the access token has no key id')
       }
       const { key, algorithm } = await jwks.getKey(header.kid)
-      let decoded: ReturnType<typeof verifyJwt>
-      try {
-        decoded = verifyJwt(token, key, {
-          // Pinned to the key's algorithm: the header's `alg` must agree with it.
-          algorithm,
-          issuer,
-          audience,
-          clockToleranceSeconds: tolerance,
-          nowSeconds: Math.floor(clock() / 1000),
-        })
-      } catch (error) {
-        throw verificationError(error)
-      }
-      return authContextOf(decoded)
+      return verifyAccessTokenWith(token, key, {
+        // Pinned to the key's algorithm: the header's `alg` must agree with it.
+        algorithm,
+        issuer,
+        audience,
+        clockToleranceSeconds: tolerance,
+        nowSeconds: Math.floor(clock() / 1000),
+      })
     },
   }
 }

@@ -1,8 +1,9 @@
+import type { KeyObject } from 'node:crypto'
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from '@refresh-kit/shared'
 import jwt from 'jsonwebtoken'
 import { AuthError } from '../../errors.js'
 import type { AuthContext } from '../access-token.js'
-import type { VerifiedJwt } from './jwt.js'
+import { type VerifiedJwt, type VerifyJwtOptions, verifyJwt } from './jwt.js'
 
 /** An `invalid_token` error; `cause` is logged, never sent. */
 export const invalidToken = (message: string, cause?: unknown) =>
@@ -39,4 +40,22 @@ export function authContextOf(decoded: VerifiedJwt): AuthContext {
   const claims = readClaims(decoded.payload)
   if (claims === null) throw invalidToken('the access token lacks required claims')
   return { userId: claims.sub, sessionId: claims.sid, username: claims.username, claims }
+}
+
+/**
+ * Verifies an access token with one key and reads its contract claims: the one path the
+ * token server and the JWKS verifier share, so both refuse and accept exactly alike.
+ */
+export function verifyAccessTokenWith(
+  token: string,
+  key: KeyObject,
+  options: VerifyJwtOptions,
+): AuthContext {
+  let decoded: VerifiedJwt
+  try {
+    decoded = verifyJwt(token, key, options)
+  } catch (error) {
+    throw verificationError(error)
+  }
+  return authContextOf(decoded)
 }
