@@ -1,6 +1,5 @@
 import type { TokenResponse } from '@refresh-kit/shared'
 import { useTestRedis } from '@refresh-kit/shared/testing'
-import type { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { isAuthError } from '../../src/errors.js'
 import { createTokenService } from '../../src/service/token-service.js'
@@ -8,6 +7,7 @@ import { createRedisStore } from '../../src/store/redis-store.js'
 import type { TokenStore } from '../../src/store/types.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
 import { cheapPasswords, JWT_SECRET, manualClock, setup } from '../support/harness.js'
+import { recordCommands } from '../support/record-commands.js'
 
 const redis = useTestRedis('service')
 const redisStore = () => createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix })
@@ -221,17 +221,6 @@ describe('forged refresh tokens never reach the store', () => {
 })
 
 describe('one Redis round trip per refresh', () => {
-  /** The names of the commands `client` writes to Redis from the moment this is called. */
-  function recordCommands(client: Redis): { names(): string[]; clear(): void } {
-    const sent: Parameters<Redis['sendCommand']>[0][] = []
-    const send = client.sendCommand.bind(client)
-    client.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
-      sent.push(args[0])
-      return send(...args)
-    }
-    return { names: () => sent.map((command) => command.name), clear: () => sent.splice(0) }
-  }
-
   function serviceOnRedis() {
     const client = redis.client()
     const clock = manualClock()

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { failFastRedisOptions } from '../../src/store/redis-options.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import { StoreUnavailableError, type TokenStore } from '../../src/store/types.js'
+import { recordCommands } from '../support/record-commands.js'
 import { describeTokenStoreContract } from './contract.js'
 
 const redis = useTestRedis('store')
@@ -26,20 +27,6 @@ describeTokenStoreContract('Redis store', () => ({
 
 const T0 = Date.UTC(2026, 0, 1)
 const id = () => randomBytes(16).toString('base64url')
-
-/**
- * The names of the commands `client` sends from now on (what goes over the wire), read when
- * called: ioredis turns a script's EVALSHA into EVAL only as it writes it.
- */
-function recordCommands(client: Redis): { names(): string[]; clear(): void } {
-  const sent: Parameters<Redis['sendCommand']>[0][] = []
-  const send = client.sendCommand.bind(client)
-  client.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
-    sent.push(args[0])
-    return send(...args)
-  }
-  return { names: () => sent.map((command) => command.name), clear: () => sent.splice(0) }
-}
 
 function session(userId: string, now = T0) {
   return {
