@@ -1,29 +1,16 @@
 import { createHmac } from 'node:crypto'
 import jwt from 'jsonwebtoken'
 import { describe, expect, it } from 'vitest'
-import { isAuthError } from '../../src/errors.js'
 import { createAccessTokens } from '../../src/tokens/access-token.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
 import { JWT_SECRET, manualClock } from '../support/harness.js'
+import { b64, codeOf, hs256Sign } from './fixtures.js'
 
 const keys = createTokenKeys({ jwtSecret: JWT_SECRET })
 const subject = { userId: 'user-1', sessionId: 'session-1', username: 'ada' }
 
-function codeOf(run: () => unknown): string {
-  try {
-    run()
-  } catch (error) {
-    if (isAuthError(error)) return error.code
-    throw error
-  }
-  return 'accepted'
-}
-
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-function handMade(header: object, payload: object, secret: string | Buffer = JWT_SECRET): string {
-  const body = `${b64(header)}.${b64(payload)}`
-  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`
-}
+const handMade = (header: object, payload: object, secret: string | Buffer = JWT_SECRET) =>
+  hs256Sign(header, payload, secret)
 
 describe('access tokens', () => {
   const clock = manualClock()

@@ -1,32 +1,15 @@
-import { createHmac, type KeyObject } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
 import jwt from 'jsonwebtoken'
 import { describe, expect, it } from 'vitest'
-import { isAuthError } from '../../src/errors.js'
 import { createAccessTokens } from '../../src/tokens/access-token.js'
 import type { AsymmetricAlgorithm } from '../../src/tokens/algorithms.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
 import type { PrivateJwk } from '../../src/tokens/signing-keys.js'
 import { manualClock } from '../support/harness.js'
-import { ALGORITHMS, keyPair, privateJwk, rawSign } from './fixtures.js'
+import { ALGORITHMS, b64, codeOf, hs256Sign, keyPair, privateJwk, rawSign } from './fixtures.js'
 
 const subject = { userId: 'user-1', sessionId: 'session-1', username: 'ada' }
 const REFRESH_SECRET = 'r'.repeat(32)
-
-function codeOf(run: () => unknown): string {
-  try {
-    run()
-  } catch (error) {
-    if (isAuthError(error)) return error.code
-    throw error
-  }
-  return 'accepted'
-}
-
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-function hs256(header: object, payload: object, secret: string | Buffer): string {
-  const body = `${b64(header)}.${b64(payload)}`
-  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`
-}
 
 describe.each(ALGORITHMS)('access tokens with %s', (algorithm) => {
   const clock = manualClock()
@@ -141,7 +124,7 @@ describe.each(ALGORITHMS)('access tokens with %s', (algorithm) => {
         ),
       ]
       for (const secret of secrets) {
-        const token = hs256({ alg: 'HS256', typ: 'at+jwt', kid: 'key-a' }, claims, secret)
+        const token = hs256Sign({ alg: 'HS256', typ: 'at+jwt', kid: 'key-a' }, claims, secret)
         expect(codeOf(() => beforeRotation.verifyAccessToken(token))).toBe('invalid_token')
       }
     })
@@ -221,7 +204,11 @@ describe('HS256 keeps ignoring kid', () => {
     const { token } = tokens.sign(subject)
     expect(jwt.decode(token, { complete: true })?.header).toEqual({ alg: 'HS256', typ: 'at+jwt' })
     const claims = jwt.decode(token) as object
-    const withKid = hs256({ alg: 'HS256', typ: 'at+jwt', kid: 'anything' }, claims, 's'.repeat(32))
+    const withKid = hs256Sign(
+      { alg: 'HS256', typ: 'at+jwt', kid: 'anything' },
+      claims,
+      's'.repeat(32),
+    )
     expect(codeOf(() => tokens.verifyAccessToken(withKid))).toBe('accepted')
   })
 

@@ -1,4 +1,5 @@
-import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { createHmac, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { isAuthError } from '../../src/errors.js'
 import type { AsymmetricAlgorithm } from '../../src/tokens/algorithms.js'
 import type { PrivateJwk } from '../../src/tokens/signing-keys.js'
 
@@ -31,7 +32,25 @@ export const ALGORITHMS: readonly AsymmetricAlgorithm[] = ['ES256', 'EdDSA', 'RS
 /** Members a public JWK must never carry (RFC 7518 §6.2.2, §6.3.2, RFC 8037 §2). */
 export const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+/** A JSON value as a base64url JWT segment. */
+export const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+
+/** An HS256 token over any header and payload, signed outside the code under test. */
+export function hs256Sign(header: object, payload: object, secret: string | Buffer): string {
+  const body = `${b64(header)}.${b64(payload)}`
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`
+}
+
+/** The `AuthError` code `run` throws, or `accepted` when it returns. */
+export function codeOf(run: () => unknown): string {
+  try {
+    run()
+  } catch (error) {
+    if (isAuthError(error)) return error.code
+    throw error
+  }
+  return 'accepted'
+}
 
 /**
  * Signs any header and payload with node:crypto alone, outside the code under test: for
