@@ -22,8 +22,10 @@ export interface ServerConfig {
   /** `HOST`. @default '0.0.0.0' */
   host: string
   /**
-   * `REDIS_URL`, its password replaced by `REDIS_PASSWORD` when that is set.
-   * @default 'redis://:abcd1234@127.0.0.1:6379'
+   * `REDIS_URL`, its password replaced by `REDIS_PASSWORD` when that is set. Required with
+   * `NODE_ENV=production` unless `REDIS_CLUSTER_NODES` or `REDIS_SENTINELS` is set (or
+   * `TOKEN_STORE=memory`): the development default carries the seed's password.
+   * @default 'redis://:abcd1234@127.0.0.1:6379' (outside production)
    */
   redisUrl: string
   /** `REDIS_CLUSTER_NODES`; when not empty, an ioredis Cluster is used. @default [] */
@@ -68,8 +70,19 @@ export interface ServerConfig {
   jwtIssuer: string
   /** `JWT_AUDIENCE`. @default 'refresh-kit' */
   jwtAudience: string
-  /** `ACCESS_TOKEN_TTL`, seconds. @default 900 */
+  /** `ACCESS_TOKEN_TTL`, seconds, at most 3600. @default 900 */
   accessTokenTtl: number
+  /**
+   * `ACCESS_TOKEN_REVOCATION`: refuse the access tokens of ended sessions at once, on every
+   * instance (recorded in Redis and published). `false` keeps them valid until they expire,
+   * as in v1; meant for measuring what the check costs. @default true
+   */
+  accessTokenRevocation: boolean
+  /**
+   * `PASSWORD_MIN_SCORE`: the zxcvbn score (0 to 4) a new password must reach; `0` turns the
+   * check off. @default 3
+   */
+  passwordMinScore: number
   /** `REFRESH_TOKEN_TTL`, idle, seconds. @default 604800 */
   refreshTokenTtl: number
   /** `SESSION_MAX_AGE`, absolute, seconds. @default 2592000 */
@@ -192,7 +205,12 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
     throw new ConfigError('TOKEN_STORE', `must be "redis" or "memory", got ${show(tokenStore)}`)
   }
 
-  const redisUrl = text('REDIS_URL', 'redis://:abcd1234@127.0.0.1:6379')
+  const redisUrlGiven = raw('REDIS_URL')
+  // In production the seed's password is never a default: a cluster or Sentinel deployment
+  // without REDIS_URL takes its credentials from REDIS_PASSWORD alone.
+  const redisUrl =
+    redisUrlGiven ??
+    (nodeEnv === 'production' ? 'redis://127.0.0.1:6379' : 'redis://:abcd1234@127.0.0.1:6379')
   let url: URL | undefined
   try {
     url = new URL(redisUrl)
@@ -229,6 +247,18 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
       `must be at most 128 characters without spaces, got ${show(redisSentinelName)}`,
     )
   }
+  if (
+    nodeEnv === 'production' &&
+    tokenStore === 'redis' &&
+    redisUrlGiven === undefined &&
+    redisClusterNodes.length === 0 &&
+    redisSentinels.length === 0
+  ) {
+    throw new ConfigError(
+      'REDIS_URL',
+      'is required when NODE_ENV=production (or REDIS_CLUSTER_NODES or REDIS_SENTINELS); the development default is not used in production',
+    )
+  }
   const redisPassword = raw('REDIS_PASSWORD') ?? null
   if (redisPassword !== null) url.password = encodeURIComponent(redisPassword)
 
@@ -255,6 +285,14 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
   const trustProxyText = text('TRUST_PROXY', 'false').toLowerCase()
   if (!['true', 'false', '1', '0'].includes(trustProxyText)) {
     throw new ConfigError('TRUST_PROXY', `must be true or false, got ${show(trustProxyText)}`)
+  }
+
+  const revocationText = text('ACCESS_TOKEN_REVOCATION', 'true').toLowerCase()
+  if (!['true', 'false', '1', '0'].includes(revocationText)) {
+    throw new ConfigError(
+      'ACCESS_TOKEN_REVOCATION',
+      `must be true or false, got ${show(revocationText)}`,
+    )
   }
 
   const logLevel = text('LOG_LEVEL', 'info').toLowerCase()
@@ -290,7 +328,10 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
     refreshTokenSecret,
     jwtIssuer,
     jwtAudience,
-    accessTokenTtl: seconds('ACCESS_TOKEN_TTL', 900),
+    // An access token outlives nothing for long: revocation records are kept this long.
+    accessTokenTtl: integer('ACCESS_TOKEN_TTL', 900, 1, 3600),
+    accessTokenRevocation: revocationText === 'true' || revocationText === '1',
+    passwordMinScore: integer('PASSWORD_MIN_SCORE', 3, 0, 4),
     refreshTokenTtl: seconds('REFRESH_TOKEN_TTL', 604_800),
     sessionMaxAge: seconds('SESSION_MAX_AGE', 2_592_000),
     refreshReuseGrace: seconds('REFRESH_REUSE_GRACE', 10, 0),

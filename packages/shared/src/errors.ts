@@ -14,12 +14,15 @@ export const SERVER_ERRORS = {
     status: 400,
     description: 'malformed JSON, missing or ill-typed field, field out of bounds',
   },
-  invalid_credentials: { status: 401, description: 'login with unknown user or wrong password' },
+  invalid_credentials: {
+    status: 401,
+    description: 'login with unknown user or wrong password, or a wrong current password',
+  },
   missing_token: { status: 401, description: 'protected route without Authorization: Bearer' },
   invalid_token: {
     status: 401,
     description:
-      'access token malformed, bad signature, wrong alg/typ/iss/aud, or not an access token',
+      'access token malformed, bad signature, wrong alg/typ/iss/aud, not an access token, or its session ended',
   },
   token_expired: { status: 401, description: 'access token past exp beyond the clock tolerance' },
   invalid_refresh_token: {

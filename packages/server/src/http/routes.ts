@@ -12,7 +12,7 @@ import type { TokenStore } from '../store/types.js'
 import { StoreUnavailableError } from '../store/types.js'
 import { jsonBody } from './json-body.js'
 import { type AuthState, requireAuth } from './require-auth.js'
-import { readCredentials, readRefreshToken } from './validation.js'
+import { readCredentials, readPasswordChange, readRefreshToken } from './validation.js'
 
 /** What the routes need. */
 export interface RoutesOptions {
@@ -61,6 +61,17 @@ export function createRouter({
 
   router.post(ROUTES.logoutAll, auth, body, async (ctx) => {
     await tokens.logoutAll(ctx.state.auth.userId)
+    ctx.status = 204
+  })
+
+  router.post(ROUTES.password, auth, body, async (ctx) => {
+    const { userId, sessionId } = ctx.state.auth
+    await tokens.changePassword({
+      ...readPasswordChange(ctx.request.body as Body),
+      userId,
+      sessionId,
+      clientAddress: ctx.ip,
+    })
     ctx.status = 204
   })
 

@@ -1,7 +1,10 @@
 import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
 import { AuthError } from '../errors.js'
 import { randomId } from '../lib/random-id.js'
+import { createPasswordPolicy, type PasswordPolicy } from '../password-strength.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
+import { createMemoryRevocations } from '../revocation/memory-revocations.js'
+import type { AccessTokenRevocations } from '../revocation/types.js'
 import type { Clock, SessionRecord, TokenStore } from '../store/types.js'
 import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
 import type { TokenKeys } from '../tokens/keys.js'
@@ -17,6 +20,17 @@ export interface TokenServiceOptions {
   clock?: Clock
   /** Password hashing; inject a cheap one in tests. @default createPasswordHasher() */
   passwords?: PasswordHasher
+  /**
+   * Which new passwords are refused, at registration and change.
+   * @default createPasswordPolicy() (zxcvbn score of at least 3)
+   */
+  passwordPolicy?: PasswordPolicy
+  /**
+   * Where ended sessions are recorded so that their access tokens are refused at once:
+   * `createRedisRevocations(...)` to reach every instance, or this process only.
+   * @default createMemoryRevocations({ accessTokenTtlSeconds, clockToleranceSeconds, clock })
+   */
+  revocations?: AccessTokenRevocations
   /** `iss` of access tokens. @default 'refresh-kit' */
   issuer?: string
   /** `aud` of access tokens. @default 'refresh-kit' */
@@ -47,6 +61,18 @@ export interface LoginInput {
   userAgent: string | null
 }
 
+/** Input of {@link TokenService.changePassword}. */
+export interface ChangePasswordInput {
+  /** The caller, from its verified access token. */
+  userId: string
+  /** The caller's session: the one session that stays. */
+  sessionId: string
+  currentPassword: string
+  newPassword: string
+  /** The client's address, for the failed-login limits a wrong current password counts toward. */
+  clientAddress: string
+}
+
 /** Input of {@link TokenService.register}. */
 export interface RegisterInput {
   username: string
@@ -63,8 +89,14 @@ export interface TokenService extends AccessTokenVerifier {
   refresh(refreshToken: string): Promise<TokenResponse>
   /** Revokes the session of a refresh token; silent for an unknown or revoked one (RFC 7009). */
   logout(refreshToken: string): Promise<void>
-  /** Revokes every session of the user; returns how many there were. */
+  /** Revokes every session of the user and every access token issued before; returns how many sessions there were. */
   logoutAll(userId: string): Promise<number>
+  /**
+   * Replaces the password and ends every other session of the user.
+   * @throws AuthError `invalid_credentials` (counted as a failed login), `rate_limited`,
+   * `invalid_request` for a guessable new password
+   */
+  changePassword(input: ChangePasswordInput): Promise<void>
   /** The user's live sessions, newest first, with `current` marking `currentSessionId`. */
   listSessions(userId: string, currentSessionId: string): Promise<SessionInfo[]>
   /** @throws AuthError `not_found` when the user has no such session */
@@ -114,14 +146,41 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     options.loginFailureWindowSeconds ?? 900,
     1,
   )
+  const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 900
+  const clockToleranceSeconds = options.clockToleranceSeconds ?? 5
   const access = createAccessTokens({
     keys: keys.access,
     issuer: options.issuer ?? 'refresh-kit',
     audience: options.audience ?? 'refresh-kit',
-    ttlSeconds: options.accessTokenTtlSeconds ?? 900,
-    clockToleranceSeconds: options.clockToleranceSeconds ?? 5,
+    ttlSeconds: accessTokenTtlSeconds,
+    clockToleranceSeconds,
     clock,
   })
+  const revocations =
+    options.revocations ??
+    createMemoryRevocations({ accessTokenTtlSeconds, clockToleranceSeconds, clock })
+  const passwordPolicy = options.passwordPolicy ?? createPasswordPolicy()
+
+  /**
+   * The one place a session's end reaches its access tokens: every path that ends sessions
+   * (logout, logout-all, revoke, reuse detection, eviction, password change) reports them
+   * here, and they are refused on every instance from then on.
+   */
+  const sessionsEnded = (userId: string, sessionIds: readonly string[], notBefore?: number) =>
+    revocations.revoke({
+      userId,
+      sessionIds,
+      ...(notBefore === undefined ? {} : { notBefore }),
+    })
+
+  const checkNewPassword = (password: string, username: string) => {
+    const problem = passwordPolicy.problem(password, username)
+    if (problem !== null) {
+      throw new AuthError('invalid_request', `password ${problem}`, {
+        details: [{ field: 'password', problem }],
+      })
+    }
+  }
   const refreshTokens = createRefreshTokenCodec(keys.refreshMacKey)
 
   const tokenResponse = (session: SessionRecord, username: string, now: number): TokenResponse => {
@@ -142,11 +201,31 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const failureKeys = (username: string, clientAddress: string) =>
     [`login-failures:user:${username}`, `login-failures:addr:${clientAddress}`] as const
 
+  /** `429` once the username or the address has failed too often, before any password check. */
+  const refuseWhileLocked = async (keys: readonly string[]) => {
+    const counts = await Promise.all(keys.map((key) => store.peek(key)))
+    const blocked = counts.filter((state) => state.count >= maxFailures)
+    if (blocked.length > 0) {
+      const retryAfterSeconds = Math.max(1, ...blocked.map((state) => state.resetInSeconds))
+      throw new AuthError('rate_limited', 'too many failed logins; try again later', {
+        retryAfterSeconds,
+      })
+    }
+  }
+  const countFailure = async (keys: readonly string[]) => {
+    await Promise.all(keys.map((key) => store.hit(key, failureWindow)))
+  }
+
   return {
     publicJwks: keys.access.publicJwks,
-    verifyAccessToken: (token) => access.verifyAccessToken(token),
+    verifyAccessToken(token) {
+      const context = access.verifyAccessToken(token)
+      revocations.assertNotRevoked(context.claims)
+      return context
+    },
 
     async register({ username, password }) {
+      checkNewPassword(password, username)
       const passwordHash = await passwords.hash(password)
       const user = { id: randomId(), username, passwordHash, createdAt: clock() }
       if (!(await store.createUser(user))) {
@@ -157,14 +236,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
     async login({ username, password, clientAddress, userAgent }) {
       const keys = failureKeys(username, clientAddress)
-      const counts = await Promise.all(keys.map((key) => store.peek(key)))
-      const blocked = counts.filter((state) => state.count >= maxFailures)
-      if (blocked.length > 0) {
-        const retryAfterSeconds = Math.max(1, ...blocked.map((state) => state.resetInSeconds))
-        throw new AuthError('rate_limited', 'too many failed logins; try again later', {
-          retryAfterSeconds,
-        })
-      }
+      await refuseWhileLocked(keys)
       const user = await store.findUserByUsername(username)
       // An unknown user costs the same scrypt work as a wrong password.
       const valid =
@@ -172,7 +244,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           ? await passwords.verifyNothing(password)
           : await passwords.verify(password, user.passwordHash)
       if (user === null || !valid) {
-        await Promise.all(keys.map((key) => store.hit(key, failureWindow)))
+        await countFailure(keys)
         throw new AuthError('invalid_credentials', 'wrong username or password')
       }
       const now = clock()
@@ -204,6 +276,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         graceSeconds: grace,
       })
       if (result.status === 'reused') {
+        await sessionsEnded(claims.userId, [claims.sessionId])
         throw new AuthError(
           'refresh_token_reused',
           'this refresh token was already used; the session has been revoked',
@@ -217,9 +290,35 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const claims = refreshTokens.parse(refreshToken)
       if (claims === null) return
       await store.revokeSession(claims.userId, claims.sessionId)
+      // Recorded even when the session was already gone: a logout retried after an answer
+      // lost to an outage still reaches the access tokens. Only a genuine token gets here.
+      await sessionsEnded(claims.userId, [claims.sessionId])
     },
 
-    logoutAll: (userId) => store.revokeAllSessions(userId),
+    async logoutAll(userId) {
+      const notBefore = Math.floor(clock() / 1000)
+      const ended = await store.revokeAllSessions(userId)
+      await sessionsEnded(userId, ended, notBefore)
+      return ended.length
+    },
+
+    async changePassword({ userId, sessionId, currentPassword, newPassword, clientAddress }) {
+      const user = await store.findUserById(userId)
+      if (user === null) throw new AuthError('invalid_credentials', 'wrong password')
+      checkNewPassword(newPassword, user.username)
+      const keys = failureKeys(user.username, clientAddress)
+      await refuseWhileLocked(keys)
+      if (!(await passwords.verify(currentPassword, user.passwordHash))) {
+        await countFailure(keys)
+        throw new AuthError('invalid_credentials', 'the current password is wrong')
+      }
+      const passwordHash = await passwords.hash(newPassword)
+      if (!(await store.setPasswordHash(userId, passwordHash))) {
+        throw new AuthError('invalid_credentials', 'wrong password')
+      }
+      await store.reset(keys[0])
+      await sessionsEnded(userId, await store.revokeAllSessions(userId, sessionId))
+    },
 
     async listSessions(userId, currentSessionId) {
       const sessions = await store.listSessions(userId, clock())
@@ -236,6 +335,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       if (!(await store.revokeSession(userId, sessionId))) {
         throw new AuthError('not_found', 'no such session')
       }
+      await sessionsEnded(userId, [sessionId])
     },
   }
 }

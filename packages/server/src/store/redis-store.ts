@@ -14,6 +14,7 @@ import {
   rotateScript,
   STORE_SCRIPTS,
   type StoreScript,
+  setPasswordHashScript,
 } from './lib/scripts.js'
 import {
   checkCreateSessionInput,
@@ -336,11 +337,23 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         return int(deleted) > 0
       }),
 
-    revokeAllSessions: (userId) =>
+    revokeAllSessions: (userId, exceptSessionId) =>
       guard(async () =>
-        int(
-          await run(revokeAllSessionsScript, keys.sessions(userId), keys.userAgentPrefix(userId)),
-        ),
+        list(
+          await run(
+            revokeAllSessionsScript,
+            keys.sessions(userId),
+            keys.userAgentPrefix(userId),
+            exceptSessionId ?? '',
+          ),
+        )
+          .map(text)
+          .filter((id): id is string => id !== null),
+      ),
+
+    setPasswordHash: (userId, passwordHash) =>
+      guard(
+        async () => int(await run(setPasswordHashScript, keys.user(userId), passwordHash)) === 1,
       ),
 
     hit: async (key, windowSeconds) => {

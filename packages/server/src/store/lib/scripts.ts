@@ -187,15 +187,35 @@ return redis.call('HDEL', KEYS[1], ARGV[1])
 `,
 }
 
-/** KEYS: sessions. ARGV: user-agent key prefix. Returns how many sessions existed. */
+/**
+ * KEYS: sessions. ARGV: user-agent key prefix, the session id to keep ('' for none).
+ * Returns the ids of the sessions it ended.
+ */
 export const revokeAllSessionsScript: StoreScript = {
   name: 'refreshKitRevokeAllSessions',
   numberOfKeys: 1,
   lua: `
 local ids = redis.call('HKEYS', KEYS[1])
-for _, id in ipairs(ids) do redis.call('DEL', ARGV[1] .. id) end
-redis.call('DEL', KEYS[1])
-return #ids
+local ended = {}
+for _, id in ipairs(ids) do
+  if id ~= ARGV[2] then
+    redis.call('HDEL', KEYS[1], id)
+    redis.call('DEL', ARGV[1] .. id)
+    ended[#ended + 1] = id
+  end
+end
+return ended
+`,
+}
+
+/** KEYS: user. ARGV: password hash. Returns 1 when the user exists and was updated. */
+export const setPasswordHashScript: StoreScript = {
+  name: 'refreshKitSetPasswordHash',
+  numberOfKeys: 1,
+  lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'h', ARGV[1])
+return 1
 `,
 }
 
@@ -280,6 +300,7 @@ export const STORE_SCRIPTS: readonly StoreScript[] = [
   listSessionsScript,
   revokeSessionScript,
   revokeAllSessionsScript,
+  setPasswordHashScript,
   putUserScript,
   releaseUsernameScript,
   reclaimUsernameScript,
