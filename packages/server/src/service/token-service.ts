@@ -307,9 +307,16 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       if (user === null) throw new AuthError('invalid_credentials', 'wrong password')
       checkNewPassword(newPassword, user.username)
       const keys = failureKeys(user.username, clientAddress)
-      await refuseWhileLocked(keys)
+      // Counted before the check, in one atomic step per key, and cleared on success: no
+      // burst of parallel guesses gets more than the limit of them verified.
+      const counts = await Promise.all(keys.map((key) => store.hit(key, failureWindow)))
+      const blocked = counts.filter((state) => state.count > maxFailures)
+      if (blocked.length > 0) {
+        throw new AuthError('rate_limited', 'too many failed logins; try again later', {
+          retryAfterSeconds: Math.max(1, ...blocked.map((state) => state.resetInSeconds)),
+        })
+      }
       if (!(await passwords.verify(currentPassword, user.passwordHash))) {
-        await countFailure(keys)
         throw new AuthError('invalid_credentials', 'the current password is wrong')
       }
       const passwordHash = await passwords.hash(newPassword)
