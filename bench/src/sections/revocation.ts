@@ -46,7 +46,7 @@ export interface RevocationBenchOptions {
   durationSeconds: number
   warmupSeconds: number
   connections: number
-  /** Alternating runs of each side. @default 2 */
+  /** Alternating runs of each side. @default 4 */
   rounds?: number
   log: (line: string) => void
 }
@@ -112,7 +112,7 @@ export async function measureRevocation(
   options: RevocationBenchOptions,
 ): Promise<RevocationResult> {
   const { log } = options
-  const rounds = options.rounds ?? 2
+  const rounds = options.rounds ?? 4
   const redisHandle = await provisionRedis()
   const redis = benchRedisClient(redisHandle.url)
   const keyPrefix = `rk-bench-rv:${randomBytes(4).toString('hex')}:`
