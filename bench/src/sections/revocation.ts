@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import {
+  authSettingsOf,
   createAccessTokens,
   createMemoryRevocations,
   createRedisRevocations,
   createTokenKeys,
+  loadConfig,
 } from '@refresh-kit/server'
 import type { TokenResponse } from '@refresh-kit/shared'
 import { type LoadFigures, runLoad } from '../lib/load.js'
@@ -128,8 +130,16 @@ export async function measureRevocation(
     ACCESS_TOKEN_REVOCATION: revocation === 'on' ? 'true' : 'false',
   })
   const servers: Partial<Record<'on' | 'off', ServerProcess>> = {}
+  const lifetimes = {
+    accessTokenTtlSeconds: authSettingsOf(loadConfig(env('on'))).accessTokenTtlSeconds,
+    clockToleranceSeconds: authSettingsOf(loadConfig(env('on'))).clockToleranceSeconds,
+  }
   // The bench process acts as one more instance: it records and publishes like a server does.
-  const peer = createRedisRevocations({ redis, keyPrefix, accessTokenTtlSeconds: 900 })
+  const peer = createRedisRevocations({
+    redis,
+    keyPrefix,
+    ...lifetimes,
+  })
   try {
     servers.on = await startServerProcess({ env: env('on') })
     servers.off = await startServerProcess({ env: env('off') })
@@ -185,7 +195,15 @@ export async function measureRevocation(
     }
 
     // Propagation: a token of a fresh session id, revoked by the peer, polled on the server.
-    const signer = createAccessTokens({ keys: createTokenKeys({ jwtSecret }).access })
+    // Signed as the servers sign, with the settings they resolve from the same environment.
+    const settings = authSettingsOf(loadConfig(env('on')))
+    const signer = createAccessTokens({
+      keys: createTokenKeys({ jwtSecret }).access,
+      issuer: settings.issuer,
+      audience: settings.audience,
+      ttlSeconds: settings.accessTokenTtlSeconds,
+      clockToleranceSeconds: settings.clockToleranceSeconds,
+    })
     const delays: number[] = []
     for (let trial = 0; trial < PROPAGATION_TRIALS; trial++) {
       const sessionId = randomBytes(16).toString('base64url')
@@ -215,12 +233,12 @@ export async function measureRevocation(
 
     const ids = () => randomBytes(16).toString('base64url')
     const heapBytesPer10kSessions = await heapHeldBy(async () => {
-      const list = createMemoryRevocations()
+      const list = createMemoryRevocations({ ...lifetimes })
       for (let i = 0; i < 10_000; i++) await list.revoke({ userId: 'u', sessionIds: [ids()] })
       return list
     })
     const heapBytesPer10kUsers = await heapHeldBy(async () => {
-      const list = createMemoryRevocations()
+      const list = createMemoryRevocations({ ...lifetimes })
       for (let i = 0; i < 10_000; i++) {
         await list.revoke({ userId: ids(), sessionIds: [], notBefore: 1_800_000_000 })
       }
@@ -228,7 +246,11 @@ export async function measureRevocation(
     })
     const sizing = benchRedisClient(redisHandle.url)
     const sizingPrefix = `${keyPrefix}sizing:`
-    const recorder = createRedisRevocations({ redis: sizing, keyPrefix: sizingPrefix })
+    const recorder = createRedisRevocations({
+      redis: sizing,
+      keyPrefix: sizingPrefix,
+      ...lifetimes,
+    })
     await recorder.ready()
     for (let at = 0; at < 10_000; at += 100) {
       await recorder.revoke({ userId: 'u', sessionIds: Array.from({ length: 100 }, ids) })

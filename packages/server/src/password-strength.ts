@@ -5,10 +5,10 @@ import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common'
 export interface PasswordPolicyOptions {
   /**
    * The lowest zxcvbn score (0 to 4) a new password must reach; `0` turns the check off.
-   * 3 means "safely unguessable: moderate protection from an offline slow-hash attack".
-   * @default 3
+   * 3 means "safely unguessable: moderate protection from an offline slow-hash attack"; the
+   * server takes it from `PASSWORD_MIN_SCORE`.
    */
-  minScore?: number
+  minScore: number
   /**
    * Words a password must not lean on besides the user's own name, such as the service's
    * name: `'refresh-kit'` makes `refreshkit1` guessable. @default ['refresh-kit']
@@ -63,8 +63,8 @@ let shared: ZxcvbnFactory | undefined
  * policy.problem('correct horse battery', 'ada') // null
  * ```
  */
-export function createPasswordPolicy(options: PasswordPolicyOptions = {}): PasswordPolicy {
-  const minScore = options.minScore ?? 3
+export function createPasswordPolicy(options: PasswordPolicyOptions): PasswordPolicy {
+  const minScore = options?.minScore
   if (!Number.isInteger(minScore) || minScore < 0 || minScore > 4) {
     throw new TypeError('createPasswordPolicy: options.minScore must be an integer from 0 to 4')
   }

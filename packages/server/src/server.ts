@@ -1,17 +1,17 @@
 import type { Cluster, Redis } from 'ioredis'
 import type Koa from 'koa'
-import type { ServerConfig } from './config.js'
+import type { Clock } from './clock.js'
+import { authSettingsOf, type ServerConfig } from './config.js'
 import { createApp } from './http/app.js'
 import { createLogger, type Logger } from './logger.js'
-import { createPasswordPolicy } from './password-strength.js'
 import type { PasswordHasher } from './passwords.js'
 import { createMemoryRevocations } from './revocation/memory-revocations.js'
 import { createRedisRevocations } from './revocation/redis-revocations.js'
 import type { AccessTokenRevocations } from './revocation/types.js'
-import { createTokenService, type TokenService } from './service/token-service.js'
+import { type AuthService, createAuthService } from './service/auth-service.js'
 import { createMemoryStore } from './store/memory-store.js'
 import { createRedisStore } from './store/redis-store.js'
-import type { Clock, TokenStore } from './store/types.js'
+import type { TokenStore } from './store/types.js'
 import { createTokenKeys } from './tokens/keys.js'
 
 /** Dependencies of {@link createServerFromConfig} that configuration cannot hold. */
@@ -41,7 +41,7 @@ const NO_REVOCATIONS: AccessTokenRevocations = {
 /** A token server assembled from configuration, not yet listening. */
 export interface ConfiguredServer {
   app: Koa
-  tokens: TokenService
+  auth: AuthService
   store: TokenStore
   logger: Logger
   /** Where ended sessions are recorded and checked (see `createRedisRevocations`). */
@@ -120,27 +120,16 @@ export function createServerFromConfig(
           clockToleranceSeconds: config.clockTolerance,
           clock,
         })
-  const tokens = createTokenService({
+  const auth = createAuthService({
+    ...authSettingsOf(config),
     store,
     keys,
     clock,
     revocations,
-    passwordPolicy: createPasswordPolicy({
-      minScore: config.passwordMinScore,
-      userInputs: [...new Set(['refresh-kit', config.jwtIssuer])],
-    }),
     ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    accessTokenTtlSeconds: config.accessTokenTtl,
-    refreshTokenTtlSeconds: config.refreshTokenTtl,
-    sessionMaxAgeSeconds: config.sessionMaxAge,
-    reuseGraceSeconds: config.refreshReuseGrace,
-    clockToleranceSeconds: config.clockTolerance,
-    loginMaxFailures: config.loginMaxFailures,
   })
   const app = createApp({
-    tokens,
+    auth,
     store,
     logger,
     corsOrigins: config.corsOrigins,
@@ -148,7 +137,7 @@ export function createServerFromConfig(
   })
   return {
     app,
-    tokens,
+    auth,
     store,
     logger,
     revocations,

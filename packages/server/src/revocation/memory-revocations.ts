@@ -1,14 +1,14 @@
-import type { Clock } from '../store/types.js'
+import type { Clock } from '../clock.js'
 import { checkLifetime, keepFor } from './lib/lifetime.js'
 import { createRevocationList, sessionEnded } from './revocation-list.js'
 import type { AccessTokenRevocations } from './types.js'
 
 /** Options of {@link createMemoryRevocations}. */
 export interface MemoryRevocationsOptions {
-  /** The access-token lifetime, in seconds: how long a revocation is kept. @default 900 */
-  accessTokenTtlSeconds?: number
-  /** The leeway access tokens are verified with, in seconds. @default 5 */
-  clockToleranceSeconds?: number
+  /** The access-token lifetime, in seconds (`ACCESS_TOKEN_TTL`): how long a revocation is kept. */
+  accessTokenTtlSeconds: number
+  /** The leeway access tokens are verified with, in seconds (`CLOCK_TOLERANCE`). */
+  clockToleranceSeconds: number
   /** Milliseconds since the epoch. @default Date.now */
   clock?: Clock
 }
@@ -19,15 +19,13 @@ export interface MemoryRevocationsOptions {
  *
  * @example
  * ```ts
- * const revocations = createMemoryRevocations({ accessTokenTtlSeconds: 900 })
+ * const revocations = createMemoryRevocations({ accessTokenTtlSeconds: 900, clockToleranceSeconds: 5 })
  * const tokens = createTokenService({ store, keys, revocations })
  * ```
  */
-export function createMemoryRevocations(
-  options: MemoryRevocationsOptions = {},
-): AccessTokenRevocations {
-  const ttl = options.accessTokenTtlSeconds ?? 900
-  const tolerance = options.clockToleranceSeconds ?? 5
+export function createMemoryRevocations(options: MemoryRevocationsOptions): AccessTokenRevocations {
+  const ttl = options?.accessTokenTtlSeconds
+  const tolerance = options?.clockToleranceSeconds
   checkLifetime('createMemoryRevocations', ttl, tolerance)
   const clock = options.clock ?? Date.now
   const list = createRevocationList({ clock })

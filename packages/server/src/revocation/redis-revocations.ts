@@ -1,8 +1,9 @@
 import type { Cluster, Redis } from 'ioredis'
+import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
+import { defineScript, scriptArguments } from '../store/lib/scripts.js'
 import { storeError } from '../store/lib/unavailable.js'
-import type { Clock } from '../store/types.js'
 import { checkLifetime, keepFor } from './lib/lifetime.js'
 import { subscribe } from './lib/subscriber.js'
 import { createRevocationList, sessionEnded } from './revocation-list.js'
@@ -25,10 +26,10 @@ export interface RevocationListenerOptions {
 
 /** Options of {@link createRedisRevocations}. */
 export interface RedisRevocationsOptions extends RevocationListenerOptions {
-  /** The access-token lifetime, in seconds: how long a revocation is kept. @default 900 */
-  accessTokenTtlSeconds?: number
-  /** The leeway access tokens are verified with, in seconds. @default 5 */
-  clockToleranceSeconds?: number
+  /** The access-token lifetime, in seconds (`ACCESS_TOKEN_TTL`): how long a revocation is kept. */
+  accessTokenTtlSeconds: number
+  /** The leeway access tokens are verified with, in seconds (`CLOCK_TOLERANCE`). */
+  clockToleranceSeconds: number
 }
 
 /** The key of the recorded revocations and the channel they are published on. */
@@ -38,26 +39,32 @@ export function revocationNames(keyPrefix: string): { key: string; channel: stri
 }
 
 /**
- * KEYS: the revocation sorted set. ARGV: channel, now (ms), expiresAt (ms), the message,
- * then the members. Members are `s:<sessionId>` or `u:<notBefore>:<userId>`, scored by
- * the time after which they can match no valid access token; expired ones are dropped on
- * the way, and the key lives as long as its last member, so nothing outlives its use.
+ * KEYS: the revocation sorted set. ARGV: channel, now (ms), expiresAt (ms), the message
+ * (JSON `{ e, m }`, its members `s:<sessionId>` or `u:<notBefore>:<userId>`). Members are
+ * scored by the time after which they can match no valid access token; expired ones are
+ * dropped on the way, and the key lives as long as its last member, so nothing outlives its
+ * use. Recording and publishing are one step: no instance hears of a revocation that is not
+ * recorded, and none that is recorded goes unannounced.
  */
-const RECORD_SCRIPT = {
+const recordScript = defineScript({
   name: 'refreshKitRecordRevocations',
-  numberOfKeys: 1,
+  keys: ['revoked'],
+  args: ['channel', 'now', 'expiresAt', 'message'],
+  helpers: false,
   lua: `
-local now = tonumber(ARGV[2])
-local expiresAt = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-for i = 5, #ARGV do redis.call('ZADD', KEYS[1], 'GT', ARGV[3], ARGV[i]) end
-local keep = expiresAt - now
-if redis.call('PTTL', KEYS[1]) < keep then
-  redis.call('PEXPIRE', KEYS[1], string.format('%d', keep))
+local now = tonumber(ARG.now)
+local expiresAt = tonumber(ARG.expiresAt)
+redis.call('ZREMRANGEBYSCORE', KEY.revoked, '-inf', ARG.now)
+for _, member in ipairs(cjson.decode(ARG.message).m) do
+  redis.call('ZADD', KEY.revoked, 'GT', ARG.expiresAt, member)
 end
-return redis.call('PUBLISH', ARGV[1], ARGV[4])
+local keep = expiresAt - now
+if redis.call('PTTL', KEY.revoked) < keep then
+  redis.call('PEXPIRE', KEY.revoked, string.format('%d', keep))
+end
+return redis.call('PUBLISH', ARG.channel, ARG.message)
 `,
-} as const
+})
 
 interface Message {
   /** Expiry of every member, ms. */
@@ -66,14 +73,7 @@ interface Message {
   m: string[]
 }
 
-type RecordCommand = (
-  key: string,
-  channel: string,
-  now: number,
-  expiresAt: number,
-  message: string,
-  ...members: string[]
-) => Promise<unknown>
+type RecordCommand = (...args: (string | number)[]) => Promise<unknown>
 
 const unavailable = () =>
   new AuthError(
@@ -224,25 +224,25 @@ export function createRevocationListener(options: RevocationListenerOptions): Re
  *
  * @example
  * ```ts
- * const revocations = createRedisRevocations({ redis, keyPrefix: 'rk:', accessTokenTtlSeconds: 900 })
+ * const revocations = createRedisRevocations({ redis, keyPrefix: 'rk:', accessTokenTtlSeconds: 900, clockToleranceSeconds: 5 })
  * await revocations.ready()
  * const tokens = createTokenService({ store, keys, revocations })
  * ```
  */
 export function createRedisRevocations(options: RedisRevocationsOptions): AccessTokenRevocations {
-  const ttl = options.accessTokenTtlSeconds ?? 900
-  const tolerance = options.clockToleranceSeconds ?? 5
+  const ttl = options.accessTokenTtlSeconds
+  const tolerance = options.clockToleranceSeconds
   checkLifetime('createRedisRevocations', ttl, tolerance)
   const listener = listen(options, 'createRedisRevocations')
   const { redis } = options
   const clock = options.clock ?? Date.now
   const { key, channel } = revocationNames(options.keyPrefix ?? 'rk:')
-  redis.defineCommand(RECORD_SCRIPT.name, {
-    lua: RECORD_SCRIPT.lua,
-    numberOfKeys: RECORD_SCRIPT.numberOfKeys,
+  redis.defineCommand(recordScript.name, {
+    lua: recordScript.lua,
+    numberOfKeys: recordScript.numberOfKeys,
   })
-  const record = (redis as unknown as Record<string, RecordCommand>)[RECORD_SCRIPT.name]
-  if (record === undefined) throw new Error(`script ${RECORD_SCRIPT.name} is not defined`)
+  const record = (redis as unknown as Record<string, RecordCommand>)[recordScript.name]
+  if (record === undefined) throw new Error(`script ${recordScript.name} is not defined`)
   const { apply, ...check } = listener
 
   return {
@@ -257,7 +257,13 @@ export function createRedisRevocations(options: RedisRevocationsOptions): Access
       apply(members, expiresAt)
       const message = JSON.stringify({ e: expiresAt, m: members } satisfies Message)
       try {
-        await record.call(redis, key, channel, now, expiresAt, message, ...members)
+        await record.apply(
+          redis,
+          scriptArguments(recordScript, {
+            keys: { revoked: key },
+            args: { channel, now, expiresAt, message },
+          }),
+        )
       } catch (error) {
         throw storeError(error)
       }

@@ -1,5 +1,5 @@
+import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
-import type { Clock } from '../store/types.js'
 import type { RevocationClaims } from './types.js'
 
 /** Options of {@link createRevocationList}. */

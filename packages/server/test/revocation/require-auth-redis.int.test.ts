@@ -1,4 +1,4 @@
-import { freePort, useTestRedis } from '@refresh-kit/shared/testing'
+import { freePort, useTestRedis } from '@refresh-kit/testing'
 import { Redis } from 'ioredis'
 import Koa from 'koa'
 import request from 'supertest'
@@ -7,7 +7,7 @@ import { type AuthState, requireAuth } from '../../src/http/require-auth.js'
 import { failFastRedisOptions } from '../../src/store/redis-options.js'
 import { createAccessTokens } from '../../src/tokens/access-token.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
-import { JWT_SECRET } from '../support/harness.js'
+import { accessSettings, JWT_SECRET } from '../support/harness.js'
 import { recordCommands } from '../support/record-commands.js'
 import { instanceFactory, login, register } from './instances.js'
 
@@ -36,7 +36,10 @@ function ordersService(auth: ReturnType<typeof requireAuth>) {
 describe('requireAuth({ redis }) in another Koa service', () => {
   const instances = instanceFactory({ client, keyPrefix: redis.keyPrefix })
   afterAll(() => instances.stopAll())
-  const verifier = createAccessTokens({ keys: createTokenKeys({ jwtSecret: JWT_SECRET }).access })
+  const verifier = createAccessTokens({
+    ...accessSettings,
+    keys: createTokenKeys({ jwtSecret: JWT_SECRET }).access,
+  })
 
   it('refuses the access token of a session ended on the token server, without a Redis call per request', async () => {
     const tokenServer = await instances.start('token server')

@@ -63,11 +63,11 @@ describe('memory revocations', () => {
   })
 
   it('refuses bad lifetimes at construction, naming the option', () => {
-    expect(() => createMemoryRevocations({ accessTokenTtlSeconds: 0 })).toThrow(
-      /accessTokenTtlSeconds/,
-    )
-    expect(() => createMemoryRevocations({ clockToleranceSeconds: -1 })).toThrow(
-      /clockToleranceSeconds/,
-    )
+    expect(() =>
+      createMemoryRevocations({ accessTokenTtlSeconds: 0, clockToleranceSeconds: 5 }),
+    ).toThrow(/accessTokenTtlSeconds/)
+    expect(() =>
+      createMemoryRevocations({ accessTokenTtlSeconds: 900, clockToleranceSeconds: -1 }),
+    ).toThrow(/clockToleranceSeconds/)
   })
 })

@@ -1,4 +1,4 @@
-import { startRedisServer } from '@refresh-kit/shared/testing'
+import { startRedisServer } from '@refresh-kit/testing'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { failFastRedisOptions } from '../../src/store/redis-options.js'
