@@ -103,6 +103,7 @@ describe('createTokenManager', () => {
       accessToken: 'at-0',
       refreshToken: 'rt-0',
       expiresAt: START + 60_000,
+      issuedAt: START,
       refreshExpiresAt: START + 3_600_000,
     })
     tab.advance(45_000)
@@ -120,6 +121,7 @@ describe('createTokenManager', () => {
       accessToken: 'next',
       refreshToken: 'rt-0',
       expiresAt: START + 60_000,
+      issuedAt: START,
       refreshExpiresAt: START + 3_600_000,
     })
   })
