@@ -1,5 +1,7 @@
 // The wire behaviours of the SDK, as one table of cases run against every binding: the axios
 // interceptors and the fetch function must be indistinguishable on the wire.
+import { inspect } from 'node:util'
+import axios from 'axios'
 import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -554,6 +556,116 @@ describe.each(BINDINGS)('the $name binding', (binding) => {
       const c = client({ paths: { login: '/v2/session' } })
       await c.auth.login(ada)
       expect(userOf(await c.get('/api/echo'))).toBe('ada')
+    })
+  })
+
+  describe('no secrets in errors (behaviour 18)', () => {
+    const secret = { username: 'ada', password: 'pw-SECRET-never-printed' }
+    /** Every way an app might print or ship an error, its cause included. */
+    const printed = (error: unknown) => [
+      inspect(error, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      inspect((error as { cause?: unknown }).cause, {
+        depth: Number.POSITIVE_INFINITY,
+        showHidden: true,
+      }),
+      JSON.stringify(error),
+      JSON.stringify((error as { cause?: unknown }).cause ?? null),
+      String(error),
+      String((error as { cause?: unknown }).cause),
+      (error as Error).stack ?? '',
+    ]
+    const expectClean = (error: unknown, secrets: string[]) => {
+      expect(isAuthError(error)).toBe(true)
+      for (const text of printed(error)) {
+        for (const value of [...secrets, 'Bearer', 'uthorization']) {
+          expect(text).not.toContain(value)
+        }
+      }
+    }
+
+    it.each([
+      [
+        '401',
+        () => HttpResponse.json({ error: 'invalid_credentials', message: 'no' }, { status: 401 }),
+      ],
+      [
+        '503',
+        () => HttpResponse.json({ error: 'service_unavailable', message: 'down' }, { status: 503 }),
+      ],
+      ['a network error', () => HttpResponse.error()],
+    ] as const)('a login failing with %s holds no password', async (_, reply) => {
+      msw.use(http.post(`${API}/auth/login`, reply))
+      const error = await client()
+        .auth.login(secret)
+        .catch((e: unknown) => e)
+      expectClean(error, [secret.password])
+    })
+
+    it.each([
+      [
+        '401 (session expired)',
+        () =>
+          HttpResponse.json({ error: 'invalid_refresh_token', message: 'gone' }, { status: 401 }),
+      ],
+      [
+        '503',
+        () => HttpResponse.json({ error: 'service_unavailable', message: 'down' }, { status: 503 }),
+      ],
+      ['a network error', () => HttpResponse.error()],
+    ] as const)(
+      'a refresh failing with %s holds neither the refresh token nor the bearer',
+      async (_, reply) => {
+        const c = client()
+        const tokens = await c.auth.login(ada)
+        fake.expireAccessTokens()
+        fake.state.refreshReply = () => reply()
+        const error = await c.get('/api/echo').catch((e: unknown) => e)
+        expectClean(error, [tokens.refreshToken, tokens.accessToken])
+      },
+    )
+
+    it('a custom refresh whose own error carries the refresh token and a bearer leaks neither', async () => {
+      msw.use(http.post('https://idp.test/token', () => new HttpResponse(null, { status: 400 })))
+      const c = client({
+        refresh: async (refreshToken, { signal }) =>
+          (
+            await axios.post(
+              'https://idp.test/token',
+              { refreshToken },
+              {
+                signal,
+                headers: { Authorization: `Bearer ${refreshToken}` },
+              },
+            )
+          ).data,
+      })
+      const tokens = await c.auth.login(ada)
+      fake.expireAccessTokens()
+      const error = await c.get('/api/echo').catch((e: unknown) => e)
+      expect(isAuthError(error) && error.code).toBe('session_expired')
+      expectClean(error, [tokens.refreshToken, tokens.accessToken])
+    })
+
+    it('a failed logout-all and session revocation hold no token', async () => {
+      const c = client()
+      const tokens = await c.auth.login(ada)
+      fake.state.failLogoutAll = true
+      expectClean(await c.auth.logoutAll().catch((e: unknown) => e), [
+        tokens.refreshToken,
+        tokens.accessToken,
+      ])
+      msw.use(http.delete(`${API}/auth/sessions/:id`, () => HttpResponse.error()))
+      expectClean(await c.auth.revokeSession('s-x').catch((e: unknown) => e), [
+        tokens.refreshToken,
+        tokens.accessToken,
+      ])
+    })
+
+    it('a failed logout never throws, and the logout request held the refresh token only in its body', async () => {
+      msw.use(http.post(`${API}/auth/logout`, () => HttpResponse.error()))
+      const c = client()
+      await c.auth.login(ada)
+      await expect(c.auth.logout()).resolves.toBeUndefined()
     })
   })
 
