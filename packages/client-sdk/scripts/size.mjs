@@ -28,7 +28,8 @@ async function minGzipBytes(entry) {
 let over = 0
 for (const { name, file, budget, goal } of ENTRIES) {
   const bytes = await minGzipBytes(file)
-  const mark = bytes > budget ? 'OVER BUDGET' : bytes > goal ? 'within budget, above goal' : 'at goal'
+  const mark =
+    bytes > budget ? 'OVER BUDGET' : bytes > goal ? 'within budget, above goal' : 'at goal'
   console.log(`${name}: ${bytes} bytes min+gz (budget ${budget}, goal ${goal}): ${mark}`)
   if (bytes > budget) over += 1
 }
