@@ -15,7 +15,6 @@ import { build } from 'esbuild'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 
-// biome-ignore lint/correctness/useHookAtTopLevel: the Redis test fixture, not a React hook
 const redis = useTestRedis('sdk-base-href')
 const credentials = { username: `base.${Date.now()}`, password: 'correct horse battery staple' }
 
