@@ -12,6 +12,8 @@ import {
   createRedisStore,
   createTokenKeys,
   createTokenService,
+  loadConfig,
+  tokenSettingsOf,
 } from '@refresh-kit/server'
 import { useTestRedis } from '@refresh-kit/shared/testing'
 import { type Browser, chromium, type Page } from 'playwright-core'
@@ -36,6 +38,7 @@ let handle: (
 beforeAll(async () => {
   const store = createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix })
   const tokens = createTokenService({
+    ...tokenSettingsOf(loadConfig({})),
     store,
     keys: createTokenKeys({
       jwtSecret: 'react-browser-secret-0123456789abcdefghijklmnopqrstuvwxyz',

@@ -9,6 +9,8 @@ import {
   createRedisStore,
   createTokenKeys,
   createTokenService,
+  loadConfig,
+  tokenSettingsOf,
 } from '@refresh-kit/server'
 import { useTestRedis } from '@refresh-kit/shared/testing'
 import { build } from 'esbuild'
@@ -48,6 +50,7 @@ beforeAll(async () => {
 
   const store = createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix })
   const tokens = createTokenService({
+    ...tokenSettingsOf(loadConfig({})),
     store,
     keys: createTokenKeys({
       jwtSecret: 'sdk-base-href-secret-0123456789abcdefghijklmnopqrstuvwxyz',
