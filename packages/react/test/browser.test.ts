@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os'
 import { extname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import {
+  authSettingsOf,
   createApp,
+  createAuthService,
   createPasswordHasher,
   createRedisStore,
   createTokenKeys,
-  createAuthService,
   loadConfig,
-  authSettingsOf,
 } from '@refresh-kit/server'
 import { useTestRedis } from '@refresh-kit/testing'
 import { type Browser, chromium, type Page } from 'playwright-core'

@@ -4,13 +4,13 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import {
+  authSettingsOf,
   createApp,
+  createAuthService,
   createPasswordHasher,
   createRedisStore,
   createTokenKeys,
-  createAuthService,
   loadConfig,
-  authSettingsOf,
 } from '@refresh-kit/server'
 import { useTestRedis } from '@refresh-kit/testing'
 import { build } from 'esbuild'
