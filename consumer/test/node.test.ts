@@ -130,19 +130,17 @@ describe('npx refresh-kit-server', () => {
 
   it('stops on an invalid variable with the same one line and exit code as node dist/main.js', async () => {
     const env = { ...serverEnv(), PORT: 'seventy' }
-    const viaBin = await run('npx', ['refresh-kit-server'], { cwd: project.dir, env })
-    const direct = await run('node', ['node_modules/@refresh-kit/server/dist/main.js'], {
-      cwd: project.dir,
-      env,
-    })
-    expect(viaBin.code).toBe(1)
-    expect(viaBin.stderr).toMatch(/^refresh-kit: invalid configuration: .*PORT/)
-    expect(viaBin.stderr.trim().split('\n')).toHaveLength(1)
-    expect({ code: viaBin.code, stderr: viaBin.stderr, stdout: viaBin.stdout }).toEqual({
-      code: direct.code,
-      stderr: direct.stderr,
-      stdout: direct.stdout,
-    })
+    const outcome = async (command: string, args: string[]) => {
+      const { code, stdout, stderr } = await run(command, args, { cwd: project.dir, env })
+      return { code, stdout, stderr }
+    }
+    const direct = await outcome('node', ['node_modules/@refresh-kit/server/dist/main.js'])
+    expect(direct.code).toBe(1)
+    expect(direct.stderr).toMatch(/^refresh-kit: invalid configuration: .*PORT/)
+    expect(direct.stderr.trim().split('\n')).toHaveLength(1)
+    expect(await outcome('npx', ['refresh-kit-server'])).toEqual(direct)
+    // The README's command, in a project that has the package installed.
+    expect(await outcome('npx', ['@refresh-kit/server'])).toEqual(direct)
   })
 
   it('shuts down gracefully on SIGTERM: the installed bin exits 0 and stops listening', async () => {
