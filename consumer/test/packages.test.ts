@@ -16,7 +16,7 @@ describe('the packed packages', () => {
   })
 
   it.each(packedPackages().map((pkg) => [pkg.name, pkg] as const))(
-    '%s is fit to publish: real version ranges, types first, files, engines, README and LICENSE',
+    '%s is fit to publish: real version ranges, types first, files, engines, README, LICENSE and CHANGELOG',
     (_name, pkg) => {
       expect(manifestProblems(pkg.manifest, pkg.files)).toEqual([])
     },

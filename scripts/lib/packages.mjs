@@ -113,7 +113,7 @@ function exportTargets(exportsField) {
 /**
  * What a packed package must have before it is published, beyond what publint and attw check:
  * real version ranges, an exports map with the types first, and the fields and files a user
- * reads. Returns one line per problem; none means it is fit to publish.
+ * reads (README, LICENSE, CHANGELOG). Returns one line per problem; none means it is fit to publish.
  * @param {Record<string, any>} manifest the package.json inside the tarball
  * @param {string[]} files the paths inside the tarball
  * @returns {string[]}
@@ -147,7 +147,7 @@ export function manifestProblems(manifest, files) {
       problems.push(`exports point at ${target}, which is not in the tarball`)
     }
   }
-  for (const required of ['package.json', 'README.md', 'LICENSE']) {
+  for (const required of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
     if (!files.includes(required)) problems.push(`${required} is not in the tarball`)
   }
   for (const [name, target] of Object.entries(
