@@ -17,7 +17,7 @@ export {
   loadConfig,
 } from './config.js'
 export type { AuthErrorOptions } from './errors.js'
-export { AuthError, isAuthError } from './errors.js'
+export { AuthError, isAuthError, StoreUnavailableError } from './errors.js'
 export type { AppOptions } from './http/app.js'
 export { createApp } from './http/app.js'
 export type {
@@ -27,7 +27,7 @@ export type {
 } from './http/require-auth.js'
 export { requireAuth } from './http/require-auth.js'
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js'
-export { createLogger, silentLogger } from './logger.js'
+export { childLogger, createLogger, REDACTED_FIELDS, silentLogger } from './logger.js'
 export type { PasswordPolicy, PasswordPolicyOptions } from './password-strength.js'
 export { createPasswordPolicy } from './password-strength.js'
 export type { PasswordHasher, PasswordHasherOptions } from './passwords.js'
@@ -74,7 +74,6 @@ export type {
   TokenStore,
   UserRecord,
 } from './store/types.js'
-export { StoreUnavailableError } from './store/types.js'
 export type {
   AccessTokens,
   AccessTokensOptions,
