@@ -169,7 +169,7 @@ describe.each([19, 18] as const)('React %i in Chromium', (react) => {
     expect(html).not.toContain('Signed in')
   })
 
-  it('signs in, shows the user, refreshes an expiry without a flash, and flips to expired once when the session is revoked', async () => {
+  it('signs in, shows the user, refreshes on waking up and on coming back online without a flash, and flips to expired once when the session is revoked', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
     const errors: Error[] = []
@@ -199,6 +199,18 @@ describe.each([19, 18] as const)('React %i in Chromium', (react) => {
       const token = await page.getAttribute('#token', 'data-token')
       return token !== '' && token !== firstToken
     }, 'the new token in the hook')
+
+    // The same when the network comes back: Chromium fires `online`, the token is renewed.
+    const secondToken = await page.getAttribute('#token', 'data-token')
+    const beforeOnline = refreshCalls
+    await context.setOffline(true)
+    await page.waitForTimeout(1_500)
+    await context.setOffline(false)
+    await waitFor(async () => refreshCalls > beforeOnline, 'the refresh on coming back online')
+    await waitFor(async () => {
+      const token = await page.getAttribute('#token', 'data-token')
+      return token !== '' && token !== secondToken
+    }, 'the token renewed after going online')
     const me = await page.evaluate(
       async () => (await (await window.auth('/auth/me')).json()).username,
     )
