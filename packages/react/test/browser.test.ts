@@ -1,6 +1,6 @@
 // React in real Chromium: a page built with Vite (once under React 19, once under React 18),
 // rendered on the server first and hydrated, signing in against the real server on real Redis.
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -53,7 +53,11 @@ beforeAll(async () => {
   })
 })
 
+/** Build folders to remove once the file is done. */
+const built: string[] = []
+
 afterAll(async () => {
+  await Promise.all(built.map((dir) => rm(dir, { recursive: true, force: true })))
   await browser?.close()
 })
 
@@ -62,6 +66,7 @@ async function buildPage(
   react: 18 | 19,
 ): Promise<{ web: string; render: () => { html: string; version: string } }> {
   const out = join(tmpdir(), `refresh-kit-react-${react}-${process.pid}`)
+  built.push(out)
   const alias = [
     ...sourceAliases,
     ...(react === 18
