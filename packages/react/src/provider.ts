@@ -72,7 +72,15 @@ export function useSession(): SessionState {
   return useSyncExternalStore(store.subscribe, store.getSnapshot, serverSnapshot)
 }
 
-/** The client given to the nearest {@link AuthProvider}. */
+/**
+ * The client given to the nearest {@link AuthProvider}, for calls the hooks do not cover.
+ *
+ * @example
+ * ```tsx
+ * const client = useAuthClient()
+ * const tokens = await client.manager.getTokens()
+ * ```
+ */
 export function useAuthClient(): AnyAuthClient {
   return useAuthContext('useAuthClient').client
 }
