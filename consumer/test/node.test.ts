@@ -27,15 +27,15 @@ function entryPoints(): string[] {
   )
 }
 
-/** The peer dependencies every packed package asks its users to install. */
+/**
+ * The peer dependencies of the packed packages, optional ones too: the quick start uses the
+ * axios binding, whose axios is optional for users of the fetch binding alone.
+ */
 function peerDependencies(): Record<string, string> {
   const names = new Set(packedPackages().map((pkg) => pkg.name))
   return Object.fromEntries(
     packedPackages().flatMap((pkg) =>
-      Object.entries(pkg.manifest.peerDependencies ?? {}).filter(
-        ([name]) =>
-          !names.has(name) && pkg.manifest.peerDependenciesMeta?.[name]?.optional !== true,
-      ),
+      Object.entries(pkg.manifest.peerDependencies ?? {}).filter(([name]) => !names.has(name)),
     ),
   )
 }
