@@ -28,8 +28,8 @@ function entryPoints(): string[] {
 }
 
 /**
- * The peer dependencies of the packed packages, optional ones too: the quick start uses the
- * axios binding, whose axios is optional for users of the fetch binding alone.
+ * The peer dependencies of every packed package, optional ones included: the quick start uses
+ * the axios entry, whose peer is optional only for users of the fetch entry.
  */
 function peerDependencies(): Record<string, string> {
   const names = new Set(packedPackages().map((pkg) => pkg.name))
