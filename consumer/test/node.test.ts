@@ -171,7 +171,13 @@ describe('npx refresh-kit-server', () => {
       () => expect(fetch(`${url}/healthz`, { headers: { connection: 'close' } })).rejects.toThrow(),
       { timeout: 15_000, interval: 250 },
     )
-    expect(viaNpx.output()).toMatch(/"msg":"shutting down".*"signal":"SIGINT"/)
+    const shutdown = viaNpx
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; signal?: string })
+      .find((entry) => entry.msg === 'shutting down')
+    expect(shutdown?.signal).toBe('SIGINT')
   })
 })
 
