@@ -16,8 +16,7 @@ export const SERVER_ERRORS = {
   },
   invalid_credentials: {
     status: 401,
-    description:
-      'unknown user or wrong password (same body, same cost), or a wrong current password (counted as a failed login)',
+    description: 'unknown user or wrong password, or a wrong current password (same body, same cost)',
   },
   missing_token: { status: 401, description: 'protected route without Authorization: Bearer' },
   invalid_token: {
