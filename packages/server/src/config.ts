@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { DEFAULT_ABUSE_LIMIT_RULES } from './limits/abuse-limits.js'
+import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE_SIZE } from './limits/hash-queue.js'
 import type { LogLevel } from './logger.js'
 import {
   ACCESS_TOKEN_ALGORITHMS,
@@ -78,12 +80,35 @@ export interface ServerConfig {
   refreshReuseGrace: number
   /** `CLOCK_TOLERANCE`, seconds. @default 5 */
   clockTolerance: number
-  /** `LOGIN_MAX_FAILURES` per 15 minutes, per username and per client address. @default 5 */
+  /**
+   * `LOGIN_MAX_FAILURES`: failed logins per (username, client address) per
+   * `LOGIN_FAILURE_WINDOW`, reserved before the password is verified; 0 turns it off. @default 5
+   */
   loginMaxFailures: number
+  /** `LOGIN_FAILURE_WINDOW`, seconds. @default 900 */
+  loginFailureWindow: number
+  /** `LOGIN_MAX_FAILURES_PER_ADDRESS`: failed logins per client address per 24 h; 0 off. @default 100 */
+  loginMaxFailuresPerAddress: number
+  /** `LOGIN_RATE_LIMIT`: login attempts per client address per minute; 0 off. @default 60 */
+  loginRateLimit: number
+  /** `REGISTER_RATE_LIMIT`: registrations per client address per hour; 0 off. @default 10 */
+  registerRateLimit: number
+  /** `PASSWORD_HASH_CONCURRENCY`: password hashes at once. @default 2 */
+  passwordHashConcurrency: number
+  /** `PASSWORD_HASH_QUEUE`: password hashes waiting; beyond, `503` at once. @default 64 */
+  passwordHashQueue: number
+  /**
+   * `MAX_SESSIONS_PER_USER`: a login beyond it ends the user's least recently used session;
+   * 0 turns the bound off. @default 50
+   */
+  maxSessionsPerUser: number
   /** `CORS_ORIGINS`. @default [] */
   corsOrigins: string[]
-  /** `TRUST_PROXY`: client address from `X-Forwarded-For`. @default false */
-  trustProxy: boolean
+  /**
+   * `TRUST_PROXY`: trusted proxy hops; the client address is then the Nth valid address
+   * from the right of `X-Forwarded-For`. `true` means 1, `false` 0 (the socket). @default 0
+   */
+  trustProxy: number
   /** `LOG_LEVEL`. @default 'info' */
   logLevel: LogLevel
   /** `NODE_ENV`. @default 'development' */
@@ -253,9 +278,16 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
     })
 
   const trustProxyText = text('TRUST_PROXY', 'false').toLowerCase()
-  if (!['true', 'false', '1', '0'].includes(trustProxyText)) {
-    throw new ConfigError('TRUST_PROXY', `must be true or false, got ${show(trustProxyText)}`)
+  if (!/^(true|false|\d{1,2})$/.test(trustProxyText)) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `must be a number of proxy hops (0 to 99), true (1) or false (0), got ${show(trustProxyText)}`,
+    )
   }
+  const trustProxy =
+    trustProxyText === 'true' ? 1 : trustProxyText === 'false' ? 0 : Number(trustProxyText)
+  const rules = DEFAULT_ABUSE_LIMIT_RULES
+  const limit = (name: string, fallback: number) => integer(name, fallback, 0, 1_000_000)
 
   const logLevel = text('LOG_LEVEL', 'info').toLowerCase()
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -295,9 +327,24 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
     sessionMaxAge: seconds('SESSION_MAX_AGE', 2_592_000),
     refreshReuseGrace: seconds('REFRESH_REUSE_GRACE', 10, 0),
     clockTolerance: integer('CLOCK_TOLERANCE', 5, 0, 300),
-    loginMaxFailures: integer('LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
+    loginMaxFailures: limit('LOGIN_MAX_FAILURES', rules.loginFailuresPerPair.points),
+    loginFailureWindow: seconds('LOGIN_FAILURE_WINDOW', rules.loginFailuresPerPair.durationSeconds),
+    loginMaxFailuresPerAddress: limit(
+      'LOGIN_MAX_FAILURES_PER_ADDRESS',
+      rules.loginFailuresPerAddress.points,
+    ),
+    loginRateLimit: limit('LOGIN_RATE_LIMIT', rules.loginAttemptsPerAddress.points),
+    registerRateLimit: limit('REGISTER_RATE_LIMIT', rules.registrationsPerAddress.points),
+    passwordHashConcurrency: integer(
+      'PASSWORD_HASH_CONCURRENCY',
+      DEFAULT_HASH_CONCURRENCY,
+      1,
+      1024,
+    ),
+    passwordHashQueue: integer('PASSWORD_HASH_QUEUE', DEFAULT_HASH_QUEUE_SIZE, 0, 1_000_000),
+    maxSessionsPerUser: integer('MAX_SESSIONS_PER_USER', 50, 0, 100_000),
     corsOrigins,
-    trustProxy: trustProxyText === 'true' || trustProxyText === '1',
+    trustProxy,
     logLevel: logLevel as LogLevel,
     nodeEnv,
   }

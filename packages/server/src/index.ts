@@ -27,8 +27,8 @@ export type { RedisStoreOptions } from './store/redis-store.js'
 export { createRedisStore } from './store/redis-store.js'
 export type {
   Clock,
+  CreatedSession,
   CreateSessionInput,
-  RateLimitState,
   RotateInput,
   RotateResult,
   SessionRecord,

@@ -2,8 +2,16 @@ import type { Cluster, Redis } from 'ioredis'
 import type Koa from 'koa'
 import type { ServerConfig } from './config.js'
 import { createApp } from './http/app.js'
+import {
+  ADDRESS_FAILURE_WINDOW_SECONDS,
+  createAbuseLimits,
+  LOGIN_RATE_WINDOW_SECONDS,
+  REGISTER_RATE_WINDOW_SECONDS,
+} from './limits/abuse-limits.js'
+import { createHashQueue } from './limits/hash-queue.js'
 import { createLogger, type Logger } from './logger.js'
 import type { PasswordHasher } from './passwords.js'
+import { logSecurityEvents } from './service/security-events.js'
 import { createTokenService, type TokenService } from './service/token-service.js'
 import { createMemoryStore } from './store/memory-store.js'
 import { createRedisStore } from './store/redis-store.js'
@@ -93,7 +101,36 @@ export function createServerFromConfig(
     sessionMaxAgeSeconds: config.sessionMaxAge,
     reuseGraceSeconds: config.refreshReuseGrace,
     clockToleranceSeconds: config.clockTolerance,
-    loginMaxFailures: config.loginMaxFailures,
+    limits: createAbuseLimits({
+      ...(config.tokenStore === 'redis' && dependencies.redis !== undefined
+        ? { redis: dependencies.redis }
+        : {}),
+      keyPrefix: config.redisKeyPrefix,
+      rules: {
+        loginFailuresPerPair: {
+          points: config.loginMaxFailures,
+          durationSeconds: config.loginFailureWindow,
+        },
+        loginFailuresPerAddress: {
+          points: config.loginMaxFailuresPerAddress,
+          durationSeconds: ADDRESS_FAILURE_WINDOW_SECONDS,
+        },
+        loginAttemptsPerAddress: {
+          points: config.loginRateLimit,
+          durationSeconds: LOGIN_RATE_WINDOW_SECONDS,
+        },
+        registrationsPerAddress: {
+          points: config.registerRateLimit,
+          durationSeconds: REGISTER_RATE_WINDOW_SECONDS,
+        },
+      },
+    }),
+    hashQueue: createHashQueue({
+      concurrency: config.passwordHashConcurrency,
+      queueSize: config.passwordHashQueue,
+    }),
+    maxSessionsPerUser: config.maxSessionsPerUser,
+    onSecurityEvent: logSecurityEvents(logger),
   })
   const app = createApp({
     tokens,

@@ -24,6 +24,12 @@ export interface RoutesOptions {
 
 type Body = Record<string, unknown>
 
+/** The address the app's first middleware resolved (see `clientAddressOf`). */
+function clientAddress(ctx: { state: object }): string {
+  const address = (ctx.state as { clientAddress?: unknown }).clientAddress
+  return typeof address === 'string' ? address : 'unknown'
+}
+
 /** Every route of the HTTP contract. */
 export function createRouter({
   tokens,
@@ -35,7 +41,8 @@ export function createRouter({
   const auth = requireAuth({ verifier: tokens })
 
   router.post(ROUTES.register, body, async (ctx) => {
-    const user = await tokens.register(readCredentials(ctx.request.body as Body))
+    const credentials = readCredentials(ctx.request.body as Body)
+    const user = await tokens.register({ ...credentials, clientAddress: clientAddress(ctx) })
     ctx.status = 201
     ctx.body = { user }
   })
@@ -45,13 +52,15 @@ export function createRouter({
     const userAgent = ctx.get('User-Agent')
     ctx.body = await tokens.login({
       ...credentials,
-      clientAddress: ctx.ip,
+      clientAddress: clientAddress(ctx),
       userAgent: userAgent === '' ? null : userAgent,
     })
   })
 
   router.post(ROUTES.refresh, body, async (ctx) => {
-    ctx.body = await tokens.refresh(readRefreshToken(ctx.request.body as Body))
+    ctx.body = await tokens.refresh(readRefreshToken(ctx.request.body as Body), {
+      clientAddress: clientAddress(ctx),
+    })
   })
 
   router.post(ROUTES.logout, body, async (ctx) => {
@@ -60,7 +69,8 @@ export function createRouter({
   })
 
   router.post(ROUTES.logoutAll, auth, body, async (ctx) => {
-    await tokens.logoutAll(ctx.state.auth.userId)
+    const { userId, sessionId } = ctx.state.auth
+    await tokens.logoutAll(userId, { sessionId, clientAddress: clientAddress(ctx) })
     ctx.status = 204
   })
 

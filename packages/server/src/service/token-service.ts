@@ -1,11 +1,24 @@
 import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
 import { AuthError } from '../errors.js'
 import { randomId } from '../lib/random-id.js'
+import {
+  type AbuseLimits,
+  createAbuseLimits,
+  DEFAULT_ABUSE_LIMIT_RULES,
+  RateLimitRefusal,
+} from '../limits/abuse-limits.js'
+import {
+  createHashQueue,
+  DEFAULT_HASH_CONCURRENCY,
+  DEFAULT_HASH_QUEUE_SIZE,
+  type HashQueue,
+} from '../limits/hash-queue.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
 import type { Clock, SessionRecord, TokenStore } from '../store/types.js'
 import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
 import type { TokenKeys } from '../tokens/keys.js'
 import { createRefreshTokenCodec } from '../tokens/refresh-token.js'
+import type { SecurityEventHandler } from './security-events.js'
 
 /** Options of {@link createTokenService}. */
 export interface TokenServiceOptions {
@@ -31,10 +44,31 @@ export interface TokenServiceOptions {
   reuseGraceSeconds?: number
   /** Leeway for access-token `exp` and `nbf`, in seconds. @default 5 */
   clockToleranceSeconds?: number
-  /** Failed logins per username, and per client address, before `429`. @default 5 */
-  loginMaxFailures?: number
-  /** The window those failures are counted in, in seconds. @default 900 (15 minutes) */
-  loginFailureWindowSeconds?: number
+  /**
+   * The login and registration limits, reserved before the password work they protect.
+   * @default createAbuseLimits({ rules: DEFAULT_ABUSE_LIMIT_RULES }) (in process memory)
+   */
+  limits?: AbuseLimits
+  /**
+   * The bound on password hashing (registration, login); beyond it `503` at once.
+   * @default createHashQueue({ concurrency: 2, queueSize: 64 })
+   */
+  hashQueue?: HashQueue
+  /**
+   * Sessions per user; a login beyond it ends the least recently used one. `0` turns the
+   * bound off. @default 50
+   */
+  maxSessionsPerUser?: number
+  /** Receives the security events (reuse, lockout, eviction, logout-all). @default ignores them */
+  onSecurityEvent?: SecurityEventHandler
+}
+
+/** Where a request comes from, for the limits and the security log. */
+export interface RequestContext {
+  /** The client address as the limits count it (see `clientAddressOf`). @default null */
+  clientAddress?: string | null
+  /** The session of the access token that made the request, if any. @default null */
+  sessionId?: string | null
 }
 
 /** Input of {@link TokenService.login}. */
@@ -51,20 +85,25 @@ export interface LoginInput {
 export interface RegisterInput {
   username: string
   password: string
+  /** The client's address, for the registration limit. @default 'unknown' (one shared budget) */
+  clientAddress?: string
 }
 
 /** Everything the HTTP layer asks of the token server, free of HTTP. */
 export interface TokenService extends AccessTokenVerifier {
-  /** @throws AuthError `user_exists` */
+  /** @throws AuthError `user_exists`, `rate_limited`, `service_unavailable` (hasher full) */
   register(input: RegisterInput): Promise<PublicUser>
-  /** Starts a session. @throws AuthError `invalid_credentials`, `rate_limited` */
+  /**
+   * Starts a session, ending the user's least recently used one beyond the session bound.
+   * @throws AuthError `invalid_credentials`, `rate_limited`, `service_unavailable` (hasher full)
+   */
   login(input: LoginInput): Promise<TokenResponse>
   /** Rotates a refresh token. @throws AuthError `invalid_refresh_token`, `refresh_token_reused` */
-  refresh(refreshToken: string): Promise<TokenResponse>
+  refresh(refreshToken: string, context?: RequestContext): Promise<TokenResponse>
   /** Revokes the session of a refresh token; silent for an unknown or revoked one (RFC 7009). */
   logout(refreshToken: string): Promise<void>
   /** Revokes every session of the user; returns how many there were. */
-  logoutAll(userId: string): Promise<number>
+  logoutAll(userId: string, context?: RequestContext): Promise<number>
   /** The user's live sessions, newest first, with `current` marking `currentSessionId`. */
   listSessions(userId: string, currentSessionId: string): Promise<SessionInfo[]>
   /** @throws AuthError `not_found` when the user has no such session */
@@ -108,12 +147,12 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const refreshTtl = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds ?? 604_800, 1)
   const maxAge = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds ?? 2_592_000, 1)
   const grace = integer('reuseGraceSeconds', options.reuseGraceSeconds ?? 10, 0)
-  const maxFailures = integer('loginMaxFailures', options.loginMaxFailures ?? 5, 1)
-  const failureWindow = integer(
-    'loginFailureWindowSeconds',
-    options.loginFailureWindowSeconds ?? 900,
-    1,
-  )
+  const limits = options.limits ?? createAbuseLimits({ rules: DEFAULT_ABUSE_LIMIT_RULES })
+  const hashQueue =
+    options.hashQueue ??
+    createHashQueue({ concurrency: DEFAULT_HASH_CONCURRENCY, queueSize: DEFAULT_HASH_QUEUE_SIZE })
+  const maxSessions = integer('maxSessionsPerUser', options.maxSessionsPerUser ?? 50, 0)
+  const onSecurityEvent = options.onSecurityEvent ?? (() => {})
   const access = createAccessTokens({
     keys: keys.access,
     issuer: options.issuer ?? 'refresh-kit',
@@ -139,15 +178,13 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     }
   }
 
-  const failureKeys = (username: string, clientAddress: string) =>
-    [`login-failures:user:${username}`, `login-failures:addr:${clientAddress}`] as const
-
   return {
     publicJwks: keys.access.publicJwks,
     verifyAccessToken: (token) => access.verifyAccessToken(token),
 
-    async register({ username, password }) {
-      const passwordHash = await passwords.hash(password)
+    async register({ username, password, clientAddress = 'unknown' }) {
+      await limits.reserveRegistration(clientAddress)
+      const passwordHash = await hashQueue.run(clientAddress, () => passwords.hash(password))
       const user = { id: randomId(), username, passwordHash, createdAt: clock() }
       if (!(await store.createUser(user))) {
         throw new AuthError('user_exists', 'this username is already taken')
@@ -156,23 +193,50 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     },
 
     async login({ username, password, clientAddress, userAgent }) {
-      const keys = failureKeys(username, clientAddress)
-      const counts = await Promise.all(keys.map((key) => store.peek(key)))
-      const blocked = counts.filter((state) => state.count >= maxFailures)
-      if (blocked.length > 0) {
-        const retryAfterSeconds = Math.max(1, ...blocked.map((state) => state.resetInSeconds))
-        throw new AuthError('rate_limited', 'too many failed logins; try again later', {
-          retryAfterSeconds,
-        })
+      // Reserved before the password is verified: a parallel burst cannot pass a check
+      // that would only be counted afterwards.
+      let reservation: Awaited<ReturnType<AbuseLimits['reserveLogin']>>
+      try {
+        reservation = await limits.reserveLogin(username, clientAddress)
+      } catch (error) {
+        const refusal = (error as { cause?: unknown }).cause
+        if (refusal instanceof RateLimitRefusal && refusal.firstRefusal) {
+          onSecurityEvent({
+            type: 'login_locked',
+            username,
+            clientAddress,
+            limits: refusal.limits,
+            retryAfterSeconds: (error as AuthError).retryAfterSeconds ?? null,
+          })
+        }
+        throw error
       }
-      const user = await store.findUserByUsername(username)
-      // An unknown user costs the same scrypt work as a wrong password.
-      const valid =
-        user === null
-          ? await passwords.verifyNothing(password)
-          : await passwords.verify(password, user.passwordHash)
+      let user: Awaited<ReturnType<TokenStore['findUserByUsername']>>
+      let valid: boolean
+      try {
+        user = await store.findUserByUsername(username)
+        const found = user
+        // An unknown user costs the same scrypt work as a wrong password.
+        valid = await hashQueue.run(clientAddress, () =>
+          found === null
+            ? passwords.verifyNothing(password)
+            : passwords.verify(password, found.passwordHash),
+        )
+      } catch (error) {
+        // Nothing was verified: this try was no failure.
+        await reservation.cancelled().catch(() => undefined)
+        throw error
+      }
       if (user === null || !valid) {
-        await Promise.all(keys.map((key) => store.hit(key, failureWindow)))
+        if (reservation.locks.length > 0) {
+          onSecurityEvent({
+            type: 'login_locked',
+            username,
+            clientAddress,
+            limits: reservation.locks,
+            retryAfterSeconds: null,
+          })
+        }
         throw new AuthError('invalid_credentials', 'wrong username or password')
       }
       const now = clock()
@@ -184,13 +248,23 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           now,
           idleTtlSeconds: refreshTtl,
           maxAgeSeconds: maxAge,
+          maxSessions,
         }),
-        store.reset(keys[0]),
+        reservation.succeeded(),
       ])
+      for (const evicted of session.evictedSessionIds) {
+        onSecurityEvent({
+          type: 'session_evicted',
+          userId: user.id,
+          sessionId: evicted,
+          bySessionId: session.id,
+          clientAddress,
+        })
+      }
       return tokenResponse(session, user.username, now)
     },
 
-    async refresh(refreshToken) {
+    async refresh(refreshToken, context = {}) {
       // A forged or tampered token stops here, before any store call.
       const claims = refreshTokens.parse(refreshToken)
       if (claims === null) throw invalidRefresh()
@@ -204,6 +278,12 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         graceSeconds: grace,
       })
       if (result.status === 'reused') {
+        onSecurityEvent({
+          type: 'refresh_token_reused',
+          userId: claims.userId,
+          sessionId: claims.sessionId,
+          clientAddress: context.clientAddress ?? null,
+        })
         throw new AuthError(
           'refresh_token_reused',
           'this refresh token was already used; the session has been revoked',
@@ -219,7 +299,17 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       await store.revokeSession(claims.userId, claims.sessionId)
     },
 
-    logoutAll: (userId) => store.revokeAllSessions(userId),
+    async logoutAll(userId, context = {}) {
+      const sessions = await store.revokeAllSessions(userId)
+      onSecurityEvent({
+        type: 'logout_all',
+        userId,
+        sessionId: context.sessionId ?? null,
+        clientAddress: context.clientAddress ?? null,
+        sessions,
+      })
+      return sessions
+    },
 
     async listSessions(userId, currentSessionId) {
       const sessions = await store.listSessions(userId, clock())

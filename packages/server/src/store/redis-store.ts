@@ -3,9 +3,7 @@ import { redisKeys, unpackSession } from './lib/keys.js'
 import {
   createSessionScript,
   getSessionScript,
-  hitScript,
   listSessionsScript,
-  peekScript,
   putUserScript,
   reclaimUsernameScript,
   releaseUsernameScript,
@@ -18,7 +16,6 @@ import {
 import {
   checkCreateSessionInput,
   checkRotateInput,
-  checkWindow,
   DEFAULT_USER_TTL_SECONDS,
   isIssuableGeneration,
   isLive,
@@ -27,7 +24,7 @@ import {
 } from './lib/session-rules.js'
 import { storeError } from './lib/unavailable.js'
 import type {
-  RateLimitState,
+  CreatedSession,
   RotateResult,
   SessionRecord,
   TokenStore,
@@ -102,14 +99,6 @@ function toSession(
     rotatedAt: fields.rotatedAt,
     userAgent: text(userAgent),
   }
-}
-
-function toRateLimit(reply: Reply): RateLimitState {
-  const [count, ttl] = list(reply).map(int)
-  if (count === undefined || ttl === undefined || count === 0) {
-    return { count: 0, resetInSeconds: 0 }
-  }
-  return { count, resetInSeconds: Math.max(1, Math.ceil(ttl / 1000)) }
 }
 
 /**
@@ -201,7 +190,8 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   return {
     createUser: (user) =>
       guard(async () => {
-        const indexKey = keys.username(user.username)
+        // Indexed in lower case: `Alice` cannot register once `alice` exists.
+        const indexKey = keys.username(user.username.toLowerCase())
         if (!(await claimUsername(indexKey, user.id))) return false
         try {
           const written = await run(
@@ -223,37 +213,58 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
 
     findUserByUsername: (username) =>
       guard(async () => {
-        const id = await redis.get(keys.username(username))
-        if (id === null) return null
-        const user = await findUserById(id)
-        return user?.username === username ? user : null
+        const folded = username.toLowerCase()
+        const id = await redis.get(keys.username(folded))
+        if (id !== null) {
+          const user = await findUserById(id)
+          return user?.username.toLowerCase() === folded ? user : null
+        }
+        // Before 1.1 the index kept the name's exact case: such a name still works for its
+        // owner, typed exactly as registered, and moves to the lower-case index on the way
+        // (unless another account holds that one; see the README's migration note).
+        if (folded === username) return null
+        const legacyKey = keys.username(username)
+        const legacyId = await redis.get(legacyKey)
+        if (legacyId === null) return null
+        const user = await findUserById(legacyId)
+        if (user?.username !== username) return null
+        if ((await redis.set(keys.username(folded), legacyId, 'PX', userTtlMs, 'NX')) === 'OK') {
+          await run(releaseUsernameScript, legacyKey, legacyId)
+        }
+        return user
       }),
 
     findUserById: (id) => guard(() => findUserById(id)),
 
-    createSession: async (input) => {
+    createSession: async (input): Promise<CreatedSession> => {
       checkCreateSessionInput(input)
       return guard(async () => {
         const { userId, sessionId, now } = input
-        const username = await run(
-          createSessionScript,
-          keys.sessions(userId),
-          keys.userAgent(userId, sessionId),
-          keys.user(userId),
-          sessionId,
-          now,
-          toMs(input.idleTtlSeconds),
-          toMs(input.maxAgeSeconds),
-          userTtlMs,
-          input.userAgent === null ? '0' : '1',
-          input.userAgent ?? '',
-          keys.userAgentPrefix(userId),
-          indexRenewalSeconds,
+        const reply = list(
+          await run(
+            createSessionScript,
+            keys.sessions(userId),
+            keys.userAgent(userId, sessionId),
+            keys.user(userId),
+            sessionId,
+            now,
+            toMs(input.idleTtlSeconds),
+            toMs(input.maxAgeSeconds),
+            userTtlMs,
+            input.userAgent === null ? '0' : '1',
+            input.userAgent ?? '',
+            keys.userAgentPrefix(userId),
+            indexRenewalSeconds,
+            input.maxSessions ?? 0,
+          ),
         )
-        const name = text(username)
+        const name = text(reply[0])
+        const evictedSessionIds = reply.slice(1).map((id) => text(id) ?? '')
         // The username index lives in another slot, so renewing it takes a second command;
         // the script asks for it once per interval, so most logins are one round trip.
-        if (name !== null) await redis.pexpire(keys.username(name), userTtlMs)
+        if (name !== null && name !== '') {
+          await redis.pexpire(keys.username(name.toLowerCase()), userTtlMs)
+        }
         const absoluteExpiresAt = now + toMs(input.maxAgeSeconds)
         return {
           id: sessionId,
@@ -265,6 +276,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
           generation: 0,
           rotatedAt: now,
           userAgent: input.userAgent,
+          evictedSessionIds,
         }
       })
     },
@@ -342,20 +354,6 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
           await run(revokeAllSessionsScript, keys.sessions(userId), keys.userAgentPrefix(userId)),
         ),
       ),
-
-    hit: async (key, windowSeconds) => {
-      checkWindow(windowSeconds)
-      return guard(async () =>
-        toRateLimit(await run(hitScript, keys.rate(key), windowSeconds * 1000)),
-      )
-    },
-
-    peek: (key) => guard(async () => toRateLimit(await run(peekScript, keys.rate(key)))),
-
-    reset: (key) =>
-      guard(async () => {
-        await redis.del(keys.rate(key))
-      }),
 
     ping: () =>
       guard(async () => {

@@ -43,8 +43,8 @@ describe('createTokenService', () => {
     expect(() => createTokenService({ store, keys, reuseGraceSeconds: -1 })).toThrow(
       /options.reuseGraceSeconds/,
     )
-    expect(() => createTokenService({ store, keys, loginMaxFailures: 0 })).toThrow(
-      /options.loginMaxFailures/,
+    expect(() => createTokenService({ store, keys, maxSessionsPerUser: -1 })).toThrow(
+      /options.maxSessionsPerUser/,
     )
     expect(() => createTokenService({ store, keys, refreshTokenTtlSeconds: 1.5 })).toThrow(
       /options.refreshTokenTtlSeconds/,

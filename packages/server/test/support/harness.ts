@@ -1,6 +1,7 @@
 import type { TokenResponse } from '@refresh-kit/shared'
 import request from 'supertest'
 import { createApp } from '../../src/http/app.js'
+import { createAbuseLimits, DEFAULT_ABUSE_LIMIT_RULES } from '../../src/limits/abuse-limits.js'
 import type { Logger } from '../../src/logger.js'
 import { createPasswordHasher } from '../../src/passwords.js'
 import { createTokenService, type TokenServiceOptions } from '../../src/service/token-service.js'
@@ -36,7 +37,7 @@ export const cheapPasswords = createPasswordHasher({ cost: 2 ** 10, blockSize: 8
 export interface HarnessOptions extends Omit<TokenServiceOptions, 'store' | 'keys'> {
   store?: TokenStore
   corsOrigins?: string[]
-  trustProxy?: boolean
+  trustProxy?: boolean | number
   logger?: Logger
   jwtSecret?: string
 }
@@ -49,6 +50,15 @@ export function setup(options: HarnessOptions = {}) {
   const { corsOrigins, trustProxy, logger, jwtSecret: _secret, ...serviceOptions } = options
   const tokens = createTokenService({
     passwords: cheapPasswords,
+    // Tests register and log in many users from one address: the per-address attempt and
+    // registration limits are off unless a test passes its own limits.
+    limits: createAbuseLimits({
+      rules: {
+        ...DEFAULT_ABUSE_LIMIT_RULES,
+        loginAttemptsPerAddress: { points: 0, durationSeconds: 60 },
+        registrationsPerAddress: { points: 0, durationSeconds: 3600 },
+      },
+    }),
     ...serviceOptions,
     clock,
     store,

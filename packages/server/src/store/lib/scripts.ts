@@ -52,20 +52,43 @@ end
 /**
  * KEYS: sessions, user agent, user. ARGV: sessionId, now, idleMs, maxAgeMs, userTtlMs,
  * hasUserAgent ('1' or '0'), userAgent, user-agent key prefix, index renewal interval in
- * seconds. Drops the user's dead sessions on the way, so a user's hash cannot grow without
- * bound, and renews the user record's TTL (a login). Returns the username when its index is
- * due for renewal (field `x`: when it was last renewed, on the Redis clock), else nothing.
+ * seconds, maxSessions (0: no bound). Drops the user's dead sessions on the way and, beyond
+ * maxSessions, the least recently used live ones, so a user's hash never holds more than
+ * maxSessions and every script that reads it is bounded by it; renews the user record's TTL
+ * (a login). Returns {username or '', evicted session ids...}: the username when its index is
+ * due for renewal (field `x`: when it was last renewed, on the Redis clock).
  */
 export const createSessionScript: StoreScript = {
   name: 'refreshKitCreateSession',
   numberOfKeys: 3,
   lua: `${HELPERS}
 local now = tonumber(ARGV[2])
+local maxSessions = tonumber(ARGV[10])
 local fields = redis.call('HGETALL', KEYS[1])
+local live = {}
 for j = 1, #fields, 2 do
-  if dead(unpack36(fields[j + 1]), now) then
+  local s = unpack36(fields[j + 1])
+  if dead(s, now) then
     redis.call('HDEL', KEYS[1], fields[j])
     redis.call('DEL', ARGV[8] .. fields[j])
+  else
+    live[#live + 1] = {id = fields[j], l = s.l, c = s.c}
+  end
+end
+local out = {''}
+-- The bound is enforced here, in the login's own atomic step: checked anywhere else, parallel
+-- logins would each see room and all be added.
+if maxSessions > 0 and #live >= maxSessions then
+  -- Least recently used first (last login or refresh), then oldest login, then id.
+  table.sort(live, function(x, y)
+    if x.l ~= y.l then return x.l < y.l end
+    if x.c ~= y.c then return x.c < y.c end
+    return x.id < y.id
+  end)
+  for k = 1, #live - maxSessions + 1 do
+    redis.call('HDEL', KEYS[1], live[k].id)
+    redis.call('DEL', ARGV[8] .. live[k].id)
+    out[#out + 1] = live[k].id
   end
 end
 local absolute = now + tonumber(ARGV[4])
@@ -79,14 +102,15 @@ else
   redis.call('DEL', KEYS[2])
 end
 local username = redis.call('HGET', KEYS[3], 'n')
-if not username then return false end
+if not username then return out end
 redis.call('PEXPIRE', KEYS[3], ARGV[5])
 -- The username index is in another slot; ask for its renewal only once per interval.
 local clock = tonumber(redis.call('TIME')[1])
 local renewed = tonumber(redis.call('HGET', KEYS[3], 'x') or '0')
-if clock - renewed < tonumber(ARGV[9]) then return false end
+if clock - renewed < tonumber(ARGV[9]) then return out end
 redis.call('HSET', KEYS[3], 'x', int(clock))
-return username
+out[1] = username
+return out
 `,
 }
 
@@ -242,36 +266,6 @@ return 1
 `,
 }
 
-/**
- * KEYS: counter. ARGV: windowMs. A fixed window: the first hit starts it (INCR, then the
- * expiry only when there is none yet, as EXPIRE NX) and later hits never extend it.
- * Returns {count, pttl}.
- */
-export const hitScript: StoreScript = {
-  name: 'refreshKitHit',
-  numberOfKeys: 1,
-  lua: `
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {count, ttl}
-`,
-}
-
-/** KEYS: counter. Returns {count, pttl}, {0, 0} when there is no window. */
-export const peekScript: StoreScript = {
-  name: 'refreshKitPeek',
-  numberOfKeys: 1,
-  lua: `
-local count = redis.call('GET', KEYS[1])
-if not count then return {0, 0} end
-return {tonumber(count), redis.call('PTTL', KEYS[1])}
-`,
-}
-
 /** Every script, for registration on a client. */
 export const STORE_SCRIPTS: readonly StoreScript[] = [
   createSessionScript,
@@ -283,6 +277,4 @@ export const STORE_SCRIPTS: readonly StoreScript[] = [
   putUserScript,
   releaseUsernameScript,
   reclaimUsernameScript,
-  hitScript,
-  peekScript,
 ]

@@ -1,0 +1,62 @@
+import type { LimitName } from '../limits/abuse-limits.js'
+import type { Logger } from '../logger.js'
+
+/**
+ * Something an operator should see: the contract's security events. They never carry a
+ * token or a password.
+ */
+export type SecurityEvent =
+  | {
+      /** An already-rotated refresh token came back after the grace window: the session is revoked. */
+      type: 'refresh_token_reused'
+      userId: string
+      sessionId: string
+      clientAddress: string | null
+    }
+  | {
+      /**
+       * A login limit was reached: `reached` when a failure used its last try (the next is
+       * refused), `refused` for the first refusal of a window that began elsewhere.
+       */
+      type: 'login_locked'
+      /** The username as typed; the user id is not looked up for a refused login. */
+      username: string
+      clientAddress: string
+      limits: readonly LimitName[]
+      retryAfterSeconds: number | null
+    }
+  | {
+      /** A login beyond `MAX_SESSIONS_PER_USER` ended the user's least recently used session. */
+      type: 'session_evicted'
+      userId: string
+      sessionId: string
+      /** The session whose login evicted it. */
+      bySessionId: string
+      clientAddress: string
+    }
+  | {
+      /** Every session of the user was revoked. */
+      type: 'logout_all'
+      userId: string
+      sessionId: string | null
+      clientAddress: string | null
+      sessions: number
+    }
+
+/** Receives security events. */
+export type SecurityEventHandler = (event: SecurityEvent) => void
+
+/**
+ * Logs each security event as one line at `warn`.
+ *
+ * @example
+ * ```ts
+ * createTokenService({ store, keys, onSecurityEvent: logSecurityEvents(logger) })
+ * ```
+ */
+export function logSecurityEvents(logger: Logger): SecurityEventHandler {
+  return (event) => {
+    const { type, ...fields } = event
+    logger.warn(`security: ${type.replaceAll('_', ' ')}`, { event: type, ...fields })
+  }
+}
