@@ -14,16 +14,12 @@ export type SecurityEvent =
       clientAddress: string | null
     }
   | {
-      /**
-       * A login limit was reached: `reached` when a failure used its last try (the next is
-       * refused), `refused` for the first refusal of a window that began elsewhere.
-       */
+      /** A failed login used the last try of a failure limit: the next try is refused. */
       type: 'login_locked'
       /** The username as typed; the user id is not looked up for a refused login. */
       username: string
       clientAddress: string
       limits: readonly LimitName[]
-      retryAfterSeconds: number | null
     }
   | {
       /** A login beyond `MAX_SESSIONS_PER_USER` ended the user's least recently used session. */

@@ -5,7 +5,6 @@ import {
   type AbuseLimits,
   createAbuseLimits,
   DEFAULT_ABUSE_LIMIT_RULES,
-  RateLimitRefusal,
 } from '../limits/abuse-limits.js'
 import {
   createHashQueue,
@@ -195,22 +194,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     async login({ username, password, clientAddress, userAgent }) {
       // Reserved before the password is verified: a parallel burst cannot pass a check
       // that would only be counted afterwards.
-      let reservation: Awaited<ReturnType<AbuseLimits['reserveLogin']>>
-      try {
-        reservation = await limits.reserveLogin(username, clientAddress)
-      } catch (error) {
-        const refusal = (error as { cause?: unknown }).cause
-        if (refusal instanceof RateLimitRefusal && refusal.firstRefusal) {
-          onSecurityEvent({
-            type: 'login_locked',
-            username,
-            clientAddress,
-            limits: refusal.limits,
-            retryAfterSeconds: (error as AuthError).retryAfterSeconds ?? null,
-          })
-        }
-        throw error
-      }
+      const reservation = await limits.reserveLogin(username, clientAddress)
       let user: Awaited<ReturnType<TokenStore['findUserByUsername']>>
       let valid: boolean
       try {
@@ -228,13 +212,13 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         throw error
       }
       if (user === null || !valid) {
+        // Logged once per lock: when a failure uses the last try of a limit.
         if (reservation.locks.length > 0) {
           onSecurityEvent({
             type: 'login_locked',
             username,
             clientAddress,
             limits: reservation.locks,
-            retryAfterSeconds: null,
           })
         }
         throw new AuthError('invalid_credentials', 'wrong username or password')
