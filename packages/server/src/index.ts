@@ -4,17 +4,43 @@ export type { AuthErrorOptions } from './errors.js'
 export { AuthError, isAuthError } from './errors.js'
 export type { AppOptions } from './http/app.js'
 export { createApp } from './http/app.js'
+export { clientAddressOf, normalizeAddress } from './http/client-address.js'
 export type { AuthState, RequireAuthOptions } from './http/require-auth.js'
 export { requireAuth } from './http/require-auth.js'
+export type {
+  AbuseLimitRules,
+  AbuseLimits,
+  AbuseLimitsOptions,
+  LimitName,
+  LimitRule,
+  LoginReservation,
+} from './limits/abuse-limits.js'
+export {
+  ADDRESS_FAILURE_WINDOW_SECONDS,
+  createAbuseLimits,
+  DEFAULT_ABUSE_LIMIT_RULES,
+  LOGIN_RATE_WINDOW_SECONDS,
+  RateLimitRefusal,
+  REGISTER_RATE_WINDOW_SECONDS,
+} from './limits/abuse-limits.js'
+export type { HashQueue, HashQueueOptions } from './limits/hash-queue.js'
+export {
+  createHashQueue,
+  DEFAULT_HASH_CONCURRENCY,
+  DEFAULT_HASH_QUEUE_SIZE,
+} from './limits/hash-queue.js'
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js'
 export { createLogger, silentLogger } from './logger.js'
 export type { PasswordHasher, PasswordHasherOptions } from './passwords.js'
 export { createPasswordHasher } from './passwords.js'
 export type { ConfiguredServer, ServerDependencies } from './server.js'
 export { createServerFromConfig } from './server.js'
+export type { SecurityEvent, SecurityEventHandler } from './service/security-events.js'
+export { logSecurityEvents } from './service/security-events.js'
 export type {
   LoginInput,
   RegisterInput,
+  RequestContext,
   TokenService,
   TokenServiceOptions,
 } from './service/token-service.js'

@@ -99,9 +99,11 @@ interface Counter {
   readonly limiter: Limiter
 }
 
-/** The fixed windows of the per-address limits, as the contract states them. */
+/** The window of `LOGIN_MAX_FAILURES_PER_ADDRESS`, as the contract states it: 24 h. */
 export const ADDRESS_FAILURE_WINDOW_SECONDS = 24 * 60 * 60
+/** The window of `LOGIN_RATE_LIMIT`: one minute. */
 export const LOGIN_RATE_WINDOW_SECONDS = 60
+/** The window of `REGISTER_RATE_LIMIT`: one hour. */
 export const REGISTER_RATE_WINDOW_SECONDS = 60 * 60
 
 /**

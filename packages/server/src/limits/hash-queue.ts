@@ -43,13 +43,15 @@ export interface HashQueue {
  * waiting, anything more answered `503` at once, so a flood of registrations or logins
  * cannot starve everyone else of the CPU.
  *
- * The queue is fair between clients (client addresses): the waiting hashes are taken one
- * client at a time, round robin, and when the queue is full a newcomer from a client with
+ * The queue is fair between clients (client addresses). One client runs at most
+ * `concurrency - 1` hashes at once (with a concurrency of two or more), so a slot is left
+ * for everyone else; a free slot goes to the client
+ * with the fewest hashes waiting, and when the queue is full a newcomer from a client with
  * fewer waiting hashes than the client holding the most takes that client's newest place
  * (which is refused). So one address flooding the hasher fills the queue with its own
- * requests, and a request from anyone else waits behind the hashes running now at most,
- * instead of behind the whole queue: how long a normal login takes no longer depends on
- * the size of a flood.
+ * requests while a request from anyone else starts at once, and under a flood from many
+ * addresses it is next in line, waiting for one running hash at most instead of for the
+ * whole queue: how long a normal login takes does not depend on the size of a flood.
  *
  * @example
  * ```ts
@@ -68,8 +70,24 @@ export function createHashQueue(options: HashQueueOptions): HashQueue {
   }
   let running = 0
   let waiting = 0
-  // Per client, its waiting hashes in arrival order; Map order is the round-robin order.
+  // Per client, its waiting hashes in arrival order; Map order breaks ties.
   const queues = new Map<string, Waiter[]>()
+  // One client never holds every slot: with two or more, one is always left to the others,
+  // so a request from another address starts its hash without waiting for a flood's to end.
+  const perClient = Math.max(1, concurrency - 1)
+  const runningBy = new Map<string, number>()
+  const canStart = (client: string) =>
+    running < concurrency && (runningBy.get(client) ?? 0) < perClient
+  const started = (client: string) => {
+    running += 1
+    runningBy.set(client, (runningBy.get(client) ?? 0) + 1)
+  }
+  const ended = (client: string) => {
+    running -= 1
+    const left = (runningBy.get(client) ?? 1) - 1
+    if (left > 0) runningBy.set(client, left)
+    else runningBy.delete(client)
+  }
 
   const busy = () =>
     new AuthError(
@@ -82,16 +100,25 @@ export function createHashQueue(options: HashQueueOptions): HashQueue {
 
   function next(): void {
     while (running < concurrency) {
-      const first = queues.entries().next()
-      if (first.done === true) return
-      const [client, list] = first.value
+      // The client with the fewest waiting goes first (the earliest in line among equals),
+      // so a flood from one address waits behind everyone else's single requests.
+      let client: string | undefined
+      let list: Waiter[] | undefined
+      for (const [other, waiters] of queues) {
+        if (!canStart(other)) continue
+        if (list === undefined || waiters.length < list.length) {
+          client = other
+          list = waiters
+        }
+      }
+      if (client === undefined || list === undefined) return
       const waiter = list.shift()
       queues.delete(client)
-      // The client goes to the back of the round.
+      // The client goes to the back of the line of its equals.
       if (list.length > 0) queues.set(client, list)
       if (waiter === undefined) continue
       waiting -= 1
-      running += 1
+      started(client)
       waiter.start()
     }
   }
@@ -123,7 +150,7 @@ export function createHashQueue(options: HashQueueOptions): HashQueue {
       return waiting
     },
     async run(client, work) {
-      if (running >= concurrency) {
+      if (!canStart(client)) {
         if (waiting >= queueSize && !displace(client)) throw busy()
         await new Promise<void>((start, refuse) => {
           const list = queues.get(client)
@@ -133,12 +160,12 @@ export function createHashQueue(options: HashQueueOptions): HashQueue {
           waiting += 1
         })
       } else {
-        running += 1
+        started(client)
       }
       try {
         return await work()
       } finally {
-        running -= 1
+        ended(client)
         next()
       }
     },

@@ -11,8 +11,8 @@ function deferred() {
 }
 
 describe('createHashQueue', () => {
-  it('runs at most `concurrency` at once, queues `queueSize`, and refuses the rest at once with 503', async () => {
-    const queue = createHashQueue({ concurrency: 2, queueSize: 3 })
+  it('runs at most `concurrency` at once, leaves a slot to other clients, queues `queueSize`, and refuses the rest at once with 503', async () => {
+    const queue = createHashQueue({ concurrency: 3, queueSize: 3 })
     const gate = deferred()
     let active = 0
     let most = 0
@@ -23,26 +23,31 @@ describe('createHashQueue', () => {
       active -= 1
       return 'done'
     }
-    const runs = Array.from({ length: 10 }, () =>
-      queue.run('flood', work).then(
+    const run = (client: string) =>
+      queue.run(client, work).then(
         (value) => value,
         (error: unknown) => error,
-      ),
-    )
-    const refused = await Promise.all(runs.slice(5))
+      )
+    const flood = Array.from({ length: 10 }, () => run('flood'))
+    // One client holds two of the three slots, three of its hashes wait, five are refused.
+    const refused = await Promise.all(flood.slice(5))
     for (const error of refused) {
       expect(isAuthError(error) && error.code).toBe('service_unavailable')
       expect(isAuthError(error) && error.retryAfterSeconds).toBe(2)
     }
     expect(queue.running).toBe(2)
     expect(queue.waiting).toBe(3)
+    // Another client starts at once, in the slot left free.
+    const other = run('other')
+    expect(queue.running).toBe(3)
     gate.resolve()
-    expect(await Promise.all(runs.slice(0, 5))).toEqual(Array(5).fill('done'))
-    expect(most).toBe(2)
+    expect(await Promise.all([...flood.slice(0, 5), other])).toEqual(Array(6).fill('done'))
+    expect(most).toBe(3)
     expect(queue.running + queue.waiting).toBe(0)
   })
 
-  it('serves clients round robin, and a newcomer takes the place of the largest client when full', async () => {
+  it('serves the client with the fewest waiting first, and a newcomer takes the place of the largest client when full', async () => {
+    // One slot: nothing is left over for other clients, so the queue alone is fair.
     const queue = createHashQueue({ concurrency: 1, queueSize: 4 })
     const gate = deferred()
     const order: string[] = []
@@ -63,7 +68,7 @@ describe('createHashQueue', () => {
     gate.resolve()
     expect(await normal).toBe('ok')
     await Promise.all(flood)
-    expect(order).toEqual(['a0', 'a1', 'n0', 'a2', 'a3'])
+    expect(order).toEqual(['a0', 'n0', 'a1', 'a2', 'a3'])
   })
 
   it('refuses bad options with a TypeError naming them', () => {
