@@ -1,5 +1,20 @@
-export type { ClusterNodeAddress, Env, LoadConfigOptions, ServerConfig } from './config.js'
-export { ConfigError, loadConfig } from './config.js'
+export type {
+  ClusterNodeAddress,
+  Env,
+  LoadConfigOptions,
+  ServerConfig,
+  VariableDoc,
+} from './config.js'
+export {
+  abuseLimitRulesOf,
+  CONFIG_SCHEMA,
+  ConfigError,
+  configDefault,
+  configDocs,
+  LOG_LEVELS,
+  loadConfig,
+  tokenSettingsOf,
+} from './config.js'
 export type { AuthErrorOptions } from './errors.js'
 export { AuthError, isAuthError } from './errors.js'
 export type { AppOptions } from './http/app.js'
@@ -19,6 +34,7 @@ export {
   ADDRESS_FAILURE_WINDOW_SECONDS,
   createAbuseLimits,
   DEFAULT_ABUSE_LIMIT_RULES,
+  DEFAULT_MAX_SESSIONS_PER_USER,
   LOGIN_RATE_WINDOW_SECONDS,
   RateLimitRefusal,
   REGISTER_RATE_WINDOW_SECONDS,
@@ -43,6 +59,7 @@ export type {
   RequestContext,
   TokenService,
   TokenServiceOptions,
+  TokenSettings,
 } from './service/token-service.js'
 export { createTokenService } from './service/token-service.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'

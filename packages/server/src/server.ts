@@ -1,13 +1,8 @@
 import type { Cluster, Redis } from 'ioredis'
 import type Koa from 'koa'
-import type { ServerConfig } from './config.js'
+import { abuseLimitRulesOf, type ServerConfig, tokenSettingsOf } from './config.js'
 import { createApp } from './http/app.js'
-import {
-  ADDRESS_FAILURE_WINDOW_SECONDS,
-  createAbuseLimits,
-  LOGIN_RATE_WINDOW_SECONDS,
-  REGISTER_RATE_WINDOW_SECONDS,
-} from './limits/abuse-limits.js'
+import { createAbuseLimits } from './limits/abuse-limits.js'
 import { createHashQueue } from './limits/hash-queue.js'
 import { createLogger, type Logger } from './logger.js'
 import type { PasswordHasher } from './passwords.js'
@@ -90,46 +85,23 @@ export function createServerFromConfig(
     })
   }
   const tokens = createTokenService({
+    ...tokenSettingsOf(config),
     store,
     keys,
     clock,
     ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    accessTokenTtlSeconds: config.accessTokenTtl,
-    refreshTokenTtlSeconds: config.refreshTokenTtl,
-    sessionMaxAgeSeconds: config.sessionMaxAge,
-    reuseGraceSeconds: config.refreshReuseGrace,
-    clockToleranceSeconds: config.clockTolerance,
+    // The counters live where the sessions do: in Redis, shared by every instance.
     limits: createAbuseLimits({
       ...(config.tokenStore === 'redis' && dependencies.redis !== undefined
         ? { redis: dependencies.redis }
         : {}),
       keyPrefix: config.redisKeyPrefix,
-      rules: {
-        loginFailuresPerPair: {
-          points: config.loginMaxFailures,
-          durationSeconds: config.loginFailureWindow,
-        },
-        loginFailuresPerAddress: {
-          points: config.loginMaxFailuresPerAddress,
-          durationSeconds: ADDRESS_FAILURE_WINDOW_SECONDS,
-        },
-        loginAttemptsPerAddress: {
-          points: config.loginRateLimit,
-          durationSeconds: LOGIN_RATE_WINDOW_SECONDS,
-        },
-        registrationsPerAddress: {
-          points: config.registerRateLimit,
-          durationSeconds: REGISTER_RATE_WINDOW_SECONDS,
-        },
-      },
+      rules: abuseLimitRulesOf(config),
     }),
     hashQueue: createHashQueue({
       concurrency: config.passwordHashConcurrency,
       queueSize: config.passwordHashQueue,
     }),
-    maxSessionsPerUser: config.maxSessionsPerUser,
     onSecurityEvent: logSecurityEvents(logger),
   })
   const app = createApp({

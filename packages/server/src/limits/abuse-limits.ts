@@ -118,6 +118,9 @@ export const DEFAULT_ABUSE_LIMIT_RULES: AbuseLimitRules = {
   registrationsPerAddress: { points: 10, durationSeconds: REGISTER_RATE_WINDOW_SECONDS },
 }
 
+/** Sessions per user unless `MAX_SESSIONS_PER_USER` says otherwise. */
+export const DEFAULT_MAX_SESSIONS_PER_USER = 50
+
 function checkRule(name: string, rule: LimitRule): void {
   if (!Number.isSafeInteger(rule.points) || rule.points < 0) {
     throw new TypeError(`createAbuseLimits: rules.${name}.points must be an integer >= 0`)
