@@ -214,24 +214,31 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     findUserByUsername: (username) =>
       guard(async () => {
         const folded = username.toLowerCase()
-        const id = await redis.get(keys.username(folded))
-        if (id !== null) {
-          const user = await findUserById(id)
+        const byFolded = async (id: string | null) => {
+          const user = id === null ? null : await findUserById(id)
           return user?.username.toLowerCase() === folded ? user : null
         }
+        if (folded === username) return byFolded(await redis.get(keys.username(folded)))
         // Before 1.1 the index kept the name's exact case: such a name still works for its
         // owner, typed exactly as registered, and moves to the lower-case index on the way
-        // (unless another account holds that one; see the README's migration note).
-        if (folded === username) return null
+        // when that one is free (see the README's migration note). It is asked first, so a
+        // 1.0 `Alice` is not shadowed by a 1.0 `alice`. Two GETs: the keys are in two slots.
         const legacyKey = keys.username(username)
-        const legacyId = await redis.get(legacyKey)
-        if (legacyId === null) return null
-        const user = await findUserById(legacyId)
-        if (user?.username !== username) return null
-        if ((await redis.set(keys.username(folded), legacyId, 'PX', userTtlMs, 'NX')) === 'OK') {
-          await run(releaseUsernameScript, legacyKey, legacyId)
+        const [id, legacyId] = await Promise.all([
+          redis.get(keys.username(folded)),
+          redis.get(legacyKey),
+        ])
+        const legacy = legacyId === null ? null : await findUserById(legacyId)
+        if (legacyId !== null && legacy?.username === username) {
+          if (
+            id === null &&
+            (await redis.set(keys.username(folded), legacyId, 'PX', userTtlMs, 'NX')) === 'OK'
+          ) {
+            await run(releaseUsernameScript, legacyKey, legacyId)
+          }
+          return legacy
         }
-        return user
+        return byFolded(id)
       }),
 
     findUserById: (id) => guard(() => findUserById(id)),

@@ -280,6 +280,28 @@ describe('Redis store', () => {
     expect(await store.createUser(again)).toBe(false)
   })
 
+  it('keeps two 1.0 names that differ only in case apart: each by its exact spelling', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const lower = `twin.${id()
+      .slice(0, 6)
+      .replace(/[^a-z0-9]/gi, 'q')}`.toLowerCase()
+    const upper = lower.toUpperCase()
+    const ids = { [lower]: id(), [upper]: id() }
+    for (const name of [lower, upper]) {
+      const userId = ids[name] ?? ''
+      await client.set(`${redis.keyPrefix}un:${name}`, userId, 'PX', 60_000)
+      await client.hset(`${redis.keyPrefix}{u:${userId}}:u`, 'n', name, 'h', 'h', 'c', T0)
+      await client.pexpire(`${redis.keyPrefix}{u:${userId}}:u`, 60_000)
+    }
+    for (let round = 0; round < 2; round++) {
+      expect((await store.findUserByUsername(upper))?.id).toBe(ids[upper])
+      expect((await store.findUserByUsername(lower))?.id).toBe(ids[lower])
+    }
+    // The lower-case index stays with the name registered in lower case.
+    expect(await client.get(`${redis.keyPrefix}un:${lower}`)).toBe(ids[lower])
+  })
+
   it('hands over a username whose claim was abandoned, but not one still being registered', async () => {
     const client = redis.client()
     const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
