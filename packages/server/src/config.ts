@@ -318,11 +318,13 @@ export const CONFIG_SCHEMA = z.object({
         'registrations per client address per hour. Protects the hasher and the user records from mass sign-ups',
       ),
     ),
-  PASSWORD_HASH_CONCURRENCY: integer(1, 1024)
+  PASSWORD_HASH_CONCURRENCY: integer(0, 1024)
     .default(DEFAULT_HASH_CONCURRENCY)
     .register(
       configDocs,
-      doc('password hashes (scrypt) at once; one client address gets at most all but one'),
+      doc(
+        'password hashes (scrypt) at once; one client address gets at most all but one; `0` sets no bound',
+      ),
     ),
   PASSWORD_HASH_QUEUE: integer(0, 1_000_000)
     .default(DEFAULT_HASH_QUEUE_SIZE)

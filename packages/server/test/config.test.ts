@@ -155,7 +155,7 @@ describe('loadConfig', () => {
     expect(messageOf({ REFRESH_REUSE_GRACE: 'ten' })).toMatch(/^REFRESH_REUSE_GRACE /)
     expect(messageOf({ CLOCK_TOLERANCE: '5s' })).toMatch(/^CLOCK_TOLERANCE /)
     expect(messageOf({ LOGIN_MAX_FAILURES: '-1' })).toMatch(/^LOGIN_MAX_FAILURES /)
-    expect(messageOf({ PASSWORD_HASH_CONCURRENCY: '0' })).toMatch(/^PASSWORD_HASH_CONCURRENCY /)
+    expect(messageOf({ PASSWORD_HASH_CONCURRENCY: '-1' })).toMatch(/^PASSWORD_HASH_CONCURRENCY /)
     expect(messageOf({ MAX_SESSIONS_PER_USER: 'many' })).toMatch(/^MAX_SESSIONS_PER_USER /)
     expect(messageOf({ TRUST_PROXY: 'yes' })).toMatch(/^TRUST_PROXY must be a number of proxy hops/)
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1)

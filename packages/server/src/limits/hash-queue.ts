@@ -10,9 +10,12 @@ export const DEFAULT_HASH_QUEUE_SIZE = 64
 
 /** Options of {@link createHashQueue}. */
 export interface HashQueueOptions {
-  /** Password hashes (scrypt derivations) running at once. `PASSWORD_HASH_CONCURRENCY`. Required. */
+  /**
+   * Password hashes (scrypt derivations) running at once; `0` sets no bound (every hash
+   * starts at once and nothing is refused). `PASSWORD_HASH_CONCURRENCY`. Required.
+   */
   concurrency: number
-  /** Hashes waiting for a turn, all clients together. `PASSWORD_HASH_QUEUE`. Required. */
+  /** Hashes waiting for a turn, all clients together; `0`: none wait. `PASSWORD_HASH_QUEUE`. Required. */
   queueSize: number
   /** `Retry-After` of the `503` answered when the queue is full, in seconds. @default 2 */
   retryAfterSeconds?: number
@@ -62,8 +65,8 @@ export interface HashQueue {
 export function createHashQueue(options: HashQueueOptions): HashQueue {
   const { concurrency, queueSize } = options
   const retryAfterSeconds = options.retryAfterSeconds ?? 2
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-    throw new TypeError('createHashQueue: options.concurrency must be an integer >= 1')
+  if (!Number.isSafeInteger(concurrency) || concurrency < 0) {
+    throw new TypeError('createHashQueue: options.concurrency must be an integer >= 0')
   }
   if (!Number.isSafeInteger(queueSize) || queueSize < 0) {
     throw new TypeError('createHashQueue: options.queueSize must be an integer >= 0')
@@ -150,6 +153,7 @@ export function createHashQueue(options: HashQueueOptions): HashQueue {
       return waiting
     },
     async run(client, work) {
+      if (concurrency === 0) return work()
       if (!canStart(client)) {
         if (waiting >= queueSize && !displace(client)) throw busy()
         await new Promise<void>((start, refuse) => {

@@ -71,8 +71,16 @@ describe('createHashQueue', () => {
     expect(order).toEqual(['a0', 'n0', 'a1', 'a2', 'a3'])
   })
 
+  it('sets no bound with concurrency 0', async () => {
+    const queue = createHashQueue({ concurrency: 0, queueSize: 0 })
+    const gate = deferred()
+    const runs = Array.from({ length: 50 }, () => queue.run('flood', () => gate.promise))
+    gate.resolve()
+    await expect(Promise.all(runs)).resolves.toHaveLength(50)
+  })
+
   it('refuses bad options with a TypeError naming them', () => {
-    expect(() => createHashQueue({ concurrency: 0, queueSize: 1 })).toThrow(/concurrency/)
+    expect(() => createHashQueue({ concurrency: -1, queueSize: 1 })).toThrow(/concurrency/)
     expect(() => createHashQueue({ concurrency: 1, queueSize: -1 })).toThrow(/queueSize/)
   })
 })
