@@ -16,7 +16,9 @@ export type SecurityEvent =
   | {
       /** A failed login used the last try of a failure limit: the next try is refused. */
       type: 'login_locked'
-      /** The username as typed; the user id is not looked up for a refused login. */
+      /** The user of the username, or `null` when there is none. */
+      userId: string | null
+      /** The username as typed. */
       username: string
       clientAddress: string
       limits: readonly LimitName[]

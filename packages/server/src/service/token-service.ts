@@ -224,6 +224,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         if (reservation.locks.length > 0) {
           onSecurityEvent({
             type: 'login_locked',
+            userId: user?.id ?? null,
             username,
             clientAddress,
             limits: reservation.locks,
