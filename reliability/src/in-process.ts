@@ -3,16 +3,16 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TokenKeys, TokenStore } from '@refresh-kit/server'
 import {
+  authSettingsOf,
   createAbuseLimits,
   createApp,
+  createAuthService,
   createMemoryStore,
   createPasswordHasher,
   createRedisStore,
   createTokenKeys,
-  createTokenService,
   failFastRedisOptions,
   loadConfig,
-  tokenSettingsOf,
 } from '@refresh-kit/server'
 import { Redis } from 'ioredis'
 
@@ -109,8 +109,8 @@ export async function startInProcessServer(
     options.redis === undefined || redis === undefined
       ? createMemoryStore({ now: clock })
       : createRedisStore({ redis, keyPrefix: options.redis.keyPrefix })
-  const tokens = createTokenService({
-    ...tokenSettingsOf(loadConfig({})),
+  const tokens = createAuthService({
+    ...authSettingsOf(loadConfig({})),
     store,
     keys: options.keys ?? createTokenKeys({ jwtSecret }),
     clock,
@@ -145,7 +145,7 @@ export async function startInProcessServer(
   })
   const appErrors: unknown[] = []
   const app = createApp({
-    tokens,
+    auth: tokens,
     store,
     trustProxy: options.trustProxy ?? false,
     logger: {

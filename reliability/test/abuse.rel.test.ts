@@ -1,5 +1,5 @@
 import { ROUTES, type TokenResponse } from '@refresh-kit/shared'
-import { useTestRedis } from '@refresh-kit/shared/testing'
+import { useTestRedis } from '@refresh-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PASSWORD } from '../src/accounts.js'
 import { recordFigure } from '../src/figures.js'

@@ -10,7 +10,7 @@ import {
   REGISTER_RATE_WINDOW_SECONDS,
 } from './limits/abuse-limits.js'
 import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE_SIZE } from './limits/hash-queue.js'
-import type { TokenSettings } from './service/token-service.js'
+import type { AuthSettings } from './service/auth-service.js'
 import { ACCESS_TOKEN_ALGORITHMS, type AccessTokenAlgorithm } from './tokens/algorithms.js'
 import { MIN_SECRET_BYTES } from './tokens/keys.js'
 import { createSigningKeySet, type PrivateJwk, privateJwkOf } from './tokens/signing-keys.js'
@@ -588,15 +588,15 @@ export function abuseLimitRulesOf(config: ServerConfig): AbuseLimitRules {
 }
 
 /**
- * The token service's settings out of a configuration, so `createTokenService` gets every
+ * The token service's settings out of a configuration, so `createAuthService` gets every
  * value resolved and declares no default of its own.
  *
  * @example
  * ```ts
- * const tokens = createTokenService({ ...tokenSettingsOf(config), store, keys })
+ * const tokens = createAuthService({ ...authSettingsOf(config), store, keys })
  * ```
  */
-export function tokenSettingsOf(config: ServerConfig): TokenSettings {
+export function authSettingsOf(config: ServerConfig): AuthSettings {
   return {
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,

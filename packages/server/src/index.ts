@@ -1,3 +1,4 @@
+export type { Clock } from './clock.js'
 export type {
   ClusterNodeAddress,
   Env,
@@ -7,13 +8,13 @@ export type {
 } from './config.js'
 export {
   abuseLimitRulesOf,
+  authSettingsOf,
   CONFIG_SCHEMA,
   ConfigError,
   configDefault,
   configDocs,
   LOG_LEVELS,
   loadConfig,
-  tokenSettingsOf,
 } from './config.js'
 export type { AuthErrorOptions } from './errors.js'
 export { AuthError, isAuthError } from './errors.js'
@@ -51,17 +52,17 @@ export type { PasswordHasher, PasswordHasherOptions } from './passwords.js'
 export { createPasswordHasher } from './passwords.js'
 export type { ConfiguredServer, ServerDependencies } from './server.js'
 export { createServerFromConfig } from './server.js'
-export type { SecurityEvent, SecurityEventHandler } from './service/security-events.js'
-export { logSecurityEvents } from './service/security-events.js'
 export type {
+  AuthService,
+  AuthServiceOptions,
+  AuthSettings,
   LoginInput,
   RegisterInput,
   RequestContext,
-  TokenService,
-  TokenServiceOptions,
-  TokenSettings,
-} from './service/token-service.js'
-export { createTokenService } from './service/token-service.js'
+} from './service/auth-service.js'
+export { createAuthService } from './service/auth-service.js'
+export type { SecurityEvent, SecurityEventHandler } from './service/security-events.js'
+export { logSecurityEvents } from './service/security-events.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'
 export { createMemoryStore } from './store/memory-store.js'
 export type { FailFastClusterOptions, FailFastRedisOptions } from './store/redis-options.js'
@@ -69,7 +70,6 @@ export { failFastClusterOptions, failFastRedisOptions } from './store/redis-opti
 export type { RedisStoreOptions } from './store/redis-store.js'
 export { createRedisStore } from './store/redis-store.js'
 export type {
-  Clock,
   CreatedSession,
   CreateSessionInput,
   RotateInput,
@@ -80,11 +80,9 @@ export type {
 } from './store/types.js'
 export { StoreUnavailableError } from './store/types.js'
 export type {
-  AccessTokenSubject,
   AccessTokens,
   AccessTokensOptions,
   AccessTokenVerifier,
-  AuthContext,
   SignedAccessToken,
 } from './tokens/access-token.js'
 export { createAccessTokens } from './tokens/access-token.js'
@@ -94,6 +92,7 @@ export {
   ASYMMETRIC_ALGORITHMS,
   MIN_RSA_BITS,
 } from './tokens/algorithms.js'
+export type { AccessTokenSubject, AuthContext } from './tokens/auth-context.js'
 export { jwkThumbprint, publicJwkOf } from './tokens/jwk.js'
 export type {
   JwksVerifierOptions,

@@ -1,16 +1,17 @@
 import type { Cluster, Redis } from 'ioredis'
 import type Koa from 'koa'
-import { abuseLimitRulesOf, type ServerConfig, tokenSettingsOf } from './config.js'
+import type { Clock } from './clock.js'
+import { abuseLimitRulesOf, authSettingsOf, type ServerConfig } from './config.js'
 import { createApp } from './http/app.js'
 import { createAbuseLimits } from './limits/abuse-limits.js'
 import { createHashQueue } from './limits/hash-queue.js'
 import { createLogger, type Logger } from './logger.js'
 import type { PasswordHasher } from './passwords.js'
+import { type AuthService, createAuthService } from './service/auth-service.js'
 import { logSecurityEvents } from './service/security-events.js'
-import { createTokenService, type TokenService } from './service/token-service.js'
 import { createMemoryStore } from './store/memory-store.js'
 import { createRedisStore } from './store/redis-store.js'
-import type { Clock, TokenStore } from './store/types.js'
+import type { TokenStore } from './store/types.js'
 import { createTokenKeys } from './tokens/keys.js'
 
 /** Dependencies of {@link createServerFromConfig} that configuration cannot hold. */
@@ -31,7 +32,7 @@ export interface ServerDependencies {
 /** A token server assembled from configuration, not yet listening. */
 export interface ConfiguredServer {
   app: Koa
-  tokens: TokenService
+  auth: AuthService
   store: TokenStore
   logger: Logger
   /** Releases what the server opened (the store), never the Redis client it was given. */
@@ -84,8 +85,8 @@ export function createServerFromConfig(
       verificationKids: keys.access.publicJwks.map((jwk) => jwk.kid),
     })
   }
-  const tokens = createTokenService({
-    ...tokenSettingsOf(config),
+  const auth = createAuthService({
+    ...authSettingsOf(config),
     store,
     keys,
     clock,
@@ -105,11 +106,11 @@ export function createServerFromConfig(
     onSecurityEvent: logSecurityEvents(logger),
   })
   const app = createApp({
-    tokens,
+    auth,
     store,
     logger,
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
   })
-  return { app, tokens, store, logger, close: () => store.close() }
+  return { app, auth, store, logger, close: () => store.close() }
 }

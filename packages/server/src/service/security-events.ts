@@ -49,7 +49,7 @@ export type SecurityEventHandler = (event: SecurityEvent) => void
  *
  * @example
  * ```ts
- * createTokenService({ store, keys, onSecurityEvent: logSecurityEvents(logger) })
+ * createAuthService({ ...authSettingsOf(config), store, keys, onSecurityEvent: logSecurityEvents(logger) })
  * ```
  */
 export function logSecurityEvents(logger: Logger): SecurityEventHandler {

@@ -1,4 +1,5 @@
 import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
+import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
 import { randomId } from '../lib/random-id.js'
 import {
@@ -13,17 +14,17 @@ import {
   type HashQueue,
 } from '../limits/hash-queue.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
-import type { Clock, SessionRecord, TokenStore } from '../store/types.js'
+import type { SessionRecord, TokenStore } from '../store/types.js'
 import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
 import type { TokenKeys } from '../tokens/keys.js'
 import { createRefreshTokenCodec } from '../tokens/refresh-token.js'
 import type { SecurityEventHandler } from './security-events.js'
 
 /**
- * The policy of the token service, all resolved: `tokenSettingsOf(config)` reads them from a
+ * The policy of the token service, all resolved: `authSettingsOf(config)` reads them from a
  * `ServerConfig`, whose schema owns every default.
  */
-export interface TokenSettings {
+export interface AuthSettings {
   /** `iss` of access tokens (`JWT_ISSUER`). */
   issuer: string
   /** `aud` of access tokens (`JWT_AUDIENCE`). */
@@ -45,8 +46,8 @@ export interface TokenSettings {
   maxSessionsPerUser: number
 }
 
-/** Options of {@link createTokenService}: its dependencies and its {@link TokenSettings}. */
-export interface TokenServiceOptions extends TokenSettings {
+/** Options of {@link createAuthService}: its dependencies and its {@link AuthSettings}. */
+export interface AuthServiceOptions extends AuthSettings {
   /** Where users and sessions live. */
   store: TokenStore
   /** Access-token and refresh-token keys (see `createTokenKeys`). */
@@ -78,7 +79,7 @@ export interface RequestContext {
   sessionId?: string | null
 }
 
-/** Input of {@link TokenService.login}. */
+/** Input of {@link AuthService.login}. */
 export interface LoginInput {
   username: string
   password: string
@@ -88,7 +89,7 @@ export interface LoginInput {
   userAgent: string | null
 }
 
-/** Input of {@link TokenService.register}. */
+/** Input of {@link AuthService.register}. */
 export interface RegisterInput {
   username: string
   password: string
@@ -97,7 +98,7 @@ export interface RegisterInput {
 }
 
 /** Everything the HTTP layer asks of the token server, free of HTTP. */
-export interface TokenService extends AccessTokenVerifier {
+export interface AuthService extends AccessTokenVerifier {
   /** @throws AuthError `user_exists`, `rate_limited`, `service_unavailable` (hasher full) */
   register(input: RegisterInput): Promise<PublicUser>
   /**
@@ -123,7 +124,7 @@ const MAX_USER_AGENT = 256
 
 function integer(option: string, value: number, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) {
-    throw new TypeError(`createTokenService: options.${option} must be an integer >= ${min}`)
+    throw new TypeError(`createAuthService: options.${option} must be an integer >= ${min}`)
   }
   return value
 }
@@ -137,19 +138,19 @@ const invalidRefresh = () =>
  *
  * @example
  * ```ts
- * const tokens = createTokenService({ ...tokenSettingsOf(config), store: createMemoryStore(), keys })
+ * const tokens = createAuthService({ ...authSettingsOf(config), store: createMemoryStore(), keys })
  * await tokens.register({ username: 'ada', password: 'correct horse' })
  * const pair = await tokens.login({ username: 'ada', password: 'correct horse', clientAddress: '::1', userAgent: null })
  * const next = await tokens.refresh(pair.refreshToken)
  * ```
  */
-export function createTokenService(options: TokenServiceOptions): TokenService {
+export function createAuthService(options: AuthServiceOptions): AuthService {
   const { store, keys } = options
-  if (store === undefined) throw new TypeError('createTokenService: options.store is required')
-  if (keys === undefined) throw new TypeError('createTokenService: options.keys is required')
+  if (store === undefined) throw new TypeError('createAuthService: options.store is required')
+  if (keys === undefined) throw new TypeError('createAuthService: options.keys is required')
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function')
-    throw new TypeError('createTokenService: options.clock must be a function')
+    throw new TypeError('createAuthService: options.clock must be a function')
   const passwords = options.passwords ?? createPasswordHasher()
   const refreshTtl = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds, 1)
   const maxAge = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds, 1)
