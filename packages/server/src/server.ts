@@ -7,6 +7,9 @@ import { createAbuseLimits } from './limits/abuse-limits.js'
 import { createHashQueue } from './limits/hash-queue.js'
 import { createLogger, type Logger } from './logger.js'
 import type { PasswordHasher } from './passwords.js'
+import { createMemoryRevocations } from './revocation/memory-revocations.js'
+import { createRedisRevocations } from './revocation/redis-revocations.js'
+import type { AccessTokenRevocations } from './revocation/types.js'
 import { type AuthService, createAuthService } from './service/auth-service.js'
 import { logSecurityEvents } from './service/security-events.js'
 import { createMemoryStore } from './store/memory-store.js'
@@ -21,12 +24,21 @@ export interface ServerDependencies {
    * `'redis'`; the server never closes it. Required for the Redis store.
    */
   redis?: Redis | Cluster
-  /** @default a JSON-lines logger at `config.logLevel` on stdout */
+  /** @default `createLogger({ level: config.logLevel, format: config.logFormat })` */
   logger?: Logger
   /** @default Date.now */
   clock?: Clock
   /** @default createPasswordHasher() (scrypt N=2^15) */
   passwords?: PasswordHasher
+}
+
+/** Refuses nothing: `ACCESS_TOKEN_REVOCATION=false`, access tokens live until they expire. */
+const NO_REVOCATIONS: AccessTokenRevocations = {
+  revoke: async () => {},
+  assertNotRevoked: () => {},
+  ready: async () => {},
+  size: () => ({ sessions: 0, users: 0 }),
+  close: async () => {},
 }
 
 /** A token server assembled from configuration, not yet listening. */
@@ -35,7 +47,17 @@ export interface ConfiguredServer {
   auth: AuthService
   store: TokenStore
   logger: Logger
-  /** Releases what the server opened (the store), never the Redis client it was given. */
+  /** Where ended sessions are recorded and checked (see `createRedisRevocations`). */
+  revocations: AccessTokenRevocations
+  /**
+   * Resolves once the recorded revocations are loaded; listen only then, or requests with
+   * an access token answer `503` until they are.
+   */
+  ready(): Promise<void>
+  /**
+   * Releases what the server opened (the store, the revocation subscriber), never the Redis
+   * client it was given.
+   */
   close(): Promise<void>
 }
 
@@ -57,7 +79,8 @@ export function createServerFromConfig(
   config: ServerConfig,
   dependencies: ServerDependencies = {},
 ): ConfiguredServer {
-  const logger = dependencies.logger ?? createLogger({ level: config.logLevel })
+  const logger =
+    dependencies.logger ?? createLogger({ level: config.logLevel, format: config.logFormat })
   const clock = dependencies.clock ?? Date.now
   let store: TokenStore
   if (config.tokenStore === 'redis') {
@@ -85,11 +108,28 @@ export function createServerFromConfig(
       verificationKids: keys.access.publicJwks.map((jwk) => jwk.kid),
     })
   }
+  const revocations = !config.accessTokenRevocation
+    ? NO_REVOCATIONS
+    : config.tokenStore === 'redis' && dependencies.redis !== undefined
+      ? createRedisRevocations({
+          redis: dependencies.redis,
+          keyPrefix: config.redisKeyPrefix,
+          accessTokenTtlSeconds: config.accessTokenTtl,
+          clockToleranceSeconds: config.clockTolerance,
+          clock,
+          logger,
+        })
+      : createMemoryRevocations({
+          accessTokenTtlSeconds: config.accessTokenTtl,
+          clockToleranceSeconds: config.clockTolerance,
+          clock,
+        })
   const auth = createAuthService({
     ...authSettingsOf(config),
     store,
     keys,
     clock,
+    revocations,
     ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
     // The counters live where the sessions do: in Redis, shared by every instance.
     limits: createAbuseLimits({
@@ -112,5 +152,16 @@ export function createServerFromConfig(
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
   })
-  return { app, auth, store, logger, close: () => store.close() }
+  return {
+    app,
+    auth,
+    store,
+    logger,
+    revocations,
+    ready: () => revocations.ready(),
+    close: async () => {
+      await revocations.close()
+      await store.close()
+    },
+  }
 }

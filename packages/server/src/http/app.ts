@@ -5,7 +5,7 @@ import type { TokenStore } from '../store/types.js'
 import { accessLog } from './access-log.js'
 import { clientAddressOf } from './client-address.js'
 import { cors } from './cors.js'
-import { errorHandler } from './error-handler.js'
+import { errorHandler, toAuthError } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
 import { requestId } from './request-id.js'
 import { createRouter } from './routes.js'
@@ -76,15 +76,21 @@ export function createApp(options: AppOptions): Koa {
   // Koa's own `proxy` would take X-Forwarded-For's left-most entry, which the client writes.
   const app = new Koa()
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
-    logger.error('unhandled error', { requestId: ctx?.state.requestId, error })
+    const failure = toAuthError(error)
+    const log: Logger = ctx?.state.log ?? logger
+    log.error(failure.message, {
+      code: failure.code,
+      status: failure.status,
+      cause: failure.cause ?? error,
+    })
   })
   const router = createRouter({ auth, store, jwksMaxAgeSeconds })
-  app.use(requestId())
+  app.use(requestId(logger))
   app.use(async (ctx, next) => {
     ctx.state.clientAddress = clientAddressOf(ctx, trustedHops)
     await next()
   })
-  app.use(accessLog(logger))
+  app.use(accessLog())
   app.use(errorHandler({ unavailableRetryAfterSeconds }))
   app.use(cors({ origins: corsOrigins }))
   app.use(noStoreOnAuth())

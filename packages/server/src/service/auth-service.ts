@@ -13,7 +13,10 @@ import {
   DEFAULT_HASH_QUEUE_SIZE,
   type HashQueue,
 } from '../limits/hash-queue.js'
+import { createPasswordPolicy, type PasswordPolicy } from '../password-strength.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
+import { createMemoryRevocations } from '../revocation/memory-revocations.js'
+import type { AccessTokenRevocations } from '../revocation/types.js'
 import type { SessionRecord, TokenStore } from '../store/types.js'
 import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
 import type { TokenKeys } from '../tokens/keys.js'
@@ -44,6 +47,8 @@ export interface AuthSettings {
    * bound (`MAX_SESSIONS_PER_USER`).
    */
   maxSessionsPerUser: number
+  /** The zxcvbn score (0 to 4) a new password must reach; `0` turns the check off (`PASSWORD_MIN_SCORE`). */
+  passwordMinScore: number
 }
 
 /** Options of {@link createAuthService}: its dependencies and its {@link AuthSettings}. */
@@ -63,12 +68,24 @@ export interface AuthServiceOptions extends AuthSettings {
    */
   limits?: AbuseLimits
   /**
-   * The bound on password hashing (registration, login); beyond it `503` at once.
+   * The bound on password hashing (registration, login, password change); beyond it `503`
+   * at once.
    * @default createHashQueue({ concurrency: DEFAULT_HASH_CONCURRENCY, queueSize: DEFAULT_HASH_QUEUE_SIZE })
    */
   hashQueue?: HashQueue
   /** Receives the security events (reuse, lockout, eviction, logout-all). @default ignores them */
   onSecurityEvent?: SecurityEventHandler
+  /**
+   * Which new passwords are refused, at registration and change.
+   * @default createPasswordPolicy({ minScore: passwordMinScore, userInputs: ['refresh-kit', issuer] })
+   */
+  passwordPolicy?: PasswordPolicy
+  /**
+   * Where ended sessions are recorded so that their access tokens are refused at once:
+   * `createRedisRevocations(...)` to reach every instance, or this process only.
+   * @default createMemoryRevocations({ accessTokenTtlSeconds, clockToleranceSeconds, clock })
+   */
+  revocations?: AccessTokenRevocations
 }
 
 /** Where a request comes from, for the limits and the security log. */
@@ -87,6 +104,18 @@ export interface LoginInput {
   clientAddress: string
   /** Shown in the session list. */
   userAgent: string | null
+}
+
+/** Input of {@link AuthService.changePassword}. */
+export interface ChangePasswordInput {
+  /** The caller, from its verified access token. */
+  userId: string
+  /** The caller's session: the one session that stays. */
+  sessionId: string
+  currentPassword: string
+  newPassword: string
+  /** The client's address, for the failed-login limits a wrong current password counts toward. */
+  clientAddress: string
 }
 
 /** Input of {@link AuthService.register}. */
@@ -110,8 +139,14 @@ export interface AuthService extends AccessTokenVerifier {
   refresh(refreshToken: string, context?: RequestContext): Promise<TokenResponse>
   /** Revokes the session of a refresh token; silent for an unknown or revoked one (RFC 7009). */
   logout(refreshToken: string): Promise<void>
-  /** Revokes every session of the user; returns how many there were. */
+  /** Revokes every session of the user and every access token issued before; returns how many sessions there were. */
   logoutAll(userId: string, context?: RequestContext): Promise<number>
+  /**
+   * Replaces the password and ends every other session of the user.
+   * @throws AuthError `invalid_credentials` (counted as a failed login), `rate_limited`,
+   * `invalid_request` for a guessable new password, `service_unavailable` (hasher full)
+   */
+  changePassword(input: ChangePasswordInput): Promise<void>
   /** The user's live sessions, newest first, with `current` marking `currentSessionId`. */
   listSessions(userId: string, currentSessionId: string): Promise<SessionInfo[]>
   /** @throws AuthError `not_found` when the user has no such session */
@@ -169,6 +204,40 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     clockToleranceSeconds: options.clockToleranceSeconds,
     clock,
   })
+  const revocations =
+    options.revocations ??
+    createMemoryRevocations({
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+      clockToleranceSeconds: options.clockToleranceSeconds,
+      clock,
+    })
+  const passwordPolicy =
+    options.passwordPolicy ??
+    createPasswordPolicy({
+      minScore: options.passwordMinScore,
+      userInputs: [...new Set(['refresh-kit', options.issuer])],
+    })
+
+  /**
+   * The one place a session's end reaches its access tokens: every path that ends sessions
+   * (logout, logout-all, revoke, reuse detection, eviction, password change) reports them
+   * here, and they are refused on every instance from then on.
+   */
+  const sessionsEnded = (userId: string, sessionIds: readonly string[], notBefore?: number) =>
+    revocations.revoke({
+      userId,
+      sessionIds,
+      ...(notBefore === undefined ? {} : { notBefore }),
+    })
+
+  const checkNewPassword = (password: string, username: string) => {
+    const problem = passwordPolicy.problem(password, username)
+    if (problem !== null) {
+      throw new AuthError('invalid_request', `password ${problem}`, {
+        details: [{ field: 'password', problem }],
+      })
+    }
+  }
   const refreshTokens = createRefreshTokenCodec(keys.refreshMacKey)
 
   const tokenResponse = (session: SessionRecord, username: string, now: number): TokenResponse => {
@@ -188,9 +257,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
   return {
     publicJwks: keys.access.publicJwks,
-    verifyAccessToken: (token) => access.verifyAccessToken(token),
+    verifyAccessToken(token) {
+      const context = access.verifyAccessToken(token)
+      revocations.assertNotRevoked(context.claims)
+      return context
+    },
 
     async register({ username, password, clientAddress = 'unknown' }) {
+      checkNewPassword(password, username)
       await limits.reserveRegistration(clientAddress)
       const passwordHash = await hashQueue.run(clientAddress, () => passwords.hash(password))
       const user = { id: randomId(), username, passwordHash, createdAt: clock() }
@@ -246,6 +320,9 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         }),
         reservation.succeeded(),
       ])
+      if (session.evictedSessionIds.length > 0) {
+        await sessionsEnded(user.id, session.evictedSessionIds)
+      }
       for (const evicted of session.evictedSessionIds) {
         onSecurityEvent({
           type: 'session_evicted',
@@ -278,6 +355,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
           sessionId: claims.sessionId,
           clientAddress: context.clientAddress ?? null,
         })
+        await sessionsEnded(claims.userId, [claims.sessionId])
         throw new AuthError(
           'refresh_token_reused',
           'this refresh token was already used; the session has been revoked',
@@ -291,18 +369,58 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       const claims = refreshTokens.parse(refreshToken)
       if (claims === null) return
       await store.revokeSession(claims.userId, claims.sessionId)
+      // Recorded even when the session was already gone: a logout retried after an answer
+      // lost to an outage still reaches the access tokens. Only a genuine token gets here.
+      await sessionsEnded(claims.userId, [claims.sessionId])
     },
 
     async logoutAll(userId, context = {}) {
-      const sessions = await store.revokeAllSessions(userId)
+      const notBefore = Math.floor(clock() / 1000)
+      const ended = await store.revokeAllSessions(userId)
+      await sessionsEnded(userId, ended, notBefore)
       onSecurityEvent({
         type: 'logout_all',
         userId,
         sessionId: context.sessionId ?? null,
         clientAddress: context.clientAddress ?? null,
-        sessions,
+        sessions: ended.length,
       })
-      return sessions
+      return ended.length
+    },
+
+    async changePassword({ userId, sessionId, currentPassword, newPassword, clientAddress }) {
+      const user = await store.findUserById(userId)
+      if (user === null) throw new AuthError('invalid_credentials', 'wrong password')
+      checkNewPassword(newPassword, user.username)
+      // The same reservation as a login's: a wrong current password is a failed login.
+      const reservation = await limits.reserveLogin(user.username, clientAddress)
+      let valid: boolean
+      try {
+        valid = await hashQueue.run(clientAddress, () =>
+          passwords.verify(currentPassword, user.passwordHash),
+        )
+      } catch (error) {
+        await reservation.cancelled().catch(() => undefined)
+        throw error
+      }
+      if (!valid) {
+        if (reservation.locks.length > 0) {
+          onSecurityEvent({
+            type: 'login_locked',
+            userId,
+            username: user.username,
+            clientAddress,
+            limits: reservation.locks,
+          })
+        }
+        throw new AuthError('invalid_credentials', 'the current password is wrong')
+      }
+      await reservation.succeeded()
+      const passwordHash = await hashQueue.run(clientAddress, () => passwords.hash(newPassword))
+      if (!(await store.setPasswordHash(userId, passwordHash))) {
+        throw new AuthError('invalid_credentials', 'wrong password')
+      }
+      await sessionsEnded(userId, await store.revokeAllSessions(userId, sessionId))
     },
 
     async listSessions(userId, currentSessionId) {
@@ -320,6 +438,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (!(await store.revokeSession(userId, sessionId))) {
         throw new AuthError('not_found', 'no such session')
       }
+      await sessionsEnded(userId, [sessionId])
     },
   }
 }

@@ -369,7 +369,12 @@ describe('security events', () => {
     const lines: Record<string, unknown>[] = []
     const logger = createLogger({
       level: 'warn',
-      write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+      format: 'json',
+      destination: {
+        write: (line: string) => {
+          lines.push(JSON.parse(line) as Record<string, unknown>)
+        },
+      },
     })
     const { http, signIn, clock } = onRedis(
       {},

@@ -59,6 +59,8 @@ export interface HarnessOptions extends Partial<Omit<AuthServiceOptions, 'store'
   trustProxy?: boolean | number
   logger?: Logger
   jwtSecret?: string
+  /** Failed logins per (username, address) of the default limits. @default 5 */
+  loginMaxFailures?: number
 }
 
 /** An app on a store (in memory unless given), with a manual clock and cheap passwords. */
@@ -66,7 +68,14 @@ export function setup(options: HarnessOptions = {}) {
   const clock = (options.clock as ManualClock | undefined) ?? manualClock()
   const store = options.store ?? createMemoryStore({ now: clock })
   const keys = createTokenKeys({ jwtSecret: options.jwtSecret ?? JWT_SECRET })
-  const { corsOrigins, trustProxy, logger, jwtSecret: _secret, ...serviceOptions } = options
+  const {
+    corsOrigins,
+    trustProxy,
+    logger,
+    jwtSecret: _secret,
+    loginMaxFailures,
+    ...serviceOptions
+  } = options
   const tokens = createAuthService({
     ...settings,
     passwords: cheapPasswords,
@@ -75,6 +84,10 @@ export function setup(options: HarnessOptions = {}) {
     limits: createAbuseLimits({
       rules: {
         ...DEFAULT_ABUSE_LIMIT_RULES,
+        loginFailuresPerPair: {
+          points: loginMaxFailures ?? DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.points,
+          durationSeconds: DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.durationSeconds,
+        },
         loginAttemptsPerAddress: { points: 0, durationSeconds: 60 },
         registrationsPerAddress: { points: 0, durationSeconds: 3600 },
       },
