@@ -369,7 +369,7 @@ export const CONFIG_SCHEMA = z.object({
     .register(
       configDocs,
       doc(
-        "password hashes waiting, fair between addresses; beyond, `503` with `Retry-After` at once. Protects everyone's logins from a flood",
+        "password hashes waiting, fair between addresses (`0`: none wait); beyond, `503` with `Retry-After` at once. Protects everyone's logins from a flood",
       ),
     ),
   MAX_SESSIONS_PER_USER: integer(0, 100_000)
