@@ -16,7 +16,8 @@ export const SERVER_ERRORS = {
   },
   invalid_credentials: {
     status: 401,
-    description: 'unknown user or wrong password, or a wrong current password (same body, same cost)',
+    description:
+      'unknown user or wrong password, or a wrong current password (same body, same cost)',
   },
   missing_token: { status: 401, description: 'protected route without Authorization: Bearer' },
   invalid_token: {
