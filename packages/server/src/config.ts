@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import {
+  type AbuseLimitRules,
+  ADDRESS_FAILURE_WINDOW_SECONDS,
+  DEFAULT_ABUSE_LIMIT_RULES,
+  DEFAULT_MAX_SESSIONS_PER_USER,
+  LOGIN_RATE_WINDOW_SECONDS,
+  REGISTER_RATE_WINDOW_SECONDS,
+} from './limits/abuse-limits.js'
+import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE_SIZE } from './limits/hash-queue.js'
 import type { AuthSettings } from './service/auth-service.js'
 import { ACCESS_TOKEN_ALGORITHMS, type AccessTokenAlgorithm } from './tokens/algorithms.js'
 import { MIN_SECRET_BYTES } from './tokens/keys.js'
@@ -312,11 +321,64 @@ export const CONFIG_SCHEMA = z.object({
   CLOCK_TOLERANCE: integer(0, 300)
     .default(5)
     .register(configDocs, doc('leeway on `exp` and `nbf`, seconds')),
-  LOGIN_MAX_FAILURES: integer(1, 1_000_000)
-    .default(5)
+  LOGIN_MAX_FAILURES: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.points)
     .register(
       configDocs,
-      doc('failed logins per 15 minutes, per username and per client address, before `429`'),
+      doc(
+        'failed logins per (username, client address) per `LOGIN_FAILURE_WINDOW`, reserved before the password is verified; then `429`. Protects one account from guessing at one address',
+      ),
+    ),
+  LOGIN_FAILURE_WINDOW: seconds()
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.durationSeconds)
+    .register(configDocs, doc('the window of `LOGIN_MAX_FAILURES`, seconds')),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerAddress.points)
+    .register(
+      configDocs,
+      doc(
+        'failed logins per client address per 24 h, all usernames. Protects every account from credential stuffing by one address',
+      ),
+    ),
+  LOGIN_RATE_LIMIT: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginAttemptsPerAddress.points)
+    .register(
+      configDocs,
+      doc(
+        'login attempts per client address per minute, successful or not. Protects the password hasher and Redis from one address',
+      ),
+    ),
+  REGISTER_RATE_LIMIT: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.registrationsPerAddress.points)
+    .register(
+      configDocs,
+      doc(
+        'registrations per client address per hour. Protects the hasher and the user records from mass sign-ups',
+      ),
+    ),
+  PASSWORD_HASH_CONCURRENCY: integer(0, 1024)
+    .default(DEFAULT_HASH_CONCURRENCY)
+    .register(
+      configDocs,
+      doc(
+        'password hashes (scrypt) at once; one client address gets at most all but one; `0` sets no bound',
+      ),
+    ),
+  PASSWORD_HASH_QUEUE: integer(0, 1_000_000)
+    .default(DEFAULT_HASH_QUEUE_SIZE)
+    .register(
+      configDocs,
+      doc(
+        "password hashes waiting, fair between addresses (`0`: none wait); beyond, `503` with `Retry-After` at once. Protects everyone's logins from a flood",
+      ),
+    ),
+  MAX_SESSIONS_PER_USER: integer(0, 100_000)
+    .default(DEFAULT_MAX_SESSIONS_PER_USER)
+    .register(
+      configDocs,
+      doc(
+        'a login beyond it ends the least recently used session; bounds every per-user Redis script and the session list',
+      ),
     ),
   CORS_ORIGINS: list((entry) => {
     let origin: string | undefined
@@ -334,9 +396,21 @@ export const CONFIG_SCHEMA = z.object({
       configDocs,
       doc('comma-separated origins allowed to call the API from a browser', 'empty'),
     ),
-  TRUST_PROXY: boolean()
-    .default(false)
-    .register(configDocs, doc('take the client address from `X-Forwarded-For`')),
+  TRUST_PROXY: variable((value) => {
+    const given = value.toLowerCase()
+    if (given === 'true') return 1
+    if (given === 'false') return 0
+    return /^\d{1,2}$/.test(given)
+      ? Number(given)
+      : fail(`must be a number of proxy hops (0 to 99), true (1) or false (0), got ${show(value)}`)
+  })
+    .default(0)
+    .register(
+      configDocs,
+      doc(
+        'trusted proxy hops: the client address is the Nth valid address from the right of `X-Forwarded-For` (`true` = 1); `0` takes the socket address',
+      ),
+    ),
 })
 
 type Shape = typeof CONFIG_SCHEMA.shape
@@ -538,8 +612,34 @@ export function configDefault<K extends keyof Shape>(name: K): z.output<Shape[K]
   return CONFIG_SCHEMA.shape[name].parse(undefined) as z.output<Shape[K]>
 }
 
-/** The window `LOGIN_MAX_FAILURES` counts failed logins in, in seconds: 15 minutes. */
-export const LOGIN_FAILURE_WINDOW_SECONDS = 900
+/**
+ * The login and registration limits of a configuration, for `createAbuseLimits`.
+ *
+ * @example
+ * ```ts
+ * const limits = createAbuseLimits({ redis, keyPrefix: config.redisKeyPrefix, rules: abuseLimitRulesOf(config) })
+ * ```
+ */
+export function abuseLimitRulesOf(config: ServerConfig): AbuseLimitRules {
+  return {
+    loginFailuresPerPair: {
+      points: config.loginMaxFailures,
+      durationSeconds: config.loginFailureWindow,
+    },
+    loginFailuresPerAddress: {
+      points: config.loginMaxFailuresPerAddress,
+      durationSeconds: ADDRESS_FAILURE_WINDOW_SECONDS,
+    },
+    loginAttemptsPerAddress: {
+      points: config.loginRateLimit,
+      durationSeconds: LOGIN_RATE_WINDOW_SECONDS,
+    },
+    registrationsPerAddress: {
+      points: config.registerRateLimit,
+      durationSeconds: REGISTER_RATE_WINDOW_SECONDS,
+    },
+  }
+}
 
 /**
  * The token service's settings out of a configuration, so `createAuthService` gets every
@@ -559,8 +659,7 @@ export function authSettingsOf(config: ServerConfig): AuthSettings {
     sessionMaxAgeSeconds: config.sessionMaxAge,
     reuseGraceSeconds: config.refreshReuseGrace,
     clockToleranceSeconds: config.clockTolerance,
-    loginMaxFailures: config.loginMaxFailures,
-    loginFailureWindowSeconds: LOGIN_FAILURE_WINDOW_SECONDS,
+    maxSessionsPerUser: config.maxSessionsPerUser,
     passwordMinScore: config.passwordMinScore,
   }
 }

@@ -23,6 +23,12 @@ export interface RoutesOptions {
 
 type Body = Record<string, unknown>
 
+/** The address the app's first middleware resolved (see `clientAddressOf`). */
+function clientAddress(ctx: { state: object }): string {
+  const address = (ctx.state as { clientAddress?: unknown }).clientAddress
+  return typeof address === 'string' ? address : 'unknown'
+}
+
 /** Every route of the HTTP contract. */
 export function createRouter({ auth, store, jwksMaxAgeSeconds }: RoutesOptions): Router<AuthState> {
   const router = new Router<AuthState>()
@@ -30,7 +36,8 @@ export function createRouter({ auth, store, jwksMaxAgeSeconds }: RoutesOptions):
   const signedIn = requireAuth({ verifier: auth })
 
   router.post(ROUTES.register, body, async (ctx) => {
-    const user = await auth.register(readCredentials(ctx.request.body as Body))
+    const credentials = readCredentials(ctx.request.body as Body)
+    const user = await auth.register({ ...credentials, clientAddress: clientAddress(ctx) })
     ctx.status = 201
     ctx.body = { user }
   })
@@ -40,13 +47,15 @@ export function createRouter({ auth, store, jwksMaxAgeSeconds }: RoutesOptions):
     const userAgent = ctx.get('User-Agent')
     ctx.body = await auth.login({
       ...credentials,
-      clientAddress: ctx.ip,
+      clientAddress: clientAddress(ctx),
       userAgent: userAgent === '' ? null : userAgent,
     })
   })
 
   router.post(ROUTES.refresh, body, async (ctx) => {
-    ctx.body = await auth.refresh(readRefreshToken(ctx.request.body as Body))
+    ctx.body = await auth.refresh(readRefreshToken(ctx.request.body as Body), {
+      clientAddress: clientAddress(ctx),
+    })
   })
 
   router.post(ROUTES.logout, body, async (ctx) => {
@@ -55,7 +64,8 @@ export function createRouter({ auth, store, jwksMaxAgeSeconds }: RoutesOptions):
   })
 
   router.post(ROUTES.logoutAll, signedIn, body, async (ctx) => {
-    await auth.logoutAll(ctx.state.auth.userId)
+    const { userId, sessionId } = ctx.state.auth
+    await auth.logoutAll(userId, { sessionId, clientAddress: clientAddress(ctx) })
     ctx.status = 204
   })
 
