@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import type { ServerRefreshTokenTransport } from '@refresh-kit/shared'
 import type { LogLevel } from './logger.js'
 import {
   ACCESS_TOKEN_ALGORITHMS,
@@ -82,6 +83,23 @@ export interface ServerConfig {
   loginMaxFailures: number
   /** `CORS_ORIGINS`. @default [] */
   corsOrigins: string[]
+  /**
+   * `REFRESH_TOKEN_TRANSPORT`: where the refresh token travels. `body` (JSON only), `cookie`
+   * (always the `HttpOnly` cookie) or `both` (each request chooses with
+   * `X-Refresh-Token-Transport: cookie`). @default 'both'
+   */
+  refreshTokenTransport: ServerRefreshTokenTransport
+  /** `REFRESH_COOKIE_NAME`: the refresh cookie's name. @default 'rk_refresh' */
+  refreshCookieName: string
+  /**
+   * `COOKIE_SECURE`: mark the refresh cookie `Secure`. Set `false` only for plain-HTTP
+   * development on a host other than `localhost`. @default true
+   */
+  cookieSecure: boolean
+  /** `COOKIE_SAMESITE`: the refresh cookie's `SameSite`. @default 'strict' */
+  cookieSameSite: 'strict' | 'lax' | 'none'
+  /** `COOKIE_DOMAIN`: the refresh cookie's `Domain`. @default null (no Domain: this host only) */
+  cookieDomain: string | null
   /** `TRUST_PROXY`: client address from `X-Forwarded-For`. @default false */
   trustProxy: boolean
   /** `LOG_LEVEL`. @default 'info' */
@@ -257,6 +275,57 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
     throw new ConfigError('TRUST_PROXY', `must be true or false, got ${show(trustProxyText)}`)
   }
 
+  const refreshTokenTransport = text('REFRESH_TOKEN_TRANSPORT', 'both').toLowerCase()
+  if (!['body', 'cookie', 'both'].includes(refreshTokenTransport)) {
+    throw new ConfigError(
+      'REFRESH_TOKEN_TRANSPORT',
+      `must be body, cookie or both, got ${show(refreshTokenTransport)}`,
+    )
+  }
+  const refreshCookieName = text('REFRESH_COOKIE_NAME', 'rk_refresh')
+  // RFC 6265 token characters; __Host- would demand Path=/, which the cookie never has.
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(refreshCookieName)) {
+    throw new ConfigError(
+      'REFRESH_COOKIE_NAME',
+      `must be 1 to 64 cookie-name characters, got ${show(refreshCookieName)}`,
+    )
+  }
+  if (/^__host-/i.test(refreshCookieName)) {
+    throw new ConfigError(
+      'REFRESH_COOKIE_NAME',
+      'cannot use the __Host- prefix: the refresh cookie is scoped to the /auth path',
+    )
+  }
+  const cookieSecureText = text('COOKIE_SECURE', 'true').toLowerCase()
+  if (!['true', 'false', '1', '0'].includes(cookieSecureText)) {
+    throw new ConfigError('COOKIE_SECURE', `must be true or false, got ${show(cookieSecureText)}`)
+  }
+  const cookieSecure = cookieSecureText === 'true' || cookieSecureText === '1'
+  const cookieSameSite = text('COOKIE_SAMESITE', 'strict').toLowerCase()
+  if (cookieSameSite !== 'strict' && cookieSameSite !== 'lax' && cookieSameSite !== 'none') {
+    throw new ConfigError(
+      'COOKIE_SAMESITE',
+      `must be strict, lax or none, got ${show(cookieSameSite)}`,
+    )
+  }
+  // Browsers drop a SameSite=None cookie that is not Secure, and a __Secure- one likewise.
+  if (!cookieSecure && cookieSameSite === 'none') {
+    throw new ConfigError('COOKIE_SAMESITE', 'none requires COOKIE_SECURE=true')
+  }
+  if (!cookieSecure && /^__secure-/i.test(refreshCookieName)) {
+    throw new ConfigError(
+      'REFRESH_COOKIE_NAME',
+      'with the __Secure- prefix requires COOKIE_SECURE=true',
+    )
+  }
+  const cookieDomain = raw('COOKIE_DOMAIN') ?? null
+  if (
+    cookieDomain !== null &&
+    !/^\.?[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(cookieDomain)
+  ) {
+    throw new ConfigError('COOKIE_DOMAIN', `must be a host name, got ${show(cookieDomain)}`)
+  }
+
   const logLevel = text('LOG_LEVEL', 'info').toLowerCase()
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(
@@ -297,6 +366,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
     clockTolerance: integer('CLOCK_TOLERANCE', 5, 0, 300),
     loginMaxFailures: integer('LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
     corsOrigins,
+    refreshTokenTransport: refreshTokenTransport as ServerRefreshTokenTransport,
+    refreshCookieName,
+    cookieSecure,
+    cookieSameSite,
+    cookieDomain,
     trustProxy: trustProxyText === 'true' || trustProxyText === '1',
     logLevel: logLevel as LogLevel,
     nodeEnv,

@@ -4,6 +4,12 @@ export type { AuthErrorOptions } from './errors.js'
 export { AuthError, isAuthError } from './errors.js'
 export type { AppOptions } from './http/app.js'
 export { createApp } from './http/app.js'
+export type {
+  PresentedRefreshToken,
+  RefreshTransport,
+  RefreshTransportOptions,
+} from './http/refresh-transport.js'
+export { createRefreshTransport } from './http/refresh-transport.js'
 export type { AuthState, RequireAuthOptions } from './http/require-auth.js'
 export { requireAuth } from './http/require-auth.js'
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js'

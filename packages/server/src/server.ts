@@ -100,6 +100,13 @@ export function createServerFromConfig(
     store,
     logger,
     corsOrigins: config.corsOrigins,
+    refreshTokenTransport: {
+      mode: config.refreshTokenTransport,
+      cookieName: config.refreshCookieName,
+      secure: config.cookieSecure,
+      sameSite: config.cookieSameSite,
+      domain: config.cookieDomain,
+    },
     trustProxy: config.trustProxy,
   })
   return { app, tokens, store, logger, close: () => store.close() }

@@ -37,6 +37,11 @@ export const SERVER_ERRORS = {
   method_not_allowed: { status: 405, description: 'known path, wrong method' },
   user_exists: { status: 409, description: 'register with a taken username' },
   payload_too_large: { status: 413, description: 'body over 16 KiB' },
+  csrf_rejected: {
+    status: 403,
+    description:
+      'a refresh or logout authenticated by the refresh cookie without the transport header, or from an origin that is not allowed',
+  },
   unsupported_media_type: { status: 415, description: 'body with a content type other than JSON' },
   rate_limited: { status: 429, description: 'too many failed logins' },
   internal_error: { status: 500, description: 'a bug; logged server-side with a request id' },

@@ -10,8 +10,11 @@ export type { JwtPayload } from './jwt.js'
 export { decodeJwtPayload } from './jwt.js'
 export type { RoutePath } from './routes.js'
 export { ROUTES, sessionPath } from './routes.js'
+export type { RefreshTokenTransport, ServerRefreshTokenTransport } from './transport.js'
+export { REFRESH_TOKEN_TRANSPORT_HEADER } from './transport.js'
 export type {
   AccessTokenClaims,
+  CookieTokenResponse,
   Credentials,
   ErrorBody,
   ErrorDetail,

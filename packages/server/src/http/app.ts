@@ -6,6 +6,7 @@ import { accessLog } from './access-log.js'
 import { cors } from './cors.js'
 import { errorHandler } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
+import { createRefreshTransport, type RefreshTransportOptions } from './refresh-transport.js'
 import { requestId } from './request-id.js'
 import { createRouter } from './routes.js'
 
@@ -19,6 +20,12 @@ export interface AppOptions {
   logger?: Logger
   /** Browser origins allowed by CORS, e.g. `['http://localhost:5173']`. @default [] */
   corsOrigins?: readonly string[]
+  /**
+   * How login, refresh and logout carry the refresh token: body, `HttpOnly` cookie, or the
+   * client's choice. The origins allowed to use the cookie are `corsOrigins` and the server's own.
+   * @default { mode: 'both', cookieName: 'rk_refresh', secure: true, sameSite: 'strict', domain: null }
+   */
+  refreshTokenTransport?: Omit<RefreshTransportOptions, 'allowedOrigins'>
   /** Take the client address from `X-Forwarded-For` (behind a proxy you trust). @default false */
   trustProxy?: boolean
   /** `Retry-After` seconds of `503 service_unavailable`. @default 2 */
@@ -64,7 +71,11 @@ export function createApp(options: AppOptions): Koa {
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
     logger.error('unhandled error', { requestId: ctx?.state.requestId, error })
   })
-  const router = createRouter({ tokens, store, jwksMaxAgeSeconds })
+  const transport = createRefreshTransport({
+    ...options.refreshTokenTransport,
+    allowedOrigins: corsOrigins,
+  })
+  const router = createRouter({ tokens, store, jwksMaxAgeSeconds, transport })
   app.use(requestId())
   app.use(accessLog(logger))
   app.use(errorHandler({ unavailableRetryAfterSeconds }))

@@ -6,13 +6,14 @@ import {
   type MeResponse,
   ROUTES,
 } from '@refresh-kit/shared'
-import { AuthError } from '../errors.js'
+import { AuthError, isAuthError } from '../errors.js'
 import type { TokenService } from '../service/token-service.js'
 import type { TokenStore } from '../store/types.js'
 import { StoreUnavailableError } from '../store/types.js'
 import { jsonBody } from './json-body.js'
+import type { RefreshTransport } from './refresh-transport.js'
 import { type AuthState, requireAuth } from './require-auth.js'
-import { readCredentials, readRefreshToken } from './validation.js'
+import { readCredentials } from './validation.js'
 
 /** What the routes need. */
 export interface RoutesOptions {
@@ -20,6 +21,8 @@ export interface RoutesOptions {
   store: TokenStore
   /** `max-age` of the JWKS answer, in seconds. */
   jwksMaxAgeSeconds: number
+  /** Where login, refresh and logout carry the refresh token. */
+  transport: RefreshTransport
 }
 
 type Body = Record<string, unknown>
@@ -29,6 +32,7 @@ export function createRouter({
   tokens,
   store,
   jwksMaxAgeSeconds,
+  transport,
 }: RoutesOptions): Router<AuthState> {
   const router = new Router<AuthState>()
   const body = jsonBody()
@@ -43,19 +47,34 @@ export function createRouter({
   router.post(ROUTES.login, body, async (ctx) => {
     const credentials = readCredentials(ctx.request.body as Body)
     const userAgent = ctx.get('User-Agent')
-    ctx.body = await tokens.login({
+    // A bad transport header is refused before a session is created.
+    transport.inCookie(ctx)
+    const answer = await tokens.login({
       ...credentials,
       clientAddress: ctx.ip,
       userAgent: userAgent === '' ? null : userAgent,
     })
+    ctx.body = transport.answer(ctx, answer)
   })
 
   router.post(ROUTES.refresh, body, async (ctx) => {
-    ctx.body = await tokens.refresh(readRefreshToken(ctx.request.body as Body))
+    const presented = transport.read(ctx, ctx.request.body as Body)
+    try {
+      if (presented.token === null) {
+        throw new AuthError('invalid_refresh_token', 'no refresh cookie was sent')
+      }
+      ctx.body = transport.answer(ctx, await tokens.refresh(presented.token))
+    } catch (error) {
+      // A refused cookie is removed, so the browser stops sending it; an outage keeps it.
+      if (presented.fromCookie && isAuthError(error) && error.status === 401) transport.clear(ctx)
+      throw error
+    }
   })
 
   router.post(ROUTES.logout, body, async (ctx) => {
-    await tokens.logout(readRefreshToken(ctx.request.body as Body))
+    const presented = transport.read(ctx, ctx.request.body as Body)
+    if (presented.token !== null) await tokens.logout(presented.token)
+    if (presented.fromCookie || transport.inCookie(ctx)) transport.clear(ctx)
     ctx.status = 204
   })
 
