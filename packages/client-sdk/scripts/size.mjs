@@ -3,7 +3,9 @@
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
-const BUDGET = 4096
+// The size reached with the cookie transport (restore, the in-memory handover between tabs,
+// transport-aware token requests): a change that grows the entry further fails here.
+const BUDGET = 4224
 const GOAL = 2560
 
 async function minGzipBytes(entry) {

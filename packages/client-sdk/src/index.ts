@@ -1,4 +1,12 @@
-export type { AuthErrorCode, Credentials, PublicUser, TokenResponse } from '@refresh-kit/shared'
+export type {
+  AuthErrorCode,
+  CookieTokenResponse,
+  Credentials,
+  PublicUser,
+  RefreshTokenTransport,
+  TokenResponse,
+} from '@refresh-kit/shared'
+export { REFRESH_TOKEN_TRANSPORT_HEADER } from '@refresh-kit/shared'
 export type { AttachOptions, TokenRefreshHandle } from './axios/attach.js'
 export { attachTokenRefresh } from './axios/attach.js'
 export type { AuthClient, AuthClientOptions } from './axios/client.js'
@@ -11,6 +19,8 @@ export { createTokenManager } from './manager/token-manager.js'
 export type { LocalStorageOptions } from './storage/local-storage.js'
 export { localStorageStorage } from './storage/local-storage.js'
 export { memoryStorage } from './storage/memory.js'
+export type { TokenEndpoint, TokenRequest } from './transport.js'
+export { tokenRequest } from './transport.js'
 export type {
   AuthEvents,
   CoordinatorMessage,

@@ -1,12 +1,19 @@
-import type { Credentials, PublicUser, RegisterResponse, TokenResponse } from '@refresh-kit/shared'
+import type {
+  CookieTokenResponse,
+  Credentials,
+  PublicUser,
+  RegisterResponse,
+  TokenResponse,
+} from '@refresh-kit/shared'
 import type { AxiosInstance } from 'axios'
 import axios from 'axios'
 import { toAuthError } from '../errors.js'
 import { check } from '../lib/check.js'
 import type { TokenManager } from '../manager/token-manager.js'
+import { type TokenRequest, tokenRequest } from '../transport.js'
 import type { AuthEvents, StoredTokens } from '../types.js'
 import type { AttachOptions } from './attach.js'
-import { attachTokenRefresh } from './attach.js'
+import { attachTokenRefresh, tokenConfig } from './attach.js'
 
 /** Options of {@link createAuthClient}: every option of {@link attachTokenRefresh}, with `baseURL` required. */
 export interface AuthClientOptions extends AttachOptions {
@@ -28,6 +35,13 @@ export interface AuthClient {
   login(credentials: Credentials): Promise<StoredTokens>
   /** `POST /auth/logout` (best effort), clears storage, emits `logout`. */
   logout(): Promise<void>
+  /**
+   * Picks up the session after a page load: with `refreshTokenTransport: 'cookie'`, asks
+   * `/auth/refresh` for an access token (the `HttpOnly` cookie authenticates it); resolves
+   * `null` when there is no session. Runs by itself on first use; call it at start-up to
+   * know at once whether the user is signed in.
+   */
+  restore(): Promise<StoredTokens | null>
   /** A valid access token for fetch, WebSocket or SSE: refreshes first when inside the leeway. */
   getAccessToken(): Promise<string | null>
   /** Whether a refresh token is stored and not expired. */
@@ -51,9 +65,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   check(typeof options?.baseURL === 'string', 'createAuthClient', 'baseURL')
   const http = options.axios ?? axios.create({ baseURL: options.baseURL })
   const { manager, endpoints } = attachTokenRefresh(http, options)
-  const post = async <T>(url: string, body: unknown): Promise<T> => {
+  const transport = options.refreshTokenTransport ?? 'body'
+  const post = async <T>(url: string, request: TokenRequest): Promise<T> => {
     try {
-      return (await http.post<T>(url, body, { skipAuthRefresh: true })).data
+      return (await http.post<T>(url, request.body, tokenConfig(request))).data
     } catch (error) {
       throw toAuthError(error)
     }
@@ -62,18 +77,29 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     http,
     manager,
     register: async (credentials) =>
-      (await post<RegisterResponse>(endpoints.register, credentials)).user,
+      (await post<RegisterResponse>(endpoints.register, tokenRequest('body', 'login', credentials)))
+        .user,
     login: async (credentials) =>
-      manager.setTokens(await post<TokenResponse>(endpoints.login, credentials)),
+      manager.setTokens(
+        await post<TokenResponse | CookieTokenResponse>(
+          endpoints.login,
+          tokenRequest(transport, 'login', credentials),
+        ),
+      ),
     async logout() {
       // A refresh in flight would store a successor that the logout below does not revoke.
       await manager.settled()
       const tokens = await manager.getTokens()
-      if (tokens !== null) {
-        await post(endpoints.logout, { refreshToken: tokens.refreshToken }).catch(() => {})
+      // The cookie is sent whatever this page holds: the server revokes it and clears it.
+      if (tokens !== null || transport === 'cookie') {
+        await post(
+          endpoints.logout,
+          tokenRequest(transport, 'logout', tokens?.refreshToken ?? ''),
+        ).catch(() => {})
       }
       await manager.clear()
     },
+    restore: () => manager.restore(),
     getAccessToken: () => manager.getAccessToken(),
     isAuthenticated: () => manager.isAuthenticated(),
     on: (event, listener) => manager.on(event, listener),
