@@ -6,7 +6,7 @@ import {
   type TokenResponse,
 } from '@refresh-kit/shared'
 import { stringifySetCookie } from 'cookie'
-import type { Context } from 'koa'
+import type { Context, Middleware } from 'koa'
 import { AuthError } from '../errors.js'
 import { readRefreshToken } from './validation.js'
 
@@ -46,6 +46,12 @@ export interface RefreshTransport {
   read(ctx: Context, body: Record<string, unknown>): PresentedRefreshToken
   /** The answer of a login or refresh: in the cookie (then not in the body) when asked for. */
   answer(ctx: Context, tokens: TokenResponse): TokenResponse | CookieTokenResponse
+  /**
+   * Runs before the body is parsed: a request that carries the cookie but no JSON body (a
+   * form post, a `no-cors` fetch) can only mean the cookie, so the CSRF checks answer it
+   * `403 csrf_rejected` rather than the body's `415`.
+   */
+  guard: Middleware
   /** Whether this request's answer carries the refresh token in the cookie. */
   inCookie(ctx: Context): boolean
   /** Expires the cookie (`Max-Age=0`, same name, path and domain). */
@@ -141,13 +147,21 @@ export function createRefreshTransport(options: RefreshTransportOptions = {}): R
     }
   }
 
+  const hasCookie = (ctx: Context) => (ctx.cookies.get(name) ?? '') !== ''
+
   return {
+    async guard(ctx, next) {
+      if (mode !== 'body' && !ctx.request.is('application/json') && hasCookie(ctx)) {
+        rejectForgery(ctx)
+      }
+      await next()
+    },
     read(ctx, body) {
       if (body.refreshToken !== undefined || mode === 'body') {
         return { token: readRefreshToken(body), fromCookie: false }
       }
-      const cookie = ctx.cookies.get(name)
-      const present = cookie !== undefined && cookie !== ''
+      const cookie = ctx.cookies.get(name) ?? ''
+      const present = cookie !== ''
       // Neither a token nor the cookie transport: the v1 answer for a missing field.
       if (!present && requested(ctx) !== 'cookie') readRefreshToken(body)
       rejectForgery(ctx)

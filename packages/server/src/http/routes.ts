@@ -57,7 +57,7 @@ export function createRouter({
     ctx.body = transport.answer(ctx, answer)
   })
 
-  router.post(ROUTES.refresh, body, async (ctx) => {
+  router.post(ROUTES.refresh, transport.guard, body, async (ctx) => {
     const presented = transport.read(ctx, ctx.request.body as Body)
     try {
       if (presented.token === null) {
@@ -71,7 +71,7 @@ export function createRouter({
     }
   })
 
-  router.post(ROUTES.logout, body, async (ctx) => {
+  router.post(ROUTES.logout, transport.guard, body, async (ctx) => {
     const presented = transport.read(ctx, ctx.request.body as Body)
     if (presented.token !== null) await tokens.logout(presented.token)
     if (presented.fromCookie || transport.inCookie(ctx)) transport.clear(ctx)
