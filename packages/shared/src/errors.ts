@@ -39,8 +39,7 @@ export const SERVER_ERRORS = {
   payload_too_large: { status: 413, description: 'body over 16 KiB' },
   csrf_rejected: {
     status: 403,
-    description:
-      'a refresh or logout authenticated by the refresh cookie without the transport header, or from an origin that is not allowed',
+    description: 'refresh cookie sent without the transport header, or from another origin',
   },
   unsupported_media_type: { status: 415, description: 'body with a content type other than JSON' },
   rate_limited: { status: 429, description: 'too many failed logins' },
