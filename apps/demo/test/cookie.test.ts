@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { useTestRedis } from '@refresh-kit/shared/testing'
@@ -43,7 +44,7 @@ describe('the demo in cookie mode (the default)', () => {
   let context: BrowserContext
   let page: Page
   beforeAll(async () => {
-    context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } })
+    context = await demo.browser.newContext({ viewport: { width: 1280, height: 800 } })
     page = await openPage(context, demo.pageUrl)
   })
   afterAll(async () => {
@@ -99,6 +100,13 @@ describe('the demo in cookie mode (the default)', () => {
       async () => (await text(page, '#answer')).includes('"username": "demo"'),
       'the answer of /auth/me',
     )
+    // The burst works on the in-memory token as it does on localStorage: one refresh for 20.
+    await page.click('#burst')
+    await page.waitForSelector('#burst-result:not([hidden])', { timeout: 20_000 })
+    expect(await page.getAttribute('#burst-result', 'data-ok')).toBe('true')
+    expect(await page.getAttribute('#burst-result', 'data-refreshes')).toBe('1')
+    await mkdir('test-results', { recursive: true })
+    await page.screenshot({ path: 'test-results/demo-cookie.png' })
   })
 
   it('switches to body mode and back: each transport starts clean, the cookie session ended', async () => {
