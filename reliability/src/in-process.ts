@@ -10,6 +10,8 @@ import {
   createTokenKeys,
   createTokenService,
   failFastRedisOptions,
+  loadConfig,
+  tokenSettingsOf,
 } from '@refresh-kit/server'
 import { Redis } from 'ioredis'
 
@@ -103,6 +105,7 @@ export async function startInProcessServer(
       ? createMemoryStore({ now: clock })
       : createRedisStore({ redis, keyPrefix: options.redis.keyPrefix })
   const tokens = createTokenService({
+    ...tokenSettingsOf(loadConfig({})),
     store,
     keys: options.keys ?? createTokenKeys({ jwtSecret }),
     clock,

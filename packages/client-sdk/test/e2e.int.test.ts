@@ -6,6 +6,8 @@ import {
   createRedisStore,
   createTokenKeys,
   createTokenService,
+  loadConfig,
+  tokenSettingsOf,
 } from '@refresh-kit/server'
 import { useTestRedis } from '@refresh-kit/shared/testing'
 import axios from 'axios'
@@ -28,6 +30,7 @@ let baseURL: string
 beforeAll(async () => {
   const store = createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix })
   const tokens = createTokenService({
+    ...tokenSettingsOf(loadConfig({})),
     store,
     keys: createTokenKeys({ jwtSecret: 'sdk-e2e-secret-0123456789abcdefghijklmnopqrstuvwxyz' }),
     clock: () => serverNow,

@@ -1,5 +1,20 @@
-export type { ClusterNodeAddress, Env, LoadConfigOptions, ServerConfig } from './config.js'
-export { ConfigError, loadConfig } from './config.js'
+export type {
+  ClusterNodeAddress,
+  Env,
+  LoadConfigOptions,
+  ServerConfig,
+  VariableDoc,
+} from './config.js'
+export {
+  CONFIG_SCHEMA,
+  ConfigError,
+  configDefault,
+  configDocs,
+  LOG_LEVELS,
+  LOGIN_FAILURE_WINDOW_SECONDS,
+  loadConfig,
+  tokenSettingsOf,
+} from './config.js'
 export type { AuthErrorOptions } from './errors.js'
 export { AuthError, isAuthError } from './errors.js'
 export type { AppOptions } from './http/app.js'
@@ -23,6 +38,7 @@ export type {
   RegisterInput,
   TokenService,
   TokenServiceOptions,
+  TokenSettings,
 } from './service/token-service.js'
 export { createTokenService } from './service/token-service.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'

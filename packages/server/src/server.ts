@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis'
 import type Koa from 'koa'
-import type { ServerConfig } from './config.js'
+import { type ServerConfig, tokenSettingsOf } from './config.js'
 import { createApp } from './http/app.js'
 import { createLogger, type Logger } from './logger.js'
 import type { PasswordHasher } from './passwords.js'
@@ -82,18 +82,11 @@ export function createServerFromConfig(
     })
   }
   const tokens = createTokenService({
+    ...tokenSettingsOf(config),
     store,
     keys,
     clock,
     ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    accessTokenTtlSeconds: config.accessTokenTtl,
-    refreshTokenTtlSeconds: config.refreshTokenTtl,
-    sessionMaxAgeSeconds: config.sessionMaxAge,
-    reuseGraceSeconds: config.refreshReuseGrace,
-    clockToleranceSeconds: config.clockTolerance,
-    loginMaxFailures: config.loginMaxFailures,
   })
   const app = createApp({
     tokens,
@@ -104,7 +97,7 @@ export function createServerFromConfig(
       mode: config.refreshTokenTransport,
       cookieName: config.refreshCookieName,
       secure: config.cookieSecure,
-      sameSite: config.cookieSameSite,
+      sameSite: config.cookieSamesite,
       domain: config.cookieDomain,
     },
     trustProxy: config.trustProxy,

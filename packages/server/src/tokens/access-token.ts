@@ -9,16 +9,16 @@ import { createJwtSigner, readHeader } from './lib/jwt.js'
 
 /** Options of {@link createAccessTokens}. */
 export interface AccessTokensOptions {
-  /** Signing and verification keys. Required. */
-  keys?: AccessTokenKeys
-  /** `iss` written and required. @default 'refresh-kit' */
-  issuer?: string
-  /** `aud` written and required. @default 'refresh-kit' */
-  audience?: string
-  /** Lifetime of an access token in seconds. @default 900 */
-  ttlSeconds?: number
-  /** Leeway for `exp` and `nbf`, in seconds. @default 5 */
-  clockToleranceSeconds?: number
+  /** Signing and verification keys. */
+  keys: AccessTokenKeys
+  /** `iss` written and required. */
+  issuer: string
+  /** `aud` written and required. */
+  audience: string
+  /** Lifetime of an access token in seconds. */
+  ttlSeconds: number
+  /** Leeway for `exp` and `nbf`, in seconds. */
+  clockToleranceSeconds: number
   /** Milliseconds since the epoch. @default Date.now */
   clock?: Clock
 }
@@ -77,7 +77,9 @@ function nonEmpty(option: string, value: string): string {
  *
  * @example
  * ```ts
- * const access = createAccessTokens({ keys: keys.access })
+ * const access = createAccessTokens({
+ *   keys: keys.access, issuer: 'https://auth.example', audience: 'api', ttlSeconds: 900, clockToleranceSeconds: 5,
+ * })
  * const { token } = access.sign({ userId, sessionId, username })
  * access.verifyAccessToken(token).userId
  * ```
@@ -85,10 +87,10 @@ function nonEmpty(option: string, value: string): string {
 export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const keys = options.keys
   if (keys === undefined) throw new TypeError('createAccessTokens: options.keys is required')
-  const issuer = nonEmpty('issuer', options.issuer ?? 'refresh-kit')
-  const audience = nonEmpty('audience', options.audience ?? 'refresh-kit')
-  const ttlSeconds = positiveInteger('ttlSeconds', options.ttlSeconds ?? 900, 1)
-  const tolerance = positiveInteger('clockToleranceSeconds', options.clockToleranceSeconds ?? 5, 0)
+  const issuer = nonEmpty('issuer', options.issuer)
+  const audience = nonEmpty('audience', options.audience)
+  const ttlSeconds = positiveInteger('ttlSeconds', options.ttlSeconds, 1)
+  const tolerance = positiveInteger('clockToleranceSeconds', options.clockToleranceSeconds, 0)
   const clock = options.clock ?? Date.now
   const algorithm = keys.algorithm
   if (!isAccessTokenAlgorithm(algorithm)) {

@@ -10,7 +10,7 @@ import type { TokenStore } from '../../src/store/types.js'
 import type { AccessTokenAlgorithm } from '../../src/tokens/algorithms.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
 import type { PrivateJwk } from '../../src/tokens/signing-keys.js'
-import { cheapPasswords, type ManualClock, manualClock } from '../support/harness.js'
+import { cheapPasswords, type ManualClock, manualClock, settings } from '../support/harness.js'
 
 export interface TokenServerOptions {
   algorithm: AccessTokenAlgorithm
@@ -29,6 +29,7 @@ export function tokenServerApp({ algorithm, signingKeys, clock, store }: TokenSe
     ...(signingKeys === undefined ? {} : { signingKeys }),
   })
   const tokens = createTokenService({
+    ...settings,
     store: sessions,
     keys,
     clock: now,

@@ -6,7 +6,7 @@ import { createTokenService } from '../../src/service/token-service.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import type { TokenStore } from '../../src/store/types.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
-import { cheapPasswords, JWT_SECRET, manualClock, setup } from '../support/harness.js'
+import { cheapPasswords, JWT_SECRET, manualClock, settings, setup } from '../support/harness.js'
 import { recordCommands } from '../support/record-commands.js'
 
 const redis = useTestRedis('service')
@@ -225,6 +225,7 @@ describe('one Redis round trip per refresh', () => {
     const client = redis.client()
     const clock = manualClock()
     const tokens = createTokenService({
+      ...settings,
       store: createRedisStore({ redis: client, keyPrefix: redis.keyPrefix }),
       keys: createTokenKeys({ jwtSecret: JWT_SECRET }),
       passwords: cheapPasswords,
