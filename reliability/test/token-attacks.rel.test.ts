@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  authSettingsOf,
   createAccessTokens,
   createRefreshTokenCodec,
   createTokenKeys,
   loadConfig,
-  tokenSettingsOf,
 } from '@refresh-kit/server'
 import { ROUTES, type TokenResponse } from '@refresh-kit/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -338,7 +338,7 @@ describe('algorithm confusion (HS256 signed with the public key)', () => {
           signingKeys: [{ ...pairs[algorithm]().privateKey.export({ format: 'jwk' }), kid }],
           refreshTokenSecret: 'r'.repeat(48),
         })
-        const settings = tokenSettingsOf(loadConfig({}))
+        const settings = authSettingsOf(loadConfig({}))
         const foreign = createAccessTokens({
           keys: other.access,
           issuer: settings.issuer,

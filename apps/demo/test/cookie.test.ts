@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { useTestRedis } from '@refresh-kit/shared/testing'
+import { useTestRedis } from '@refresh-kit/testing'
 import type { BrowserContext, Cookie, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {

@@ -1,15 +1,15 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
+  authSettingsOf,
   createApp,
+  createAuthService,
   createPasswordHasher,
   createRedisStore,
   createTokenKeys,
-  createTokenService,
   loadConfig,
-  tokenSettingsOf,
 } from '@refresh-kit/server'
-import { useTestRedis } from '@refresh-kit/shared/testing'
+import { useTestRedis } from '@refresh-kit/testing'
 import axios from 'axios'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuthClient } from '../src/axios/client.js'
@@ -29,15 +29,15 @@ let baseURL: string
 
 beforeAll(async () => {
   const store = createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix })
-  const tokens = createTokenService({
-    ...tokenSettingsOf(loadConfig({})),
+  const tokens = createAuthService({
+    ...authSettingsOf(loadConfig({})),
     store,
     keys: createTokenKeys({ jwtSecret: 'sdk-e2e-secret-0123456789abcdefghijklmnopqrstuvwxyz' }),
     clock: () => serverNow,
     passwords: createPasswordHasher({ cost: 2 ** 10 }),
     accessTokenTtlSeconds: 2,
   })
-  const callback = createApp({ tokens, store }).callback()
+  const callback = createApp({ auth: tokens, store }).callback()
   server = createServer((request, response) => {
     if (request.method === 'POST' && request.url === '/auth/refresh') refreshCalls += 1
     callback(request, response)

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import type { TokenSettings } from './service/token-service.js'
+import type { AuthSettings } from './service/auth-service.js'
 import { ACCESS_TOKEN_ALGORITHMS, type AccessTokenAlgorithm } from './tokens/algorithms.js'
 import { MIN_SECRET_BYTES } from './tokens/keys.js'
 import { createSigningKeySet, type PrivateJwk, privateJwkOf } from './tokens/signing-keys.js'
@@ -563,15 +563,15 @@ export function configDefault<K extends keyof Shape>(name: K): z.output<Shape[K]
 export const LOGIN_FAILURE_WINDOW_SECONDS = 900
 
 /**
- * The token service's settings out of a configuration, so `createTokenService` gets every
+ * The token service's settings out of a configuration, so `createAuthService` gets every
  * value resolved and declares no default of its own.
  *
  * @example
  * ```ts
- * const tokens = createTokenService({ ...tokenSettingsOf(config), store, keys })
+ * const tokens = createAuthService({ ...authSettingsOf(config), store, keys })
  * ```
  */
-export function tokenSettingsOf(config: ServerConfig): TokenSettings {
+export function authSettingsOf(config: ServerConfig): AuthSettings {
   return {
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,

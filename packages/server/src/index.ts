@@ -1,3 +1,4 @@
+export type { Clock } from './clock.js'
 export type {
   ClusterNodeAddress,
   Env,
@@ -6,6 +7,7 @@ export type {
   VariableDoc,
 } from './config.js'
 export {
+  authSettingsOf,
   CONFIG_SCHEMA,
   ConfigError,
   configDefault,
@@ -13,7 +15,6 @@ export {
   LOG_LEVELS,
   LOGIN_FAILURE_WINDOW_SECONDS,
   loadConfig,
-  tokenSettingsOf,
 } from './config.js'
 export type { AuthErrorOptions } from './errors.js'
 export { AuthError, isAuthError } from './errors.js'
@@ -34,13 +35,13 @@ export { createPasswordHasher } from './passwords.js'
 export type { ConfiguredServer, ServerDependencies } from './server.js'
 export { createServerFromConfig } from './server.js'
 export type {
+  AuthService,
+  AuthServiceOptions,
+  AuthSettings,
   LoginInput,
   RegisterInput,
-  TokenService,
-  TokenServiceOptions,
-  TokenSettings,
-} from './service/token-service.js'
-export { createTokenService } from './service/token-service.js'
+} from './service/auth-service.js'
+export { createAuthService } from './service/auth-service.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'
 export { createMemoryStore } from './store/memory-store.js'
 export type { FailFastClusterOptions, FailFastRedisOptions } from './store/redis-options.js'
@@ -48,7 +49,6 @@ export { failFastClusterOptions, failFastRedisOptions } from './store/redis-opti
 export type { RedisStoreOptions } from './store/redis-store.js'
 export { createRedisStore } from './store/redis-store.js'
 export type {
-  Clock,
   CreateSessionInput,
   RateLimitState,
   RotateInput,
@@ -59,11 +59,9 @@ export type {
 } from './store/types.js'
 export { StoreUnavailableError } from './store/types.js'
 export type {
-  AccessTokenSubject,
   AccessTokens,
   AccessTokensOptions,
   AccessTokenVerifier,
-  AuthContext,
   SignedAccessToken,
 } from './tokens/access-token.js'
 export { createAccessTokens } from './tokens/access-token.js'
@@ -73,6 +71,7 @@ export {
   ASYMMETRIC_ALGORITHMS,
   MIN_RSA_BITS,
 } from './tokens/algorithms.js'
+export type { AccessTokenSubject, AuthContext } from './tokens/auth-context.js'
 export { jwkThumbprint, publicJwkOf } from './tokens/jwk.js'
 export type {
   JwksVerifierOptions,

@@ -77,7 +77,7 @@ async function tokensOf(auth: { manager: { getTokens(): Promise<StoredTokens | n
   return tokens
 }
 
-describe('bearer header (behaviour 1)', () => {
+describe('bearer header', () => {
   it('goes to the API origin and never to another origin', async () => {
     // Registered first, so it runs last: it sees what the SDK put on each request.
     const instance = axios.create({ baseURL: API })
@@ -185,7 +185,7 @@ describe('bearer header (behaviour 1)', () => {
   })
 })
 
-describe('single flight (behaviour 2)', () => {
+describe('single flight', () => {
   it.each([1, 10, 1000])(
     '%i requests failing with an expired token cause one refresh, and all succeed',
     async (n) => {
@@ -226,7 +226,7 @@ describe('single flight (behaviour 2)', () => {
   )
 })
 
-describe('queue, then replay (behaviour 3)', () => {
+describe('queue, then replay', () => {
   it('holds requests started mid-refresh and sends them once, with the new token', async () => {
     const { auth } = client()
     const old = await auth.login(ada)
@@ -307,7 +307,7 @@ describe('queue, then replay (behaviour 3)', () => {
   })
 })
 
-describe('which 401s refresh (behaviour 5)', () => {
+describe('which 401s refresh', () => {
   it('a failed login is an AuthError and never refreshes', async () => {
     const { auth } = client()
     const error = await auth.login({ ...ada, password: 'wrong password' }).catch((e: unknown) => e)
@@ -354,7 +354,7 @@ describe('which 401s refresh (behaviour 5)', () => {
   })
 })
 
-describe('refresh rejected (behaviour 6)', () => {
+describe('refresh rejected', () => {
   it('clears storage, emits sessionExpired once and rejects every waiter with session_expired', async () => {
     const { auth, storage, seen } = client()
     await auth.login(ada)
@@ -388,7 +388,7 @@ describe('refresh rejected (behaviour 6)', () => {
   })
 })
 
-describe('refresh failed transiently (behaviour 7)', () => {
+describe('refresh failed transiently', () => {
   it.each([
     ['a network error', () => HttpResponse.error(), 'network_error', undefined],
     [
@@ -475,7 +475,7 @@ describe('refresh failed transiently (behaviour 7)', () => {
   })
 })
 
-describe('bounded (behaviour 8)', () => {
+describe('bounded', () => {
   it('rejects waiters with refresh_timeout when the refresh never answers', async () => {
     const { auth, storage } = client({ refreshTimeoutMs: 50 })
     const before = await auth.login(ada)
@@ -514,7 +514,7 @@ describe('bounded (behaviour 8)', () => {
   })
 })
 
-describe('proactive refresh and clock skew (behaviour 4)', () => {
+describe('proactive refresh and clock skew', () => {
   it.each([
     ['+10 minutes', 10 * MINUTE],
     ['-10 minutes', -10 * MINUTE],
@@ -550,7 +550,7 @@ describe('proactive refresh and clock skew (behaviour 4)', () => {
   })
 })
 
-describe('no shared state (behaviour 13)', () => {
+describe('no shared state', () => {
   it('keeps two clients in one process apart: tokens, refreshes and events', async () => {
     let bobNow = clientNow
     const a = client()
@@ -668,7 +668,7 @@ describe('getAccessToken', () => {
   })
 })
 
-describe('rotation (behaviour 9) and logout', () => {
+describe('rotation and logout', () => {
   it('never presents a rotated refresh token again', async () => {
     const { auth } = client()
     await auth.login(ada)

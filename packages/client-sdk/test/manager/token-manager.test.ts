@@ -258,7 +258,7 @@ describe('createTokenManager', () => {
   })
 })
 
-describe('across tabs, through the coordinator seam (behaviour 10)', () => {
+describe('across tabs, through the coordinator seam', () => {
   it('refreshes once for two tabs: the second re-reads storage under the lock and adopts', async () => {
     const storage = memoryStorage()
     const coordinator = tabs()

@@ -1,7 +1,8 @@
 import type { ErrorBody } from '@refresh-kit/shared'
 import type { Middleware } from 'koa'
 import { isAuthError } from '../errors.js'
-import type { AccessTokenVerifier, AuthContext } from '../tokens/access-token.js'
+import type { AccessTokenVerifier } from '../tokens/access-token.js'
+import type { AuthContext } from '../tokens/auth-context.js'
 import {
   createJwksVerifier,
   type JwksVerifierOptions,

@@ -7,7 +7,7 @@ import {
   ROUTES,
 } from '@refresh-kit/shared'
 import { AuthError, isAuthError } from '../errors.js'
-import type { TokenService } from '../service/token-service.js'
+import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { StoreUnavailableError } from '../store/types.js'
 import { jsonBody } from './json-body.js'
@@ -17,7 +17,7 @@ import { readCredentials } from './validation.js'
 
 /** What the routes need. */
 export interface RoutesOptions {
-  tokens: TokenService
+  auth: AuthService
   store: TokenStore
   /** `max-age` of the JWKS answer, in seconds. */
   jwksMaxAgeSeconds: number
@@ -29,17 +29,17 @@ type Body = Record<string, unknown>
 
 /** Every route of the HTTP contract. */
 export function createRouter({
-  tokens,
+  auth,
   store,
   jwksMaxAgeSeconds,
   transport,
 }: RoutesOptions): Router<AuthState> {
   const router = new Router<AuthState>()
   const body = jsonBody()
-  const auth = requireAuth({ verifier: tokens })
+  const signedIn = requireAuth({ verifier: auth })
 
   router.post(ROUTES.register, body, async (ctx) => {
-    const user = await tokens.register(readCredentials(ctx.request.body as Body))
+    const user = await auth.register(readCredentials(ctx.request.body as Body))
     ctx.status = 201
     ctx.body = { user }
   })
@@ -49,7 +49,7 @@ export function createRouter({
     const userAgent = ctx.get('User-Agent')
     // A bad transport header is refused before a session is created.
     transport.inCookie(ctx)
-    const answer = await tokens.login({
+    const answer = await auth.login({
       ...credentials,
       clientAddress: ctx.ip,
       userAgent: userAgent === '' ? null : userAgent,
@@ -63,7 +63,7 @@ export function createRouter({
       if (presented.token === null) {
         throw new AuthError('invalid_refresh_token', 'no refresh cookie was sent')
       }
-      ctx.body = transport.answer(ctx, await tokens.refresh(presented.token))
+      ctx.body = transport.answer(ctx, await auth.refresh(presented.token))
     } catch (error) {
       // A refused cookie is removed, so the browser stops sending it; an outage keeps it.
       if (presented.fromCookie && isAuthError(error) && error.status === 401) transport.clear(ctx)
@@ -73,34 +73,34 @@ export function createRouter({
 
   router.post(ROUTES.logout, transport.guard, body, async (ctx) => {
     const presented = transport.read(ctx, ctx.request.body as Body)
-    if (presented.token !== null) await tokens.logout(presented.token)
+    if (presented.token !== null) await auth.logout(presented.token)
     if (presented.fromCookie || transport.inCookie(ctx)) transport.clear(ctx)
     ctx.status = 204
   })
 
-  router.post(ROUTES.logoutAll, auth, body, async (ctx) => {
-    await tokens.logoutAll(ctx.state.auth.userId)
+  router.post(ROUTES.logoutAll, signedIn, body, async (ctx) => {
+    await auth.logoutAll(ctx.state.auth.userId)
     ctx.status = 204
   })
 
-  router.get(ROUTES.me, auth, (ctx) => {
+  router.get(ROUTES.me, signedIn, (ctx) => {
     const { userId, username, sessionId } = ctx.state.auth
     ctx.body = { id: userId, username, sessionId } satisfies MeResponse
   })
 
-  router.get(ROUTES.sessions, auth, async (ctx) => {
+  router.get(ROUTES.sessions, signedIn, async (ctx) => {
     const { userId, sessionId } = ctx.state.auth
-    ctx.body = { sessions: await tokens.listSessions(userId, sessionId) }
+    ctx.body = { sessions: await auth.listSessions(userId, sessionId) }
   })
 
-  router.delete(ROUTES.session, auth, async (ctx) => {
+  router.delete(ROUTES.session, signedIn, async (ctx) => {
     const id = ctx.params.id ?? ''
-    await tokens.revokeSession(ctx.state.auth.userId, id)
+    await auth.revokeSession(ctx.state.auth.userId, id)
     ctx.status = 204
   })
 
   // The key set is fixed for the life of the process: its body and ETag are built once.
-  const jwks = { keys: [...tokens.publicJwks] } satisfies JwksResponse
+  const jwks = { keys: [...auth.publicJwks] } satisfies JwksResponse
   const jwksEtag = `"${createHash('sha256').update(JSON.stringify(jwks)).digest('base64url').slice(0, 27)}"`
   router.get(ROUTES.jwks, (ctx) => {
     if (jwks.keys.length === 0) {

@@ -1,8 +1,9 @@
 import type { KeyObject } from 'node:crypto'
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from '@refresh-kit/shared'
+import type { Clock } from '../clock.js'
 import { randomId } from '../lib/random-id.js'
-import type { Clock } from '../store/types.js'
 import { isAccessTokenAlgorithm } from './algorithms.js'
+import type { AccessTokenSubject, AuthContext } from './auth-context.js'
 import type { AccessTokenKeys } from './keys.js'
 import { invalidToken, verifyAccessTokenWith } from './lib/access-claims.js'
 import { createJwtSigner, readHeader } from './lib/jwt.js'
@@ -23,23 +24,11 @@ export interface AccessTokensOptions {
   clock?: Clock
 }
 
-/** Who an access token speaks for. */
-export interface AccessTokenSubject {
-  userId: string
-  sessionId: string
-  username: string
-}
-
 /** A freshly signed access token. */
 export interface SignedAccessToken {
   token: string
   /** Seconds until it expires. */
   expiresIn: number
-}
-
-/** What a verified access token says; `requireAuth` puts it in `ctx.state.auth`. */
-export interface AuthContext extends AccessTokenSubject {
-  claims: AccessTokenClaims
 }
 
 /** Verifies access tokens without touching the store. */

@@ -1,10 +1,10 @@
-import type { Clock } from '../store/types.js'
-import type { AuthContext } from './access-token.js'
+import type { Clock } from '../clock.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
   isAsymmetricAlgorithm,
 } from './algorithms.js'
+import type { AuthContext } from './auth-context.js'
 import { invalidToken, verifyAccessTokenWith } from './lib/access-claims.js'
 import { readHeader } from './lib/jwt.js'
 import { createRemoteJwks, type RemoteJwks, type RemoteJwksOptions } from './remote-jwks.js'

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
+import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
-import type { Clock } from '../store/types.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,

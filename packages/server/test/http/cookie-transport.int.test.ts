@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { useTestRedis } from '@refresh-kit/shared/testing'
+import { useTestRedis } from '@refresh-kit/testing'
 import { parseSetCookie, type SetCookie } from 'cookie'
 import Koa from 'koa'
 import mount from 'koa-mount'

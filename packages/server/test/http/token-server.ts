@@ -4,7 +4,7 @@ import type { TokenResponse } from '@refresh-kit/shared'
 import type Koa from 'koa'
 import request from 'supertest'
 import { createApp } from '../../src/http/app.js'
-import { createTokenService } from '../../src/service/token-service.js'
+import { createAuthService } from '../../src/service/auth-service.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import type { TokenStore } from '../../src/store/types.js'
 import type { AccessTokenAlgorithm } from '../../src/tokens/algorithms.js'
@@ -28,14 +28,14 @@ export function tokenServerApp({ algorithm, signingKeys, clock, store }: TokenSe
     jwtSecret: 'jwks-test-secret-0123456789abcdefghijklmnop',
     ...(signingKeys === undefined ? {} : { signingKeys }),
   })
-  const tokens = createTokenService({
+  const tokens = createAuthService({
     ...settings,
     store: sessions,
     keys,
     clock: now,
     passwords: cheapPasswords,
   })
-  const app = createApp({ tokens, store: sessions })
+  const app = createApp({ auth: tokens, store: sessions })
   return { app, tokens, store: sessions, clock: now }
 }
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { isAuthError } from '../../src/errors.js'
 import type { PasswordHasher } from '../../src/passwords.js'
-import { createTokenService } from '../../src/service/token-service.js'
+import { createAuthService } from '../../src/service/auth-service.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
 import { cheapPasswords, JWT_SECRET, settings } from '../support/harness.js'
 
 const keys = createTokenKeys({ jwtSecret: JWT_SECRET })
 
-describe('createTokenService', () => {
+describe('createAuthService', () => {
   it('spends scrypt work on an unknown username, as on a wrong password', async () => {
     const work: string[] = []
     const passwords: PasswordHasher = {
@@ -22,7 +22,7 @@ describe('createTokenService', () => {
         return cheapPasswords.verifyNothing(password)
       },
     }
-    const tokens = createTokenService({ ...settings, store: createMemoryStore(), keys, passwords })
+    const tokens = createAuthService({ ...settings, store: createMemoryStore(), keys, passwords })
     await tokens.register({ username: 'ada', password: 'correct horse' })
     const attempt = (username: string) =>
       tokens
@@ -39,17 +39,17 @@ describe('createTokenService', () => {
   it('refuses bad options with a TypeError naming them', () => {
     const store = createMemoryStore()
     // @ts-expect-error: the store is required
-    expect(() => createTokenService({ ...settings, keys })).toThrow(/options.store/)
+    expect(() => createAuthService({ ...settings, keys })).toThrow(/options.store/)
     // @ts-expect-error: the keys are required
-    expect(() => createTokenService({ ...settings, store })).toThrow(/options.keys/)
-    expect(() => createTokenService({ ...settings, store, keys, reuseGraceSeconds: -1 })).toThrow(
+    expect(() => createAuthService({ ...settings, store })).toThrow(/options.keys/)
+    expect(() => createAuthService({ ...settings, store, keys, reuseGraceSeconds: -1 })).toThrow(
       /options.reuseGraceSeconds/,
     )
-    expect(() => createTokenService({ ...settings, store, keys, loginMaxFailures: 0 })).toThrow(
+    expect(() => createAuthService({ ...settings, store, keys, loginMaxFailures: 0 })).toThrow(
       /options.loginMaxFailures/,
     )
     expect(() =>
-      createTokenService({ ...settings, store, keys, refreshTokenTtlSeconds: 1.5 }),
+      createAuthService({ ...settings, store, keys, refreshTokenTtlSeconds: 1.5 }),
     ).toThrow(/options.refreshTokenTtlSeconds/)
   })
 })

@@ -1,17 +1,18 @@
 import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
+import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
 import { randomId } from '../lib/random-id.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
-import type { Clock, SessionRecord, TokenStore } from '../store/types.js'
+import type { SessionRecord, TokenStore } from '../store/types.js'
 import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
 import type { TokenKeys } from '../tokens/keys.js'
 import { createRefreshTokenCodec } from '../tokens/refresh-token.js'
 
 /**
- * The policy of the token service, all resolved: `tokenSettingsOf(config)` reads them from a
+ * The policy of the token service, all resolved: `authSettingsOf(config)` reads them from a
  * `ServerConfig`, whose schema owns every default.
  */
-export interface TokenSettings {
+export interface AuthSettings {
   /** `iss` of access tokens (`JWT_ISSUER`). */
   issuer: string
   /** `aud` of access tokens (`JWT_AUDIENCE`). */
@@ -32,8 +33,8 @@ export interface TokenSettings {
   loginFailureWindowSeconds: number
 }
 
-/** Options of {@link createTokenService}: its dependencies and its {@link TokenSettings}. */
-export interface TokenServiceOptions extends TokenSettings {
+/** Options of {@link createAuthService}: its dependencies and its {@link AuthSettings}. */
+export interface AuthServiceOptions extends AuthSettings {
   /** Where users, sessions and login counters live. */
   store: TokenStore
   /** Access-token and refresh-token keys (see `createTokenKeys`). */
@@ -44,7 +45,7 @@ export interface TokenServiceOptions extends TokenSettings {
   passwords?: PasswordHasher
 }
 
-/** Input of {@link TokenService.login}. */
+/** Input of {@link AuthService.login}. */
 export interface LoginInput {
   username: string
   password: string
@@ -54,14 +55,14 @@ export interface LoginInput {
   userAgent: string | null
 }
 
-/** Input of {@link TokenService.register}. */
+/** Input of {@link AuthService.register}. */
 export interface RegisterInput {
   username: string
   password: string
 }
 
 /** Everything the HTTP layer asks of the token server, free of HTTP. */
-export interface TokenService extends AccessTokenVerifier {
+export interface AuthService extends AccessTokenVerifier {
   /** @throws AuthError `user_exists` */
   register(input: RegisterInput): Promise<PublicUser>
   /** Starts a session. @throws AuthError `invalid_credentials`, `rate_limited` */
@@ -84,7 +85,7 @@ const MAX_USER_AGENT = 256
 
 function integer(option: string, value: number, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) {
-    throw new TypeError(`createTokenService: options.${option} must be an integer >= ${min}`)
+    throw new TypeError(`createAuthService: options.${option} must be an integer >= ${min}`)
   }
   return value
 }
@@ -98,19 +99,19 @@ const invalidRefresh = () =>
  *
  * @example
  * ```ts
- * const tokens = createTokenService({ ...tokenSettingsOf(config), store: createMemoryStore(), keys })
+ * const tokens = createAuthService({ ...authSettingsOf(config), store: createMemoryStore(), keys })
  * await tokens.register({ username: 'ada', password: 'correct horse' })
  * const pair = await tokens.login({ username: 'ada', password: 'correct horse', clientAddress: '::1', userAgent: null })
  * const next = await tokens.refresh(pair.refreshToken)
  * ```
  */
-export function createTokenService(options: TokenServiceOptions): TokenService {
+export function createAuthService(options: AuthServiceOptions): AuthService {
   const { store, keys } = options
-  if (store === undefined) throw new TypeError('createTokenService: options.store is required')
-  if (keys === undefined) throw new TypeError('createTokenService: options.keys is required')
+  if (store === undefined) throw new TypeError('createAuthService: options.store is required')
+  if (keys === undefined) throw new TypeError('createAuthService: options.keys is required')
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function')
-    throw new TypeError('createTokenService: options.clock must be a function')
+    throw new TypeError('createAuthService: options.clock must be a function')
   const passwords = options.passwords ?? createPasswordHasher()
   const refreshTtl = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds, 1)
   const maxAge = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds, 1)
