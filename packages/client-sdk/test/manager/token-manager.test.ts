@@ -427,7 +427,9 @@ describe('cookie transport (behaviour 14)', () => {
 
   it('refuses an answer that carries a refresh token in its body, storing nothing', async () => {
     const tab = manager({ refresh: cookieBackend().refresh, refreshTokenTransport: 'cookie' })
-    await expect(tab.instance.setTokens(login)).rejects.toThrow(/refresh token in the body, not the cookie/)
+    await expect(tab.instance.setTokens(login)).rejects.toThrow(
+      /refresh token in the body, not the cookie/,
+    )
     expect(await tab.instance.getTokens()).toBeNull()
   })
 
