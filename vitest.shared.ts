@@ -13,6 +13,10 @@ export const sourceAliases = [
   { find: /^@refresh-kit\/shared$/, replacement: root('./packages/shared/src/index.ts') },
   { find: /^@refresh-kit\/server$/, replacement: root('./packages/server/src/index.ts') },
   {
+    find: /^@refresh-kit\/client-sdk\/fetch$/,
+    replacement: root('./packages/client-sdk/src/fetch.ts'),
+  },
+  {
     find: /^@refresh-kit\/client-sdk\/cross-tab$/,
     replacement: root('./packages/client-sdk/src/cross-tab.ts'),
   },

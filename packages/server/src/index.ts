@@ -17,7 +17,7 @@ export {
   loadConfig,
 } from './config.js'
 export type { AuthErrorOptions } from './errors.js'
-export { AuthError, isAuthError } from './errors.js'
+export { AuthError, isAuthError, StoreUnavailableError } from './errors.js'
 export type { AppOptions } from './http/app.js'
 export { createApp } from './http/app.js'
 export type {
@@ -29,7 +29,7 @@ export { createRefreshTransport } from './http/refresh-transport.js'
 export type { AuthState, RequireAuthOptions } from './http/require-auth.js'
 export { requireAuth } from './http/require-auth.js'
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js'
-export { createLogger, silentLogger } from './logger.js'
+export { childLogger, createLogger, REDACTED_FIELDS, silentLogger } from './logger.js'
 export type { PasswordHasher, PasswordHasherOptions } from './passwords.js'
 export { createPasswordHasher } from './passwords.js'
 export type { ConfiguredServer, ServerDependencies } from './server.js'
@@ -57,7 +57,6 @@ export type {
   TokenStore,
   UserRecord,
 } from './store/types.js'
-export { StoreUnavailableError } from './store/types.js'
 export type {
   AccessTokens,
   AccessTokensOptions,

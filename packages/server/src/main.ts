@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { createServer } from 'node:http'
 import { Cluster, Redis } from 'ioredis'
 import { ConfigError, loadConfig, type ServerConfig } from './config.js'
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`)
     throw error
   }
-  const logger = createLogger({ level: config.logLevel })
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat })
   // With an asymmetric algorithm JWT_SECRET only matters when it derives the refresh-token key.
   if (
     config.jwtSecretGenerated &&
@@ -129,9 +130,7 @@ async function main(): Promise<void> {
     let down = false
     client.on('error', (error: Error) => {
       if (!down)
-        logger.warn('redis connection lost; answering 503 until it is back', {
-          error: error.message,
-        })
+        logger.warn('redis connection lost; answering 503 until it is back', { cause: error })
       down = true
     })
     client.on('ready', () => {

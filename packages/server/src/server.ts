@@ -18,7 +18,7 @@ export interface ServerDependencies {
    * `'redis'`; the server never closes it. Required for the Redis store.
    */
   redis?: Redis | Cluster
-  /** @default a JSON-lines logger at `config.logLevel` on stdout */
+  /** @default `createLogger({ level: config.logLevel, format: config.logFormat })` */
   logger?: Logger
   /** @default Date.now */
   clock?: Clock
@@ -54,7 +54,8 @@ export function createServerFromConfig(
   config: ServerConfig,
   dependencies: ServerDependencies = {},
 ): ConfiguredServer {
-  const logger = dependencies.logger ?? createLogger({ level: config.logLevel })
+  const logger =
+    dependencies.logger ?? createLogger({ level: config.logLevel, format: config.logFormat })
   const clock = dependencies.clock ?? Date.now
   let store: TokenStore
   if (config.tokenStore === 'redis') {

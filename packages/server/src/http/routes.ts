@@ -6,10 +6,9 @@ import {
   type MeResponse,
   ROUTES,
 } from '@refresh-kit/shared'
-import { AuthError, isAuthError } from '../errors.js'
+import { AuthError, isAuthError, StoreUnavailableError } from '../errors.js'
 import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
-import { StoreUnavailableError } from '../store/types.js'
 import { jsonBody } from './json-body.js'
 import type { RefreshTransport } from './refresh-transport.js'
 import { type AuthState, requireAuth } from './require-auth.js'

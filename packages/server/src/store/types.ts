@@ -94,7 +94,7 @@ export interface RateLimitState {
 
 /**
  * Every operation the server needs from storage. Implementations throw
- * {@link StoreUnavailableError} when the backing service cannot be reached in time, and
+ * `StoreUnavailableError` (see `errors.ts`) when the backing service cannot be reached in time, and
  * nothing else for operational failures.
  */
 export interface TokenStore {
@@ -126,16 +126,8 @@ export interface TokenStore {
   /** Forgets the count under `key`. */
   reset(key: string): Promise<void>
 
-  /** Resolves when the store answers; throws {@link StoreUnavailableError} otherwise. */
+  /** Resolves when the store answers; throws `StoreUnavailableError` (see `errors.ts`) otherwise. */
   ping(): Promise<void>
   /** Releases what the store itself opened (never a client it was given). */
   close(): Promise<void>
-}
-
-/** The backing service of a store cannot be reached, or did not answer in time. */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError'
-  constructor(message = 'the token store is unavailable', options?: { cause?: unknown }) {
-    super(message, options)
-  }
 }
