@@ -26,18 +26,41 @@ export type {
   RefreshTransportOptions,
 } from './http/refresh-transport.js'
 export { createRefreshTransport } from './http/refresh-transport.js'
-export type { AuthState, RequireAuthOptions } from './http/require-auth.js'
+export type {
+  AuthState,
+  RequireAuthMiddleware,
+  RequireAuthOptions,
+} from './http/require-auth.js'
 export { requireAuth } from './http/require-auth.js'
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js'
 export { childLogger, createLogger, REDACTED_FIELDS, silentLogger } from './logger.js'
+export type { PasswordPolicy, PasswordPolicyOptions } from './password-strength.js'
+export { createPasswordPolicy } from './password-strength.js'
 export type { PasswordHasher, PasswordHasherOptions } from './passwords.js'
 export { createPasswordHasher } from './passwords.js'
+export type { MemoryRevocationsOptions } from './revocation/memory-revocations.js'
+export { createMemoryRevocations } from './revocation/memory-revocations.js'
+export type {
+  RedisRevocationsOptions,
+  RevocationListenerOptions,
+} from './revocation/redis-revocations.js'
+export {
+  createRedisRevocations,
+  createRevocationListener,
+} from './revocation/redis-revocations.js'
+export type {
+  AccessTokenRevocations,
+  EndedSessions,
+  RevocationCheck,
+  RevocationClaims,
+} from './revocation/types.js'
 export type { ConfiguredServer, ServerDependencies } from './server.js'
 export { createServerFromConfig } from './server.js'
 export type {
   AuthService,
   AuthServiceOptions,
   AuthSettings,
+  ChangePasswordInput,
   LoginInput,
   RegisterInput,
 } from './service/auth-service.js'
@@ -77,7 +100,13 @@ export type {
   RemoteAccessTokenVerifier,
 } from './tokens/jwks-verifier.js'
 export { createJwksVerifier } from './tokens/jwks-verifier.js'
-export type { AccessTokenKeys, TokenKeys, TokenKeysOptions } from './tokens/keys.js'
+export type {
+  AccessTokenKeys,
+  AsymmetricKeysOptions,
+  SymmetricKeysOptions,
+  TokenKeys,
+  TokenKeysOptions,
+} from './tokens/keys.js'
 export { createTokenKeys, MIN_SECRET_BYTES } from './tokens/keys.js'
 export type { RefreshTokenClaims, RefreshTokenCodec } from './tokens/refresh-token.js'
 export { createRefreshTokenCodec } from './tokens/refresh-token.js'

@@ -14,6 +14,7 @@ export type { RefreshTokenTransport, ServerRefreshTokenTransport } from './trans
 export { REFRESH_TOKEN_TRANSPORT_HEADER } from './transport.js'
 export type {
   AccessTokenClaims,
+  ChangePasswordRequest,
   CookieTokenResponse,
   Credentials,
   ErrorBody,

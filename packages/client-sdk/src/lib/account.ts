@@ -26,7 +26,17 @@ export type Send = <T>(
   token?: TokenRequest,
 ) => Promise<T>
 
-/** What every client of the SDK offers, whichever HTTP client it is built on. */
+/**
+ * What every client of the SDK offers, whichever HTTP client it is built on: the axios
+ * client and the fetch function both have these.
+ *
+ * @example
+ * ```ts
+ * async function signOutEverywhere(auth: AccountMethods) {
+ *   await auth.logoutAll()
+ * }
+ * ```
+ */
 export interface AccountMethods {
   /** The token manager, for advanced use. */
   manager: TokenManager

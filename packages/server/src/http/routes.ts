@@ -12,7 +12,7 @@ import type { TokenStore } from '../store/types.js'
 import { jsonBody } from './json-body.js'
 import type { RefreshTransport } from './refresh-transport.js'
 import { type AuthState, requireAuth } from './require-auth.js'
-import { readCredentials } from './validation.js'
+import { readCredentials, readPasswordChange } from './validation.js'
 
 /** What the routes need. */
 export interface RoutesOptions {
@@ -79,6 +79,17 @@ export function createRouter({
 
   router.post(ROUTES.logoutAll, signedIn, body, async (ctx) => {
     await auth.logoutAll(ctx.state.auth.userId)
+    ctx.status = 204
+  })
+
+  router.post(ROUTES.password, signedIn, body, async (ctx) => {
+    const { userId, sessionId } = ctx.state.auth
+    await auth.changePassword({
+      ...readPasswordChange(ctx.request.body as Body),
+      userId,
+      sessionId,
+      clientAddress: ctx.ip,
+    })
     ctx.status = 204
   })
 

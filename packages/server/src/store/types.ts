@@ -116,8 +116,13 @@ export interface TokenStore {
   listSessions(userId: string, now: number): Promise<SessionRecord[]>
   /** Revokes one session; `false` when the user had no such session. */
   revokeSession(userId: string, sessionId: string): Promise<boolean>
-  /** Revokes every session of the user; returns how many there were. */
-  revokeAllSessions(userId: string): Promise<number>
+  /**
+   * Revokes every session of the user but `exceptSessionId` (when given); returns the ids of
+   * the sessions it ended, so that their access tokens can be revoked too.
+   */
+  revokeAllSessions(userId: string, exceptSessionId?: string): Promise<string[]>
+  /** Replaces the user's password hash; `false` when there is no such user. */
+  setPasswordHash(userId: string, passwordHash: string): Promise<boolean>
 
   /** Counts one event under `key` in a fixed window of `windowSeconds`. */
   hit(key: string, windowSeconds: number): Promise<RateLimitState>

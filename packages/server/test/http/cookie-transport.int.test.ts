@@ -175,7 +175,7 @@ describe('login with the cookie transport', () => {
     const server = await start()
     const credentials = {
       username: `v1-${randomBytes(3).toString('hex')}`,
-      password: 'x'.repeat(12),
+      password: 'correct horse battery staple',
     }
     await post(server, '/auth/register', { body: credentials })
     const login = await post(server, '/auth/login', { body: credentials })
@@ -194,7 +194,7 @@ describe('login with the cookie transport', () => {
     const server = await start()
     const credentials = {
       username: `bad-${randomBytes(3).toString('hex')}`,
-      password: 'x'.repeat(12),
+      password: 'correct horse battery staple',
     }
     await post(server, '/auth/register', { body: credentials })
     const login = await post(server, '/auth/login', {
@@ -372,7 +372,7 @@ describe('REFRESH_TOKEN_TRANSPORT', () => {
     const server = await start({ REFRESH_TOKEN_TRANSPORT: 'body' })
     const credentials = {
       username: `body-${randomBytes(3).toString('hex')}`,
-      password: 'x'.repeat(12),
+      password: 'correct horse battery staple',
     }
     await post(server, '/auth/register', { body: credentials })
     const login = await post(server, '/auth/login', { body: credentials, headers: COOKIE })

@@ -369,6 +369,7 @@ describe('Redis store when Redis goes away', () => {
       listSessions: () => store.listSessions(userId, T0),
       revokeSession: () => store.revokeSession(userId, created.id),
       revokeAllSessions: () => store.revokeAllSessions(userId),
+      setPasswordHash: () => store.setPasswordHash(userId, 'scrypt$x'),
       hit: () => store.hit('login:outage', 60),
       peek: () => store.peek('login:outage'),
       reset: () => store.reset('login:outage'),
