@@ -1,4 +1,4 @@
-import type { CoordinatorMessage, RefreshCoordinator } from './types.js'
+import type { CoordinatorMessage, RefreshCoordinator, StoredTokens } from './types.js'
 
 /** The part of the Web Locks API the coordinator uses (`navigator.locks`). */
 export type LockRequester = Pick<LockManager, 'request'>
@@ -28,6 +28,22 @@ export interface BrowserCoordinatorOptions {
 }
 
 const TYPES: readonly unknown[] = ['tokens', 'logout', 'sessionExpired']
+
+// What another tab sent as tokens, checked: a message is data from outside this tab.
+function tokensOf(value: unknown): StoredTokens | undefined {
+  const tokens = value as Partial<StoredTokens> | null | undefined
+  return typeof tokens?.accessToken === 'string' &&
+    typeof tokens.refreshToken === 'string' &&
+    typeof tokens.expiresAt === 'number' &&
+    typeof tokens.refreshExpiresAt === 'number'
+    ? {
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        expiresAt: tokens.expiresAt,
+        refreshExpiresAt: tokens.refreshExpiresAt,
+      }
+    : undefined
+}
 
 function check(ok: boolean, option: string, expected: string): void {
   if (!ok) throw new TypeError(`browserCoordinator: option \`${option}\` must be ${expected}`)
@@ -96,7 +112,9 @@ export function browserCoordinator(options: BrowserCoordinatorOptions = {}): Ref
       // Telling the other tabs is best effort: a closed channel or a full storage must never
       // fail the refresh or the logout that is being announced.
       try {
-        if (channel) channel.postMessage({ type: message.type })
+        // Tokens travel over the channel only, never through the storage fallback: that would
+        // write them where they outlive the tab.
+        if (channel) channel.postMessage(message)
         // A nonce, because a `storage` event fires only when the value changes.
         else storage?.setItem(key, JSON.stringify({ type: message.type, nonce: Math.random() }))
       } catch {}
@@ -115,7 +133,13 @@ export function browserCoordinator(options: BrowserCoordinatorOptions = {}): Ref
           }
         }
         const kind = (data as { type?: unknown } | null)?.type
-        if (TYPES.includes(kind)) listener({ type: kind } as CoordinatorMessage)
+        if (!TYPES.includes(kind)) return
+        const tokens = channel ? tokensOf((data as { tokens?: unknown }).tokens) : undefined
+        listener(
+          (kind === 'tokens' && tokens !== undefined
+            ? { type: kind, tokens }
+            : { type: kind }) as CoordinatorMessage,
+        )
       }
       source?.addEventListener(type, on)
       const off = () => source?.removeEventListener(type, on)

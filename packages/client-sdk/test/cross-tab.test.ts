@@ -193,6 +193,18 @@ describe('browserCoordinator: messages between tabs (BroadcastChannel)', () => {
     expect(seenByA).toEqual([])
   })
 
+  it('carries the tokens of a tokens message over the channel, checked, and drops malformed ones', async () => {
+    const a = tab({ name: 'bc-tokens', locks: null })
+    const b = tab({ name: 'bc-tokens', locks: null })
+    const seen: CoordinatorMessage[] = []
+    b.subscribe((message) => seen.push(message))
+    const tokens = { accessToken: 'at-1', refreshToken: '', expiresAt: 2, refreshExpiresAt: 3 }
+    a.publish({ type: 'tokens', tokens })
+    a.publish({ type: 'tokens', tokens: { accessToken: 42 } as never })
+    await until(() => seen.length === 2, 'both messages')
+    expect(seen).toEqual([{ type: 'tokens', tokens }, { type: 'tokens' }])
+  })
+
   it('stops delivering after unsubscribe and after close', async () => {
     const a = tab({ name: 'bc-2', locks: null })
     const b = tab({ name: 'bc-2', locks: null })
@@ -270,6 +282,22 @@ describe('browserCoordinator: the storage-event fallback', () => {
     a.publish({ type: 'tokens' })
     a.publish({ type: 'sessionExpired' })
     expect(seen).toEqual([{ type: 'tokens' }, { type: 'tokens' }, { type: 'sessionExpired' }])
+  })
+
+  it('never writes tokens to storage: the fallback carries the message type alone', () => {
+    const shared = sharedStorage()
+    const one = shared.open()
+    const two = shared.open()
+    const a = tab({ events: one.events, storage: one.storage, BroadcastChannel: null, locks: null })
+    const b = tab({ events: two.events, storage: two.storage, BroadcastChannel: null, locks: null })
+    const seen: CoordinatorMessage[] = []
+    b.subscribe((message) => seen.push(message))
+    a.publish({
+      type: 'tokens',
+      tokens: { accessToken: 'at-secret', refreshToken: '', expiresAt: 2, refreshExpiresAt: 3 },
+    })
+    expect(seen).toEqual([{ type: 'tokens' }])
+    expect(JSON.stringify([...shared.values])).not.toContain('at-secret')
   })
 
   it('ignores writes to other keys and values it cannot read', () => {

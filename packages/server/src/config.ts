@@ -411,6 +411,64 @@ export const CONFIG_SCHEMA = z.object({
         'trusted proxy hops: the client address is the Nth valid address from the right of `X-Forwarded-For` (`true` = 1); `0` takes the socket address',
       ),
     ),
+  REFRESH_TOKEN_TRANSPORT: oneOf(['body', 'cookie', 'both'] as const, true)
+    .default('both')
+    .register(
+      configDocs,
+      doc(
+        '`body` (JSON only), `cookie` (always the `HttpOnly` cookie) or `both` (the client chooses with `X-Refresh-Token-Transport: cookie`)',
+      ),
+    ),
+  REFRESH_COOKIE_NAME: variable((value) =>
+    // RFC 6265 token characters; __Host- would demand Path=/, which the cookie never has.
+    !/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(value)
+      ? fail(`must be 1 to 64 cookie-name characters, got ${show(value)}`)
+      : /^__host-/i.test(value)
+        ? fail('cannot use the __Host- prefix: the refresh cookie is scoped to the /auth path')
+        : value,
+  )
+    .default('rk_refresh')
+    .register(
+      configDocs,
+      doc("the refresh cookie's name (`__Secure-` allowed, `__Host-` not: its path is `/auth`)"),
+    ),
+  COOKIE_SECURE: variable((value) => {
+    const given = value.toLowerCase()
+    return ['true', '1'].includes(given)
+      ? true
+      : ['false', '0'].includes(given)
+        ? false
+        : fail(`must be true or false, got ${show(value)}`)
+  })
+    .default(true)
+    .register(
+      configDocs,
+      doc(
+        'mark the refresh cookie `Secure`; `false` only for plain-HTTP development off `localhost`',
+      ),
+    ),
+  COOKIE_SAMESITE: oneOf(['strict', 'lax', 'none'] as const, true)
+    .default('strict')
+    .register(
+      configDocs,
+      doc(
+        '`SameSite` of the refresh cookie: `strict`, `lax` or `none` (needs `COOKIE_SECURE=true`)',
+      ),
+    ),
+  COOKIE_DOMAIN: variable((value) =>
+    /^\.?[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(value)
+      ? value
+      : fail(`must be a host name, got ${show(value)}`),
+  )
+    .nullable()
+    .default(null)
+    .register(
+      configDocs,
+      doc(
+        "`Domain` of the refresh cookie; unset, the cookie belongs to the server's host only",
+        'unset',
+      ),
+    ),
 })
 
 type Shape = typeof CONFIG_SCHEMA.shape
@@ -489,6 +547,16 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
   if (vars.REDIS_CLUSTER_NODES.length > 0 && vars.REDIS_SENTINELS.length > 0) {
     // Two topologies at once is a deployment mistake; guessing which one was meant is worse.
     throw new ConfigError('REDIS_SENTINELS', 'cannot be set together with REDIS_CLUSTER_NODES')
+  }
+  // Browsers drop a SameSite=None cookie that is not Secure, and a __Secure- one likewise.
+  if (!vars.COOKIE_SECURE && vars.COOKIE_SAMESITE === 'none') {
+    throw new ConfigError('COOKIE_SAMESITE', 'none requires COOKIE_SECURE=true')
+  }
+  if (!vars.COOKIE_SECURE && /^__secure-/i.test(vars.REFRESH_COOKIE_NAME)) {
+    throw new ConfigError(
+      'REFRESH_COOKIE_NAME',
+      'with the __Secure- prefix requires COOKIE_SECURE=true',
+    )
   }
   // A cluster or Sentinel deployment in production without REDIS_URL takes its credentials
   // from REDIS_PASSWORD alone, never from the seed's.

@@ -22,6 +22,12 @@ export type { AppOptions } from './http/app.js'
 export { createApp } from './http/app.js'
 export { clientAddressOf, normalizeAddress } from './http/client-address.js'
 export type {
+  PresentedRefreshToken,
+  RefreshTransport,
+  RefreshTransportOptions,
+} from './http/refresh-transport.js'
+export { createRefreshTransport } from './http/refresh-transport.js'
+export type {
   AuthState,
   RequireAuthMiddleware,
   RequireAuthOptions,

@@ -153,6 +153,13 @@ export function createServerFromConfig(
     store,
     logger,
     corsOrigins: config.corsOrigins,
+    refreshTokenTransport: {
+      mode: config.refreshTokenTransport,
+      cookieName: config.refreshCookieName,
+      secure: config.cookieSecure,
+      sameSite: config.cookieSamesite,
+      domain: config.cookieDomain,
+    },
     trustProxy: config.trustProxy,
   })
   return {

@@ -67,6 +67,11 @@ describe('loadConfig', () => {
       passwordHashQueue: 64,
       maxSessionsPerUser: 50,
       corsOrigins: [],
+      refreshTokenTransport: 'both',
+      refreshCookieName: 'rk_refresh',
+      cookieSecure: true,
+      cookieSamesite: 'strict',
+      cookieDomain: null,
       trustProxy: 0,
       logLevel: 'info',
       logFormat: 'json',
@@ -171,6 +176,41 @@ describe('loadConfig', () => {
     expect(messageOf({ TRUST_PROXY: 'yes please' })).toMatch(/^TRUST_PROXY /)
     expect(messageOf({ LOG_LEVEL: 'verbose' })).toMatch(/^LOG_LEVEL must be one of/)
     expect(messageOf({ REFRESH_TOKEN_SECRET: 'short' })).toMatch(/^REFRESH_TOKEN_SECRET /)
+  })
+
+  it('reads the refresh cookie variables and refuses combinations browsers would drop', () => {
+    expect(
+      loadConfig({
+        REFRESH_TOKEN_TRANSPORT: 'Cookie',
+        REFRESH_COOKIE_NAME: '__Secure-rt',
+        COOKIE_SECURE: 'true',
+        COOKIE_SAMESITE: 'None',
+        COOKIE_DOMAIN: '.example.com',
+      }),
+    ).toMatchObject({
+      refreshTokenTransport: 'cookie',
+      refreshCookieName: '__Secure-rt',
+      cookieSecure: true,
+      cookieSamesite: 'none',
+      cookieDomain: '.example.com',
+    })
+    expect(loadConfig({ COOKIE_SECURE: 'false', COOKIE_SAMESITE: 'lax' })).toMatchObject({
+      cookieSecure: false,
+      cookieSamesite: 'lax',
+    })
+    expect(messageOf({ REFRESH_TOKEN_TRANSPORT: 'header' })).toMatch(/^REFRESH_TOKEN_TRANSPORT /)
+    expect(messageOf({ REFRESH_COOKIE_NAME: 'rk refresh' })).toMatch(/^REFRESH_COOKIE_NAME /)
+    expect(messageOf({ REFRESH_COOKIE_NAME: 'rk;x=1' })).toMatch(/^REFRESH_COOKIE_NAME /)
+    expect(messageOf({ REFRESH_COOKIE_NAME: '__Host-rt' })).toMatch(/^REFRESH_COOKIE_NAME /)
+    expect(messageOf({ REFRESH_COOKIE_NAME: '__Secure-rt', COOKIE_SECURE: 'false' })).toMatch(
+      /^REFRESH_COOKIE_NAME /,
+    )
+    expect(messageOf({ COOKIE_SECURE: 'maybe' })).toMatch(/^COOKIE_SECURE /)
+    expect(messageOf({ COOKIE_SAMESITE: 'loose' })).toMatch(/^COOKIE_SAMESITE /)
+    expect(messageOf({ COOKIE_SAMESITE: 'none', COOKIE_SECURE: 'false' })).toBe(
+      'COOKIE_SAMESITE none requires COOKIE_SECURE=true',
+    )
+    expect(messageOf({ COOKIE_DOMAIN: 'example.com; Path=/' })).toMatch(/^COOKIE_DOMAIN /)
   })
 
   it('treats an empty or blank variable as unset', () => {

@@ -10,9 +10,12 @@ export type { JwtPayload } from './jwt.js'
 export { decodeJwtPayload } from './jwt.js'
 export type { RoutePath } from './routes.js'
 export { ROUTES, sessionPath } from './routes.js'
+export type { RefreshTokenTransport, ServerRefreshTokenTransport } from './transport.js'
+export { REFRESH_TOKEN_TRANSPORT_HEADER } from './transport.js'
 export type {
   AccessTokenClaims,
   ChangePasswordRequest,
+  CookieTokenResponse,
   Credentials,
   ErrorBody,
   ErrorDetail,

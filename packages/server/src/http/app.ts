@@ -7,6 +7,7 @@ import { clientAddressOf } from './client-address.js'
 import { cors } from './cors.js'
 import { errorHandler, toAuthError } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
+import { createRefreshTransport, type RefreshTransportOptions } from './refresh-transport.js'
 import { requestId } from './request-id.js'
 import { createRouter } from './routes.js'
 
@@ -20,6 +21,12 @@ export interface AppOptions {
   logger?: Logger
   /** Browser origins allowed by CORS, e.g. `['http://localhost:5173']`. @default [] */
   corsOrigins?: readonly string[]
+  /**
+   * How login, refresh and logout carry the refresh token: body, `HttpOnly` cookie, or the
+   * client's choice. The origins allowed to use the cookie are `corsOrigins` and the server's own.
+   * @default { mode: 'both', cookieName: 'rk_refresh', secure: true, sameSite: 'strict', domain: null }
+   */
+  refreshTokenTransport?: Omit<RefreshTransportOptions, 'allowedOrigins'>
   /**
    * Trusted proxy hops in front of the server: the client address is then the Nth valid
    * address from the right of `X-Forwarded-For` (`true` means 1, `false` 0: the socket's
@@ -84,7 +91,11 @@ export function createApp(options: AppOptions): Koa {
       cause: failure.cause ?? error,
     })
   })
-  const router = createRouter({ auth, store, jwksMaxAgeSeconds })
+  const transport = createRefreshTransport({
+    ...options.refreshTokenTransport,
+    allowedOrigins: corsOrigins,
+  })
+  const router = createRouter({ auth, store, jwksMaxAgeSeconds, transport })
   app.use(requestId(logger))
   app.use(async (ctx, next) => {
     ctx.state.clientAddress = clientAddressOf(ctx, trustedHops)
