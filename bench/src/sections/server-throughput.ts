@@ -130,6 +130,8 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
       JWT_SECRET: jwtSecret,
       LOG_LEVEL: 'error',
       NODE_ENV: 'production',
+      // Every request comes from one address: the per-address login limit would measure 429s.
+      LOGIN_RATE_LIMIT: '0',
     },
     cpuProfileDir: options.cpuProfileDir,
     ...(options.serverEntry === null || options.serverEntry === undefined

@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import {
+  type AbuseLimitRules,
+  ADDRESS_FAILURE_WINDOW_SECONDS,
+  DEFAULT_ABUSE_LIMIT_RULES,
+  DEFAULT_MAX_SESSIONS_PER_USER,
+  LOGIN_RATE_WINDOW_SECONDS,
+  REGISTER_RATE_WINDOW_SECONDS,
+} from './limits/abuse-limits.js'
+import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE_SIZE } from './limits/hash-queue.js'
 import type { AuthSettings } from './service/auth-service.js'
 import { ACCESS_TOKEN_ALGORITHMS, type AccessTokenAlgorithm } from './tokens/algorithms.js'
 import { MIN_SECRET_BYTES } from './tokens/keys.js'
@@ -120,6 +129,19 @@ const hostPorts = () =>
     return { host: match[1].replace(/^\[|\]$/g, ''), port }
   })
 
+const boolean = () =>
+  variable((value) => {
+    const given = value.toLowerCase()
+    return ['true', '1'].includes(given)
+      ? true
+      : ['false', '0'].includes(given)
+        ? false
+        : fail(`must be true or false, got ${show(value)}`)
+  })
+
+// The compose Redis with the seed's password: a development convenience, never a production default.
+const DEVELOPMENT_REDIS_URL = 'redis://:abcd1234@127.0.0.1:6379'
+
 const doc = (description: string, shownDefault?: string): VariableDoc =>
   shownDefault === undefined ? { description } : { description, shownDefault }
 
@@ -142,7 +164,9 @@ export const CONFIG_SCHEMA = z.object({
     .default('development')
     .register(
       configDocs,
-      doc('`production` requires `JWT_SECRET` (or keys and `REFRESH_TOKEN_SECRET`)'),
+      doc(
+        '`production` requires `JWT_SECRET` (or keys and `REFRESH_TOKEN_SECRET`) and `REDIS_URL` (or the cluster or Sentinel variables)',
+      ),
     ),
   LOG_LEVEL: oneOf(LOG_LEVELS, true)
     .default('info')
@@ -172,8 +196,14 @@ export const CONFIG_SCHEMA = z.object({
       ? fail('must be a redis:// or rediss:// URL')
       : value
   })
-    .default('redis://:abcd1234@127.0.0.1:6379')
-    .register(configDocs, doc('a single Redis (the compose one)')),
+    .default(DEVELOPMENT_REDIS_URL)
+    .register(
+      configDocs,
+      doc(
+        'a single Redis (the compose one); no default with `NODE_ENV=production`',
+        '`redis://:abcd1234@127.0.0.1:6379` outside production',
+      ),
+    ),
   REDIS_CLUSTER_NODES: hostPorts()
     .default([])
     .register(
@@ -256,9 +286,26 @@ export const CONFIG_SCHEMA = z.object({
     .string()
     .default('refresh-kit')
     .register(configDocs, doc('`aud` of access tokens, checked on verify')),
-  ACCESS_TOKEN_TTL: seconds()
+  // Revocation records are kept this long: an access token outlives nothing for long.
+  ACCESS_TOKEN_TTL: integer(1, 3600)
     .default(900)
-    .register(configDocs, doc('access-token lifetime, seconds')),
+    .register(configDocs, doc('access-token lifetime, seconds, at most 3600')),
+  ACCESS_TOKEN_REVOCATION: boolean()
+    .default(true)
+    .register(
+      configDocs,
+      doc(
+        'refuse the access tokens of ended sessions at once, on every instance; `false` keeps them valid until they expire (for measuring what the check costs)',
+      ),
+    ),
+  PASSWORD_MIN_SCORE: integer(0, 4)
+    .default(3)
+    .register(
+      configDocs,
+      doc(
+        'zxcvbn score (0 to 4) a new password must reach at register and change; `0` turns the check off',
+      ),
+    ),
   REFRESH_TOKEN_TTL: seconds()
     .default(604_800)
     .register(configDocs, doc('sliding (idle) lifetime of a session, seconds')),
@@ -274,11 +321,64 @@ export const CONFIG_SCHEMA = z.object({
   CLOCK_TOLERANCE: integer(0, 300)
     .default(5)
     .register(configDocs, doc('leeway on `exp` and `nbf`, seconds')),
-  LOGIN_MAX_FAILURES: integer(1, 1_000_000)
-    .default(5)
+  LOGIN_MAX_FAILURES: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.points)
     .register(
       configDocs,
-      doc('failed logins per 15 minutes, per username and per client address, before `429`'),
+      doc(
+        'failed logins per (username, client address) per `LOGIN_FAILURE_WINDOW`, reserved before the password is verified; then `429`. Protects one account from guessing at one address',
+      ),
+    ),
+  LOGIN_FAILURE_WINDOW: seconds()
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.durationSeconds)
+    .register(configDocs, doc('the window of `LOGIN_MAX_FAILURES`, seconds')),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerAddress.points)
+    .register(
+      configDocs,
+      doc(
+        'failed logins per client address per 24 h, all usernames. Protects every account from credential stuffing by one address',
+      ),
+    ),
+  LOGIN_RATE_LIMIT: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginAttemptsPerAddress.points)
+    .register(
+      configDocs,
+      doc(
+        'login attempts per client address per minute, successful or not. Protects the password hasher and Redis from one address',
+      ),
+    ),
+  REGISTER_RATE_LIMIT: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.registrationsPerAddress.points)
+    .register(
+      configDocs,
+      doc(
+        'registrations per client address per hour. Protects the hasher and the user records from mass sign-ups',
+      ),
+    ),
+  PASSWORD_HASH_CONCURRENCY: integer(0, 1024)
+    .default(DEFAULT_HASH_CONCURRENCY)
+    .register(
+      configDocs,
+      doc(
+        'password hashes (scrypt) at once; one client address gets at most all but one; `0` sets no bound',
+      ),
+    ),
+  PASSWORD_HASH_QUEUE: integer(0, 1_000_000)
+    .default(DEFAULT_HASH_QUEUE_SIZE)
+    .register(
+      configDocs,
+      doc(
+        "password hashes waiting, fair between addresses (`0`: none wait); beyond, `503` with `Retry-After` at once. Protects everyone's logins from a flood",
+      ),
+    ),
+  MAX_SESSIONS_PER_USER: integer(0, 100_000)
+    .default(DEFAULT_MAX_SESSIONS_PER_USER)
+    .register(
+      configDocs,
+      doc(
+        'a login beyond it ends the least recently used session; bounds every per-user Redis script and the session list',
+      ),
     ),
   CORS_ORIGINS: list((entry) => {
     let origin: string | undefined
@@ -298,14 +398,19 @@ export const CONFIG_SCHEMA = z.object({
     ),
   TRUST_PROXY: variable((value) => {
     const given = value.toLowerCase()
-    return ['true', '1'].includes(given)
-      ? true
-      : ['false', '0'].includes(given)
-        ? false
-        : fail(`must be true or false, got ${show(value)}`)
+    if (given === 'true') return 1
+    if (given === 'false') return 0
+    return /^\d{1,2}$/.test(given)
+      ? Number(given)
+      : fail(`must be a number of proxy hops (0 to 99), true (1) or false (0), got ${show(value)}`)
   })
-    .default(false)
-    .register(configDocs, doc('take the client address from `X-Forwarded-For`')),
+    .default(0)
+    .register(
+      configDocs,
+      doc(
+        'trusted proxy hops: the client address is the Nth valid address from the right of `X-Forwarded-For` (`true` = 1); `0` takes the socket address',
+      ),
+    ),
 })
 
 type Shape = typeof CONFIG_SCHEMA.shape
@@ -385,7 +490,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
     // Two topologies at once is a deployment mistake; guessing which one was meant is worse.
     throw new ConfigError('REDIS_SENTINELS', 'cannot be set together with REDIS_CLUSTER_NODES')
   }
-  let redisUrl = vars.REDIS_URL
+  // A cluster or Sentinel deployment in production without REDIS_URL takes its credentials
+  // from REDIS_PASSWORD alone, never from the seed's.
+  const redisUrlGiven = input.REDIS_URL !== undefined
+  let redisUrl =
+    vars.NODE_ENV === 'production' && !redisUrlGiven ? 'redis://127.0.0.1:6379' : vars.REDIS_URL
   if (vars.REDIS_PASSWORD !== null) {
     const url = new URL(redisUrl)
     url.password = encodeURIComponent(vars.REDIS_PASSWORD)
@@ -404,6 +513,18 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
         `is required when NODE_ENV=production and JWT_ALGORITHM=${vars.JWT_ALGORITHM} (or JWT_SECRET to derive it from)`,
       )
     }
+  }
+  if (
+    vars.NODE_ENV === 'production' &&
+    vars.TOKEN_STORE === 'redis' &&
+    !redisUrlGiven &&
+    vars.REDIS_CLUSTER_NODES.length === 0 &&
+    vars.REDIS_SENTINELS.length === 0
+  ) {
+    throw new ConfigError(
+      'REDIS_URL',
+      'is required when NODE_ENV=production (or REDIS_CLUSTER_NODES or REDIS_SENTINELS); the development default is not used in production',
+    )
   }
   const { jwtKeysFile: _keysFile, jwtPrivateKeyFile: _pemFile, ...rest } = fields
   return {
@@ -491,8 +612,34 @@ export function configDefault<K extends keyof Shape>(name: K): z.output<Shape[K]
   return CONFIG_SCHEMA.shape[name].parse(undefined) as z.output<Shape[K]>
 }
 
-/** The window `LOGIN_MAX_FAILURES` counts failed logins in, in seconds: 15 minutes. */
-export const LOGIN_FAILURE_WINDOW_SECONDS = 900
+/**
+ * The login and registration limits of a configuration, for `createAbuseLimits`.
+ *
+ * @example
+ * ```ts
+ * const limits = createAbuseLimits({ redis, keyPrefix: config.redisKeyPrefix, rules: abuseLimitRulesOf(config) })
+ * ```
+ */
+export function abuseLimitRulesOf(config: ServerConfig): AbuseLimitRules {
+  return {
+    loginFailuresPerPair: {
+      points: config.loginMaxFailures,
+      durationSeconds: config.loginFailureWindow,
+    },
+    loginFailuresPerAddress: {
+      points: config.loginMaxFailuresPerAddress,
+      durationSeconds: ADDRESS_FAILURE_WINDOW_SECONDS,
+    },
+    loginAttemptsPerAddress: {
+      points: config.loginRateLimit,
+      durationSeconds: LOGIN_RATE_WINDOW_SECONDS,
+    },
+    registrationsPerAddress: {
+      points: config.registerRateLimit,
+      durationSeconds: REGISTER_RATE_WINDOW_SECONDS,
+    },
+  }
+}
 
 /**
  * The token service's settings out of a configuration, so `createAuthService` gets every
@@ -512,7 +659,7 @@ export function authSettingsOf(config: ServerConfig): AuthSettings {
     sessionMaxAgeSeconds: config.sessionMaxAge,
     reuseGraceSeconds: config.refreshReuseGrace,
     clockToleranceSeconds: config.clockTolerance,
-    loginMaxFailures: config.loginMaxFailures,
-    loginFailureWindowSeconds: LOGIN_FAILURE_WINDOW_SECONDS,
+    maxSessionsPerUser: config.maxSessionsPerUser,
+    passwordMinScore: config.passwordMinScore,
   }
 }

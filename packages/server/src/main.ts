@@ -145,6 +145,24 @@ async function main(): Promise<void> {
     logger,
     ...(redis === undefined ? {} : { redis }),
   })
+  // Ended sessions recorded before this start are refused from the first request on.
+  let readyTimer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      server.ready(),
+      new Promise((_, reject) => {
+        readyTimer = setTimeout(
+          () => reject(new Error(`no answer within ${REDIS_START_TIMEOUT_MS / 1000} s`)),
+          REDIS_START_TIMEOUT_MS,
+        )
+      }),
+    ])
+  } catch (error) {
+    redis?.disconnect()
+    fail(`cannot load the recorded revocations from Redis: ${(error as Error).message}`)
+  } finally {
+    clearTimeout(readyTimer)
+  }
   let closing = false
   const handle = server.app.callback()
   const http = createServer((req, res) => {

@@ -1,11 +1,17 @@
 import type { Cluster, Redis } from 'ioredis'
 import type Koa from 'koa'
 import type { Clock } from './clock.js'
-import { authSettingsOf, type ServerConfig } from './config.js'
+import { abuseLimitRulesOf, authSettingsOf, type ServerConfig } from './config.js'
 import { createApp } from './http/app.js'
+import { createAbuseLimits } from './limits/abuse-limits.js'
+import { createHashQueue } from './limits/hash-queue.js'
 import { createLogger, type Logger } from './logger.js'
 import type { PasswordHasher } from './passwords.js'
+import { createMemoryRevocations } from './revocation/memory-revocations.js'
+import { createRedisRevocations } from './revocation/redis-revocations.js'
+import type { AccessTokenRevocations } from './revocation/types.js'
 import { type AuthService, createAuthService } from './service/auth-service.js'
+import { logSecurityEvents } from './service/security-events.js'
 import { createMemoryStore } from './store/memory-store.js'
 import { createRedisStore } from './store/redis-store.js'
 import type { TokenStore } from './store/types.js'
@@ -26,13 +32,32 @@ export interface ServerDependencies {
   passwords?: PasswordHasher
 }
 
+/** Refuses nothing: `ACCESS_TOKEN_REVOCATION=false`, access tokens live until they expire. */
+const NO_REVOCATIONS: AccessTokenRevocations = {
+  revoke: async () => {},
+  assertNotRevoked: () => {},
+  ready: async () => {},
+  size: () => ({ sessions: 0, users: 0 }),
+  close: async () => {},
+}
+
 /** A token server assembled from configuration, not yet listening. */
 export interface ConfiguredServer {
   app: Koa
   auth: AuthService
   store: TokenStore
   logger: Logger
-  /** Releases what the server opened (the store), never the Redis client it was given. */
+  /** Where ended sessions are recorded and checked (see `createRedisRevocations`). */
+  revocations: AccessTokenRevocations
+  /**
+   * Resolves once the recorded revocations are loaded; listen only then, or requests with
+   * an access token answer `503` until they are.
+   */
+  ready(): Promise<void>
+  /**
+   * Releases what the server opened (the store, the revocation subscriber), never the Redis
+   * client it was given.
+   */
   close(): Promise<void>
 }
 
@@ -86,12 +111,42 @@ export function createServerFromConfig(
       verificationKids: keys.access.publicJwks.map((jwk) => jwk.kid),
     })
   }
+  const revocations = !config.accessTokenRevocation
+    ? NO_REVOCATIONS
+    : config.tokenStore === 'redis' && dependencies.redis !== undefined
+      ? createRedisRevocations({
+          redis: dependencies.redis,
+          keyPrefix: config.redisKeyPrefix,
+          accessTokenTtlSeconds: config.accessTokenTtl,
+          clockToleranceSeconds: config.clockTolerance,
+          clock,
+          logger,
+        })
+      : createMemoryRevocations({
+          accessTokenTtlSeconds: config.accessTokenTtl,
+          clockToleranceSeconds: config.clockTolerance,
+          clock,
+        })
   const auth = createAuthService({
     ...authSettingsOf(config),
     store,
     keys,
     clock,
+    revocations,
     ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
+    // The counters live where the sessions do: in Redis, shared by every instance.
+    limits: createAbuseLimits({
+      ...(config.tokenStore === 'redis' && dependencies.redis !== undefined
+        ? { redis: dependencies.redis }
+        : {}),
+      keyPrefix: config.redisKeyPrefix,
+      rules: abuseLimitRulesOf(config),
+    }),
+    hashQueue: createHashQueue({
+      concurrency: config.passwordHashConcurrency,
+      queueSize: config.passwordHashQueue,
+    }),
+    onSecurityEvent: logSecurityEvents(logger),
   })
   const app = createApp({
     auth,
@@ -100,5 +155,16 @@ export function createServerFromConfig(
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
   })
-  return { app, auth, store, logger, close: () => store.close() }
+  return {
+    app,
+    auth,
+    store,
+    logger,
+    revocations,
+    ready: () => revocations.ready(),
+    close: async () => {
+      await revocations.close()
+      await store.close()
+    },
+  }
 }

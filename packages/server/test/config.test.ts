@@ -52,13 +52,22 @@ describe('loadConfig', () => {
       jwtIssuer: 'refresh-kit',
       jwtAudience: 'refresh-kit',
       accessTokenTtl: 900,
+      accessTokenRevocation: true,
+      passwordMinScore: 3,
       refreshTokenTtl: 604_800,
       sessionMaxAge: 2_592_000,
       refreshReuseGrace: 10,
       clockTolerance: 5,
       loginMaxFailures: 5,
+      loginFailureWindow: 900,
+      loginMaxFailuresPerAddress: 100,
+      loginRateLimit: 60,
+      registerRateLimit: 10,
+      passwordHashConcurrency: 2,
+      passwordHashQueue: 64,
+      maxSessionsPerUser: 50,
       corsOrigins: [],
-      trustProxy: false,
+      trustProxy: 0,
       logLevel: 'info',
       logFormat: 'json',
       nodeEnv: 'development',
@@ -87,8 +96,15 @@ describe('loadConfig', () => {
       REFRESH_REUSE_GRACE: '0',
       CLOCK_TOLERANCE: '0',
       LOGIN_MAX_FAILURES: '10',
+      LOGIN_FAILURE_WINDOW: '600',
+      LOGIN_MAX_FAILURES_PER_ADDRESS: '0',
+      LOGIN_RATE_LIMIT: '30',
+      REGISTER_RATE_LIMIT: '3',
+      PASSWORD_HASH_CONCURRENCY: '4',
+      PASSWORD_HASH_QUEUE: '0',
+      MAX_SESSIONS_PER_USER: '5',
       CORS_ORIGINS: 'http://localhost:5173,https://app.example',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '2',
       LOG_LEVEL: 'debug',
       NODE_ENV: 'production',
     })
@@ -112,8 +128,15 @@ describe('loadConfig', () => {
       refreshReuseGrace: 0,
       clockTolerance: 0,
       loginMaxFailures: 10,
+      loginFailureWindow: 600,
+      loginMaxFailuresPerAddress: 0,
+      loginRateLimit: 30,
+      registerRateLimit: 3,
+      passwordHashConcurrency: 4,
+      passwordHashQueue: 0,
+      maxSessionsPerUser: 5,
       corsOrigins: ['http://localhost:5173', 'https://app.example'],
-      trustProxy: true,
+      trustProxy: 2,
       logLevel: 'debug',
       nodeEnv: 'production',
     })
@@ -133,7 +156,11 @@ describe('loadConfig', () => {
     expect(messageOf({ SESSION_MAX_AGE: '-1' })).toMatch(/^SESSION_MAX_AGE /)
     expect(messageOf({ REFRESH_REUSE_GRACE: 'ten' })).toMatch(/^REFRESH_REUSE_GRACE /)
     expect(messageOf({ CLOCK_TOLERANCE: '5s' })).toMatch(/^CLOCK_TOLERANCE /)
-    expect(messageOf({ LOGIN_MAX_FAILURES: '0' })).toMatch(/^LOGIN_MAX_FAILURES /)
+    expect(messageOf({ LOGIN_MAX_FAILURES: '-1' })).toMatch(/^LOGIN_MAX_FAILURES /)
+    expect(messageOf({ PASSWORD_HASH_CONCURRENCY: '-1' })).toMatch(/^PASSWORD_HASH_CONCURRENCY /)
+    expect(messageOf({ MAX_SESSIONS_PER_USER: 'many' })).toMatch(/^MAX_SESSIONS_PER_USER /)
+    expect(messageOf({ TRUST_PROXY: 'yes' })).toMatch(/^TRUST_PROXY must be a number of proxy hops/)
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1)
     expect(messageOf({ TOKEN_STORE: 'postgres' })).toBe(
       'TOKEN_STORE must be one of redis|memory, got "postgres"',
     )
@@ -177,9 +204,51 @@ describe('loadConfig', () => {
     expect(messageOf({ NODE_ENV: 'production', JWT_SECRET: '' })).toBe(
       'JWT_SECRET is required when NODE_ENV=production',
     )
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).jwtSecretGenerated).toBe(
-      false,
+    expect(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, REDIS_URL: 'redis://r:6379' })
+        .jwtSecretGenerated,
+    ).toBe(false)
+  })
+
+  it('refuses production without REDIS_URL, never using the seed password there', () => {
+    expect(messageOf({ NODE_ENV: 'production', JWT_SECRET: SECRET })).toMatch(
+      /^REDIS_URL is required when NODE_ENV=production/,
     )
+    // A cluster or Sentinel deployment names its nodes instead; the seed password stays out.
+    const cluster = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET,
+      REDIS_CLUSTER_NODES: 'r1:7000,r2:7000',
+    })
+    expect(cluster.redisUrl).not.toContain('abcd1234')
+    const sentinel = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET,
+      REDIS_SENTINELS: 's1:26379',
+      REDIS_PASSWORD: 'real-password',
+    })
+    expect(new URL(sentinel.redisUrl).password).toBe('real-password')
+    // The memory store needs no Redis; outside production the development default stays.
+    expect(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, TOKEN_STORE: 'memory' }).tokenStore,
+    ).toBe('memory')
+    expect(loadConfig({}).redisUrl).toBe('redis://:abcd1234@127.0.0.1:6379')
+  })
+
+  it('caps ACCESS_TOKEN_TTL at one hour', () => {
+    expect(loadConfig({ ACCESS_TOKEN_TTL: '3600' }).accessTokenTtl).toBe(3600)
+    expect(messageOf({ ACCESS_TOKEN_TTL: '3601' })).toBe(
+      'ACCESS_TOKEN_TTL must be a whole number from 1 to 3600, got "3601"',
+    )
+  })
+
+  it('reads PASSWORD_MIN_SCORE from 0 to 4 and ACCESS_TOKEN_REVOCATION as a boolean', () => {
+    expect(loadConfig({}).passwordMinScore).toBe(3)
+    expect(loadConfig({}).accessTokenRevocation).toBe(true)
+    expect(loadConfig({ PASSWORD_MIN_SCORE: '0' }).passwordMinScore).toBe(0)
+    expect(loadConfig({ ACCESS_TOKEN_REVOCATION: 'false' }).accessTokenRevocation).toBe(false)
+    expect(messageOf({ PASSWORD_MIN_SCORE: '5' })).toMatch(/^PASSWORD_MIN_SCORE must be/)
+    expect(messageOf({ ACCESS_TOKEN_REVOCATION: 'maybe' })).toMatch(/^ACCESS_TOKEN_REVOCATION /)
   })
 
   it('refuses a JWT_SECRET under 32 bytes, counting bytes not characters', () => {
@@ -276,6 +345,7 @@ describe('loadConfig', () => {
         NODE_ENV: 'production',
         JWT_ALGORITHM: 'ES256',
         JWT_KEYS_FILE: '/keys/jwks.json',
+        REDIS_URL: 'redis://redis.example:6379',
       }
       expect(messageOf(env, files)).toBe(
         'REFRESH_TOKEN_SECRET is required when NODE_ENV=production and JWT_ALGORITHM=ES256 (or JWT_SECRET to derive it from)',

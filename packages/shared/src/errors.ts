@@ -16,13 +16,14 @@ export const SERVER_ERRORS = {
   },
   invalid_credentials: {
     status: 401,
-    description: 'unknown user or wrong password (same body, same cost)',
+    description:
+      'unknown user or wrong password, or a wrong current password (same body, same cost)',
   },
   missing_token: { status: 401, description: 'protected route without Authorization: Bearer' },
   invalid_token: {
     status: 401,
     description:
-      'access token malformed, bad signature, wrong alg/typ/iss/aud/kid, or a refresh token used as one',
+      'access token malformed, bad signature, wrong alg/typ/iss/aud/kid, a refresh token used as one, or its session ended',
   },
   token_expired: { status: 401, description: 'access token past exp beyond the clock tolerance' },
   invalid_refresh_token: {

@@ -3,6 +3,7 @@ import { type Logger, silentLogger } from '../logger.js'
 import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { accessLog } from './access-log.js'
+import { clientAddressOf } from './client-address.js'
 import { cors } from './cors.js'
 import { errorHandler, toAuthError } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
@@ -19,8 +20,12 @@ export interface AppOptions {
   logger?: Logger
   /** Browser origins allowed by CORS, e.g. `['http://localhost:5173']`. @default [] */
   corsOrigins?: readonly string[]
-  /** Take the client address from `X-Forwarded-For` (behind a proxy you trust). @default false */
-  trustProxy?: boolean
+  /**
+   * Trusted proxy hops in front of the server: the client address is then the Nth valid
+   * address from the right of `X-Forwarded-For` (`true` means 1, `false` 0: the socket's
+   * address). See `clientAddressOf`. @default 0
+   */
+  trustProxy?: boolean | number
   /** `Retry-After` seconds of `503 service_unavailable`. @default 2 */
   unavailableRetryAfterSeconds?: number
   /**
@@ -62,7 +67,14 @@ export function createApp(options: AppOptions): Koa {
     throw new TypeError('createApp: options.jwksMaxAgeSeconds must be an integer >= 0')
   }
 
-  const app = new Koa({ proxy: options.trustProxy ?? false })
+  const trustProxy = options.trustProxy ?? 0
+  const trustedHops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy
+  if (!Number.isSafeInteger(trustedHops) || trustedHops < 0) {
+    throw new TypeError('createApp: options.trustProxy must be a boolean or an integer >= 0')
+  }
+
+  // Koa's own `proxy` would take X-Forwarded-For's left-most entry, which the client writes.
+  const app = new Koa()
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
     const failure = toAuthError(error)
     const log: Logger = ctx?.state.log ?? logger
@@ -74,6 +86,10 @@ export function createApp(options: AppOptions): Koa {
   })
   const router = createRouter({ auth, store, jwksMaxAgeSeconds })
   app.use(requestId(logger))
+  app.use(async (ctx, next) => {
+    ctx.state.clientAddress = clientAddressOf(ctx, trustedHops)
+    await next()
+  })
   app.use(accessLog())
   app.use(errorHandler({ unavailableRetryAfterSeconds }))
   app.use(cors({ origins: corsOrigins }))

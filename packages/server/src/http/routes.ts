@@ -11,7 +11,7 @@ import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { jsonBody } from './json-body.js'
 import { type AuthState, requireAuth } from './require-auth.js'
-import { readCredentials, readRefreshToken } from './validation.js'
+import { readCredentials, readPasswordChange, readRefreshToken } from './validation.js'
 
 /** What the routes need. */
 export interface RoutesOptions {
@@ -23,6 +23,12 @@ export interface RoutesOptions {
 
 type Body = Record<string, unknown>
 
+/** The address the app's first middleware resolved (see `clientAddressOf`). */
+function clientAddress(ctx: { state: object }): string {
+  const address = (ctx.state as { clientAddress?: unknown }).clientAddress
+  return typeof address === 'string' ? address : 'unknown'
+}
+
 /** Every route of the HTTP contract. */
 export function createRouter({ auth, store, jwksMaxAgeSeconds }: RoutesOptions): Router<AuthState> {
   const router = new Router<AuthState>()
@@ -30,7 +36,8 @@ export function createRouter({ auth, store, jwksMaxAgeSeconds }: RoutesOptions):
   const signedIn = requireAuth({ verifier: auth })
 
   router.post(ROUTES.register, body, async (ctx) => {
-    const user = await auth.register(readCredentials(ctx.request.body as Body))
+    const credentials = readCredentials(ctx.request.body as Body)
+    const user = await auth.register({ ...credentials, clientAddress: clientAddress(ctx) })
     ctx.status = 201
     ctx.body = { user }
   })
@@ -40,13 +47,15 @@ export function createRouter({ auth, store, jwksMaxAgeSeconds }: RoutesOptions):
     const userAgent = ctx.get('User-Agent')
     ctx.body = await auth.login({
       ...credentials,
-      clientAddress: ctx.ip,
+      clientAddress: clientAddress(ctx),
       userAgent: userAgent === '' ? null : userAgent,
     })
   })
 
   router.post(ROUTES.refresh, body, async (ctx) => {
-    ctx.body = await auth.refresh(readRefreshToken(ctx.request.body as Body))
+    ctx.body = await auth.refresh(readRefreshToken(ctx.request.body as Body), {
+      clientAddress: clientAddress(ctx),
+    })
   })
 
   router.post(ROUTES.logout, body, async (ctx) => {
@@ -55,7 +64,19 @@ export function createRouter({ auth, store, jwksMaxAgeSeconds }: RoutesOptions):
   })
 
   router.post(ROUTES.logoutAll, signedIn, body, async (ctx) => {
-    await auth.logoutAll(ctx.state.auth.userId)
+    const { userId, sessionId } = ctx.state.auth
+    await auth.logoutAll(userId, { sessionId, clientAddress: clientAddress(ctx) })
+    ctx.status = 204
+  })
+
+  router.post(ROUTES.password, signedIn, body, async (ctx) => {
+    const { userId, sessionId } = ctx.state.auth
+    await auth.changePassword({
+      ...readPasswordChange(ctx.request.body as Body),
+      userId,
+      sessionId,
+      clientAddress: ctx.ip,
+    })
     ctx.status = 204
   })
 

@@ -1,8 +1,10 @@
-import type { Credentials, ErrorDetail } from '@refresh-kit/shared'
+import type { ChangePasswordRequest, Credentials, ErrorDetail } from '@refresh-kit/shared'
 import { FIELD_BOUNDS } from '@refresh-kit/shared'
 import { AuthError } from '../errors.js'
 
 type Body = Record<string, unknown>
+
+const LONE_SURROGATE = /\p{Surrogate}/u
 
 function usernameProblem(value: unknown): string | null {
   const { min, max, pattern } = FIELD_BOUNDS.username
@@ -16,6 +18,8 @@ function passwordProblem(value: unknown): string | null {
   const { min, max } = FIELD_BOUNDS.password
   if (typeof value !== 'string') return 'must be a string'
   if (value.length < min || value.length > max) return `must be ${min} to ${max} characters`
+  // A lone surrogate cannot be encoded: it would hash as U+FFFD and match another password.
+  if (LONE_SURROGATE.test(value)) return 'must be well-formed Unicode (no lone surrogates)'
   return null
 }
 
@@ -48,4 +52,18 @@ export function readRefreshToken(body: Body): string {
   const problem = refreshTokenProblem(body.refreshToken)
   if (problem !== null) reject([{ field: 'refreshToken', problem }])
   return body.refreshToken as string
+}
+
+/** `{ currentPassword, newPassword }` within the contract's bounds, or `400 invalid_request`. */
+export function readPasswordChange(body: Body): ChangePasswordRequest {
+  const details: ErrorDetail[] = []
+  for (const field of ['currentPassword', 'newPassword'] as const) {
+    const problem = passwordProblem(body[field])
+    if (problem !== null) details.push({ field, problem })
+  }
+  if (details.length > 0) reject(details)
+  return {
+    currentPassword: body.currentPassword as string,
+    newPassword: body.newPassword as string,
+  }
 }

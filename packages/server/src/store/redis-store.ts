@@ -3,9 +3,7 @@ import { redisKeys, unpackSession } from './lib/keys.js'
 import {
   createSessionScript,
   getSessionScript,
-  hitScript,
   listSessionsScript,
-  peekScript,
   putUserScript,
   reclaimUsernameScript,
   releaseUsernameScript,
@@ -16,11 +14,11 @@ import {
   STORE_SCRIPTS,
   type StoreScript,
   scriptArguments,
+  setPasswordHashScript,
 } from './lib/scripts.js'
 import {
   checkCreateSessionInput,
   checkRotateInput,
-  checkWindow,
   DEFAULT_USER_TTL_SECONDS,
   isIssuableGeneration,
   isLive,
@@ -29,7 +27,7 @@ import {
 } from './lib/session-rules.js'
 import { storeError } from './lib/unavailable.js'
 import type {
-  RateLimitState,
+  CreatedSession,
   RotateResult,
   SessionRecord,
   TokenStore,
@@ -104,14 +102,6 @@ function toSession(
     rotatedAt: fields.rotatedAt,
     userAgent: text(userAgent),
   }
-}
-
-function toRateLimit(reply: Reply): RateLimitState {
-  const [count, ttl] = list(reply).map(int)
-  if (count === undefined || ttl === undefined || count === 0) {
-    return { count: 0, resetInSeconds: 0 }
-  }
-  return { count, resetInSeconds: Math.max(1, Math.ceil(ttl / 1000)) }
 }
 
 /**
@@ -207,7 +197,8 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   return {
     createUser: (user) =>
       guard(async () => {
-        const indexKey = keys.username(user.username)
+        // Indexed in lower case: `Alice` cannot register once `alice` exists.
+        const indexKey = keys.username(user.username.toLowerCase())
         if (!(await claimUsername(indexKey, user.id))) return false
         try {
           const written = await run(putUserScript, {
@@ -233,40 +224,71 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
 
     findUserByUsername: (username) =>
       guard(async () => {
-        const id = await redis.get(keys.username(username))
-        if (id === null) return null
-        const user = await findUserById(id)
-        return user?.username === username ? user : null
+        const folded = username.toLowerCase()
+        const byFolded = async (id: string | null) => {
+          const user = id === null ? null : await findUserById(id)
+          return user?.username.toLowerCase() === folded ? user : null
+        }
+        if (folded === username) return byFolded(await redis.get(keys.username(folded)))
+        // Before 1.1 the index kept the name's exact case: such a name still works for its
+        // owner, typed exactly as registered, and moves to the lower-case index on the way
+        // when that one is free (see the README's migration note). It is asked first, so a
+        // 1.0 `Alice` is not shadowed by a 1.0 `alice`. Two GETs: the keys are in two slots.
+        const legacyKey = keys.username(username)
+        const [id, legacyId] = await Promise.all([
+          redis.get(keys.username(folded)),
+          redis.get(legacyKey),
+        ])
+        const legacy = legacyId === null ? null : await findUserById(legacyId)
+        if (legacyId !== null && legacy?.username === username) {
+          if (
+            id === null &&
+            (await redis.set(keys.username(folded), legacyId, 'PX', userTtlMs, 'NX')) === 'OK'
+          ) {
+            await run(releaseUsernameScript, {
+              keys: { usernameIndex: legacyKey },
+              args: { userId: legacyId },
+            })
+          }
+          return legacy
+        }
+        return byFolded(id)
       }),
 
     findUserById: (id) => guard(() => findUserById(id)),
 
-    createSession: async (input) => {
+    createSession: async (input): Promise<CreatedSession> => {
       checkCreateSessionInput(input)
       return guard(async () => {
         const { userId, sessionId, now } = input
-        const username = await run(createSessionScript, {
-          keys: {
-            sessions: keys.sessions(userId),
-            userAgent: keys.userAgent(userId, sessionId),
-            user: keys.user(userId),
-          },
-          args: {
-            sessionId,
-            now,
-            idleMs: toMs(input.idleTtlSeconds),
-            maxAgeMs: toMs(input.maxAgeSeconds),
-            userTtlMs,
-            hasUserAgent: input.userAgent === null ? '0' : '1',
-            userAgent: input.userAgent ?? '',
-            userAgentPrefix: keys.userAgentPrefix(userId),
-            indexRenewalSeconds,
-          },
-        })
-        const name = text(username)
+        const reply = list(
+          await run(createSessionScript, {
+            keys: {
+              sessions: keys.sessions(userId),
+              userAgent: keys.userAgent(userId, sessionId),
+              user: keys.user(userId),
+            },
+            args: {
+              sessionId,
+              now,
+              idleMs: toMs(input.idleTtlSeconds),
+              maxAgeMs: toMs(input.maxAgeSeconds),
+              userTtlMs,
+              hasUserAgent: input.userAgent === null ? '0' : '1',
+              userAgent: input.userAgent ?? '',
+              userAgentPrefix: keys.userAgentPrefix(userId),
+              indexRenewalSeconds,
+              maxSessions: input.maxSessions ?? 0,
+            },
+          }),
+        )
+        const name = text(reply[0])
+        const evictedSessionIds = reply.slice(1).map((id) => text(id) ?? '')
         // The username index lives in another slot, so renewing it takes a second command;
         // the script asks for it once per interval, so most logins are one round trip.
-        if (name !== null) await redis.pexpire(keys.username(name), userTtlMs)
+        if (name !== null && name !== '') {
+          await redis.pexpire(keys.username(name.toLowerCase()), userTtlMs)
+        }
         const absoluteExpiresAt = now + toMs(input.maxAgeSeconds)
         return {
           id: sessionId,
@@ -278,6 +300,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
           generation: 0,
           rotatedAt: now,
           userAgent: input.userAgent,
+          evictedSessionIds,
         }
       })
     },
@@ -351,36 +374,28 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         return int(deleted) > 0
       }),
 
-    revokeAllSessions: (userId) =>
+    revokeAllSessions: (userId, exceptSessionId) =>
       guard(async () =>
-        int(
+        list(
           await run(revokeAllSessionsScript, {
             keys: { sessions: keys.sessions(userId) },
-            args: { userAgentPrefix: keys.userAgentPrefix(userId) },
+            args: {
+              userAgentPrefix: keys.userAgentPrefix(userId),
+              keepSessionId: exceptSessionId ?? '',
+            },
           }),
-        ),
+        )
+          .map(text)
+          .filter((id): id is string => id !== null),
       ),
 
-    hit: async (key, windowSeconds) => {
-      checkWindow(windowSeconds)
-      return guard(async () =>
-        toRateLimit(
-          await run(hitScript, {
-            keys: { counter: keys.rate(key) },
-            args: { windowMs: windowSeconds * 1000 },
-          }),
-        ),
-      )
-    },
-
-    peek: (key) =>
-      guard(async () =>
-        toRateLimit(await run(peekScript, { keys: { counter: keys.rate(key) }, args: {} })),
-      ),
-
-    reset: (key) =>
+    setPasswordHash: (userId, passwordHash) =>
       guard(async () => {
-        await redis.del(keys.rate(key))
+        const updated = await run(setPasswordHashScript, {
+          keys: { user: keys.user(userId) },
+          args: { passwordHash },
+        })
+        return int(updated) === 1
       }),
 
     ping: () =>

@@ -83,11 +83,8 @@ describe('Redis store', () => {
       await store.rotate(rotation(user.id, second.sessionId, 0, T0 + 5000))
       await store.rotate(rotation(user.id, second.sessionId, 0, T0 + 60_000)) // reuse
       await store.listSessions(user.id, T0 + 7000)
-      await store.hit(`login:${user.username}`, 60)
       await store.revokeSession(user.id, third.sessionId)
     }
-    await store.hit('ip:127.0.0.1', 60)
-    written.add('127.0.0.1')
 
     const keys = (await redis.keys()).filter((key) => key.startsWith(keyPrefix))
     expect(keys.length).toBeGreaterThan(users.length * 3)
@@ -216,9 +213,6 @@ describe('Redis store', () => {
     await store.listSessions(userId, T0)
     await store.revokeSession(userId, created.id)
     await store.revokeAllSessions(userId)
-    await store.hit(`login:${user.username}`, 60)
-    await store.peek(`login:${user.username}`)
-    await store.reset(`login:${user.username}`)
     // MONITOR lags behind: wait for a marker sent after the workload.
     const marker = `end-of-workload-${id()}`
     await client.echo(marker)
@@ -263,11 +257,54 @@ describe('Redis store', () => {
     expect(await store.findUserByUsername(username)).toEqual(retry)
   })
 
+  it('finds a mixed-case name indexed before 1.1 for its exact spelling, and moves it to the lower-case index', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const userId = id()
+    const username = `Legacy.${id()
+      .slice(0, 6)
+      .replace(/[^a-z0-9]/gi, 'q')}X`
+    // What a 1.0 server wrote: the index under the name's exact case.
+    await client.set(`${redis.keyPrefix}un:${username}`, userId, 'PX', 60_000)
+    await client.hset(`${redis.keyPrefix}{u:${userId}}:u`, 'n', username, 'h', 'h', 'c', T0)
+    await client.pexpire(`${redis.keyPrefix}{u:${userId}}:u`, 60_000)
+    expect((await store.findUserByUsername(username))?.id).toBe(userId)
+    expect(await client.get(`${redis.keyPrefix}un:${username.toLowerCase()}`)).toBe(userId)
+    expect(await client.exists(`${redis.keyPrefix}un:${username}`)).toBe(0)
+    // From now on any case finds it, and the name cannot be taken again in another case.
+    expect((await store.findUserByUsername(username.toUpperCase()))?.username).toBe(username)
+    const again = { id: id(), username: username.toLowerCase(), passwordHash: 'h', createdAt: T0 }
+    expect(await store.createUser(again)).toBe(false)
+  })
+
+  it('keeps two 1.0 names that differ only in case apart: each by its exact spelling', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const lower = `twin.${id()
+      .slice(0, 6)
+      .replace(/[^a-z0-9]/gi, 'q')}`.toLowerCase()
+    const upper = lower.toUpperCase()
+    const ids = { [lower]: id(), [upper]: id() }
+    for (const name of [lower, upper]) {
+      const userId = ids[name] ?? ''
+      await client.set(`${redis.keyPrefix}un:${name}`, userId, 'PX', 60_000)
+      await client.hset(`${redis.keyPrefix}{u:${userId}}:u`, 'n', name, 'h', 'h', 'c', T0)
+      await client.pexpire(`${redis.keyPrefix}{u:${userId}}:u`, 60_000)
+    }
+    for (let round = 0; round < 2; round++) {
+      expect((await store.findUserByUsername(upper))?.id).toBe(ids[upper])
+      expect((await store.findUserByUsername(lower))?.id).toBe(ids[lower])
+    }
+    // The lower-case index stays with the name registered in lower case.
+    expect(await client.get(`${redis.keyPrefix}un:${lower}`)).toBe(ids[lower])
+  })
+
   it('hands over a username whose claim was abandoned, but not one still being registered', async () => {
     const client = redis.client()
     const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
-    const fresh = `fresh.${id().slice(0, 6)}`
-    const abandoned = `abandoned.${id().slice(0, 6)}`
+    // The index is kept in lower case.
+    const fresh = `fresh.${id().slice(0, 6)}`.toLowerCase()
+    const abandoned = `abandoned.${id().slice(0, 6)}`.toLowerCase()
     const yearMs = 365 * 24 * 3600 * 1000
     // A claim just made, its user hash not written yet: a registration under way.
     await client.set(`${redis.keyPrefix}un:${fresh}`, id(), 'PX', yearMs)
@@ -291,7 +328,7 @@ describe('Redis store', () => {
     const userId = id()
     const username = `renew.${userId.slice(0, 6)}`
     const userKey = `${redis.keyPrefix}{u:${userId}}:u`
-    const indexKey = `${redis.keyPrefix}un:${username}`
+    const indexKey = `${redis.keyPrefix}un:${username.toLowerCase()}`
     await store.createUser({ id: userId, username, passwordHash: 'h', createdAt: T0 })
     await client.pexpire(userKey, 5000)
     await client.pexpire(indexKey, 5000)
@@ -369,9 +406,7 @@ describe('Redis store when Redis goes away', () => {
       listSessions: () => store.listSessions(userId, T0),
       revokeSession: () => store.revokeSession(userId, created.id),
       revokeAllSessions: () => store.revokeAllSessions(userId),
-      hit: () => store.hit('login:outage', 60),
-      peek: () => store.peek('login:outage'),
-      reset: () => store.reset('login:outage'),
+      setPasswordHash: () => store.setPasswordHash(userId, 'scrypt$x'),
       ping: () => store.ping(),
     }
     for (const [name, call] of Object.entries(calls)) {

@@ -117,7 +117,7 @@ export function defineScript<const K extends string, const A extends string>(def
  *
  * @example
  * ```ts
- * scriptArguments(hitScript, { keys: { counter }, args: { windowMs: 900_000 } })
+ * scriptArguments(revokeSessionScript, { keys: { sessions, userAgent }, args: { sessionId } })
  * ```
  */
 export function scriptArguments<K extends string, A extends string>(
@@ -133,9 +133,11 @@ export function scriptArguments<K extends string, A extends string>(
 /**
  * KEYS: sessions, user agent, user. ARGV: sessionId, now, idleMs, maxAgeMs, userTtlMs,
  * hasUserAgent ('1' or '0'), userAgent, user-agent key prefix, index renewal interval in
- * seconds. Drops the user's dead sessions on the way, so a user's hash cannot grow without
- * bound, and renews the user record's TTL (a login). Returns the username when its index is
- * due for renewal (field `x`: when it was last renewed, on the Redis clock), else nothing.
+ * seconds, maxSessions (0: no bound). Drops the user's dead sessions on the way and, beyond
+ * maxSessions, the least recently used live ones, so a user's hash never holds more than
+ * maxSessions and every script that reads it is bounded by it; renews the user record's TTL
+ * (a login). Returns {username or '', evicted session ids...}: the username when its index is
+ * due for renewal (field `x`: when it was last renewed, on the Redis clock).
  */
 export const createSessionScript = defineScript({
   name: 'refreshKitCreateSession',
@@ -150,15 +152,37 @@ export const createSessionScript = defineScript({
     'userAgent',
     'userAgentPrefix',
     'indexRenewalSeconds',
+    'maxSessions',
   ],
   helpers: true,
   lua: `
 local now = tonumber(ARG.now)
+local maxSessions = tonumber(ARG.maxSessions)
 local fields = redis.call('HGETALL', KEY.sessions)
+local live = {}
 for j = 1, #fields, 2 do
-  if dead(unpack36(fields[j + 1]), now) then
+  local s = unpack36(fields[j + 1])
+  if dead(s, now) then
     redis.call('HDEL', KEY.sessions, fields[j])
     redis.call('DEL', ARG.userAgentPrefix .. fields[j])
+  else
+    live[#live + 1] = {id = fields[j], l = s.l, c = s.c}
+  end
+end
+local out = {''}
+-- The bound is enforced here, in the login's own atomic step: checked anywhere else, parallel
+-- logins would each see room and all be added.
+if maxSessions > 0 and #live >= maxSessions then
+  -- Least recently used first (last login or refresh), then oldest login, then id.
+  table.sort(live, function(x, y)
+    if x.l ~= y.l then return x.l < y.l end
+    if x.c ~= y.c then return x.c < y.c end
+    return x.id < y.id
+  end)
+  for k = 1, #live - maxSessions + 1 do
+    redis.call('HDEL', KEY.sessions, live[k].id)
+    redis.call('DEL', ARG.userAgentPrefix .. live[k].id)
+    out[#out + 1] = live[k].id
   end
 end
 local absolute = now + tonumber(ARG.maxAgeMs)
@@ -172,14 +196,15 @@ else
   redis.call('DEL', KEY.userAgent)
 end
 local username = redis.call('HGET', KEY.user, 'n')
-if not username then return false end
+if not username then return out end
 redis.call('PEXPIRE', KEY.user, ARG.userTtlMs)
 -- The username index is in another slot; ask for its renewal only once per interval.
 local clock = tonumber(redis.call('TIME')[1])
 local renewed = tonumber(redis.call('HGET', KEY.user, 'x') or '0')
-if clock - renewed < tonumber(ARG.indexRenewalSeconds) then return false end
+if clock - renewed < tonumber(ARG.indexRenewalSeconds) then return out end
 redis.call('HSET', KEY.user, 'x', int(clock))
-return username
+out[1] = username
+return out
 `,
 })
 
@@ -288,17 +313,39 @@ return redis.call('HDEL', KEY.sessions, ARG.sessionId)
 `,
 })
 
-/** KEYS: sessions. ARGV: user-agent key prefix. Returns how many sessions existed. */
+/**
+ * KEYS: sessions. ARGV: user-agent key prefix, the session id to keep ('' for none).
+ * Returns the ids of the sessions it ended.
+ */
 export const revokeAllSessionsScript = defineScript({
   name: 'refreshKitRevokeAllSessions',
   keys: ['sessions'],
-  args: ['userAgentPrefix'],
+  args: ['userAgentPrefix', 'keepSessionId'],
   helpers: false,
   lua: `
 local ids = redis.call('HKEYS', KEY.sessions)
-for _, id in ipairs(ids) do redis.call('DEL', ARG.userAgentPrefix .. id) end
-redis.call('DEL', KEY.sessions)
-return #ids
+local ended = {}
+for _, id in ipairs(ids) do
+  if id ~= ARG.keepSessionId then
+    redis.call('HDEL', KEY.sessions, id)
+    redis.call('DEL', ARG.userAgentPrefix .. id)
+    ended[#ended + 1] = id
+  end
+end
+return ended
+`,
+})
+
+/** KEYS: user. ARGV: password hash. Returns 1 when the user exists and was updated. */
+export const setPasswordHashScript = defineScript({
+  name: 'refreshKitSetPasswordHash',
+  keys: ['user'],
+  args: ['passwordHash'],
+  helpers: false,
+  lua: `
+if redis.call('EXISTS', KEY.user) == 0 then return 0 end
+redis.call('HSET', KEY.user, 'h', ARG.passwordHash)
+return 1
 `,
 })
 
@@ -351,40 +398,6 @@ return 1
 `,
 })
 
-/**
- * KEYS: counter. ARGV: windowMs. A fixed window: the first hit starts it (INCR, then the
- * expiry only when there is none yet, as EXPIRE NX) and later hits never extend it.
- * Returns {count, pttl}.
- */
-export const hitScript = defineScript({
-  name: 'refreshKitHit',
-  keys: ['counter'],
-  args: ['windowMs'],
-  helpers: false,
-  lua: `
-local count = redis.call('INCR', KEY.counter)
-local ttl = redis.call('PTTL', KEY.counter)
-if ttl < 0 then
-  redis.call('PEXPIRE', KEY.counter, ARG.windowMs)
-  ttl = tonumber(ARG.windowMs)
-end
-return {count, ttl}
-`,
-})
-
-/** KEYS: counter. Returns {count, pttl}, {0, 0} when there is no window. */
-export const peekScript = defineScript({
-  name: 'refreshKitPeek',
-  keys: ['counter'],
-  args: [],
-  helpers: false,
-  lua: `
-local count = redis.call('GET', KEY.counter)
-if not count then return {0, 0} end
-return {tonumber(count), redis.call('PTTL', KEY.counter)}
-`,
-})
-
 /** Every script, for registration on a client. */
 export const STORE_SCRIPTS: readonly StoreScript[] = [
   createSessionScript,
@@ -393,9 +406,8 @@ export const STORE_SCRIPTS: readonly StoreScript[] = [
   listSessionsScript,
   revokeSessionScript,
   revokeAllSessionsScript,
+  setPasswordHashScript,
   putUserScript,
   releaseUsernameScript,
   reclaimUsernameScript,
-  hitScript,
-  peekScript,
 ]
