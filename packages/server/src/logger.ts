@@ -97,13 +97,25 @@ function destinationOf(
   })
 }
 
-function adapt(base: pino.Logger): Logger {
+type LineLevel = 'debug' | 'info' | 'warn' | 'error'
+
+// A request's child is built by pino only once a line of it is written: most requests log
+// nothing at LOG_LEVEL=warn or above, and a child per request would cost every one of them.
+function adapt(base: pino.Logger, bindings?: LogFields): Logger {
+  let target: pino.Logger | undefined = bindings === undefined ? base : undefined
+  const at =
+    (level: LineLevel) =>
+    (msg: string, fields?: LogFields): void => {
+      if (!base.isLevelEnabled(level)) return
+      target ??= base.child(bindings ?? {})
+      target[level](fields ?? {}, msg)
+    }
   return {
-    debug: (msg, fields) => base.debug(fields ?? {}, msg),
-    info: (msg, fields) => base.info(fields ?? {}, msg),
-    warn: (msg, fields) => base.warn(fields ?? {}, msg),
-    error: (msg, fields) => base.error(fields ?? {}, msg),
-    child: (bindings) => adapt(base.child(bindings)),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (more) => adapt(base, { ...bindings, ...more }),
   }
 }
 
