@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { DEFAULT_REFRESH_REUSE_GRACE_SECONDS } from '@refresh-kit/shared'
 import type { LogLevel } from './logger.js'
 import {
   ACCESS_TOKEN_ALGORITHMS,
@@ -74,7 +75,12 @@ export interface ServerConfig {
   refreshTokenTtl: number
   /** `SESSION_MAX_AGE`, absolute, seconds. @default 2592000 */
   sessionMaxAge: number
-  /** `REFRESH_REUSE_GRACE`, seconds. @default 10 */
+  /**
+   * `REFRESH_REUSE_GRACE`, seconds: how long after a rotation the immediately previous
+   * refresh token still gets the same successor. The default is chosen with the SDK's
+   * refresh and lock timeouts so that a retry of a lost answer always lands inside it
+   * (see `checkRotationBounds` in the shared package). @default 30
+   */
   refreshReuseGrace: number
   /** `CLOCK_TOLERANCE`, seconds. @default 5 */
   clockTolerance: number
@@ -293,7 +299,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
     accessTokenTtl: seconds('ACCESS_TOKEN_TTL', 900),
     refreshTokenTtl: seconds('REFRESH_TOKEN_TTL', 604_800),
     sessionMaxAge: seconds('SESSION_MAX_AGE', 2_592_000),
-    refreshReuseGrace: seconds('REFRESH_REUSE_GRACE', 10, 0),
+    refreshReuseGrace: seconds('REFRESH_REUSE_GRACE', DEFAULT_REFRESH_REUSE_GRACE_SECONDS, 0),
     clockTolerance: integer('CLOCK_TOLERANCE', 5, 0, 300),
     loginMaxFailures: integer('LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
     corsOrigins,

@@ -47,7 +47,7 @@ describe('loadConfig', () => {
       accessTokenTtl: 900,
       refreshTokenTtl: 604_800,
       sessionMaxAge: 2_592_000,
-      refreshReuseGrace: 10,
+      refreshReuseGrace: 30,
       clockTolerance: 5,
       loginMaxFailures: 5,
       corsOrigins: [],

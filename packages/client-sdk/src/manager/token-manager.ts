@@ -1,3 +1,4 @@
+import { DEFAULT_REFRESH_TIMEOUT_MS } from '@refresh-kit/shared'
 import { AuthError, isAuthError, retryAfterMs, toAuthError } from '../errors.js'
 import { check as checkOption } from '../lib/check.js'
 import { memoryStorage } from '../storage/memory.js'
@@ -20,7 +21,13 @@ export interface TokenManagerOptions {
   storage?: TokenStorage
   /** Refresh before a request when the access token expires within this many seconds. @default 30 */
   leewaySeconds?: number
-  /** Give up on a refresh that has not answered after this long. @default 10000 */
+  /**
+   * Give up on a refresh that has not answered after this long. A refresh that timed out or
+   * lost its connection is retried once at once; with the default, that retry reaches the
+   * server within 12 s of the rotation it repeats, inside the server's default 30 s reuse
+   * grace window, so a lost answer never signs the user out. Keep twice this value below the
+   * server's `REFRESH_REUSE_GRACE`. @default 6000
+   */
   refreshTimeoutMs?: number
   /** Wait after a transient refresh failure: exponential with jitter, or the server's `Retry-After`. @default { initialMs: 500, maxMs: 30000 } */
   backoff?: { initialMs?: number; maxMs?: number }
@@ -83,7 +90,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const refreshFn = options.refresh
   const storage = options.storage ?? memoryStorage()
   const leewayMs = (options.leewaySeconds ?? 30) * 1000
-  const timeoutMs = options.refreshTimeoutMs ?? 10_000
+  const timeoutMs = options.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS
   const initialMs = options.backoff?.initialMs ?? 500
   const maxMs = options.backoff?.maxMs ?? 30_000
   const coordinator = options.coordinator
@@ -187,6 +194,19 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   }
 
+  // A refresh that got no answer (a timeout, a dropped connection) may have rotated on the
+  // server: it is retried once at once, while the previous token is still inside the server's
+  // grace window, and gets the same successor. An answer (5xx, 429, 401) is never retried here.
+  const callWithRetry = async (refreshToken: string): Promise<RefreshResult> => {
+    try {
+      return await callRefresh(refreshToken)
+    } catch (thrown) {
+      const error = toAuthError(thrown)
+      if (error.code !== 'refresh_timeout' && error.code !== 'network_error') throw thrown
+      return callRefresh(refreshToken)
+    }
+  }
+
   // Runs inside the cross-tab lock when there is one: storage is re-read there, because
   // another tab may have rotated the refresh token while this one waited for the lock.
   const rotate = async (intended: string): Promise<StoredTokens> => {
@@ -196,7 +216,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     if (current.refreshToken !== intended) return stored(current) as StoredTokens
     let tokens: StoredTokens
     try {
-      tokens = toTokens(await callRefresh(intended), current)
+      tokens = toTokens(await callWithRetry(intended), current)
     } catch (thrown) {
       const error = toAuthError(thrown)
       const status = error.status ?? 0

@@ -409,7 +409,9 @@ describe('refresh failed transiently (behaviour 7)', () => {
       const { auth, storage, seen } = client()
       const before = await auth.login(ada)
       fake.expireAccessTokens()
-      fake.state.refreshReply = (call) => (call === 1 ? reply() : undefined)
+      // Without an answer the refresh is retried once at once: the retry fails as well here.
+      const failing = code === 'network_error' ? 2 : 1
+      fake.state.refreshReply = (call) => (call <= failing ? reply() : undefined)
       const results = await Promise.allSettled(
         Array.from({ length: 5 }, () => auth.http.get('/api/echo')),
       )
@@ -423,13 +425,43 @@ describe('refresh failed transiently (behaviour 7)', () => {
       }
       expect(await storage.get()).toEqual(before)
       expect(seen).toMatchObject({ refreshFailed: 1, sessionExpired: 0 })
-      expect(fake.state.refreshCalls).toBe(1)
+      expect(fake.state.refreshCalls).toBe(failing)
 
       expect((await auth.http.get('/api/echo')).data.user).toBe('ada')
-      expect(fake.state.refreshCalls).toBe(2)
-      expect(fake.state.presentedRefreshTokens).toEqual([before.refreshToken, before.refreshToken])
+      expect(fake.state.refreshCalls).toBe(failing + 1)
+      expect(fake.state.presentedRefreshTokens).toEqual(
+        Array.from({ length: failing + 1 }, () => before.refreshToken),
+      )
     },
   )
+
+  it.each([
+    ['lost its connection', () => HttpResponse.error()],
+    ['timed out', () => new Promise<never>(() => {})],
+  ] as const)(
+    'retries a refresh that %s once at once with the same token, and every waiter succeeds',
+    async (_, reply) => {
+      const { auth, storage, seen } = client({ refreshTimeoutMs: 50 })
+      const before = await auth.login(ada)
+      fake.expireAccessTokens()
+      fake.state.refreshReply = (call) => (call === 1 ? reply() : undefined)
+      const results = await Promise.all(Array.from({ length: 5 }, () => auth.http.get('/api/echo')))
+      expect(results.map((result) => result.data.user)).toEqual(Array(5).fill('ada'))
+      expect(fake.state.presentedRefreshTokens).toEqual([before.refreshToken, before.refreshToken])
+      expect(seen).toMatchObject({ refreshFailed: 0, sessionExpired: 0 })
+      expect((await storage.get())?.refreshToken).not.toBe(before.refreshToken)
+    },
+  )
+
+  it('does not retry at once a refresh that was answered, even with a 5xx', async () => {
+    const { auth } = client()
+    await auth.login(ada)
+    fake.expireAccessTokens()
+    fake.state.refreshReply = () =>
+      HttpResponse.json({ error: 'service_unavailable', message: 'down' }, { status: 503 })
+    await auth.http.get('/api/echo').catch(() => undefined)
+    expect(fake.state.refreshCalls).toBe(1)
+  })
 
   it('backs off: a request during the backoff fails fast, and Retry-After is honoured', async () => {
     const { auth } = client({ backoff: { initialMs: 1000, maxMs: 1000 } })
@@ -664,7 +696,8 @@ describe('getAccessToken', () => {
     advance(14 * MINUTE + 50_000)
     fake.state.refreshReply = () => HttpResponse.error()
     expect(await auth.getAccessToken()).toBe(old.accessToken)
-    expect(fake.state.refreshCalls).toBe(1)
+    // The refresh and its immediate retry.
+    expect(fake.state.refreshCalls).toBe(2)
   })
 })
 

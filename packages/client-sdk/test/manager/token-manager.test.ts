@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { isAuthError } from '../../src/errors.js'
 import { createTokenManager, type TokenManagerOptions } from '../../src/manager/token-manager.js'
 import { memoryStorage } from '../../src/storage/memory.js'
@@ -171,6 +171,32 @@ describe('createTokenManager', () => {
     expect(isAuthError(error) && error.code).toBe('session_expired')
     expect(await tab.instance.getTokens()).toBeNull()
     expect([tab.events.logout, tab.events.sessionExpired]).toEqual([1, 0])
+  })
+
+  it('by default gives a refresh 6 s, retries it once at once, and gives up after 2 × 6 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      const started: number[] = []
+      const tab = manager({
+        refresh: () => {
+          started.push(Date.now())
+          return new Promise(() => {})
+        },
+      })
+      await tab.instance.setTokens(login)
+      const outcome = tab.instance.refresh().catch((e: unknown) => e)
+      const t0 = Date.now()
+      await vi.advanceTimersByTimeAsync(5_999)
+      expect(started.map((at) => at - t0)).toEqual([0])
+      await vi.advanceTimersByTimeAsync(1)
+      expect(started.map((at) => at - t0)).toEqual([0, 6_000])
+      await vi.advanceTimersByTimeAsync(6_000)
+      const error = await outcome
+      expect(isAuthError(error) && error.code).toBe('refresh_timeout')
+      expect(started).toHaveLength(2)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('aborts the refresh function on timeout and rejects with refresh_timeout', async () => {

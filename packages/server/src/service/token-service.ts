@@ -1,4 +1,5 @@
 import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
+import { DEFAULT_REFRESH_REUSE_GRACE_SECONDS } from '@refresh-kit/shared'
 import { AuthError } from '../errors.js'
 import { randomId } from '../lib/random-id.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
@@ -27,7 +28,7 @@ export interface TokenServiceOptions {
   refreshTokenTtlSeconds?: number
   /** Absolute session lifetime in seconds, from login. @default 2592000 (30 days) */
   sessionMaxAgeSeconds?: number
-  /** Seconds after a rotation in which the previous token gets the same successor. @default 10 */
+  /** Seconds after a rotation in which the previous token gets the same successor. @default 30 */
   reuseGraceSeconds?: number
   /** Leeway for access-token `exp` and `nbf`, in seconds. @default 5 */
   clockToleranceSeconds?: number
@@ -107,7 +108,11 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const passwords = options.passwords ?? createPasswordHasher()
   const refreshTtl = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds ?? 604_800, 1)
   const maxAge = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds ?? 2_592_000, 1)
-  const grace = integer('reuseGraceSeconds', options.reuseGraceSeconds ?? 10, 0)
+  const grace = integer(
+    'reuseGraceSeconds',
+    options.reuseGraceSeconds ?? DEFAULT_REFRESH_REUSE_GRACE_SECONDS,
+    0,
+  )
   const maxFailures = integer('loginMaxFailures', options.loginMaxFailures ?? 5, 1)
   const failureWindow = integer(
     'loginFailureWindowSeconds',
