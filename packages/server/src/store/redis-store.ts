@@ -56,6 +56,14 @@ export interface RedisStoreOptions {
    * @default 31_536_000 (one year)
    */
   userTtlSeconds?: number
+  /**
+   * Whose clock decides rotation times, the grace window and expiry: `'redis'`, the Redis
+   * server's (`TIME` inside each script; on a cluster the slot's master), so that instances
+   * whose clocks differ agree on one grace window; or `'caller'`, the `now` each call passes,
+   * for tests that move time instead of sleeping.
+   * @default 'redis'
+   */
+  clock?: 'redis' | 'caller'
 }
 
 /** How old a username claim with no user behind it must be before another user may take it. */
@@ -134,6 +142,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   const redis = options?.redis
   const keyPrefix = options?.keyPrefix ?? 'rk:'
   const userTtlSeconds = options?.userTtlSeconds ?? DEFAULT_USER_TTL_SECONDS
+  const clock = options?.clock ?? 'redis'
   if (typeof redis !== 'object' || redis === null || typeof redis.defineCommand !== 'function') {
     throw new TypeError('redis must be an ioredis Redis or Cluster client')
   }
@@ -144,6 +153,10 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     throw new TypeError('redis must have no keyPrefix of its own: pass keyPrefix to the store')
   }
   if (typeof keyPrefix !== 'string') throw new TypeError('keyPrefix must be a string')
+  if (clock !== 'redis' && clock !== 'caller')
+    throw new TypeError("clock must be 'redis' or 'caller'")
+  // The `now` argument of a script: empty makes it read the Redis server's clock.
+  const at = (now: number): number | string => (clock === 'caller' ? now : '')
   if (!Number.isFinite(userTtlSeconds) || userTtlSeconds <= 0) {
     throw new TypeError('userTtlSeconds must be a positive number of seconds')
   }
@@ -234,23 +247,26 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     createSession: async (input) => {
       checkCreateSessionInput(input)
       return guard(async () => {
-        const { userId, sessionId, now } = input
-        const username = await run(
-          createSessionScript,
-          keys.sessions(userId),
-          keys.userAgent(userId, sessionId),
-          keys.user(userId),
-          sessionId,
-          now,
-          toMs(input.idleTtlSeconds),
-          toMs(input.maxAgeSeconds),
-          userTtlMs,
-          input.userAgent === null ? '0' : '1',
-          input.userAgent ?? '',
-          keys.userAgentPrefix(userId),
-          indexRenewalSeconds,
+        const { userId, sessionId } = input
+        const reply = list(
+          await run(
+            createSessionScript,
+            keys.sessions(userId),
+            keys.userAgent(userId, sessionId),
+            keys.user(userId),
+            sessionId,
+            at(input.now),
+            toMs(input.idleTtlSeconds),
+            toMs(input.maxAgeSeconds),
+            userTtlMs,
+            input.userAgent === null ? '0' : '1',
+            input.userAgent ?? '',
+            keys.userAgentPrefix(userId),
+            indexRenewalSeconds,
+          ),
         )
-        const name = text(username)
+        const now = int(reply[0])
+        const name = text(reply[1])
         // The username index lives in another slot, so renewing it takes a second command;
         // the script asks for it once per interval, so most logins are one round trip.
         if (name !== null) await redis.pexpire(keys.username(name), userTtlMs)
@@ -281,7 +297,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
             keys.user(input.userId),
             input.sessionId,
             input.generation,
-            input.now,
+            at(input.now),
             toMs(input.idleTtlSeconds),
             toMs(input.graceSeconds),
           ),
@@ -304,22 +320,28 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
             keys.sessions(userId),
             keys.userAgent(userId, sessionId),
             sessionId,
+            at(now),
           ),
         )
         const session = toSession(userId, sessionId, reply[0], reply[1])
-        return session !== null && isLive(session, now) ? session : null
+        return session !== null && isLive(session, int(reply[2])) ? session : null
       }),
 
     listSessions: (userId, now) =>
       guard(async () => {
         const reply = list(
-          await run(listSessionsScript, keys.sessions(userId), keys.userAgentPrefix(userId), now),
+          await run(
+            listSessionsScript,
+            keys.sessions(userId),
+            keys.userAgentPrefix(userId),
+            at(now),
+          ),
         )
         const sessions: SessionRecord[] = []
-        for (let at = 0; at + 2 < reply.length; at += 3) {
-          const sessionId = text(reply[at])
+        for (let i = 0; i + 2 < reply.length; i += 3) {
+          const sessionId = text(reply[i])
           const session =
-            sessionId === null ? null : toSession(userId, sessionId, reply[at + 1], reply[at + 2])
+            sessionId === null ? null : toSession(userId, sessionId, reply[i + 1], reply[i + 2])
           if (session !== null) sessions.push(session)
         }
         return sessions.sort(newestFirst)

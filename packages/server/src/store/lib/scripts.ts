@@ -1,9 +1,12 @@
 /**
  * The Lua scripts of the Redis store. Each runs atomically on one slot: the user-agent keys
  * it builds from a prefix in ARGV share the hash tag of its declared keys. Times and
- * durations are integer milliseconds; expiry is decided with the caller's `now`, and real
- * key TTLs (the same durations from the moment of the write) are the backstop that frees
- * memory. Session records are packed as `lib/keys.ts` describes.
+ * durations are integer milliseconds. Rotation times, the grace window and expiry are decided
+ * on the Redis server's clock (`TIME`, read inside the script: on a cluster the slot's
+ * master), so instances whose clocks differ agree on them; a `now` argument that is not empty
+ * replaces it (tests that move time). Redis 7 replicates scripts by their effects, so `TIME`
+ * is allowed before writes. Real key TTLs (the same durations from the moment of the write)
+ * are the backstop that frees memory. Session records are packed as `lib/keys.ts` describes.
  */
 
 /** A definition for ioredis `defineCommand`: run by EVALSHA, with EVAL on NOSCRIPT. */
@@ -44,23 +47,30 @@ local function unpack36(v)
   return {g = t[1], c = c, l = c + t[3], a = c + t[4], i = c + t[5], r = c + t[6]}
 end
 local function dead(s, now) return now >= s.i or now >= s.a end
+-- The time that decides: the caller's when given (tests), else this Redis server's.
+local function clock(given)
+  if given ~= '' then return tonumber(given) end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local function extend(key, ms)
   if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, int(ms)) end
 end
 `
 
 /**
- * KEYS: sessions, user agent, user. ARGV: sessionId, now, idleMs, maxAgeMs, userTtlMs,
- * hasUserAgent ('1' or '0'), userAgent, user-agent key prefix, index renewal interval in
- * seconds. Drops the user's dead sessions on the way, so a user's hash cannot grow without
- * bound, and renews the user record's TTL (a login). Returns the username when its index is
- * due for renewal (field `x`: when it was last renewed, on the Redis clock), else nothing.
+ * KEYS: sessions, user agent, user. ARGV: sessionId, now ('' for the Redis clock), idleMs,
+ * maxAgeMs, userTtlMs, hasUserAgent ('1' or '0'), userAgent, user-agent key prefix, index
+ * renewal interval in seconds. Drops the user's dead sessions on the way, so a user's hash
+ * cannot grow without bound, and renews the user record's TTL (a login). Returns {the time
+ * it decided with, the username when its index is due for renewal (field `x`: when it was
+ * last renewed, on the Redis clock) or false}.
  */
 export const createSessionScript: StoreScript = {
   name: 'refreshKitCreateSession',
   numberOfKeys: 3,
   lua: `${HELPERS}
-local now = tonumber(ARGV[2])
+local now = clock(ARGV[2])
 local fields = redis.call('HGETALL', KEYS[1])
 for j = 1, #fields, 2 do
   if dead(unpack36(fields[j + 1]), now) then
@@ -79,19 +89,20 @@ else
   redis.call('DEL', KEYS[2])
 end
 local username = redis.call('HGET', KEYS[3], 'n')
-if not username then return false end
+if not username then return {int(now), false} end
 redis.call('PEXPIRE', KEYS[3], ARGV[5])
 -- The username index is in another slot; ask for its renewal only once per interval.
-local clock = tonumber(redis.call('TIME')[1])
+local second = tonumber(redis.call('TIME')[1])
 local renewed = tonumber(redis.call('HGET', KEYS[3], 'x') or '0')
-if clock - renewed < tonumber(ARGV[9]) then return false end
-redis.call('HSET', KEYS[3], 'x', int(clock))
-return username
+if second - renewed < tonumber(ARGV[9]) then return {int(now), false} end
+redis.call('HSET', KEYS[3], 'x', int(second))
+return {int(now), username}
 `,
 }
 
 /**
- * KEYS: sessions, user agent, user. ARGV: sessionId, generation, now, idleMs, graceMs.
+ * KEYS: sessions, user agent, user. ARGV: sessionId, generation, now ('' for the Redis
+ * clock), idleMs, graceMs.
  * Returns {0} invalid, {3} reused, or {1 rotated | 2 grace, packed record, username,
  * user agent}. Check and rotate in one step, or two concurrent refreshes would both rotate.
  * The username comes from the user hash in the same slot, so a refresh stays one round trip
@@ -106,7 +117,7 @@ local packed = redis.call('HGET', KEYS[1], ARGV[1])
 if not packed then return {0} end
 local s = unpack36(packed)
 local generation = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
+local now = clock(ARGV[3])
 local function forget()
   redis.call('HDEL', KEYS[1], ARGV[1])
   redis.call('DEL', KEYS[2])
@@ -139,26 +150,29 @@ return {status, packed, username, redis.call('GET', KEYS[2])}
 `,
 }
 
-/** KEYS: sessions, user agent. ARGV: sessionId. Returns {packed record, user agent}. */
+/**
+ * KEYS: sessions, user agent. ARGV: sessionId, now ('' for the Redis clock). Returns
+ * {packed record, user agent, the time to judge its expiry with}.
+ */
 export const getSessionScript: StoreScript = {
   name: 'refreshKitGetSession',
   numberOfKeys: 2,
-  lua: `
+  lua: `${HELPERS}
 local packed = redis.call('HGET', KEYS[1], ARGV[1])
 if not packed then return {} end
-return {packed, redis.call('GET', KEYS[2])}
+return {packed, redis.call('GET', KEYS[2]), int(clock(ARGV[2]))}
 `,
 }
 
 /**
- * KEYS: sessions. ARGV: user-agent key prefix, now. Drops dead sessions and returns the
- * live ones as a flat list of id, packed record, user agent.
+ * KEYS: sessions. ARGV: user-agent key prefix, now ('' for the Redis clock). Drops dead
+ * sessions and returns the live ones as a flat list of id, packed record, user agent.
  */
 export const listSessionsScript: StoreScript = {
   name: 'refreshKitListSessions',
   numberOfKeys: 1,
   lua: `${HELPERS}
-local now = tonumber(ARGV[2])
+local now = clock(ARGV[2])
 local fields = redis.call('HGETALL', KEYS[1])
 local out = {}
 for j = 1, #fields, 2 do
