@@ -18,11 +18,12 @@ export interface BrowserCoordinatorOptions {
   acquireTimeoutMs?: number
   /**
    * How long a tab may hold the lock while its refresh runs; a hung refresh releases it then.
-   * It covers a refresh and its immediate retry (2 × the 6 s refresh timeout), and a tab that
-   * takes over after it reaches the server within 13 s + 6 s = 19 s of the holder's rotation,
-   * inside the server's default 30 s reuse grace window. Keep it above twice the refresh
-   * timeout, and it plus the refresh timeout below the server's `REFRESH_REUSE_GRACE`.
-   * @default 13000
+   * It covers a refresh and its immediate retry (2 × the 5 s refresh timeout), and a tab that
+   * takes over after it reaches the server, its own retry included, within 15 s + 2 × 5 s =
+   * 25 s of the holder's rotation, inside the server's default 30 s reuse grace window. Keep it
+   * above twice the refresh timeout, and it plus twice the refresh timeout below the server's
+   * `REFRESH_REUSE_GRACE`.
+   * @default 15000
    */
   holdTimeoutMs?: number
   /** The Web Locks API; `null` to do without. @default globalThis.navigator?.locks */

@@ -137,13 +137,13 @@ describe('browserCoordinator: the refresh lock', () => {
     await expect(hung).resolves.toBe('late')
   })
 
-  it('by default holds the lock through a refresh and its immediate retry (2 × 6 s) and lets go at 13 s', async () => {
+  it('by default holds the lock through a refresh and its immediate retry (2 × 5 s) and lets go at 15 s', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     try {
       const fake = fakeLocks()
       const stuck = deferred<string>()
       const hung = tab({ locks: fake.locks }).withRefreshLock(() => stuck.promise)
-      await vi.advanceTimersByTimeAsync(2 * 6_000 + 900)
+      await vi.advanceTimersByTimeAsync(14_900)
       expect(fake.isHeld('refresh-kit')).toBe(true)
       await vi.advanceTimersByTimeAsync(100)
       expect(fake.isHeld('refresh-kit')).toBe(false)

@@ -26,9 +26,9 @@ describe('the start-up line on rotation bounds', () => {
     expect(lines).toHaveLength(1)
     expect(lines[0]?.level).toBe('info')
     expect(lines[0]?.msg).toBe(
-      'refresh rotation bounds: a lost refresh answer is retried at once and the retry reaches the server within 2 × 6 s refresh timeout = 12 s, a tab taking over the lock within 13 s hold + 6 s = 19 s, inside the 30 s reuse grace window (SDK defaults)',
+      'refresh rotation bounds: a lost refresh answer is retried at once and the retry reaches the server within 2 × 5 s refresh timeout = 10 s, a tab taking over the lock, and its retry, within 15 s hold + 2 × 5 s = 25 s, inside the 30 s reuse grace window (SDK defaults)',
     )
-    expect(lines[0]?.fields).toMatchObject({ graceMs: 30_000, retryWithinMs: 12_000 })
+    expect(lines[0]?.fields).toMatchObject({ graceMs: 30_000, retryWithinMs: 10_000 })
   })
 
   it('warns when REFRESH_REUSE_GRACE is too short for a retry to land inside it', () => {

@@ -7,24 +7,25 @@
  * window, so it gets the same successor instead of tripping reuse detection. A request that is
  * answered within the timeout reached the server within it, so the first retry of a refresh
  * that the server rotated at `t` reaches the server before `t + 2 × timeout`. Across tabs, a
- * tab that takes over a lock whose holder hung reaches the server before
- * `t + hold timeout + timeout`. Both must stay below the grace window:
+ * tab that takes over the lock from a holder that hung sends the same token no later than
+ * `t + hold timeout`, and its own retry reaches the server before `t + hold + 2 × timeout`.
+ * Both must stay below the grace window:
  *
- *   2 × 6 s = 12 s < 30 s   and   13 s + 6 s = 19 s < 30 s
+ *   2 × 5 s = 10 s < 30 s   and   15 s + 2 × 5 s = 25 s < 30 s
  *
  * The hold timeout covers a whole refresh of the holder (its first attempt and its retry,
- * `2 × timeout`, plus a second for storage), so a lock is only ever taken from a holder
- * whose requests have all reached the server or been lost.
+ * `2 × timeout`), so the lock is only ever taken from a holder that hung. The model of the
+ * protocol in `packages/server/model/` checks these bounds with spin.
  */
 
 /** The server's default reuse grace window (`REFRESH_REUSE_GRACE`), in seconds. */
 export const DEFAULT_REFRESH_REUSE_GRACE_SECONDS = 30
 
 /** The SDK's default refresh timeout (`refreshTimeoutMs`), in milliseconds. */
-export const DEFAULT_REFRESH_TIMEOUT_MS = 6_000
+export const DEFAULT_REFRESH_TIMEOUT_MS = 5_000
 
 /** The SDK's default cross-tab lock hold timeout (`holdTimeoutMs`), in milliseconds. */
-export const DEFAULT_LOCK_HOLD_TIMEOUT_MS = 13_000
+export const DEFAULT_LOCK_HOLD_TIMEOUT_MS = 15_000
 
 /** The SDK's default cross-tab lock acquire timeout (`acquireTimeoutMs`), in milliseconds. */
 export const DEFAULT_LOCK_ACQUIRE_TIMEOUT_MS = 20_000
@@ -43,7 +44,7 @@ export interface RotationBounds {
 export interface RotationBoundsReport {
   /** Latest a first retry reaches the server after the rotation it retries, in ms. */
   retryWithinMs: number
-  /** Latest a tab taking over a hung lock reaches the server after that rotation, in ms. */
+  /** Latest a tab taking over a hung lock, or its own retry, reaches the server after that rotation, in ms. */
   takeoverWithinMs: number
   /** Whether the hold timeout covers a refresh and its retry (`2 × timeout`). */
   holdCoversRetry: boolean
@@ -60,19 +61,19 @@ const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`
  *
  * @example
  * ```ts
- * checkRotationBounds({ graceMs: 30_000, refreshTimeoutMs: 6_000, holdTimeoutMs: 13_000 }).ok // true
+ * checkRotationBounds({ graceMs: 30_000, refreshTimeoutMs: 5_000, holdTimeoutMs: 15_000 }).ok // true
  * ```
  */
 export function checkRotationBounds(bounds: RotationBounds): RotationBoundsReport {
   const retryWithinMs = 2 * bounds.refreshTimeoutMs
-  const takeoverWithinMs = bounds.holdTimeoutMs + bounds.refreshTimeoutMs
+  const takeoverWithinMs = bounds.holdTimeoutMs + 2 * bounds.refreshTimeoutMs
   const holdCoversRetry = bounds.holdTimeoutMs > retryWithinMs
   const ok = retryWithinMs < bounds.graceMs && takeoverWithinMs < bounds.graceMs && holdCoversRetry
   const summary =
     `a lost refresh answer is retried at once and the retry reaches the server within ` +
     `2 × ${seconds(bounds.refreshTimeoutMs)} refresh timeout = ${seconds(retryWithinMs)}, ` +
-    `a tab taking over the lock within ${seconds(bounds.holdTimeoutMs)} hold + ` +
-    `${seconds(bounds.refreshTimeoutMs)} = ${seconds(takeoverWithinMs)}, ` +
+    `a tab taking over the lock, and its retry, within ${seconds(bounds.holdTimeoutMs)} hold + ` +
+    `2 × ${seconds(bounds.refreshTimeoutMs)} = ${seconds(takeoverWithinMs)}, ` +
     `${ok ? 'inside' : 'NOT inside'} the ${seconds(bounds.graceMs)} reuse grace window`
   return { retryWithinMs, takeoverWithinMs, holdCoversRetry, ok, summary }
 }

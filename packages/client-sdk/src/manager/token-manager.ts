@@ -24,9 +24,9 @@ export interface TokenManagerOptions {
   /**
    * Give up on a refresh that has not answered after this long. A refresh that timed out or
    * lost its connection is retried once at once; with the default, that retry reaches the
-   * server within 12 s of the rotation it repeats, inside the server's default 30 s reuse
+   * server within 10 s of the rotation it repeats, inside the server's default 30 s reuse
    * grace window, so a lost answer never signs the user out. Keep twice this value below the
-   * server's `REFRESH_REUSE_GRACE`. @default 6000
+   * server's `REFRESH_REUSE_GRACE`. @default 5000
    */
   refreshTimeoutMs?: number
   /** Wait after a transient refresh failure: exponential with jitter, or the server's `Retry-After`. @default { initialMs: 500, maxMs: 30000 } */
@@ -197,12 +197,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   // A refresh that got no answer (a timeout, a dropped connection) may have rotated on the
   // server: it is retried once at once, while the previous token is still inside the server's
   // grace window, and gets the same successor. An answer (5xx, 429, 401) is never retried here.
-  const callWithRetry = async (refreshToken: string): Promise<RefreshResult> => {
+  // `superseded`: another tab stored a successor meanwhile, and retrying would present a token
+  // that may be two generations old.
+  const callWithRetry = async (refreshToken: string): Promise<RefreshResult | 'superseded'> => {
     try {
       return await callRefresh(refreshToken)
     } catch (thrown) {
       const error = toAuthError(thrown)
       if (error.code !== 'refresh_timeout' && error.code !== 'network_error') throw thrown
+      if ((await storage.get())?.refreshToken !== refreshToken) return 'superseded'
       return callRefresh(refreshToken)
     }
   }
@@ -214,9 +217,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     // Signed out meanwhile (here or in another tab): nothing to refresh, nothing new to announce.
     if (current === null) throw expired()
     if (current.refreshToken !== intended) return stored(current) as StoredTokens
-    let tokens: StoredTokens
+    let tokens: StoredTokens | null
     try {
-      tokens = toTokens(await callWithRetry(intended), current)
+      const answer = await callWithRetry(intended)
+      tokens = answer === 'superseded' ? null : toTokens(answer, current)
     } catch (thrown) {
       const error = toAuthError(thrown)
       const status = error.status ?? 0
@@ -240,7 +244,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     const latest = await storage.get()
     if (latest === null) throw expired()
     // Rotation-safe: the successor is stored before any waiting request is released.
-    return latest.refreshToken === intended ? save(tokens) : (stored(latest) as StoredTokens)
+    return latest.refreshToken === intended && tokens !== null
+      ? save(tokens)
+      : (stored(latest) as StoredTokens)
   }
 
   const join = (current: Flight) => {
