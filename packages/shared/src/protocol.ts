@@ -30,6 +30,12 @@ export const DEFAULT_LOCK_HOLD_TIMEOUT_MS = 15_000
 /** The SDK's default cross-tab lock acquire timeout (`acquireTimeoutMs`), in milliseconds. */
 export const DEFAULT_LOCK_ACQUIRE_TIMEOUT_MS = 20_000
 
+/** The SDK's default first backoff after a refresh failed with an answer (503, 429), in milliseconds. */
+export const DEFAULT_REFRESH_BACKOFF_INITIAL_MS = 500
+
+/** The SDK's default refresh leeway (`leewaySeconds`): it refreshes this long before expiry. */
+export const DEFAULT_LEEWAY_SECONDS = 30
+
 /** The timing bounds a deployment runs with, as {@link checkRotationBounds} reads them. */
 export interface RotationBounds {
   /** The server's reuse grace window, in ms. */

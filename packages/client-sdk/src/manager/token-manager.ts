@@ -1,4 +1,8 @@
-import { DEFAULT_REFRESH_TIMEOUT_MS } from '@refresh-kit/shared'
+import {
+  DEFAULT_LEEWAY_SECONDS,
+  DEFAULT_REFRESH_BACKOFF_INITIAL_MS,
+  DEFAULT_REFRESH_TIMEOUT_MS,
+} from '@refresh-kit/shared'
 import { AuthError, isAuthError, retryAfterMs, toAuthError } from '../errors.js'
 import { check as checkOption } from '../lib/check.js'
 import { memoryStorage } from '../storage/memory.js'
@@ -89,9 +93,9 @@ interface Flight {
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const refreshFn = options.refresh
   const storage = options.storage ?? memoryStorage()
-  const leewayMs = (options.leewaySeconds ?? 30) * 1000
+  const leewayMs = (options.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS) * 1000
   const timeoutMs = options.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS
-  const initialMs = options.backoff?.initialMs ?? 500
+  const initialMs = options.backoff?.initialMs ?? DEFAULT_REFRESH_BACKOFF_INITIAL_MS
   const maxMs = options.backoff?.maxMs ?? 30_000
   const coordinator = options.coordinator
   const now = options.now ?? Date.now
