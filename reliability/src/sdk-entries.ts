@@ -33,15 +33,34 @@ export interface SdkEntry {
   create(baseURL: string): Promise<SdkClient>
 }
 
-/** The SDK's core entry as built; loaded lazily so that a missing build fails one test, clearly. */
+/** The SDK's axios entry as built; loaded lazily so that a missing build fails one test, clearly. */
 async function builtCore() {
   const url = pathToFileURL(join(SDK_DIST, 'index.js')).href
   return (await import(url)) as typeof import('@refresh-kit/client-sdk')
 }
 
+/** The SDK's fetch entry as built. */
+async function builtFetch() {
+  const url = pathToFileURL(join(SDK_DIST, 'fetch.js')).href
+  return (await import(url)) as typeof import('@refresh-kit/client-sdk/fetch')
+}
+
+/** Counts the events that end or trouble a session. */
+function watch(
+  on: (event: 'sessionExpired' | 'logout' | 'refreshFailed', listener: () => void) => unknown,
+) {
+  const seen = { sessionExpired: 0, logout: 0, refreshFailed: 0 }
+  for (const event of ['sessionExpired', 'logout', 'refreshFailed'] as const) {
+    on(event, () => {
+      seen[event] += 1
+    })
+  }
+  return seen
+}
+
 /**
- * The entries every fault test runs against, each with the SDK's default timeouts. The fetch
- * entry (`@refresh-kit/client-sdk/fetch`) joins this table with one line once it ships.
+ * The entries every fault test runs against, each with the SDK's default timeouts: the axios
+ * binding and the fetch function. A new entry joins this table and every fault test runs on it.
  */
 export const SDK_ENTRIES: readonly SdkEntry[] = [
   {
@@ -49,16 +68,7 @@ export const SDK_ENTRIES: readonly SdkEntry[] = [
     async create(baseURL) {
       const sdk = await builtCore()
       const auth = sdk.createAuthClient({ baseURL, storage: sdk.memoryStorage() })
-      const seen = { sessionExpired: 0, logout: 0, refreshFailed: 0 }
-      auth.on('sessionExpired', () => {
-        seen.sessionExpired += 1
-      })
-      auth.on('logout', () => {
-        seen.logout += 1
-      })
-      auth.on('refreshFailed', () => {
-        seen.refreshFailed += 1
-      })
+      const seen = watch((event, listener) => auth.on(event, listener))
       return {
         seen,
         login: async (credentials) => {
@@ -70,6 +80,26 @@ export const SDK_ENTRIES: readonly SdkEntry[] = [
         },
         refreshToken: async () => (await auth.manager.getTokens())?.refreshToken ?? null,
         accessToken: async () => (await auth.manager.getTokens())?.accessToken ?? null,
+      }
+    },
+  },
+  {
+    name: 'fetch (createAuthFetch)',
+    async create(baseURL) {
+      const sdk = await builtFetch()
+      const authFetch = sdk.createAuthFetch({ baseURL, storage: sdk.memoryStorage() })
+      const seen = watch((event, listener) => authFetch.on(event, listener))
+      return {
+        seen,
+        login: async (credentials) => {
+          await authFetch.login(credentials)
+        },
+        me: async () => (await authFetch('/auth/me')).status,
+        refresh: async () => {
+          await authFetch.manager.refresh()
+        },
+        refreshToken: async () => (await authFetch.manager.getTokens())?.refreshToken ?? null,
+        accessToken: async () => (await authFetch.manager.getTokens())?.accessToken ?? null,
       }
     },
   },

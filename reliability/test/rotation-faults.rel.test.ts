@@ -4,7 +4,7 @@ import {
   ROUTES,
   type SessionListResponse,
 } from '@refresh-kit/shared'
-import { type RedisServerProcess, startRedisServer } from '@refresh-kit/shared/testing'
+import { type RedisServerProcess, startRedisServer } from '@refresh-kit/testing'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PASSWORD, uniqueUsername } from '../src/accounts.js'

@@ -1,5 +1,5 @@
 import { ROUTES, type SessionListResponse } from '@refresh-kit/shared'
-import { type RedisServerProcess, startRedisServer } from '@refresh-kit/shared/testing'
+import { type RedisServerProcess, startRedisServer } from '@refresh-kit/testing'
 import { build } from 'esbuild'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,7 +16,7 @@ import { type ServerProcess, startServerProcess } from '../src/server-process.js
  * window, the other tab adopts the successor, and the session lives on.
  */
 
-/** Each entry of the SDK as the page creates its client; the fetch entry joins with one line. */
+/** Each entry of the SDK as the page creates its client: the axios binding and the fetch function. */
 const BROWSER_ENTRIES = [
   {
     name: 'axios (createAuthClient)',
@@ -35,6 +35,27 @@ const BROWSER_ENTRIES = [
           refreshToken: async () => (await auth.manager.getTokens())?.refreshToken ?? null,
           accessToken: async () => (await auth.manager.getTokens())?.accessToken ?? null,
           on: (event, listener) => auth.on(event, listener),
+        }
+      }
+    `,
+  },
+  {
+    name: 'fetch (createAuthFetch)',
+    bundle: `
+      import { createAuthFetch, localStorageStorage } from './fetch.js'
+      import { browserCoordinator } from './cross-tab.js'
+      window.createClient = () => {
+        const authFetch = createAuthFetch({
+          baseURL: location.origin,
+          storage: localStorageStorage(),
+          coordinator: browserCoordinator(),
+        })
+        return {
+          login: (credentials) => authFetch.login(credentials).then(() => undefined),
+          refresh: () => authFetch.manager.refresh().then(() => undefined),
+          refreshToken: async () => (await authFetch.manager.getTokens())?.refreshToken ?? null,
+          accessToken: async () => (await authFetch.manager.getTokens())?.accessToken ?? null,
+          on: (event, listener) => authFetch.on(event, listener),
         }
       }
     `,

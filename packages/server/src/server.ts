@@ -1,13 +1,14 @@
 import type { Cluster, Redis } from 'ioredis'
 import type Koa from 'koa'
-import type { ServerConfig } from './config.js'
+import type { Clock } from './clock.js'
+import { authSettingsOf, type ServerConfig } from './config.js'
 import { createApp } from './http/app.js'
 import { createLogger, type Logger } from './logger.js'
 import type { PasswordHasher } from './passwords.js'
-import { createTokenService, type TokenService } from './service/token-service.js'
+import { type AuthService, createAuthService } from './service/auth-service.js'
 import { createMemoryStore } from './store/memory-store.js'
 import { createRedisStore } from './store/redis-store.js'
-import type { Clock, TokenStore } from './store/types.js'
+import type { TokenStore } from './store/types.js'
 import { createTokenKeys } from './tokens/keys.js'
 
 /** Dependencies of {@link createServerFromConfig} that configuration cannot hold. */
@@ -28,7 +29,7 @@ export interface ServerDependencies {
 /** A token server assembled from configuration, not yet listening. */
 export interface ConfiguredServer {
   app: Koa
-  tokens: TokenService
+  auth: AuthService
   store: TokenStore
   logger: Logger
   /** Releases what the server opened (the store), never the Redis client it was given. */
@@ -81,26 +82,19 @@ export function createServerFromConfig(
       verificationKids: keys.access.publicJwks.map((jwk) => jwk.kid),
     })
   }
-  const tokens = createTokenService({
+  const auth = createAuthService({
+    ...authSettingsOf(config),
     store,
     keys,
     clock,
     ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    accessTokenTtlSeconds: config.accessTokenTtl,
-    refreshTokenTtlSeconds: config.refreshTokenTtl,
-    sessionMaxAgeSeconds: config.sessionMaxAge,
-    reuseGraceSeconds: config.refreshReuseGrace,
-    clockToleranceSeconds: config.clockTolerance,
-    loginMaxFailures: config.loginMaxFailures,
   })
   const app = createApp({
-    tokens,
+    auth,
     store,
     logger,
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
   })
-  return { app, tokens, store, logger, close: () => store.close() }
+  return { app, auth, store, logger, close: () => store.close() }
 }

@@ -7,7 +7,7 @@ import {
   ROUTES,
 } from '@refresh-kit/shared'
 import { AuthError } from '../errors.js'
-import type { TokenService } from '../service/token-service.js'
+import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { StoreUnavailableError } from '../store/types.js'
 import { jsonBody } from './json-body.js'
@@ -16,7 +16,7 @@ import { readCredentials, readRefreshToken } from './validation.js'
 
 /** What the routes need. */
 export interface RoutesOptions {
-  tokens: TokenService
+  auth: AuthService
   store: TokenStore
   /** `max-age` of the JWKS answer, in seconds. */
   jwksMaxAgeSeconds: number
@@ -25,17 +25,13 @@ export interface RoutesOptions {
 type Body = Record<string, unknown>
 
 /** Every route of the HTTP contract. */
-export function createRouter({
-  tokens,
-  store,
-  jwksMaxAgeSeconds,
-}: RoutesOptions): Router<AuthState> {
+export function createRouter({ auth, store, jwksMaxAgeSeconds }: RoutesOptions): Router<AuthState> {
   const router = new Router<AuthState>()
   const body = jsonBody()
-  const auth = requireAuth({ verifier: tokens })
+  const signedIn = requireAuth({ verifier: auth })
 
   router.post(ROUTES.register, body, async (ctx) => {
-    const user = await tokens.register(readCredentials(ctx.request.body as Body))
+    const user = await auth.register(readCredentials(ctx.request.body as Body))
     ctx.status = 201
     ctx.body = { user }
   })
@@ -43,7 +39,7 @@ export function createRouter({
   router.post(ROUTES.login, body, async (ctx) => {
     const credentials = readCredentials(ctx.request.body as Body)
     const userAgent = ctx.get('User-Agent')
-    ctx.body = await tokens.login({
+    ctx.body = await auth.login({
       ...credentials,
       clientAddress: ctx.ip,
       userAgent: userAgent === '' ? null : userAgent,
@@ -51,37 +47,37 @@ export function createRouter({
   })
 
   router.post(ROUTES.refresh, body, async (ctx) => {
-    ctx.body = await tokens.refresh(readRefreshToken(ctx.request.body as Body))
+    ctx.body = await auth.refresh(readRefreshToken(ctx.request.body as Body))
   })
 
   router.post(ROUTES.logout, body, async (ctx) => {
-    await tokens.logout(readRefreshToken(ctx.request.body as Body))
+    await auth.logout(readRefreshToken(ctx.request.body as Body))
     ctx.status = 204
   })
 
-  router.post(ROUTES.logoutAll, auth, body, async (ctx) => {
-    await tokens.logoutAll(ctx.state.auth.userId)
+  router.post(ROUTES.logoutAll, signedIn, body, async (ctx) => {
+    await auth.logoutAll(ctx.state.auth.userId)
     ctx.status = 204
   })
 
-  router.get(ROUTES.me, auth, (ctx) => {
+  router.get(ROUTES.me, signedIn, (ctx) => {
     const { userId, username, sessionId } = ctx.state.auth
     ctx.body = { id: userId, username, sessionId } satisfies MeResponse
   })
 
-  router.get(ROUTES.sessions, auth, async (ctx) => {
+  router.get(ROUTES.sessions, signedIn, async (ctx) => {
     const { userId, sessionId } = ctx.state.auth
-    ctx.body = { sessions: await tokens.listSessions(userId, sessionId) }
+    ctx.body = { sessions: await auth.listSessions(userId, sessionId) }
   })
 
-  router.delete(ROUTES.session, auth, async (ctx) => {
+  router.delete(ROUTES.session, signedIn, async (ctx) => {
     const id = ctx.params.id ?? ''
-    await tokens.revokeSession(ctx.state.auth.userId, id)
+    await auth.revokeSession(ctx.state.auth.userId, id)
     ctx.status = 204
   })
 
   // The key set is fixed for the life of the process: its body and ETag are built once.
-  const jwks = { keys: [...tokens.publicJwks] } satisfies JwksResponse
+  const jwks = { keys: [...auth.publicJwks] } satisfies JwksResponse
   const jwksEtag = `"${createHash('sha256').update(JSON.stringify(jwks)).digest('base64url').slice(0, 27)}"`
   router.get(ROUTES.jwks, (ctx) => {
     if (jwks.keys.length === 0) {

@@ -1,44 +1,51 @@
 import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
-import { DEFAULT_REFRESH_REUSE_GRACE_SECONDS } from '@refresh-kit/shared'
+import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
 import { randomId } from '../lib/random-id.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
-import type { Clock, SessionRecord, TokenStore } from '../store/types.js'
+import type { SessionRecord, TokenStore } from '../store/types.js'
 import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
 import type { TokenKeys } from '../tokens/keys.js'
 import { createRefreshTokenCodec } from '../tokens/refresh-token.js'
 
-/** Options of {@link createTokenService}. */
-export interface TokenServiceOptions {
-  /** Where users, sessions and login counters live. Required. */
-  store?: TokenStore
-  /** Access-token and refresh-token keys (see `createTokenKeys`). Required. */
-  keys?: TokenKeys
+/**
+ * The policy of the token service, all resolved: `authSettingsOf(config)` reads them from a
+ * `ServerConfig`, whose schema owns every default.
+ */
+export interface AuthSettings {
+  /** `iss` of access tokens (`JWT_ISSUER`). */
+  issuer: string
+  /** `aud` of access tokens (`JWT_AUDIENCE`). */
+  audience: string
+  /** Access-token lifetime in seconds (`ACCESS_TOKEN_TTL`). */
+  accessTokenTtlSeconds: number
+  /** Sliding (idle) refresh-token lifetime in seconds (`REFRESH_TOKEN_TTL`). */
+  refreshTokenTtlSeconds: number
+  /** Absolute session lifetime in seconds, from login (`SESSION_MAX_AGE`). */
+  sessionMaxAgeSeconds: number
+  /** Seconds after a rotation in which the previous token gets the same successor (`REFRESH_REUSE_GRACE`). */
+  reuseGraceSeconds: number
+  /** Leeway for access-token `exp` and `nbf`, in seconds (`CLOCK_TOLERANCE`). */
+  clockToleranceSeconds: number
+  /** Failed logins per username, and per client address, before `429` (`LOGIN_MAX_FAILURES`). */
+  loginMaxFailures: number
+  /** The window those failures are counted in, in seconds. */
+  loginFailureWindowSeconds: number
+}
+
+/** Options of {@link createAuthService}: its dependencies and its {@link AuthSettings}. */
+export interface AuthServiceOptions extends AuthSettings {
+  /** Where users, sessions and login counters live. */
+  store: TokenStore
+  /** Access-token and refresh-token keys (see `createTokenKeys`). */
+  keys: TokenKeys
   /** Milliseconds since the epoch; every expiry is decided with it. @default Date.now */
   clock?: Clock
   /** Password hashing; inject a cheap one in tests. @default createPasswordHasher() */
   passwords?: PasswordHasher
-  /** `iss` of access tokens. @default 'refresh-kit' */
-  issuer?: string
-  /** `aud` of access tokens. @default 'refresh-kit' */
-  audience?: string
-  /** Access-token lifetime in seconds. @default 900 */
-  accessTokenTtlSeconds?: number
-  /** Sliding (idle) refresh-token lifetime in seconds. @default 604800 (7 days) */
-  refreshTokenTtlSeconds?: number
-  /** Absolute session lifetime in seconds, from login. @default 2592000 (30 days) */
-  sessionMaxAgeSeconds?: number
-  /** Seconds after a rotation in which the previous token gets the same successor. @default 30 */
-  reuseGraceSeconds?: number
-  /** Leeway for access-token `exp` and `nbf`, in seconds. @default 5 */
-  clockToleranceSeconds?: number
-  /** Failed logins per username, and per client address, before `429`. @default 5 */
-  loginMaxFailures?: number
-  /** The window those failures are counted in, in seconds. @default 900 (15 minutes) */
-  loginFailureWindowSeconds?: number
 }
 
-/** Input of {@link TokenService.login}. */
+/** Input of {@link AuthService.login}. */
 export interface LoginInput {
   username: string
   password: string
@@ -48,14 +55,14 @@ export interface LoginInput {
   userAgent: string | null
 }
 
-/** Input of {@link TokenService.register}. */
+/** Input of {@link AuthService.register}. */
 export interface RegisterInput {
   username: string
   password: string
 }
 
 /** Everything the HTTP layer asks of the token server, free of HTTP. */
-export interface TokenService extends AccessTokenVerifier {
+export interface AuthService extends AccessTokenVerifier {
   /** @throws AuthError `user_exists` */
   register(input: RegisterInput): Promise<PublicUser>
   /** Starts a session. @throws AuthError `invalid_credentials`, `rate_limited` */
@@ -78,7 +85,7 @@ const MAX_USER_AGENT = 256
 
 function integer(option: string, value: number, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) {
-    throw new TypeError(`createTokenService: options.${option} must be an integer >= ${min}`)
+    throw new TypeError(`createAuthService: options.${option} must be an integer >= ${min}`)
   }
   return value
 }
@@ -92,39 +99,31 @@ const invalidRefresh = () =>
  *
  * @example
  * ```ts
- * const tokens = createTokenService({ store: createMemoryStore(), keys: createTokenKeys({ jwtSecret }) })
+ * const tokens = createAuthService({ ...authSettingsOf(config), store: createMemoryStore(), keys })
  * await tokens.register({ username: 'ada', password: 'correct horse' })
  * const pair = await tokens.login({ username: 'ada', password: 'correct horse', clientAddress: '::1', userAgent: null })
  * const next = await tokens.refresh(pair.refreshToken)
  * ```
  */
-export function createTokenService(options: TokenServiceOptions): TokenService {
+export function createAuthService(options: AuthServiceOptions): AuthService {
   const { store, keys } = options
-  if (store === undefined) throw new TypeError('createTokenService: options.store is required')
-  if (keys === undefined) throw new TypeError('createTokenService: options.keys is required')
+  if (store === undefined) throw new TypeError('createAuthService: options.store is required')
+  if (keys === undefined) throw new TypeError('createAuthService: options.keys is required')
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function')
-    throw new TypeError('createTokenService: options.clock must be a function')
+    throw new TypeError('createAuthService: options.clock must be a function')
   const passwords = options.passwords ?? createPasswordHasher()
-  const refreshTtl = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds ?? 604_800, 1)
-  const maxAge = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds ?? 2_592_000, 1)
-  const grace = integer(
-    'reuseGraceSeconds',
-    options.reuseGraceSeconds ?? DEFAULT_REFRESH_REUSE_GRACE_SECONDS,
-    0,
-  )
-  const maxFailures = integer('loginMaxFailures', options.loginMaxFailures ?? 5, 1)
-  const failureWindow = integer(
-    'loginFailureWindowSeconds',
-    options.loginFailureWindowSeconds ?? 900,
-    1,
-  )
+  const refreshTtl = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds, 1)
+  const maxAge = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds, 1)
+  const grace = integer('reuseGraceSeconds', options.reuseGraceSeconds, 0)
+  const maxFailures = integer('loginMaxFailures', options.loginMaxFailures, 1)
+  const failureWindow = integer('loginFailureWindowSeconds', options.loginFailureWindowSeconds, 1)
   const access = createAccessTokens({
     keys: keys.access,
-    issuer: options.issuer ?? 'refresh-kit',
-    audience: options.audience ?? 'refresh-kit',
-    ttlSeconds: options.accessTokenTtlSeconds ?? 900,
-    clockToleranceSeconds: options.clockToleranceSeconds ?? 5,
+    issuer: options.issuer,
+    audience: options.audience,
+    ttlSeconds: options.accessTokenTtlSeconds,
+    clockToleranceSeconds: options.clockToleranceSeconds,
     clock,
   })
   const refreshTokens = createRefreshTokenCodec(keys.refreshMacKey)
