@@ -7,7 +7,7 @@ import { build } from 'esbuild'
 
 const ENTRIES = [
   { name: 'client-sdk (axios)', file: 'index.js', budget: 4300, goal: 2560 },
-  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4000, goal: 2560 },
+  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4030, goal: 2560 },
   { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 850, goal: 1024 },
 ]
 

@@ -216,16 +216,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   // grace window, and gets the same successor. An answer (5xx, 429, 401) is never retried here.
   // `superseded`: another tab stored a successor meanwhile, and retrying would present a token
   // that may be two generations old.
-  const callWithRetry = async (refreshToken: string): Promise<RefreshResult | 'superseded'> => {
-    try {
-      return await callRefresh(refreshToken)
-    } catch (thrown) {
-      const error = toAuthError(thrown)
-      if (error.code !== 'refresh_timeout' && error.code !== 'network_error') throw thrown
-      if ((await storage.get())?.refreshToken !== refreshToken) return 'superseded'
-      return callRefresh(refreshToken)
-    }
-  }
+  const callWithRetry = (refreshToken: string): Promise<RefreshResult | 'superseded'> =>
+    callRefresh(refreshToken).catch(async (thrown: unknown) => {
+      const { code } = toAuthError(thrown)
+      if (code !== 'refresh_timeout' && code !== 'network_error') throw thrown
+      return (await storage.get())?.refreshToken === refreshToken
+        ? callRefresh(refreshToken)
+        : 'superseded'
+    })
 
   // Runs inside the cross-tab lock when there is one: storage is re-read there, because
   // another tab may have rotated the refresh token while this one waited for the lock.
