@@ -17,21 +17,44 @@ export {
   loadConfig,
 } from './config.js'
 export type { AuthErrorOptions } from './errors.js'
-export { AuthError, isAuthError } from './errors.js'
+export { AuthError, isAuthError, StoreUnavailableError } from './errors.js'
 export type { AppOptions } from './http/app.js'
 export { createApp } from './http/app.js'
-export type { AuthState, RequireAuthOptions } from './http/require-auth.js'
+export type {
+  AuthState,
+  RequireAuthMiddleware,
+  RequireAuthOptions,
+} from './http/require-auth.js'
 export { requireAuth } from './http/require-auth.js'
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js'
-export { createLogger, silentLogger } from './logger.js'
+export { childLogger, createLogger, REDACTED_FIELDS, silentLogger } from './logger.js'
+export type { PasswordPolicy, PasswordPolicyOptions } from './password-strength.js'
+export { createPasswordPolicy } from './password-strength.js'
 export type { PasswordHasher, PasswordHasherOptions } from './passwords.js'
 export { createPasswordHasher } from './passwords.js'
+export type { MemoryRevocationsOptions } from './revocation/memory-revocations.js'
+export { createMemoryRevocations } from './revocation/memory-revocations.js'
+export type {
+  RedisRevocationsOptions,
+  RevocationListenerOptions,
+} from './revocation/redis-revocations.js'
+export {
+  createRedisRevocations,
+  createRevocationListener,
+} from './revocation/redis-revocations.js'
+export type {
+  AccessTokenRevocations,
+  EndedSessions,
+  RevocationCheck,
+  RevocationClaims,
+} from './revocation/types.js'
 export type { ConfiguredServer, ServerDependencies } from './server.js'
 export { createServerFromConfig } from './server.js'
 export type {
   AuthService,
   AuthServiceOptions,
   AuthSettings,
+  ChangePasswordInput,
   LoginInput,
   RegisterInput,
 } from './service/auth-service.js'
@@ -51,7 +74,6 @@ export type {
   TokenStore,
   UserRecord,
 } from './store/types.js'
-export { StoreUnavailableError } from './store/types.js'
 export type {
   AccessTokens,
   AccessTokensOptions,
@@ -72,7 +94,13 @@ export type {
   RemoteAccessTokenVerifier,
 } from './tokens/jwks-verifier.js'
 export { createJwksVerifier } from './tokens/jwks-verifier.js'
-export type { AccessTokenKeys, TokenKeys, TokenKeysOptions } from './tokens/keys.js'
+export type {
+  AccessTokenKeys,
+  AsymmetricKeysOptions,
+  SymmetricKeysOptions,
+  TokenKeys,
+  TokenKeysOptions,
+} from './tokens/keys.js'
 export { createTokenKeys, MIN_SECRET_BYTES } from './tokens/keys.js'
 export type { RefreshTokenClaims, RefreshTokenCodec } from './tokens/refresh-token.js'
 export { createRefreshTokenCodec } from './tokens/refresh-token.js'

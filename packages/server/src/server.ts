@@ -5,6 +5,9 @@ import { authSettingsOf, type ServerConfig } from './config.js'
 import { createApp } from './http/app.js'
 import { createLogger, type Logger } from './logger.js'
 import type { PasswordHasher } from './passwords.js'
+import { createMemoryRevocations } from './revocation/memory-revocations.js'
+import { createRedisRevocations } from './revocation/redis-revocations.js'
+import type { AccessTokenRevocations } from './revocation/types.js'
 import { type AuthService, createAuthService } from './service/auth-service.js'
 import { createMemoryStore } from './store/memory-store.js'
 import { createRedisStore } from './store/redis-store.js'
@@ -18,12 +21,21 @@ export interface ServerDependencies {
    * `'redis'`; the server never closes it. Required for the Redis store.
    */
   redis?: Redis | Cluster
-  /** @default a JSON-lines logger at `config.logLevel` on stdout */
+  /** @default `createLogger({ level: config.logLevel, format: config.logFormat })` */
   logger?: Logger
   /** @default Date.now */
   clock?: Clock
   /** @default createPasswordHasher() (scrypt N=2^15) */
   passwords?: PasswordHasher
+}
+
+/** Refuses nothing: `ACCESS_TOKEN_REVOCATION=false`, access tokens live until they expire. */
+const NO_REVOCATIONS: AccessTokenRevocations = {
+  revoke: async () => {},
+  assertNotRevoked: () => {},
+  ready: async () => {},
+  size: () => ({ sessions: 0, users: 0 }),
+  close: async () => {},
 }
 
 /** A token server assembled from configuration, not yet listening. */
@@ -32,7 +44,17 @@ export interface ConfiguredServer {
   auth: AuthService
   store: TokenStore
   logger: Logger
-  /** Releases what the server opened (the store), never the Redis client it was given. */
+  /** Where ended sessions are recorded and checked (see `createRedisRevocations`). */
+  revocations: AccessTokenRevocations
+  /**
+   * Resolves once the recorded revocations are loaded; listen only then, or requests with
+   * an access token answer `503` until they are.
+   */
+  ready(): Promise<void>
+  /**
+   * Releases what the server opened (the store, the revocation subscriber), never the Redis
+   * client it was given.
+   */
   close(): Promise<void>
 }
 
@@ -54,7 +76,8 @@ export function createServerFromConfig(
   config: ServerConfig,
   dependencies: ServerDependencies = {},
 ): ConfiguredServer {
-  const logger = dependencies.logger ?? createLogger({ level: config.logLevel })
+  const logger =
+    dependencies.logger ?? createLogger({ level: config.logLevel, format: config.logFormat })
   const clock = dependencies.clock ?? Date.now
   let store: TokenStore
   if (config.tokenStore === 'redis') {
@@ -67,14 +90,17 @@ export function createServerFromConfig(
   } else {
     store = createMemoryStore({ now: clock })
   }
-  const keys = createTokenKeys({
-    algorithm: config.jwtAlgorithm,
-    jwtSecret: config.jwtSecret,
-    ...(config.jwtAlgorithm === 'HS256' ? {} : { signingKeys: config.jwtKeys }),
-    ...(config.refreshTokenSecret === null
-      ? {}
-      : { refreshTokenSecret: config.refreshTokenSecret }),
-  })
+  const refreshSecret =
+    config.refreshTokenSecret === null ? {} : { refreshTokenSecret: config.refreshTokenSecret }
+  const keys =
+    config.jwtAlgorithm === 'HS256'
+      ? createTokenKeys({ algorithm: 'HS256', jwtSecret: config.jwtSecret, ...refreshSecret })
+      : createTokenKeys({
+          algorithm: config.jwtAlgorithm,
+          signingKeys: config.jwtKeys,
+          jwtSecret: config.jwtSecret,
+          ...refreshSecret,
+        })
   if (keys.access.kid !== undefined) {
     logger.info('access tokens are signed with an asymmetric key', {
       algorithm: keys.access.algorithm,
@@ -82,11 +108,28 @@ export function createServerFromConfig(
       verificationKids: keys.access.publicJwks.map((jwk) => jwk.kid),
     })
   }
+  const revocations = !config.accessTokenRevocation
+    ? NO_REVOCATIONS
+    : config.tokenStore === 'redis' && dependencies.redis !== undefined
+      ? createRedisRevocations({
+          redis: dependencies.redis,
+          keyPrefix: config.redisKeyPrefix,
+          accessTokenTtlSeconds: config.accessTokenTtl,
+          clockToleranceSeconds: config.clockTolerance,
+          clock,
+          logger,
+        })
+      : createMemoryRevocations({
+          accessTokenTtlSeconds: config.accessTokenTtl,
+          clockToleranceSeconds: config.clockTolerance,
+          clock,
+        })
   const auth = createAuthService({
     ...authSettingsOf(config),
     store,
     keys,
     clock,
+    revocations,
     ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
   })
   const app = createApp({
@@ -96,5 +139,16 @@ export function createServerFromConfig(
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
   })
-  return { app, auth, store, logger, close: () => store.close() }
+  return {
+    app,
+    auth,
+    store,
+    logger,
+    revocations,
+    ready: () => revocations.ready(),
+    close: async () => {
+      await revocations.close()
+      await store.close()
+    },
+  }
 }

@@ -4,7 +4,7 @@ import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { accessLog } from './access-log.js'
 import { cors } from './cors.js'
-import { errorHandler } from './error-handler.js'
+import { errorHandler, toAuthError } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
 import { requestId } from './request-id.js'
 import { createRouter } from './routes.js'
@@ -64,11 +64,17 @@ export function createApp(options: AppOptions): Koa {
 
   const app = new Koa({ proxy: options.trustProxy ?? false })
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
-    logger.error('unhandled error', { requestId: ctx?.state.requestId, error })
+    const failure = toAuthError(error)
+    const log: Logger = ctx?.state.log ?? logger
+    log.error(failure.message, {
+      code: failure.code,
+      status: failure.status,
+      cause: failure.cause ?? error,
+    })
   })
   const router = createRouter({ auth, store, jwksMaxAgeSeconds })
-  app.use(requestId())
-  app.use(accessLog(logger))
+  app.use(requestId(logger))
+  app.use(accessLog())
   app.use(errorHandler({ unavailableRetryAfterSeconds }))
   app.use(cors({ origins: corsOrigins }))
   app.use(noStoreOnAuth())

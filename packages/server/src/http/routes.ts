@@ -6,13 +6,12 @@ import {
   type MeResponse,
   ROUTES,
 } from '@refresh-kit/shared'
-import { AuthError } from '../errors.js'
+import { AuthError, StoreUnavailableError } from '../errors.js'
 import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
-import { StoreUnavailableError } from '../store/types.js'
 import { jsonBody } from './json-body.js'
 import { type AuthState, requireAuth } from './require-auth.js'
-import { readCredentials, readRefreshToken } from './validation.js'
+import { readCredentials, readPasswordChange, readRefreshToken } from './validation.js'
 
 /** What the routes need. */
 export interface RoutesOptions {
@@ -57,6 +56,17 @@ export function createRouter({ auth, store, jwksMaxAgeSeconds }: RoutesOptions):
 
   router.post(ROUTES.logoutAll, signedIn, body, async (ctx) => {
     await auth.logoutAll(ctx.state.auth.userId)
+    ctx.status = 204
+  })
+
+  router.post(ROUTES.password, signedIn, body, async (ctx) => {
+    const { userId, sessionId } = ctx.state.auth
+    await auth.changePassword({
+      ...readPasswordChange(ctx.request.body as Body),
+      userId,
+      sessionId,
+      clientAddress: ctx.ip,
+    })
     ctx.status = 204
   })
 

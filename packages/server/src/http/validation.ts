@@ -1,4 +1,4 @@
-import type { Credentials, ErrorDetail } from '@refresh-kit/shared'
+import type { ChangePasswordRequest, Credentials, ErrorDetail } from '@refresh-kit/shared'
 import { FIELD_BOUNDS } from '@refresh-kit/shared'
 import { AuthError } from '../errors.js'
 
@@ -48,4 +48,18 @@ export function readRefreshToken(body: Body): string {
   const problem = refreshTokenProblem(body.refreshToken)
   if (problem !== null) reject([{ field: 'refreshToken', problem }])
   return body.refreshToken as string
+}
+
+/** `{ currentPassword, newPassword }` within the contract's bounds, or `400 invalid_request`. */
+export function readPasswordChange(body: Body): ChangePasswordRequest {
+  const details: ErrorDetail[] = []
+  for (const field of ['currentPassword', 'newPassword'] as const) {
+    const problem = passwordProblem(body[field])
+    if (problem !== null) details.push({ field, problem })
+  }
+  if (details.length > 0) reject(details)
+  return {
+    currentPassword: body.currentPassword as string,
+    newPassword: body.newPassword as string,
+  }
 }

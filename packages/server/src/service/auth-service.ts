@@ -2,7 +2,10 @@ import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh
 import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
 import { randomId } from '../lib/random-id.js'
+import { createPasswordPolicy, type PasswordPolicy } from '../password-strength.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
+import { createMemoryRevocations } from '../revocation/memory-revocations.js'
+import type { AccessTokenRevocations } from '../revocation/types.js'
 import type { SessionRecord, TokenStore } from '../store/types.js'
 import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
 import type { TokenKeys } from '../tokens/keys.js'
@@ -31,6 +34,8 @@ export interface AuthSettings {
   loginMaxFailures: number
   /** The window those failures are counted in, in seconds. */
   loginFailureWindowSeconds: number
+  /** The zxcvbn score (0 to 4) a new password must reach; `0` turns the check off (`PASSWORD_MIN_SCORE`). */
+  passwordMinScore: number
 }
 
 /** Options of {@link createAuthService}: its dependencies and its {@link AuthSettings}. */
@@ -43,6 +48,17 @@ export interface AuthServiceOptions extends AuthSettings {
   clock?: Clock
   /** Password hashing; inject a cheap one in tests. @default createPasswordHasher() */
   passwords?: PasswordHasher
+  /**
+   * Which new passwords are refused, at registration and change.
+   * @default createPasswordPolicy({ minScore: passwordMinScore, userInputs: ['refresh-kit', issuer] })
+   */
+  passwordPolicy?: PasswordPolicy
+  /**
+   * Where ended sessions are recorded so that their access tokens are refused at once:
+   * `createRedisRevocations(...)` to reach every instance, or this process only.
+   * @default createMemoryRevocations({ accessTokenTtlSeconds, clockToleranceSeconds, clock })
+   */
+  revocations?: AccessTokenRevocations
 }
 
 /** Input of {@link AuthService.login}. */
@@ -53,6 +69,18 @@ export interface LoginInput {
   clientAddress: string
   /** Shown in the session list. */
   userAgent: string | null
+}
+
+/** Input of {@link AuthService.changePassword}. */
+export interface ChangePasswordInput {
+  /** The caller, from its verified access token. */
+  userId: string
+  /** The caller's session: the one session that stays. */
+  sessionId: string
+  currentPassword: string
+  newPassword: string
+  /** The client's address, for the failed-login limits a wrong current password counts toward. */
+  clientAddress: string
 }
 
 /** Input of {@link AuthService.register}. */
@@ -71,8 +99,14 @@ export interface AuthService extends AccessTokenVerifier {
   refresh(refreshToken: string): Promise<TokenResponse>
   /** Revokes the session of a refresh token; silent for an unknown or revoked one (RFC 7009). */
   logout(refreshToken: string): Promise<void>
-  /** Revokes every session of the user; returns how many there were. */
+  /** Revokes every session of the user and every access token issued before; returns how many sessions there were. */
   logoutAll(userId: string): Promise<number>
+  /**
+   * Replaces the password and ends every other session of the user.
+   * @throws AuthError `invalid_credentials` (counted as a failed login), `rate_limited`,
+   * `invalid_request` for a guessable new password
+   */
+  changePassword(input: ChangePasswordInput): Promise<void>
   /** The user's live sessions, newest first, with `current` marking `currentSessionId`. */
   listSessions(userId: string, currentSessionId: string): Promise<SessionInfo[]>
   /** @throws AuthError `not_found` when the user has no such session */
@@ -126,6 +160,40 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     clockToleranceSeconds: options.clockToleranceSeconds,
     clock,
   })
+  const revocations =
+    options.revocations ??
+    createMemoryRevocations({
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+      clockToleranceSeconds: options.clockToleranceSeconds,
+      clock,
+    })
+  const passwordPolicy =
+    options.passwordPolicy ??
+    createPasswordPolicy({
+      minScore: options.passwordMinScore,
+      userInputs: [...new Set(['refresh-kit', options.issuer])],
+    })
+
+  /**
+   * The one place a session's end reaches its access tokens: every path that ends sessions
+   * (logout, logout-all, revoke, reuse detection, eviction, password change) reports them
+   * here, and they are refused on every instance from then on.
+   */
+  const sessionsEnded = (userId: string, sessionIds: readonly string[], notBefore?: number) =>
+    revocations.revoke({
+      userId,
+      sessionIds,
+      ...(notBefore === undefined ? {} : { notBefore }),
+    })
+
+  const checkNewPassword = (password: string, username: string) => {
+    const problem = passwordPolicy.problem(password, username)
+    if (problem !== null) {
+      throw new AuthError('invalid_request', `password ${problem}`, {
+        details: [{ field: 'password', problem }],
+      })
+    }
+  }
   const refreshTokens = createRefreshTokenCodec(keys.refreshMacKey)
 
   const tokenResponse = (session: SessionRecord, username: string, now: number): TokenResponse => {
@@ -148,9 +216,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
   return {
     publicJwks: keys.access.publicJwks,
-    verifyAccessToken: (token) => access.verifyAccessToken(token),
+    verifyAccessToken(token) {
+      const context = access.verifyAccessToken(token)
+      revocations.assertNotRevoked(context.claims)
+      return context
+    },
 
     async register({ username, password }) {
+      checkNewPassword(password, username)
       const passwordHash = await passwords.hash(password)
       const user = { id: randomId(), username, passwordHash, createdAt: clock() }
       if (!(await store.createUser(user))) {
@@ -208,6 +281,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         graceSeconds: grace,
       })
       if (result.status === 'reused') {
+        await sessionsEnded(claims.userId, [claims.sessionId])
         throw new AuthError(
           'refresh_token_reused',
           'this refresh token was already used; the session has been revoked',
@@ -221,9 +295,42 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       const claims = refreshTokens.parse(refreshToken)
       if (claims === null) return
       await store.revokeSession(claims.userId, claims.sessionId)
+      // Recorded even when the session was already gone: a logout retried after an answer
+      // lost to an outage still reaches the access tokens. Only a genuine token gets here.
+      await sessionsEnded(claims.userId, [claims.sessionId])
     },
 
-    logoutAll: (userId) => store.revokeAllSessions(userId),
+    async logoutAll(userId) {
+      const notBefore = Math.floor(clock() / 1000)
+      const ended = await store.revokeAllSessions(userId)
+      await sessionsEnded(userId, ended, notBefore)
+      return ended.length
+    },
+
+    async changePassword({ userId, sessionId, currentPassword, newPassword, clientAddress }) {
+      const user = await store.findUserById(userId)
+      if (user === null) throw new AuthError('invalid_credentials', 'wrong password')
+      checkNewPassword(newPassword, user.username)
+      const keys = failureKeys(user.username, clientAddress)
+      // Counted before the check, in one atomic step per key, and cleared on success: no
+      // burst of parallel guesses gets more than the limit of them verified.
+      const counts = await Promise.all(keys.map((key) => store.hit(key, failureWindow)))
+      const blocked = counts.filter((state) => state.count > maxFailures)
+      if (blocked.length > 0) {
+        throw new AuthError('rate_limited', 'too many failed logins; try again later', {
+          retryAfterSeconds: Math.max(1, ...blocked.map((state) => state.resetInSeconds)),
+        })
+      }
+      if (!(await passwords.verify(currentPassword, user.passwordHash))) {
+        throw new AuthError('invalid_credentials', 'the current password is wrong')
+      }
+      const passwordHash = await passwords.hash(newPassword)
+      if (!(await store.setPasswordHash(userId, passwordHash))) {
+        throw new AuthError('invalid_credentials', 'wrong password')
+      }
+      await store.reset(keys[0])
+      await sessionsEnded(userId, await store.revokeAllSessions(userId, sessionId))
+    },
 
     async listSessions(userId, currentSessionId) {
       const sessions = await store.listSessions(userId, clock())
@@ -240,6 +347,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (!(await store.revokeSession(userId, sessionId))) {
         throw new AuthError('not_found', 'no such session')
       }
+      await sessionsEnded(userId, [sessionId])
     },
   }
 }
