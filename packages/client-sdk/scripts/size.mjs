@@ -7,7 +7,7 @@ import { build } from 'esbuild'
 
 // `axios: false`: the entry must not import axios at all (an app without axios installs it).
 const ENTRIES = [
-  { name: 'client-sdk (axios)', file: 'index.js', budget: 4300, goal: 2560, axios: true },
+  { name: 'client-sdk (axios)', file: 'index.js', budget: 4330, goal: 2560, axios: true },
   { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4030, goal: 2560, axios: false },
   { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 850, goal: 1024, axios: false },
 ]
