@@ -9,9 +9,9 @@ import { build } from 'esbuild'
 // transport-aware token requests).
 // `axios: false`: the entry must not import axios at all (an app without axios installs it).
 const ENTRIES = [
-  { name: 'client-sdk (axios)', file: 'index.js', budget: 4800, goal: 2560, axios: true },
-  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4450, goal: 2560, axios: false },
-  { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 910, goal: 1024, axios: false },
+  { name: 'client-sdk (axios)', file: 'index.js', budget: 4930, goal: 2560, axios: true },
+  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4580, goal: 2560, axios: false },
+  { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 930, goal: 1024, axios: false },
 ]
 
 async function measure(entry) {

@@ -1,3 +1,4 @@
+import { DEFAULT_LOCK_ACQUIRE_TIMEOUT_MS, DEFAULT_LOCK_HOLD_TIMEOUT_MS } from '@refresh-kit/shared'
 import type { CoordinatorMessage, RefreshCoordinator, StoredTokens } from './types.js'
 
 /** The part of the Web Locks API the coordinator uses (`navigator.locks`). */
@@ -13,9 +14,17 @@ export interface StorageEventSource {
 export interface BrowserCoordinatorOptions {
   /** Name of the Web Lock, of the BroadcastChannel and (with a suffix) of the fallback storage key; tabs sharing it share refreshes. @default 'refresh-kit' */
   name?: string
-  /** How long a tab waits for the lock before refreshing without it (the server's reuse grace keeps that safe). @default 20000 */
+  /** How long a tab waits for the lock before refreshing without it (the server's reuse grace keeps that safe); longer than `holdTimeoutMs`, so waiting tabs normally get the lock. @default 20000 */
   acquireTimeoutMs?: number
-  /** How long a tab may hold the lock while its refresh runs; a hung refresh releases it then. @default 15000 */
+  /**
+   * How long a tab may hold the lock while its refresh runs; a hung refresh releases it then.
+   * It covers a refresh and its immediate retry (2 × the 5 s refresh timeout), and a tab that
+   * takes over after it reaches the server, its own retry included, within 15 s + 2 × 5 s =
+   * 25 s of the holder's rotation, inside the server's default 30 s reuse grace window. Keep it
+   * above twice the refresh timeout, and it plus twice the refresh timeout below the server's
+   * `REFRESH_REUSE_GRACE`.
+   * @default 15000
+   */
   holdTimeoutMs?: number
   /** The Web Locks API; `null` to do without. @default globalThis.navigator?.locks */
   locks?: LockRequester | null
@@ -68,8 +77,8 @@ function check(ok: boolean, option: string, expected: string): void {
 export function browserCoordinator(options: BrowserCoordinatorOptions = {}): RefreshCoordinator {
   const g = globalThis as Partial<typeof globalThis>
   const name = options.name ?? 'refresh-kit'
-  const acquireTimeoutMs = options.acquireTimeoutMs ?? 20_000
-  const holdTimeoutMs = options.holdTimeoutMs ?? 15_000
+  const acquireTimeoutMs = options.acquireTimeoutMs ?? DEFAULT_LOCK_ACQUIRE_TIMEOUT_MS
+  const holdTimeoutMs = options.holdTimeoutMs ?? DEFAULT_LOCK_HOLD_TIMEOUT_MS
   check(typeof name === 'string' && name !== '', 'name', 'a non-empty string')
   check(acquireTimeoutMs > 0, 'acquireTimeoutMs', 'a positive number of milliseconds')
   check(holdTimeoutMs > 0, 'holdTimeoutMs', 'a positive number of milliseconds')

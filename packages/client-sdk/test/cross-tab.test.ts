@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   browserCoordinator,
   type LockRequester,
@@ -135,6 +135,23 @@ describe('browserCoordinator: the refresh lock', () => {
     // The hung caller still gets its own outcome when it finally settles.
     stuck.resolve('late')
     await expect(hung).resolves.toBe('late')
+  })
+
+  it('by default holds the lock through a refresh and its immediate retry (2 × 5 s) and lets go at 15 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const fake = fakeLocks()
+      const stuck = deferred<string>()
+      const hung = tab({ locks: fake.locks }).withRefreshLock(() => stuck.promise)
+      await vi.advanceTimersByTimeAsync(14_900)
+      expect(fake.isHeld('refresh-kit')).toBe(true)
+      await vi.advanceTimersByTimeAsync(100)
+      expect(fake.isHeld('refresh-kit')).toBe(false)
+      stuck.resolve('late')
+      await expect(hung).resolves.toBe('late')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('refreshes without the lock after the acquire timeout when the lock never comes free', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { DEFAULT_REFRESH_REUSE_GRACE_SECONDS } from '@refresh-kit/shared'
 import { z } from 'zod'
 import {
   type AbuseLimitRules,
@@ -312,11 +313,14 @@ export const CONFIG_SCHEMA = z.object({
   SESSION_MAX_AGE: seconds()
     .default(2_592_000)
     .register(configDocs, doc('absolute lifetime of a session from login, seconds')),
+  // Chosen with the SDK's refresh and lock timeouts: a retried lost answer lands inside it.
   REFRESH_REUSE_GRACE: seconds(0)
-    .default(10)
+    .default(DEFAULT_REFRESH_REUSE_GRACE_SECONDS)
     .register(
       configDocs,
-      doc('seconds in which the immediately previous refresh token gets the same successor'),
+      doc(
+        'seconds in which the immediately previous refresh token gets the same successor; keep it above the SDK retry bounds (see "Lost answers never sign a user out")',
+      ),
     ),
   CLOCK_TOLERANCE: integer(0, 300)
     .default(5)

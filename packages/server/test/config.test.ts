@@ -56,7 +56,7 @@ describe('loadConfig', () => {
       passwordMinScore: 3,
       refreshTokenTtl: 604_800,
       sessionMaxAge: 2_592_000,
-      refreshReuseGrace: 10,
+      refreshReuseGrace: 30,
       clockTolerance: 5,
       loginMaxFailures: 5,
       loginFailureWindow: 900,

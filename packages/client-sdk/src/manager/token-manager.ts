@@ -1,4 +1,9 @@
-import type { RefreshTokenTransport } from '@refresh-kit/shared'
+import {
+  DEFAULT_LEEWAY_SECONDS,
+  DEFAULT_REFRESH_BACKOFF_INITIAL_MS,
+  DEFAULT_REFRESH_TIMEOUT_MS,
+  type RefreshTokenTransport,
+} from '@refresh-kit/shared'
 import { AuthError, isAuthError, retryAfterMs, toAuthError } from '../errors.js'
 import { check as checkOption } from '../lib/check.js'
 import { memoryStorage } from '../storage/memory.js'
@@ -35,7 +40,13 @@ export interface TokenManagerOptions {
    * @default 30
    */
   leewaySeconds?: number
-  /** Give up on a refresh that has not answered after this long. @default 10000 */
+  /**
+   * Give up on a refresh that has not answered after this long. A refresh that timed out or
+   * lost its connection is retried once at once; with the default, that retry reaches the
+   * server within 10 s of the rotation it repeats, inside the server's default 30 s reuse
+   * grace window, so a lost answer never signs the user out. Keep twice this value below the
+   * server's `REFRESH_REUSE_GRACE`. @default 5000
+   */
   refreshTimeoutMs?: number
   /** Wait after a transient refresh failure: exponential with jitter, or the server's `Retry-After`. @default { initialMs: 500, maxMs: 30000 } */
   backoff?: { initialMs?: number; maxMs?: number }
@@ -115,9 +126,9 @@ interface Flight {
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const refreshFn = options.refresh
   const storage = options.storage ?? memoryStorage()
-  const leewayMs = (options.leewaySeconds ?? 30) * 1000
-  const timeoutMs = options.refreshTimeoutMs ?? 10_000
-  const initialMs = options.backoff?.initialMs ?? 500
+  const leewayMs = (options.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS) * 1000
+  const timeoutMs = options.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS
+  const initialMs = options.backoff?.initialMs ?? DEFAULT_REFRESH_BACKOFF_INITIAL_MS
   const maxMs = options.backoff?.maxMs ?? 30_000
   const coordinator = options.coordinator
   const now = options.now ?? Date.now
@@ -246,6 +257,24 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   }
 
+  // A refresh that got no answer (a timeout, a dropped connection) may have rotated on the
+  // server: it is retried once at once, while the previous token is still inside the server's
+  // grace window, and gets the same successor. An answer (5xx, 429, 401) is never retried here.
+  // `superseded`: another tab stored a successor meanwhile, and retrying would present a token
+  // that may be two generations old.
+  // `intended` null: restoring from the refresh cookie, where nothing stored must appear meanwhile.
+  const callWithRetry = (intended: StoredTokens | null): Promise<RefreshResult | 'superseded'> => {
+    const refreshToken = intended?.refreshToken ?? ''
+    return callRefresh(refreshToken).catch(async (thrown: unknown) => {
+      const { code } = toAuthError(thrown)
+      if (code !== 'refresh_timeout' && code !== 'network_error') throw thrown
+      const current = await storage.get()
+      const unchanged =
+        intended === null ? current === null : current !== null && same(current, intended)
+      return unchanged ? callRefresh(refreshToken) : 'superseded'
+    })
+  }
+
   // Runs inside the cross-tab lock when there is one: storage is re-read there, because
   // another tab may have rotated the refresh token while this one waited for the lock.
   // `intended` null: restoring a session from the refresh cookie, nothing stored yet.
@@ -263,9 +292,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       if (current === null) throw expired()
       if (!same(current, intended)) return stored(current) as StoredTokens
     }
-    let tokens: StoredTokens
+    let tokens: StoredTokens | null
     try {
-      tokens = toTokens(await callRefresh(intended?.refreshToken ?? ''), current)
+      const answer = await callWithRetry(intended)
+      tokens = answer === 'superseded' ? null : toTokens(answer, current)
     } catch (thrown) {
       const error = toAuthError(thrown)
       const status = error.status ?? 0
@@ -291,11 +321,17 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       throw error
     }
     const latest = await storage.get()
-    if (intended === null) return latest === null ? save(tokens) : (stored(latest) as StoredTokens)
+    if (intended === null) {
+      if (latest !== null) return stored(latest) as StoredTokens
+      if (tokens === null) throw expired()
+      return save(tokens)
+    }
     // A logout (here or in another tab) while the refresh was on the wire must not be undone.
     if (latest === null) throw expired()
     // Rotation-safe: the successor is stored before any waiting request is released.
-    return same(latest, intended) ? save(tokens) : (stored(latest) as StoredTokens)
+    return tokens !== null && same(latest, intended)
+      ? save(tokens)
+      : (stored(latest) as StoredTokens)
   }
 
   const join = (current: Flight) => {

@@ -175,6 +175,57 @@ describe('createTokenManager', () => {
     expect([tab.events.logout, tab.events.sessionExpired]).toEqual([1, 0])
   })
 
+  it('by default gives a refresh 5 s, retries it once at once, and gives up after 2 × 5 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      const started: number[] = []
+      const tab = manager({
+        refresh: () => {
+          started.push(Date.now())
+          return new Promise(() => {})
+        },
+      })
+      await tab.instance.setTokens(login)
+      const outcome = tab.instance.refresh().catch((e: unknown) => e)
+      const t0 = Date.now()
+      await vi.advanceTimersByTimeAsync(4_999)
+      expect(started.map((at) => at - t0)).toEqual([0])
+      await vi.advanceTimersByTimeAsync(1)
+      expect(started.map((at) => at - t0)).toEqual([0, 5_000])
+      await vi.advanceTimersByTimeAsync(5_000)
+      const error = await outcome
+      expect(isAuthError(error) && error.code).toBe('refresh_timeout')
+      expect(started).toHaveLength(2)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('skips the immediate retry when another tab stored a successor meanwhile, and adopts it', async () => {
+    const storage = memoryStorage()
+    const calls: string[] = []
+    const tab = manager({
+      storage,
+      refreshTimeoutMs: 20,
+      refresh: async (refreshToken) => {
+        calls.push(refreshToken)
+        // Another tab sharing the storage finishes its refresh while this answer is lost.
+        await storage.set({
+          ...login,
+          refreshToken: 'rt-other',
+          expiresAt: START + 60_000,
+          refreshExpiresAt: START + 3_600_000,
+        })
+        return new Promise(() => {})
+      },
+    })
+    await tab.instance.setTokens(login)
+    const tokens = await tab.instance.refresh()
+    expect(calls).toEqual(['rt-0'])
+    expect(tokens.refreshToken).toBe('rt-other')
+    expect(tab.events.sessionExpired).toBe(0)
+  })
+
   it('aborts the refresh function on timeout and rejects with refresh_timeout', async () => {
     let signal: AbortSignal | undefined
     const tab = manager({

@@ -69,7 +69,10 @@ export function createRouter({
       if (presented.token === null) {
         throw new AuthError('invalid_refresh_token', 'no refresh cookie was sent')
       }
-      ctx.body = transport.answer(ctx, await auth.refresh(presented.token, { clientAddress: clientAddress(ctx) }))
+      ctx.body = transport.answer(
+        ctx,
+        await auth.refresh(presented.token, { clientAddress: clientAddress(ctx) }),
+      )
     } catch (error) {
       // A refused cookie is removed, so the browser stops sending it; an outage keeps it.
       if (presented.fromCookie && isAuthError(error) && error.status === 401) transport.clear(ctx)

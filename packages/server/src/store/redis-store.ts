@@ -56,6 +56,14 @@ export interface RedisStoreOptions {
    * @default 31_536_000 (one year)
    */
   userTtlSeconds?: number
+  /**
+   * Whose clock decides rotation times, the grace window and expiry: `'redis'`, the Redis
+   * server's (`TIME` inside each script; on a cluster the slot's master), so that instances
+   * whose clocks differ agree on one grace window; or `'caller'`, the `now` each call passes,
+   * for tests that move time instead of sleeping.
+   * @default 'redis'
+   */
+  clock?: 'redis' | 'caller'
 }
 
 /** How old a username claim with no user behind it must be before another user may take it. */
@@ -126,6 +134,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   const redis = options?.redis
   const keyPrefix = options?.keyPrefix ?? 'rk:'
   const userTtlSeconds = options?.userTtlSeconds ?? DEFAULT_USER_TTL_SECONDS
+  const clock = options?.clock ?? 'redis'
   if (typeof redis !== 'object' || redis === null || typeof redis.defineCommand !== 'function') {
     throw new TypeError('redis must be an ioredis Redis or Cluster client')
   }
@@ -136,6 +145,11 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     throw new TypeError('redis must have no keyPrefix of its own: pass keyPrefix to the store')
   }
   if (typeof keyPrefix !== 'string') throw new TypeError('keyPrefix must be a string')
+  if (clock !== 'redis' && clock !== 'caller') {
+    throw new TypeError("clock must be 'redis' or 'caller'")
+  }
+  // The `now` argument of a script: empty makes it read the Redis server's clock.
+  const at = (now: number): number | string => (clock === 'caller' ? now : '')
   if (!Number.isFinite(userTtlSeconds) || userTtlSeconds <= 0) {
     throw new TypeError('userTtlSeconds must be a positive number of seconds')
   }
@@ -260,7 +274,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     createSession: async (input): Promise<CreatedSession> => {
       checkCreateSessionInput(input)
       return guard(async () => {
-        const { userId, sessionId, now } = input
+        const { userId, sessionId } = input
         const reply = list(
           await run(createSessionScript, {
             keys: {
@@ -270,7 +284,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
             },
             args: {
               sessionId,
-              now,
+              now: at(input.now),
               idleMs: toMs(input.idleTtlSeconds),
               maxAgeMs: toMs(input.maxAgeSeconds),
               userTtlMs,
@@ -282,8 +296,9 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
             },
           }),
         )
-        const name = text(reply[0])
-        const evictedSessionIds = reply.slice(1).map((id) => text(id) ?? '')
+        const now = int(reply[0])
+        const name = text(reply[1])
+        const evictedSessionIds = reply.slice(2).map((id) => text(id) ?? '')
         // The username index lives in another slot, so renewing it takes a second command;
         // the script asks for it once per interval, so most logins are one round trip.
         if (name !== null && name !== '') {
@@ -319,7 +334,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
             args: {
               sessionId: input.sessionId,
               generation: input.generation,
-              now: input.now,
+              now: at(input.now),
               idleMs: toMs(input.idleTtlSeconds),
               graceMs: toMs(input.graceSeconds),
             },
@@ -340,11 +355,11 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         const reply = list(
           await run(getSessionScript, {
             keys: { sessions: keys.sessions(userId), userAgent: keys.userAgent(userId, sessionId) },
-            args: { sessionId },
+            args: { sessionId, now: at(now) },
           }),
         )
         const session = toSession(userId, sessionId, reply[0], reply[1])
-        return session !== null && isLive(session, now) ? session : null
+        return session !== null && isLive(session, int(reply[2])) ? session : null
       }),
 
     listSessions: (userId, now) =>
@@ -352,7 +367,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         const reply = list(
           await run(listSessionsScript, {
             keys: { sessions: keys.sessions(userId) },
-            args: { userAgentPrefix: keys.userAgentPrefix(userId), now },
+            args: { userAgentPrefix: keys.userAgentPrefix(userId), now: at(now) },
           }),
         )
         const sessions: SessionRecord[] = []

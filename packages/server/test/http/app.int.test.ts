@@ -11,7 +11,8 @@ import { setup } from '../support/harness.js'
 const redis = useTestRedis('app')
 const onRedis = (options: Parameters<typeof setup>[0] = {}) =>
   setup({
-    store: createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix }),
+    // The tests move the app's injected clock: the store decides with it, not with Redis's.
+    store: createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix, clock: 'caller' }),
     ...options,
   })
 

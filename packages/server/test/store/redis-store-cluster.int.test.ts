@@ -28,7 +28,8 @@ afterAll(async () => {
 })
 
 describeTokenStoreContract('Redis Cluster store', () => ({
-  store: createRedisStore({ redis: client, keyPrefix: 'rk:' }),
+  // The contract moves time through each call's `now`: the store decides with it.
+  store: createRedisStore({ redis: client, keyPrefix: 'rk:', clock: 'caller' }),
   passTime: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
 }))
 
@@ -56,6 +57,10 @@ describe('Redis Cluster store', () => {
         graceSeconds: 10,
       })
       expect(rotated.status).toBe('rotated')
+      // Dated by the slot master's TIME, not by the (long past) `now` the caller passed.
+      expect(rotated.status === 'rotated' && rotated.session.rotatedAt - now).toBeGreaterThan(
+        24 * 3600 * 1000,
+      )
       expect(await store.revokeAllSessions(userId)).toHaveLength(1)
       await store.createSession({ ...input, idleTtlSeconds: 60, maxAgeSeconds: 600 })
     }

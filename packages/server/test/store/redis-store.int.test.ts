@@ -17,7 +17,8 @@ const sharedClient = () => {
 }
 
 describeTokenStoreContract('Redis store', () => ({
-  store: createRedisStore({ redis: sharedClient(), keyPrefix: redis.keyPrefix }),
+  // The contract moves time through each call's `now`: the store decides with it.
+  store: createRedisStore({ redis: sharedClient(), keyPrefix: redis.keyPrefix, clock: 'caller' }),
   // Rate-limit windows are real key TTLs on Redis: let them run out.
   passTime: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
 }))
@@ -433,5 +434,86 @@ describe('Redis store when Redis goes away', () => {
     expect(resumed.status === 'rotated' && resumed.session.generation).toBe(2)
     expect((await store.findUserByUsername(user.username))?.id).toBe(userId)
     expect(await store.createUser({ ...user, id: id(), username: `after.${id()}` })).toBe(true)
+  })
+})
+
+describe("Redis store on the Redis server's clock (the default)", () => {
+  const MINUTE = 60_000
+  async function redisNow(client: Redis): Promise<number> {
+    const [seconds, micros] = await client.time()
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
+  }
+
+  it('dates logins and rotations with Redis TIME, whatever the calling instance believes', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const userId = await register(store)
+    const before = await redisNow(client)
+    // An instance whose clock is a year behind.
+    const created = await store.createSession(session(userId, before - 365 * 24 * 60 * MINUTE))
+    const rotated = await store.rotate(rotation(userId, created.id, 0, 0))
+    const after = await redisNow(client)
+    expect(created.createdAt).toBeGreaterThanOrEqual(before)
+    expect(created.createdAt).toBeLessThanOrEqual(after)
+    expect(rotated.status).toBe('rotated')
+    if (rotated.status !== 'rotated') return
+    expect(rotated.session.rotatedAt).toBeGreaterThanOrEqual(created.createdAt)
+    expect(rotated.session.rotatedAt).toBeLessThanOrEqual(after)
+    // Judged live on the Redis clock, though the caller's clock is a year ahead.
+    const aYearOn = after + 365 * 24 * 60 * MINUTE
+    expect(await store.getSession(userId, created.id, aYearOn)).toEqual(rotated.session)
+    expect((await store.listSessions(userId, aYearOn)).map((s) => s.id)).toEqual([created.id])
+  })
+
+  it('keeps one grace window for two instances whose clocks are minutes apart', async () => {
+    const client = redis.client()
+    const userId = id()
+    const redisClock = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    await redisClock.createUser({
+      id: userId,
+      username: `skew.${userId.slice(0, 8)}`,
+      passwordHash: 'h',
+      createdAt: T0,
+    })
+    const real = await redisNow(client)
+    const behind = real - 5 * MINUTE
+    const ahead = real + 5 * MINUTE
+    const login = await redisClock.createSession(session(userId, behind))
+    // The instance behind rotates; the client's retry reaches the instance ahead.
+    expect((await redisClock.rotate(rotation(userId, login.id, 0, behind))).status).toBe('rotated')
+    const retried = await redisClock.rotate(rotation(userId, login.id, 0, ahead))
+    expect(retried.status).toBe('grace')
+
+    // On the callers' clocks the same two calls are ten minutes apart: reuse, session revoked.
+    const callerClock = createRedisStore({
+      redis: client,
+      keyPrefix: redis.keyPrefix,
+      clock: 'caller',
+    })
+    const other = await callerClock.createSession(session(userId, behind))
+    expect((await callerClock.rotate(rotation(userId, other.id, 0, behind))).status).toBe('rotated')
+    expect((await callerClock.rotate(rotation(userId, other.id, 0, ahead))).status).toBe('reused')
+  })
+
+  it('still detects reuse once the grace window has passed on the Redis clock', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const userId = await register(store)
+    const login = await store.createSession(session(userId))
+    const oneSecondGrace = (generation: number) => ({
+      ...rotation(userId, login.id, generation, T0),
+      graceSeconds: 1,
+    })
+    expect((await store.rotate(oneSecondGrace(0))).status).toBe('rotated')
+    expect((await store.rotate(oneSecondGrace(0))).status).toBe('grace')
+    await new Promise((resolve) => setTimeout(resolve, 1_200))
+    expect(await store.rotate(oneSecondGrace(0))).toEqual({ status: 'reused' })
+    expect(await store.rotate(oneSecondGrace(1))).toEqual({ status: 'invalid' })
+  })
+
+  it("refuses a clock that is neither 'redis' nor 'caller'", () => {
+    expect(() =>
+      createRedisStore({ redis: redis.client(), clock: 'local' as unknown as 'redis' }),
+    ).toThrow(/clock/)
   })
 })

@@ -1,9 +1,12 @@
 /**
  * The Lua scripts of the Redis store. Each runs atomically on one slot: the user-agent keys
  * it builds from a prefix in ARGV share the hash tag of its declared keys. Times and
- * durations are integer milliseconds; expiry is decided with the caller's `now`, and real
- * key TTLs (the same durations from the moment of the write) are the backstop that frees
- * memory. Session records are packed as `lib/keys.ts` describes.
+ * durations are integer milliseconds. Rotation times, the grace window and expiry are decided
+ * on the Redis server's clock (`TIME`, read inside the script: on a cluster the slot's
+ * master), so instances whose clocks differ agree on them; a `now` argument that is not empty
+ * replaces it (tests that move time). Redis 7 replicates scripts by their effects, so `TIME`
+ * is allowed before writes. Real key TTLs (the same durations from the moment of the write)
+ * are the backstop that frees memory. Session records are packed as `lib/keys.ts` describes.
  */
 
 /**
@@ -62,6 +65,12 @@ local function unpack36(v)
   return {g = t[1], c = c, l = c + t[3], a = c + t[4], i = c + t[5], r = c + t[6]}
 end
 local function dead(s, now) return now >= s.i or now >= s.a end
+-- The time that decides: the caller's when given (tests), else this Redis server's.
+local function clock(given)
+  if given ~= '' then return tonumber(given) end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local function extend(key, ms)
   if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, int(ms)) end
 end
@@ -131,13 +140,14 @@ export function scriptArguments<K extends string, A extends string>(
 }
 
 /**
- * KEYS: sessions, user agent, user. ARGV: sessionId, now, idleMs, maxAgeMs, userTtlMs,
- * hasUserAgent ('1' or '0'), userAgent, user-agent key prefix, index renewal interval in
- * seconds, maxSessions (0: no bound). Drops the user's dead sessions on the way and, beyond
- * maxSessions, the least recently used live ones, so a user's hash never holds more than
- * maxSessions and every script that reads it is bounded by it; renews the user record's TTL
- * (a login). Returns {username or '', evicted session ids...}: the username when its index is
- * due for renewal (field `x`: when it was last renewed, on the Redis clock).
+ * KEYS: sessions, user agent, user. ARGV: sessionId, now ('' for the Redis clock), idleMs,
+ * maxAgeMs, userTtlMs, hasUserAgent ('1' or '0'), userAgent, user-agent key prefix, index
+ * renewal interval in seconds, maxSessions (0: no bound). Drops the user's dead sessions on
+ * the way and, beyond maxSessions, the least recently used live ones, so a user's hash never
+ * holds more than maxSessions and every script that reads it is bounded by it; renews the
+ * user record's TTL (a login). Returns {the time it decided with, the username when its index
+ * is due for renewal (field `x`: when it was last renewed, on the Redis clock) or '', evicted
+ * session ids...}.
  */
 export const createSessionScript = defineScript({
   name: 'refreshKitCreateSession',
@@ -156,7 +166,7 @@ export const createSessionScript = defineScript({
   ],
   helpers: true,
   lua: `
-local now = tonumber(ARG.now)
+local now = clock(ARG.now)
 local maxSessions = tonumber(ARG.maxSessions)
 local fields = redis.call('HGETALL', KEY.sessions)
 local live = {}
@@ -169,7 +179,7 @@ for j = 1, #fields, 2 do
     live[#live + 1] = {id = fields[j], l = s.l, c = s.c}
   end
 end
-local out = {''}
+local out = {0, ''}
 -- The bound is enforced here, in the login's own atomic step: checked anywhere else, parallel
 -- logins would each see room and all be added.
 if maxSessions > 0 and #live >= maxSessions then
@@ -199,17 +209,18 @@ local username = redis.call('HGET', KEY.user, 'n')
 if not username then return out end
 redis.call('PEXPIRE', KEY.user, ARG.userTtlMs)
 -- The username index is in another slot; ask for its renewal only once per interval.
-local clock = tonumber(redis.call('TIME')[1])
+local second = tonumber(redis.call('TIME')[1])
 local renewed = tonumber(redis.call('HGET', KEY.user, 'x') or '0')
-if clock - renewed < tonumber(ARG.indexRenewalSeconds) then return out end
-redis.call('HSET', KEY.user, 'x', int(clock))
-out[1] = username
+if second - renewed < tonumber(ARG.indexRenewalSeconds) then return out end
+redis.call('HSET', KEY.user, 'x', int(second))
+out[2] = username
 return out
 `,
 })
 
 /**
- * KEYS: sessions, user agent, user. ARGV: sessionId, generation, now, idleMs, graceMs.
+ * KEYS: sessions, user agent, user. ARGV: sessionId, generation, now ('' for the Redis
+ * clock), idleMs, graceMs.
  * Returns {0} invalid, {3} reused, or {1 rotated | 2 grace, packed record, username,
  * user agent}. Check and rotate in one step, or two concurrent refreshes would both rotate.
  * The username comes from the user hash in the same slot, so a refresh stays one round trip
@@ -226,7 +237,7 @@ local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
 if not packed then return {0} end
 local s = unpack36(packed)
 local generation = tonumber(ARG.generation)
-local now = tonumber(ARG.now)
+local now = clock(ARG.now)
 local function forget()
   redis.call('HDEL', KEY.sessions, ARG.sessionId)
   redis.call('DEL', KEY.userAgent)
@@ -259,22 +270,25 @@ return {status, packed, username, redis.call('GET', KEY.userAgent)}
 `,
 })
 
-/** KEYS: sessions, user agent. ARGV: sessionId. Returns {packed record, user agent}. */
+/**
+ * KEYS: sessions, user agent. ARGV: sessionId, now ('' for the Redis clock). Returns
+ * {packed record, user agent, the time to judge its expiry with}.
+ */
 export const getSessionScript = defineScript({
   name: 'refreshKitGetSession',
   keys: ['sessions', 'userAgent'],
-  args: ['sessionId'],
-  helpers: false,
+  args: ['sessionId', 'now'],
+  helpers: true,
   lua: `
 local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
 if not packed then return {} end
-return {packed, redis.call('GET', KEY.userAgent)}
+return {packed, redis.call('GET', KEY.userAgent), int(clock(ARG.now))}
 `,
 })
 
 /**
- * KEYS: sessions. ARGV: user-agent key prefix, now. Drops dead sessions and returns the
- * live ones as a flat list of id, packed record, user agent.
+ * KEYS: sessions. ARGV: user-agent key prefix, now ('' for the Redis clock). Drops dead
+ * sessions and returns the live ones as a flat list of id, packed record, user agent.
  */
 export const listSessionsScript = defineScript({
   name: 'refreshKitListSessions',
@@ -282,7 +296,7 @@ export const listSessionsScript = defineScript({
   args: ['userAgentPrefix', 'now'],
   helpers: true,
   lua: `
-local now = tonumber(ARG.now)
+local now = clock(ARG.now)
 local fields = redis.call('HGETALL', KEY.sessions)
 local out = {}
 for j = 1, #fields, 2 do
