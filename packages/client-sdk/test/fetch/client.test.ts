@@ -127,7 +127,7 @@ describe('createAuthFetch', () => {
   })
 })
 
-describe('createAuthFetch in cookie mode (behaviour 14)', () => {
+describe('createAuthFetch in cookie mode', () => {
   it('sends the transport header with credentials to the token endpoints only, and never holds a refresh token', async () => {
     const seen: { path: string; transport: string | null; credentials: string; body: string }[] = []
     let issued = 0

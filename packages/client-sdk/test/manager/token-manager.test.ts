@@ -451,7 +451,7 @@ function cookieBackend(): CookieBackend {
 
 const cookieLogin = { accessToken: 'at-0', expiresIn: 60, refreshExpiresIn: 3600 }
 
-describe('cookie transport (behaviour 14)', () => {
+describe('cookie transport', () => {
   it('stores the access token alone: no refresh token is ever written, and refresh is called without one', async () => {
     const backend = cookieBackend()
     const written: StoredTokens[] = []
