@@ -88,6 +88,13 @@ export interface ServerConfig {
   logLevel: LogLevel
   /** `NODE_ENV`. @default 'development' */
   nodeEnv: string
+  /**
+   * `METRICS_PORT`: where `GET /metrics` (Prometheus) listens, apart from the API; `0`
+   * picks a free port. @default null (no metrics listener)
+   */
+  metricsPort: number | null
+  /** `METRICS_HOST`: the address of the metrics listener. @default '127.0.0.1' */
+  metricsHost: string
 }
 
 /**
@@ -300,6 +307,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
     trustProxy: trustProxyText === 'true' || trustProxyText === '1',
     logLevel: logLevel as LogLevel,
     nodeEnv,
+    metricsPort: raw('METRICS_PORT') === undefined ? null : integer('METRICS_PORT', 0, 0, 65535),
+    metricsHost: text('METRICS_HOST', '127.0.0.1'),
   }
 }
 

@@ -2,17 +2,43 @@ export type { ClusterNodeAddress, Env, LoadConfigOptions, ServerConfig } from '.
 export { ConfigError, loadConfig } from './config.js'
 export type { AuthErrorOptions } from './errors.js'
 export { AuthError, isAuthError } from './errors.js'
+export type {
+  AuthEventHandler,
+  AuthEventMap,
+  AuthEventName,
+  AuthEvents,
+  AuthEventsOptions,
+  LoginEvent,
+  LoginOutcome,
+  LogoutEvent,
+  RefreshEvent,
+  RefreshOutcome,
+  RequestOrigin,
+  ReuseDetectedEvent,
+  SessionEndedEvent,
+  SessionEndReason,
+  StoreErrorEvent,
+} from './events/auth-events.js'
+export { createAuthEvents } from './events/auth-events.js'
+export { logSecurityEvents } from './events/security-log.js'
 export type { AppOptions } from './http/app.js'
 export { createApp } from './http/app.js'
+export type { AuthRouterOptions } from './http/auth-router.js'
+export { createAuthRouter } from './http/auth-router.js'
 export type { AuthState, RequireAuthOptions } from './http/require-auth.js'
 export { requireAuth } from './http/require-auth.js'
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js'
 export { createLogger, silentLogger } from './logger.js'
+export type { MetricsOptions, ServerMetrics } from './metrics/metrics.js'
+export { createMetrics } from './metrics/metrics.js'
+export type { MetricsServer, MetricsServerOptions } from './metrics/metrics-server.js'
+export { startMetricsServer } from './metrics/metrics-server.js'
 export type { PasswordHasher, PasswordHasherOptions } from './passwords.js'
 export { createPasswordHasher } from './passwords.js'
 export type { ConfiguredServer, ServerDependencies } from './server.js'
 export { createServerFromConfig } from './server.js'
 export type {
+  CallOrigin,
   LoginInput,
   RegisterInput,
   TokenService,
@@ -51,6 +77,8 @@ export {
   ASYMMETRIC_ALGORITHMS,
   MIN_RSA_BITS,
 } from './tokens/algorithms.js'
+export type { AccessTokenClaimsHook, AccessTokenClaimsInput } from './tokens/custom-claims.js'
+export { MAX_ACCESS_TOKEN_BYTES, REGISTERED_CLAIMS } from './tokens/custom-claims.js'
 export { jwkThumbprint, publicJwkOf } from './tokens/jwk.js'
 export type {
   JwksVerifierOptions,
@@ -70,3 +98,6 @@ export type {
   SigningKeyStatus,
 } from './tokens/signing-keys.js'
 export { createSigningKeySet, privateJwkOf } from './tokens/signing-keys.js'
+export type { StoreUsersOptions } from './users/store-users.js'
+export { createStoreUsers } from './users/store-users.js'
+export type { AuthUser, UserAdapter } from './users/types.js'

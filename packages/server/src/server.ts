@@ -1,14 +1,19 @@
 import type { Cluster, Redis } from 'ioredis'
 import type Koa from 'koa'
 import type { ServerConfig } from './config.js'
+import { type AuthEvents, createAuthEvents } from './events/auth-events.js'
+import { logSecurityEvents } from './events/security-log.js'
 import { createApp } from './http/app.js'
 import { createLogger, type Logger } from './logger.js'
+import { createMetrics, type ServerMetrics } from './metrics/metrics.js'
 import type { PasswordHasher } from './passwords.js'
 import { createTokenService, type TokenService } from './service/token-service.js'
 import { createMemoryStore } from './store/memory-store.js'
 import { createRedisStore } from './store/redis-store.js'
 import type { Clock, TokenStore } from './store/types.js'
+import type { AccessTokenClaimsHook } from './tokens/custom-claims.js'
 import { createTokenKeys } from './tokens/keys.js'
+import type { UserAdapter } from './users/types.js'
 
 /** Dependencies of {@link createServerFromConfig} that configuration cannot hold. */
 export interface ServerDependencies {
@@ -23,6 +28,15 @@ export interface ServerDependencies {
   clock?: Clock
   /** @default createPasswordHasher() (scrypt N=2^15) */
   passwords?: PasswordHasher
+  /** Where users live (see `UserAdapter`). @default users in the token store */
+  users?: UserAdapter
+  /** Extra access-token claims (see `AccessTokenClaimsHook`). @default none */
+  accessTokenClaims?: AccessTokenClaimsHook
+  /**
+   * The events bus; subscribe before or after, the security log and the metrics are
+   * subscribed here. @default a new `createAuthEvents()`
+   */
+  events?: AuthEvents
 }
 
 /** A token server assembled from configuration, not yet listening. */
@@ -31,6 +45,10 @@ export interface ConfiguredServer {
   tokens: TokenService
   store: TokenStore
   logger: Logger
+  /** The events the token service emits (`server.events.on('login', ...)`). */
+  events: AuthEvents
+  /** The Prometheus metrics when `config.metricsPort` is set, else `null`. */
+  metrics: ServerMetrics | null
   /** Releases what the server opened (the store), never the Redis client it was given. */
   close(): Promise<void>
 }
@@ -81,10 +99,26 @@ export function createServerFromConfig(
       verificationKids: keys.access.publicJwks.map((jwk) => jwk.kid),
     })
   }
+  const events =
+    dependencies.events ??
+    createAuthEvents({
+      onHandlerError: (error, event) => logger.error('an event handler failed', { event, error }),
+    })
+  logSecurityEvents(events, logger)
+  let metrics: ServerMetrics | null = null
+  if (config.metricsPort !== null) {
+    metrics = createMetrics()
+    metrics.observe(events)
+  }
   const tokens = createTokenService({
     store,
     keys,
     clock,
+    events,
+    ...(dependencies.users === undefined ? {} : { users: dependencies.users }),
+    ...(dependencies.accessTokenClaims === undefined
+      ? {}
+      : { accessTokenClaims: dependencies.accessTokenClaims }),
     ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
@@ -101,6 +135,7 @@ export function createServerFromConfig(
     logger,
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
+    ...(metrics === null ? {} : { metrics }),
   })
-  return { app, tokens, store, logger, close: () => store.close() }
+  return { app, tokens, store, logger, events, metrics, close: () => store.close() }
 }

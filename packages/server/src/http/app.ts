@@ -1,13 +1,14 @@
 import Koa from 'koa'
 import { type Logger, silentLogger } from '../logger.js'
+import type { ServerMetrics } from '../metrics/metrics.js'
 import type { TokenService } from '../service/token-service.js'
 import type { TokenStore } from '../store/types.js'
 import { accessLog } from './access-log.js'
+import { createAuthRouter } from './auth-router.js'
 import { cors } from './cors.js'
 import { errorHandler } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
 import { requestId } from './request-id.js'
-import { createRouter } from './routes.js'
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -28,6 +29,11 @@ export interface AppOptions {
    * resource servers may keep the key set. @default 300
    */
   jwksMaxAgeSeconds?: number
+  /**
+   * Times every request into `refresh_kit_http_request_duration_seconds` (see
+   * `createMetrics`); serve them apart with `startMetricsServer`. @default no metrics
+   */
+  metrics?: ServerMetrics
 }
 
 /**
@@ -64,8 +70,14 @@ export function createApp(options: AppOptions): Koa {
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
     logger.error('unhandled error', { requestId: ctx?.state.requestId, error })
   })
-  const router = createRouter({ tokens, store, jwksMaxAgeSeconds })
+  const router = createAuthRouter({
+    tokens,
+    store,
+    jwksMaxAgeSeconds,
+    unavailableRetryAfterSeconds,
+  })
   app.use(requestId())
+  if (options.metrics !== undefined) app.use(options.metrics.httpDuration())
   app.use(accessLog(logger))
   app.use(errorHandler({ unavailableRetryAfterSeconds }))
   app.use(cors({ origins: corsOrigins }))

@@ -6,6 +6,7 @@ import {
   type MeResponse,
   ROUTES,
 } from '@refresh-kit/shared'
+import type { Middleware } from 'koa'
 import { AuthError } from '../errors.js'
 import type { TokenService } from '../service/token-service.js'
 import type { TokenStore } from '../store/types.js'
@@ -20,6 +21,10 @@ export interface RoutesOptions {
   store: TokenStore
   /** `max-age` of the JWKS answer, in seconds. */
   jwksMaxAgeSeconds: number
+  /** Prepended to every path, e.g. `/identity`; `''` for none. */
+  prefix: string
+  /** Run before the handler of every route of this router (not for unmatched paths). */
+  use?: Middleware[]
 }
 
 type Body = Record<string, unknown>
@@ -29,16 +34,22 @@ export function createRouter({
   tokens,
   store,
   jwksMaxAgeSeconds,
+  prefix,
+  use = [],
 }: RoutesOptions): Router<AuthState> {
-  const router = new Router<AuthState>()
+  const router = new Router<AuthState>(prefix === '' ? {} : { prefix })
+  for (const middleware of use) router.use(middleware)
   const body = jsonBody()
   const auth = requireAuth({ verifier: tokens })
 
-  router.post(ROUTES.register, body, async (ctx) => {
-    const user = await tokens.register(readCredentials(ctx.request.body as Body))
-    ctx.status = 201
-    ctx.body = { user }
-  })
+  // An adapter that cannot create users turns registration off: the path is then unknown.
+  if (tokens.canRegister) {
+    router.post(ROUTES.register, body, async (ctx) => {
+      const user = await tokens.register(readCredentials(ctx.request.body as Body))
+      ctx.status = 201
+      ctx.body = { user }
+    })
+  }
 
   router.post(ROUTES.login, body, async (ctx) => {
     const credentials = readCredentials(ctx.request.body as Body)
@@ -51,16 +62,19 @@ export function createRouter({
   })
 
   router.post(ROUTES.refresh, body, async (ctx) => {
-    ctx.body = await tokens.refresh(readRefreshToken(ctx.request.body as Body))
+    ctx.body = await tokens.refresh(readRefreshToken(ctx.request.body as Body), {
+      clientAddress: ctx.ip,
+    })
   })
 
   router.post(ROUTES.logout, body, async (ctx) => {
-    await tokens.logout(readRefreshToken(ctx.request.body as Body))
+    await tokens.logout(readRefreshToken(ctx.request.body as Body), { clientAddress: ctx.ip })
     ctx.status = 204
   })
 
   router.post(ROUTES.logoutAll, auth, body, async (ctx) => {
-    await tokens.logoutAll(ctx.state.auth.userId)
+    const { userId, sessionId } = ctx.state.auth
+    await tokens.logoutAll(userId, { clientAddress: ctx.ip, sessionId })
     ctx.status = 204
   })
 
@@ -76,7 +90,8 @@ export function createRouter({
 
   router.delete(ROUTES.session, auth, async (ctx) => {
     const id = ctx.params.id ?? ''
-    await tokens.revokeSession(ctx.state.auth.userId, id)
+    const { userId, sessionId } = ctx.state.auth
+    await tokens.revokeSession(userId, id, { clientAddress: ctx.ip, sessionId })
     ctx.status = 204
   })
 

@@ -1,11 +1,21 @@
 import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
 import { AuthError } from '../errors.js'
+import { type AuthEvents, createAuthEvents, type RequestOrigin } from '../events/auth-events.js'
 import { randomId } from '../lib/random-id.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
 import type { Clock, SessionRecord, TokenStore } from '../store/types.js'
 import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
+import {
+  type AccessTokenClaimsHook,
+  checkCustomClaims,
+  checkTokenSize,
+} from '../tokens/custom-claims.js'
 import type { TokenKeys } from '../tokens/keys.js'
 import { createRefreshTokenCodec } from '../tokens/refresh-token.js'
+import { createStoreUsers, isBackedBy } from '../users/store-users.js'
+import type { AuthUser, UserAdapter } from '../users/types.js'
+import { failureTimer } from './lib/failure-timer.js'
+import { observeStore } from './lib/observe-store.js'
 
 /** Options of {@link createTokenService}. */
 export interface TokenServiceOptions {
@@ -35,6 +45,30 @@ export interface TokenServiceOptions {
   loginMaxFailures?: number
   /** The window those failures are counted in, in seconds. @default 900 (15 minutes) */
   loginFailureWindowSeconds?: number
+  /**
+   * Where users live (see `UserAdapter`). With your own adapter, the token server still
+   * keeps sessions in `store`, with a small record per user that signs in (id only), and
+   * asks `users.findById` at every refresh.
+   * @default createStoreUsers({ store, passwords }): users in the token store, registration on
+   */
+  users?: UserAdapter
+  /**
+   * Adds claims to every access token at login and refresh (see `AccessTokenClaimsHook`).
+   * Registered claims are refused, and a token past 4 KiB is an error.
+   * @default no extra claims
+   */
+  accessTokenClaims?: AccessTokenClaimsHook
+  /**
+   * Where `login`, `refresh`, `reuseDetected`, `logout`, `sessionEnded` and `storeError`
+   * are emitted (see `createAuthEvents`). @default a bus of its own, at `service.events`
+   */
+  events?: AuthEvents
+}
+
+/** Who is asking and from where, for the events and the security log. */
+export interface CallOrigin extends Partial<RequestOrigin> {
+  /** The session of the access token that asked, when there is one. */
+  sessionId?: string
 }
 
 /** Input of {@link TokenService.login}. */
@@ -55,22 +89,26 @@ export interface RegisterInput {
 
 /** Everything the HTTP layer asks of the token server, free of HTTP. */
 export interface TokenService extends AccessTokenVerifier {
-  /** @throws AuthError `user_exists` */
+  /** Whether users can register (the user adapter can create users). */
+  readonly canRegister: boolean
+  /** @throws AuthError `user_exists`, or `not_found` when registration is off */
   register(input: RegisterInput): Promise<PublicUser>
   /** Starts a session. @throws AuthError `invalid_credentials`, `rate_limited` */
   login(input: LoginInput): Promise<TokenResponse>
   /** Rotates a refresh token. @throws AuthError `invalid_refresh_token`, `refresh_token_reused` */
-  refresh(refreshToken: string): Promise<TokenResponse>
+  refresh(refreshToken: string, origin?: CallOrigin): Promise<TokenResponse>
   /** Revokes the session of a refresh token; silent for an unknown or revoked one (RFC 7009). */
-  logout(refreshToken: string): Promise<void>
+  logout(refreshToken: string, origin?: CallOrigin): Promise<void>
   /** Revokes every session of the user; returns how many there were. */
-  logoutAll(userId: string): Promise<number>
+  logoutAll(userId: string, origin?: CallOrigin): Promise<number>
   /** The user's live sessions, newest first, with `current` marking `currentSessionId`. */
   listSessions(userId: string, currentSessionId: string): Promise<SessionInfo[]>
   /** @throws AuthError `not_found` when the user has no such session */
-  revokeSession(userId: string, sessionId: string): Promise<void>
+  revokeSession(userId: string, sessionId: string, origin?: CallOrigin): Promise<void>
   /** Public keys for `/.well-known/jwks.json`; empty while only HS256 is configured. */
   readonly publicJwks: readonly PublicJwk[]
+  /** The events this service emits; subscribe with `events.on(name, handler)`. */
+  readonly events: AuthEvents
 }
 
 const MAX_USER_AGENT = 256
@@ -98,13 +136,38 @@ const invalidRefresh = () =>
  * ```
  */
 export function createTokenService(options: TokenServiceOptions): TokenService {
-  const { store, keys } = options
-  if (store === undefined) throw new TypeError('createTokenService: options.store is required')
+  const { keys } = options
+  if (options.store === undefined)
+    throw new TypeError('createTokenService: options.store is required')
   if (keys === undefined) throw new TypeError('createTokenService: options.keys is required')
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function')
     throw new TypeError('createTokenService: options.clock must be a function')
+  const events = options.events ?? createAuthEvents()
+  if (typeof events.on !== 'function' || typeof events.emit !== 'function') {
+    throw new TypeError('createTokenService: options.events must come from createAuthEvents()')
+  }
+  const claimsHook = options.accessTokenClaims
+  if (claimsHook !== undefined && typeof claimsHook !== 'function') {
+    throw new TypeError('createTokenService: options.accessTokenClaims must be a function')
+  }
   const passwords = options.passwords ?? createPasswordHasher()
+  const users = options.users ?? createStoreUsers({ store: options.store, passwords, clock })
+  for (const method of ['authenticate', 'findById'] as const) {
+    if (typeof users[method] !== 'function') {
+      throw new TypeError(`createTokenService: options.users.${method} must be a function`)
+    }
+  }
+  const create = users.create
+  if (create !== undefined && typeof create !== 'function') {
+    throw new TypeError('createTokenService: options.users.create must be a function when given')
+  }
+  // With the default adapter the rotation script reads the username in the same round trip;
+  // any other adapter is asked at every refresh, so a deleted user cannot refresh.
+  const ownUsers = isBackedBy(users, options.store)
+  const store = observeStore(options.store, (operation, error) =>
+    events.emit('storeError', { operation, error }),
+  )
   const refreshTtl = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds ?? 604_800, 1)
   const maxAge = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds ?? 2_592_000, 1)
   const grace = integer('reuseGraceSeconds', options.reuseGraceSeconds ?? 10, 0)
@@ -123,11 +186,25 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     clock,
   })
   const refreshTokens = createRefreshTokenCodec(keys.refreshMacKey)
+  // An adapter that answers "no such user" faster than "wrong password" would tell an
+  // attacker which usernames exist: failures are held to the time successes take.
+  const failures = ownUsers ? null : failureTimer()
 
-  const tokenResponse = (session: SessionRecord, username: string, now: number): TokenResponse => {
-    const signed = access.sign({ userId: session.userId, sessionId: session.id, username })
+  const tokenResponse = async (
+    session: SessionRecord,
+    user: AuthUser,
+    now: number,
+  ): Promise<TokenResponse> => {
+    const extra =
+      claimsHook === undefined
+        ? undefined
+        : checkCustomClaims(await claimsHook({ user, sessionId: session.id }))
+    const signed = access.sign(
+      { userId: session.userId, sessionId: session.id, username: user.username },
+      extra,
+    )
     return {
-      accessToken: signed.token,
+      accessToken: extra === undefined ? signed.token : checkTokenSize(signed.token),
       refreshToken: refreshTokens.issue({
         userId: session.userId,
         sessionId: session.id,
@@ -139,42 +216,97 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     }
   }
 
+  /**
+   * The store's scripts bound and expire each user's sessions through a user record; a user
+   * of another adapter gets one with their id and a name no real username can take.
+   */
+  const ensureSessionOwner = async (user: AuthUser): Promise<void> => {
+    if (ownUsers || (await store.findUserById(user.id)) !== null) return
+    const created = await store.createUser({
+      id: user.id,
+      username: `#${user.id}`,
+      passwordHash: '!',
+      createdAt: clock(),
+    })
+    if (!created && (await store.findUserById(user.id)) === null) {
+      throw new Error(`cannot keep a session record for user ${user.id}`)
+    }
+  }
+
+  const authenticate = async (username: string, password: string): Promise<AuthUser | null> => {
+    if (failures === null) return users.authenticate(username, password)
+    const started = performance.now()
+    const user = await users.authenticate(username, password)
+    if (user !== null) failures.succeeded(performance.now() - started)
+    else await failures.failed(performance.now() - started)
+    return user
+  }
+
   const failureKeys = (username: string, clientAddress: string) =>
     [`login-failures:user:${username}`, `login-failures:addr:${clientAddress}`] as const
 
+  const endSessions = (
+    reason: 'logout' | 'logout_all' | 'revoked' | 'reuse',
+    userId: string,
+    sessionId: string | null,
+    count: number,
+    origin: CallOrigin,
+  ) => {
+    if (count > 0) {
+      events.emit('sessionEnded', {
+        reason,
+        userId,
+        sessionId,
+        count,
+        clientAddress: origin.clientAddress ?? null,
+      })
+    }
+  }
+
   return {
     publicJwks: keys.access.publicJwks,
+    events,
+    canRegister: create !== undefined,
     verifyAccessToken: (token) => access.verifyAccessToken(token),
 
     async register({ username, password }) {
-      const passwordHash = await passwords.hash(password)
-      const user = { id: randomId(), username, passwordHash, createdAt: clock() }
-      if (!(await store.createUser(user))) {
-        throw new AuthError('user_exists', 'this username is already taken')
+      if (create === undefined) {
+        throw new AuthError('not_found', 'registration is not offered by this server')
       }
+      const user = await create.call(users, username, password)
+      if (user === null) throw new AuthError('user_exists', 'this username is already taken')
       return { id: user.id, username: user.username }
     },
 
     async login({ username, password, clientAddress, userAgent }) {
+      const emitLogin = (
+        outcome: 'success' | 'invalid_credentials' | 'rate_limited',
+        ids: { userId: string; sessionId: string } | null = null,
+      ) =>
+        events.emit('login', {
+          outcome,
+          username,
+          userId: ids?.userId ?? null,
+          sessionId: ids?.sessionId ?? null,
+          clientAddress,
+        })
       const keys = failureKeys(username, clientAddress)
       const counts = await Promise.all(keys.map((key) => store.peek(key)))
       const blocked = counts.filter((state) => state.count >= maxFailures)
       if (blocked.length > 0) {
         const retryAfterSeconds = Math.max(1, ...blocked.map((state) => state.resetInSeconds))
+        emitLogin('rate_limited')
         throw new AuthError('rate_limited', 'too many failed logins; try again later', {
           retryAfterSeconds,
         })
       }
-      const user = await store.findUserByUsername(username)
-      // An unknown user costs the same scrypt work as a wrong password.
-      const valid =
-        user === null
-          ? await passwords.verifyNothing(password)
-          : await passwords.verify(password, user.passwordHash)
-      if (user === null || !valid) {
+      const user = await authenticate(username, password)
+      if (user === null) {
         await Promise.all(keys.map((key) => store.hit(key, failureWindow)))
+        emitLogin('invalid_credentials')
         throw new AuthError('invalid_credentials', 'wrong username or password')
       }
+      await ensureSessionOwner(user)
       const now = clock()
       const [session] = await Promise.all([
         store.createSession({
@@ -187,13 +319,20 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         }),
         store.reset(keys[0]),
       ])
-      return tokenResponse(session, user.username, now)
+      const response = await tokenResponse(session, user, now)
+      emitLogin('success', { userId: user.id, sessionId: session.id })
+      return response
     },
 
-    async refresh(refreshToken) {
+    async refresh(refreshToken, origin = {}) {
+      const clientAddress = origin.clientAddress ?? null
       // A forged or tampered token stops here, before any store call.
       const claims = refreshTokens.parse(refreshToken)
-      if (claims === null) throw invalidRefresh()
+      if (claims === null) {
+        events.emit('refresh', { outcome: 'invalid', userId: null, sessionId: null, clientAddress })
+        throw invalidRefresh()
+      }
+      const ids = { userId: claims.userId, sessionId: claims.sessionId }
       const now = clock()
       // One store call, one Redis round trip: the rotation also reads the username the new
       // access token carries.
@@ -204,22 +343,60 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         graceSeconds: grace,
       })
       if (result.status === 'reused') {
+        events.emit('refresh', { outcome: 'reused', ...ids, clientAddress })
+        events.emit('reuseDetected', { ...ids, clientAddress })
+        endSessions('reuse', ids.userId, ids.sessionId, 1, origin)
         throw new AuthError(
           'refresh_token_reused',
           'this refresh token was already used; the session has been revoked',
         )
       }
-      if (result.status === 'invalid') throw invalidRefresh()
-      return tokenResponse(result.session, result.username, now)
+      if (result.status === 'invalid') {
+        events.emit('refresh', { outcome: 'invalid', ...ids, clientAddress })
+        throw invalidRefresh()
+      }
+      let user: AuthUser | null = { id: claims.userId, username: result.username }
+      if (!ownUsers) {
+        user = await users.findById(claims.userId)
+        if (user === null) {
+          // The user is gone from their database: so is the session.
+          const ended = await store.revokeSession(claims.userId, claims.sessionId)
+          events.emit('refresh', { outcome: 'invalid', ...ids, clientAddress })
+          endSessions('revoked', ids.userId, ids.sessionId, ended ? 1 : 0, origin)
+          throw invalidRefresh()
+        }
+      }
+      const response = await tokenResponse(result.session, user, now)
+      events.emit('refresh', { outcome: result.status, ...ids, clientAddress })
+      return response
     },
 
-    async logout(refreshToken) {
+    async logout(refreshToken, origin = {}) {
       const claims = refreshTokens.parse(refreshToken)
       if (claims === null) return
-      await store.revokeSession(claims.userId, claims.sessionId)
+      const ended = await store.revokeSession(claims.userId, claims.sessionId)
+      events.emit('logout', {
+        all: false,
+        userId: claims.userId,
+        sessionId: claims.sessionId,
+        sessions: ended ? 1 : 0,
+        clientAddress: origin.clientAddress ?? null,
+      })
+      endSessions('logout', claims.userId, claims.sessionId, ended ? 1 : 0, origin)
     },
 
-    logoutAll: (userId) => store.revokeAllSessions(userId),
+    async logoutAll(userId, origin = {}) {
+      const count = await store.revokeAllSessions(userId)
+      events.emit('logout', {
+        all: true,
+        userId,
+        sessionId: origin.sessionId ?? null,
+        sessions: count,
+        clientAddress: origin.clientAddress ?? null,
+      })
+      endSessions('logout_all', userId, null, count, origin)
+      return count
+    },
 
     async listSessions(userId, currentSessionId) {
       const sessions = await store.listSessions(userId, clock())
@@ -232,10 +409,11 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       }))
     },
 
-    async revokeSession(userId, sessionId) {
+    async revokeSession(userId, sessionId, origin = {}) {
       if (!(await store.revokeSession(userId, sessionId))) {
         throw new AuthError('not_found', 'no such session')
       }
+      endSessions('revoked', userId, sessionId, 1, origin)
     },
   }
 }
