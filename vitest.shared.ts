@@ -13,6 +13,10 @@ export const sourceAliases = [
     replacement: root('./packages/shared/testing/index.ts'),
   },
   { find: /^@refresh-kit\/shared$/, replacement: root('./packages/shared/src/index.ts') },
+  {
+    find: /^@refresh-kit\/server\/postgres$/,
+    replacement: root('./packages/server/src/postgres.ts'),
+  },
   { find: /^@refresh-kit\/server$/, replacement: root('./packages/server/src/index.ts') },
   {
     find: /^@refresh-kit\/client-sdk\/cross-tab$/,

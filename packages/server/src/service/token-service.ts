@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
 import { AuthError } from '../errors.js'
 import { type AuthEvents, createAuthEvents, type RequestOrigin } from '../events/auth-events.js'
@@ -190,6 +191,27 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   // attacker which usernames exist: failures are held to the time successes take.
   const failures = ownUsers ? null : failureTimer()
 
+  /**
+   * The id the store keeps a user's sessions under. The default adapter's ids are the
+   * store's own. Another adapter's ids (UUIDs, numbers, anything) are digested into the
+   * fixed-size id refresh tokens and store keys are built from; the user record kept under
+   * it (see ensureSessionOwner) names the adapter's id, read back in the rotation's round trip.
+   */
+  const storeIdOf = ownUsers
+    ? (userId: string) => userId
+    : (userId: string) =>
+        createHash('sha256').update(`user:${userId}`).digest().subarray(0, 16).toString('base64url')
+  const OWNER = '#'
+  /** The adapter's id of a session owner, from the name of its store record. */
+  const adapterIdOf = (recordName: string): string | null =>
+    recordName.startsWith(OWNER) ? recordName.slice(OWNER.length) : null
+  /** The adapter's id behind a store id, for events after a store-only step. */
+  const adapterIdOfStoreId = async (storeId: string): Promise<string | null> => {
+    if (ownUsers) return storeId
+    const record = await store.findUserById(storeId)
+    return record === null ? null : adapterIdOf(record.username)
+  }
+
   const tokenResponse = async (
     session: SessionRecord,
     user: AuthUser,
@@ -200,7 +222,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         ? undefined
         : checkCustomClaims(await claimsHook({ user, sessionId: session.id }))
     const signed = access.sign(
-      { userId: session.userId, sessionId: session.id, username: user.username },
+      { userId: user.id, sessionId: session.id, username: user.username },
       extra,
     )
     return {
@@ -220,17 +242,24 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
    * The store's scripts bound and expire each user's sessions through a user record; a user
    * of another adapter gets one with their id and a name no real username can take.
    */
-  const ensureSessionOwner = async (user: AuthUser): Promise<void> => {
-    if (ownUsers || (await store.findUserById(user.id)) !== null) return
+  const ensureSessionOwner = async (user: AuthUser): Promise<string> => {
+    if (ownUsers) return user.id
+    if (typeof user.id !== 'string' || user.id === '' || user.id.length > 128) {
+      throw new TypeError('users.authenticate must return an id of 1 to 128 characters')
+    }
+    const storeId = storeIdOf(user.id)
+    if ((await store.findUserById(storeId)) !== null) return storeId
+    // A name no username can take ('#' is not allowed in one), holding the adapter's id.
     const created = await store.createUser({
-      id: user.id,
-      username: `#${user.id}`,
+      id: storeId,
+      username: `${OWNER}${user.id}`,
       passwordHash: '!',
       createdAt: clock(),
     })
-    if (!created && (await store.findUserById(user.id)) === null) {
+    if (!created && (await store.findUserById(storeId)) === null) {
       throw new Error(`cannot keep a session record for user ${user.id}`)
     }
+    return storeId
   }
 
   const authenticate = async (username: string, password: string): Promise<AuthUser | null> => {
@@ -306,11 +335,11 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         emitLogin('invalid_credentials')
         throw new AuthError('invalid_credentials', 'wrong username or password')
       }
-      await ensureSessionOwner(user)
+      const storeId = await ensureSessionOwner(user)
       const now = clock()
       const [session] = await Promise.all([
         store.createSession({
-          userId: user.id,
+          userId: storeId,
           sessionId: randomId(),
           userAgent: userAgent === null ? null : userAgent.slice(0, MAX_USER_AGENT),
           now,
@@ -332,7 +361,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         events.emit('refresh', { outcome: 'invalid', userId: null, sessionId: null, clientAddress })
         throw invalidRefresh()
       }
-      const ids = { userId: claims.userId, sessionId: claims.sessionId }
+      let ids = { userId: claims.userId, sessionId: claims.sessionId }
       const now = clock()
       // One store call, one Redis round trip: the rotation also reads the username the new
       // access token carries.
@@ -343,6 +372,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         graceSeconds: grace,
       })
       if (result.status === 'reused') {
+        if (!ownUsers)
+          ids = { ...ids, userId: (await adapterIdOfStoreId(ids.userId)) ?? ids.userId }
         events.emit('refresh', { outcome: 'reused', ...ids, clientAddress })
         events.emit('reuseDetected', { ...ids, clientAddress })
         endSessions('reuse', ids.userId, ids.sessionId, 1, origin)
@@ -357,7 +388,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       }
       let user: AuthUser | null = { id: claims.userId, username: result.username }
       if (!ownUsers) {
-        user = await users.findById(claims.userId)
+        const adapterId = adapterIdOf(result.username)
+        ids = { ...ids, userId: adapterId ?? ids.userId }
+        user = adapterId === null ? null : await users.findById(adapterId)
         if (user === null) {
           // The user is gone from their database: so is the session.
           const ended = await store.revokeSession(claims.userId, claims.sessionId)
@@ -374,19 +407,22 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     async logout(refreshToken, origin = {}) {
       const claims = refreshTokens.parse(refreshToken)
       if (claims === null) return
-      const ended = await store.revokeSession(claims.userId, claims.sessionId)
+      const [ended, userId] = await Promise.all([
+        store.revokeSession(claims.userId, claims.sessionId),
+        adapterIdOfStoreId(claims.userId),
+      ])
       events.emit('logout', {
         all: false,
-        userId: claims.userId,
+        userId: userId ?? claims.userId,
         sessionId: claims.sessionId,
         sessions: ended ? 1 : 0,
         clientAddress: origin.clientAddress ?? null,
       })
-      endSessions('logout', claims.userId, claims.sessionId, ended ? 1 : 0, origin)
+      endSessions('logout', userId ?? claims.userId, claims.sessionId, ended ? 1 : 0, origin)
     },
 
     async logoutAll(userId, origin = {}) {
-      const count = await store.revokeAllSessions(userId)
+      const count = await store.revokeAllSessions(storeIdOf(userId))
       events.emit('logout', {
         all: true,
         userId,
@@ -399,7 +435,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     },
 
     async listSessions(userId, currentSessionId) {
-      const sessions = await store.listSessions(userId, clock())
+      const sessions = await store.listSessions(storeIdOf(userId), clock())
       return sessions.map((session) => ({
         id: session.id,
         createdAt: new Date(session.createdAt).toISOString(),
@@ -410,7 +446,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     },
 
     async revokeSession(userId, sessionId, origin = {}) {
-      if (!(await store.revokeSession(userId, sessionId))) {
+      if (!(await store.revokeSession(storeIdOf(userId), sessionId))) {
         throw new AuthError('not_found', 'no such session')
       }
       endSessions('revoked', userId, sessionId, 1, origin)
