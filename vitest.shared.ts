@@ -12,6 +12,10 @@ export const sourceAliases = [
     find: /^@refresh-kit\/shared\/testing$/,
     replacement: root('./packages/shared/testing/index.ts'),
   },
+  {
+    find: /^@refresh-kit\/shared\/schemas$/,
+    replacement: root('./packages/shared/src/schemas/index.ts'),
+  },
   { find: /^@refresh-kit\/shared$/, replacement: root('./packages/shared/src/index.ts') },
   {
     find: /^@refresh-kit\/server\/postgres$/,

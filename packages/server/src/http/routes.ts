@@ -6,6 +6,7 @@ import {
   type MeResponse,
   ROUTES,
 } from '@refresh-kit/shared'
+import { createOpenApiDocument } from '@refresh-kit/shared/schemas'
 import type { Middleware } from 'koa'
 import { AuthError } from '../errors.js'
 import type { TokenService } from '../service/token-service.js'
@@ -112,6 +113,15 @@ export function createRouter({
       return
     }
     ctx.body = jwks
+  })
+
+  // Built once: it describes this router as configured (prefix, registration on or off).
+  const openapi = JSON.stringify(
+    createOpenApiDocument({ prefix, registration: tokens.canRegister }),
+  )
+  router.get(ROUTES.openapi, (ctx) => {
+    ctx.type = 'application/json'
+    ctx.body = openapi
   })
 
   router.get(ROUTES.healthz, (ctx) => {

@@ -1,6 +1,7 @@
 import { freePort, type RedisServerProcess, startRedisServer } from '@refresh-kit/shared/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BuiltServer, startBuiltServer } from '../support/built-server.js'
+import { checkResponse } from '../support/openapi-check.js'
 
 /** Samples of the Prometheus text format, `name{labels}` → value. */
 function parse(text: string): Map<string, number> {
@@ -67,7 +68,17 @@ describe('metrics of the built server', () => {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
     const text = await res.text()
-    return { status: res.status, body: text === '' ? null : JSON.parse(text) }
+    const parsed = text === '' ? null : JSON.parse(text)
+    const problem = checkResponse({
+      method: 'POST',
+      url: path,
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? undefined,
+      body: parsed,
+      text,
+    })
+    expect(problem, `${path} ${res.status}`).toBeNull()
+    return { status: res.status, body: parsed }
   }
   const scrape = async () => {
     const res = await fetch(metricsUrl)

@@ -1,0 +1,21 @@
+export type { OpenApiDocument, OpenApiDocumentOptions, OpenApiObject } from './openapi.js'
+export { createOpenApiDocument, openApiPath } from './openapi.js'
+export type { SchemasMatchTypes } from './schemas.js'
+export {
+  credentialsSchema,
+  errorBodySchema,
+  errorDetailSchema,
+  healthResponseSchema,
+  jwksResponseSchema,
+  meResponseSchema,
+  passwordSchema,
+  publicJwkSchema,
+  publicUserSchema,
+  refreshRequestSchema,
+  registerResponseSchema,
+  schemaRegistry,
+  sessionInfoSchema,
+  sessionListResponseSchema,
+  tokenResponseSchema,
+  usernameSchema,
+} from './schemas.js'
