@@ -16,7 +16,7 @@ describe('the Grafana dashboard and the Prometheus config', () => {
     metrics.observe(createAuthEvents())
     const exposed = new Set(
       (await metrics.registry.getMetricsAsJSON()).flatMap((metric) =>
-        metric.type === 'histogram'
+        String(metric.type) === 'histogram'
           ? [`${metric.name}_bucket`, `${metric.name}_count`, `${metric.name}_sum`]
           : [metric.name],
       ),

@@ -31,7 +31,7 @@ function validatorFor(pointer: string) {
   return validate
 }
 
-const escape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1')
+const pointerSegment = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1')
 
 function resolve(value: OpenApiObject): { object: OpenApiObject; pointer: string | null } {
   const target = value.$ref
@@ -78,7 +78,7 @@ export function checkResponse(observed: ObservedResponse): string | null {
   if (documented === undefined) return `${where} is not documented`
   const { object, pointer } = resolve(documented)
   const base =
-    pointer ?? `/paths/${escape(match?.template ?? '')}/${method}/responses/${observed.status}`
+    pointer ?? `/paths/${pointerSegment(match?.template ?? '')}/${method}/responses/${observed.status}`
   const content = object.content as OpenApiObject | undefined
   if (content === undefined) {
     return observed.text === undefined || observed.text === ''
