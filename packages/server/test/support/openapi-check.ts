@@ -78,7 +78,8 @@ export function checkResponse(observed: ObservedResponse): string | null {
   if (documented === undefined) return `${where} is not documented`
   const { object, pointer } = resolve(documented)
   const base =
-    pointer ?? `/paths/${pointerSegment(match?.template ?? '')}/${method}/responses/${observed.status}`
+    pointer ??
+    `/paths/${pointerSegment(match?.template ?? '')}/${method}/responses/${observed.status}`
   const content = object.content as OpenApiObject | undefined
   if (content === undefined) {
     return observed.text === undefined || observed.text === ''
