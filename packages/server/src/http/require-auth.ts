@@ -115,6 +115,8 @@ function verifierOf(options: RequireAuthOptions): AccessTokenVerifier | RemoteAc
  * router.get('/orders', requireAuth({ verifier: tokens }), (ctx) => {
  *   ctx.body = listOrders(ctx.state.auth.userId)
  * })
+ * // Only for tokens that grant a scope (403 insufficient_scope otherwise):
+ * router.post('/orders', requireAuth({ verifier: tokens, scope: 'orders:write' }), createOrder)
  * // In any other service, with no shared secret:
  * const auth = requireAuth({
  *   jwksUri: 'https://auth.example/.well-known/jwks.json',

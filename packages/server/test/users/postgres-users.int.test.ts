@@ -115,6 +115,37 @@ describe('users in PostgreSQL, sessions in Redis', () => {
     }
   })
 
+  it('lets exactly one of 20 parallel registrations of one name (in any case) win', async () => {
+    const { http } = await serverOnPostgres()
+    const name = unique()
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        http
+          .post('/auth/register')
+          .send({
+            username: i % 2 === 0 ? name : name.toUpperCase(),
+            password: 'correct horse battery',
+          }),
+      ),
+    )
+    const statuses = results.map((res) => res.status).sort()
+    expect(statuses).toEqual([201, ...Array.from({ length: 19 }, () => 409)])
+  })
+
+  it('signs a new user in 20 times at once: every login gets its own session', async () => {
+    const { http } = await serverOnPostgres()
+    const credentials = { username: unique(), password: 'correct horse battery' }
+    await http.post('/auth/register').send(credentials).expect(201)
+    const logins = await Promise.all(
+      Array.from({ length: 20 }, () => http.post('/auth/login').send(credentials)),
+    )
+    expect(logins.map((res) => res.status)).toEqual(Array.from({ length: 20 }, () => 200))
+    const sessions = await http
+      .get('/auth/sessions')
+      .set('Authorization', `Bearer ${logins[0]?.body.accessToken}`)
+    expect(sessions.body.sessions).toHaveLength(20)
+  })
+
   it('ends the session at the next refresh once the user is deleted from PostgreSQL', async () => {
     const { http, pool } = await serverOnPostgres()
     const credentials = { username: unique(), password: 'correct horse battery' }
