@@ -120,12 +120,10 @@ describe('users in PostgreSQL, sessions in Redis', () => {
     const name = unique()
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        http
-          .post('/auth/register')
-          .send({
-            username: i % 2 === 0 ? name : name.toUpperCase(),
-            password: 'correct horse battery',
-          }),
+        http.post('/auth/register').send({
+          username: i % 2 === 0 ? name : name.toUpperCase(),
+          password: 'correct horse battery',
+        }),
       ),
     )
     const statuses = results.map((res) => res.status).sort()
