@@ -8,10 +8,8 @@ const root = (path: string) => fileURLToPath(new URL(path, import.meta.url))
  * More specific paths come first.
  */
 export const sourceAliases = [
-  {
-    find: /^@refresh-kit\/shared\/testing$/,
-    replacement: root('./packages/shared/testing/index.ts'),
-  },
+  { find: /^@refresh-kit\/testing$/, replacement: root('./packages/testing/src/index.ts') },
+  { find: /^@refresh-kit\/testing\/redis$/, replacement: root('./packages/testing/src/redis.ts') },
   {
     find: /^@refresh-kit\/shared\/schemas$/,
     replacement: root('./packages/shared/src/schemas/index.ts'),
@@ -23,6 +21,10 @@ export const sourceAliases = [
   },
   { find: /^@refresh-kit\/server$/, replacement: root('./packages/server/src/index.ts') },
   {
+    find: /^@refresh-kit\/client-sdk\/fetch$/,
+    replacement: root('./packages/client-sdk/src/fetch.ts'),
+  },
+  {
     find: /^@refresh-kit\/client-sdk\/cross-tab$/,
     replacement: root('./packages/client-sdk/src/cross-tab.ts'),
   },
@@ -31,7 +33,7 @@ export const sourceAliases = [
 
 /** Options of {@link definePackageConfig}. */
 export interface PackageTestOptions {
-  /** Provide one real Redis for the package's run (see packages/shared/testing). @default false */
+  /** Provide one real Redis for the package's run (see packages/testing). @default false */
   redis?: boolean
   /** Merged over the defaults. */
   overrides?: ViteUserConfig
@@ -46,8 +48,7 @@ export function definePackageConfig(options: PackageTestOptions = {}): ViteUserC
     resolve: { alias: sourceAliases },
     test: {
       include: ['test/**/*.test.ts'],
-      globalSetup:
-        options.redis === true ? [root('./packages/shared/testing/global-setup.ts')] : [],
+      globalSetup: options.redis === true ? [root('./packages/testing/src/global-setup.ts')] : [],
       reporters: ['default', 'json'],
       outputFile: { json: './test-results/vitest.json' },
       // Generous: tests must pass on a slow, shared 2-core machine; speed is the benchmark's job.

@@ -2,8 +2,9 @@ import { defineConfig } from 'tsup'
 
 export default defineConfig({
   // The cross-tab coordinator is browser-only and opt-in: its own entry keeps it out of the
-  // main bundle of apps that run in one tab or in Node.js.
-  entry: { index: 'src/index.ts', 'cross-tab': 'src/cross-tab.ts' },
+  // main bundle of apps that run in one tab or in Node.js. The fetch binding has its own entry
+  // too, so an app without axios never loads it.
+  entry: { index: 'src/index.ts', fetch: 'src/fetch.ts', 'cross-tab': 'src/cross-tab.ts' },
   format: ['esm', 'cjs'],
   platform: 'neutral',
   target: 'es2022',

@@ -1,3 +1,3 @@
 import { definePackageConfig } from '../../vitest.shared.js'
 
-export default definePackageConfig({ redis: true })
+export default definePackageConfig()

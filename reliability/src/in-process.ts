@@ -3,13 +3,15 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TokenKeys, TokenStore } from '@refresh-kit/server'
 import {
+  authSettingsOf,
   createApp,
+  createAuthService,
   createMemoryStore,
   createPasswordHasher,
   createRedisStore,
   createTokenKeys,
-  createTokenService,
   failFastRedisOptions,
+  loadConfig,
 } from '@refresh-kit/server'
 import { Redis } from 'ioredis'
 
@@ -102,7 +104,8 @@ export async function startInProcessServer(
     options.redis === undefined || redis === undefined
       ? createMemoryStore({ now: clock })
       : createRedisStore({ redis, keyPrefix: options.redis.keyPrefix })
-  const tokens = createTokenService({
+  const tokens = createAuthService({
+    ...authSettingsOf(loadConfig({})),
     store,
     keys: options.keys ?? createTokenKeys({ jwtSecret }),
     clock,
@@ -122,7 +125,7 @@ export async function startInProcessServer(
   })
   const appErrors: unknown[] = []
   const app = createApp({
-    tokens,
+    auth: tokens,
     store,
     trustProxy: options.trustProxy ?? false,
     logger: {

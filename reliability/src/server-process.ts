@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort } from '@refresh-kit/shared/testing'
+import { freePort } from '@refresh-kit/testing'
 import { httpRequest } from './http.js'
 import { sleep } from './stats.js'
 

@@ -1,5 +1,5 @@
 import { ROUTES } from '@refresh-kit/shared'
-import { useTestRedis } from '@refresh-kit/shared/testing'
+import { useTestRedis } from '@refresh-kit/testing'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PASSWORD } from '../src/accounts.js'

@@ -1,5 +1,5 @@
 import { ROUTES } from '@refresh-kit/shared'
-import { type RedisServerProcess, startRedisServer } from '@refresh-kit/shared/testing'
+import { type RedisServerProcess, startRedisServer } from '@refresh-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSessions, PASSWORD, type Session, uniqueUsername } from '../src/accounts.js'
 import { percent, recordFigure } from '../src/figures.js'

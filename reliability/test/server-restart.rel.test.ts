@@ -5,7 +5,7 @@ import {
   memoryStorage,
 } from '@refresh-kit/client-sdk'
 import { ROUTES } from '@refresh-kit/shared'
-import { useTestRedis } from '@refresh-kit/shared/testing'
+import { useTestRedis } from '@refresh-kit/testing'
 import { isAxiosError } from 'axios'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSessions, PASSWORD, type Session, uniqueUsername } from '../src/accounts.js'

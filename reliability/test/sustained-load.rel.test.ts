@@ -1,6 +1,6 @@
 import { type AuthClient, createAuthClient, memoryStorage } from '@refresh-kit/client-sdk'
 import { ROUTES } from '@refresh-kit/shared'
-import { useTestRedis } from '@refresh-kit/shared/testing'
+import { useTestRedis } from '@refresh-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSessions, PASSWORD, type Session, uniqueUsername } from '../src/accounts.js'
 import { recordFigure } from '../src/figures.js'

@@ -2,7 +2,13 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createAccessTokens, createRefreshTokenCodec, createTokenKeys } from '@refresh-kit/server'
+import {
+  authSettingsOf,
+  createAccessTokens,
+  createRefreshTokenCodec,
+  createTokenKeys,
+  loadConfig,
+} from '@refresh-kit/server'
 import { ROUTES, type TokenResponse } from '@refresh-kit/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PASSWORD } from '../src/accounts.js'
@@ -332,7 +338,14 @@ describe('algorithm confusion (HS256 signed with the public key)', () => {
           signingKeys: [{ ...pairs[algorithm]().privateKey.export({ format: 'jwk' }), kid }],
           refreshTokenSecret: 'r'.repeat(48),
         })
-        const foreign = createAccessTokens({ keys: other.access }).sign({
+        const settings = authSettingsOf(loadConfig({}))
+        const foreign = createAccessTokens({
+          keys: other.access,
+          issuer: settings.issuer,
+          audience: settings.audience,
+          ttlSeconds: settings.accessTokenTtlSeconds,
+          clockToleranceSeconds: settings.clockToleranceSeconds,
+        }).sign({
           userId: String(claims.sub),
           sessionId: String(claims.sid),
           username: String(claims.username),

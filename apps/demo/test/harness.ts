@@ -10,7 +10,7 @@ import {
   silentLogger,
 } from '@refresh-kit/server'
 import { ROUTES } from '@refresh-kit/shared'
-import type { TestRedis } from '@refresh-kit/shared/testing'
+import type { TestRedis } from '@refresh-kit/testing'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { DEMO_USER } from '../src/demo-config.js'
 import { seedUser } from '../src/node/seed.js'

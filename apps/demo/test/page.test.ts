@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { decodeJwtPayload } from '@refresh-kit/shared'
-import { useTestRedis } from '@refresh-kit/shared/testing'
+import { useTestRedis } from '@refresh-kit/testing'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {

@@ -1,4 +1,4 @@
-import { freePort, startRedisServer, useTestRedis } from '@refresh-kit/shared/testing'
+import { freePort, startRedisServer, useTestRedis } from '@refresh-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { probeRedis } from '../src/node/redis-probe.js'
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { freePort, useTestRedis } from '@refresh-kit/shared/testing'
+import { freePort, useTestRedis } from '@refresh-kit/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 
 const redis = useTestRedis('demo-start')

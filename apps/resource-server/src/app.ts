@@ -1,10 +1,10 @@
 import { Router } from '@koa/router'
 import {
   type AccessTokenClaimsHook,
+  type AuthService,
   type AuthState,
   createAuthRouter,
   requireAuth,
-  type TokenService,
   type TokenStore,
 } from '@refresh-kit/server'
 import Koa from 'koa'
@@ -18,7 +18,7 @@ export const ORDERS_SCOPE = 'orders:read'
  *
  * @example
  * ```ts
- * createTokenService({ store, keys, accessTokenClaims: grantScopes(['ada']) })
+ * createAuthService({ ...settings, store, keys, accessTokenClaims: grantScopes(['ada']) })
  * ```
  */
 export function grantScopes(readers: readonly string[]): AccessTokenClaimsHook {
@@ -30,8 +30,8 @@ export function grantScopes(readers: readonly string[]): AccessTokenClaimsHook {
 
 /** Options of {@link createResourceApp}. */
 export interface ResourceAppOptions {
-  /** The token service (see `createTokenService`). Required. */
-  tokens: TokenService
+  /** The auth service (see `createAuthService`). Required. */
+  auth: AuthService
   /** The store behind it. Required. */
   store: TokenStore
   /** Where the auth routes are mounted. @default '/identity' */
@@ -45,17 +45,17 @@ export interface ResourceAppOptions {
  *
  * @example
  * ```ts
- * createResourceApp({ tokens, store }).listen(4000)
+ * createResourceApp({ auth, store }).listen(4000)
  * ```
  */
 export function createResourceApp(options: ResourceAppOptions): Koa {
-  const { tokens, store } = options
+  const { auth, store } = options
   const app = new Koa()
-  const auth = createAuthRouter({ tokens, store, prefix: options.authPrefix ?? '/identity' })
-  app.use(auth.routes()).use(auth.allowedMethods())
+  const routes = createAuthRouter({ auth, store, prefix: options.authPrefix ?? '/identity' })
+  app.use(routes.routes()).use(routes.allowedMethods())
 
   const api = new Router<AuthState>({ prefix: '/api' })
-  api.get('/orders', requireAuth({ verifier: tokens, scope: ORDERS_SCOPE }), (ctx) => {
+  api.get('/orders', requireAuth({ verifier: auth, scope: ORDERS_SCOPE }), (ctx) => {
     const { userId, username, claims } = ctx.state.auth
     ctx.body = {
       user: { id: userId, username },

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import {
+  authSettingsOf,
+  createAuthService,
   createPasswordHasher,
   createRedisStore,
   createTokenKeys,
-  createTokenService,
   failFastRedisOptions,
+  loadConfig,
 } from '@refresh-kit/server'
 import { Redis } from 'ioredis'
 import { createResourceApp, grantScopes } from './app.js'
@@ -25,13 +27,15 @@ const redis = new Redis(env.REDIS_URL ?? 'redis://:abcd1234@127.0.0.1:6379', {
   ...failFastRedisOptions,
 })
 const store = createRedisStore({ redis, keyPrefix: env.REDIS_KEY_PREFIX ?? 'rk-example:' })
-const tokens = createTokenService({
+const auth = createAuthService({
+  // The token server's own variables (ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, …) apply here too.
+  ...authSettingsOf(loadConfig(env)),
   store,
   keys: createTokenKeys({ jwtSecret: env.JWT_SECRET ?? randomBytes(32) }),
   passwords: createPasswordHasher(),
   accessTokenClaims: grantScopes(readers),
 })
-const server = createResourceApp({ tokens, store }).listen(port, host, () => {
+const server = createResourceApp({ auth, store }).listen(port, host, () => {
   const address = server.address()
   const bound = typeof address === 'object' && address !== null ? address.port : port
   process.stdout.write(

@@ -2,12 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import {
+  authSettingsOf,
+  createAuthService,
   createPasswordHasher,
   createRedisStore,
   createTokenKeys,
-  createTokenService,
+  loadConfig,
 } from '@refresh-kit/server'
-import { freePort, useTestRedis } from '@refresh-kit/shared/testing'
+import { freePort, useTestRedis } from '@refresh-kit/testing'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createResourceApp, grantScopes } from '../src/app.js'
@@ -18,13 +20,14 @@ const password = 'correct horse battery'
 describe('the example resource server', () => {
   const app = () => {
     const store = createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix })
-    const tokens = createTokenService({
+    const auth = createAuthService({
+      ...authSettingsOf(loadConfig({})),
       store,
       keys: createTokenKeys({ jwtSecret: 'example-test-secret-0123456789abcdefghijkl' }),
       passwords: createPasswordHasher({ cost: 2 ** 10, blockSize: 8 }),
       accessTokenClaims: grantScopes(['Ada']),
     })
-    return request(createResourceApp({ tokens, store }).callback())
+    return request(createResourceApp({ auth, store }).callback())
   }
   const signIn = async (http: ReturnType<typeof app>, username: string) => {
     await http.post('/identity/auth/register').send({ username, password }).expect(201)

@@ -1,12 +1,12 @@
-import { Redis } from 'ioredis'
-// The shared Redis harness, imported from its file: the package's `testing` entry also loads
-// vitest, which this plain Node process does not run under.
+// The workspace's Redis harness through its `redis` entry: the main entry also loads vitest,
+// which this plain Node process does not run under.
 import {
   type ProvisionedRedis,
   provisionRedis,
   type RedisServerProcess,
   startRedisServer,
-} from '../../../packages/shared/testing/redis.js'
+} from '@refresh-kit/testing/redis'
+import { Redis } from 'ioredis'
 
 export type { ProvisionedRedis, RedisServerProcess }
 export { provisionRedis, startRedisServer }

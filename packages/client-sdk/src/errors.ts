@@ -1,4 +1,10 @@
-import type { AuthErrorCode, ServerErrorCode } from '@refresh-kit/shared'
+import type { AuthErrorCode } from '@refresh-kit/shared'
+
+/**
+ * An error code: one of the known codes of `@refresh-kit/shared`, or any other string, so a
+ * code from a newer server (or another backend) passes through intact and still autocompletes.
+ */
+export type AuthErrorCodeLike = AuthErrorCode | (string & {})
 
 /** The brand every `AuthError` carries, shared by every copy of the package in one realm. */
 const BRAND = Symbol.for('refresh-kit.AuthError')
@@ -11,7 +17,11 @@ export interface AuthErrorOptions {
   status?: number | undefined
   /** Whether trying again later may succeed (network trouble, timeout, 5xx, 429). @default false */
   retryable?: boolean
-  /** The underlying error (an axios error, a network error). */
+  /**
+   * The underlying error (an axios error, a network error). Only its name, message and code
+   * are kept: a request's body, headers and config, which may hold a password, a refresh token
+   * or an `Authorization` header, never reach the `AuthError`.
+   */
   cause?: unknown
 }
 
@@ -30,17 +40,17 @@ export interface AuthErrorOptions {
  */
 export class AuthError extends Error {
   override readonly name = 'AuthError'
-  /** A stable code from `SERVER_ERRORS` or `CLIENT_ERRORS` of `@refresh-kit/shared`. */
-  readonly code: AuthErrorCode
+  /** A stable code from `SERVER_ERRORS` or `CLIENT_ERRORS` of `@refresh-kit/shared`, or a newer server's own. */
+  readonly code: AuthErrorCodeLike
   /** HTTP status of the answer that caused the error, `undefined` when none arrived. */
   readonly status: number | undefined
   /** Whether trying again later may succeed; the tokens were kept. */
   readonly retryable: boolean
   readonly [BRAND] = true
 
-  constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
+  constructor(code: AuthErrorCodeLike, options: AuthErrorOptions = {}) {
     // The descriptions of CLIENT_ERRORS stay out of the bundle: each throw site says what happened.
-    super(options.message ?? code, { cause: options.cause })
+    super(options.message ?? code, 'cause' in options ? { cause: redact(options.cause) } : {})
     this.code = code
     this.status = options.status
     this.retryable = options.retryable ?? false
@@ -60,6 +70,24 @@ export function isAuthError(value: unknown): value is AuthError {
   return (
     typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
   )
+}
+
+/**
+ * What of an underlying error is safe to keep: an axios or fetch error holds the request's
+ * config, body and headers (a password, a refresh token, the bearer), so only its name,
+ * message and code survive, as a plain `Error`. An `AuthError` is already safe.
+ */
+function redact(cause: unknown): unknown {
+  if (cause === undefined || isAuthError(cause)) return cause
+  const { name, message, code } = (cause ?? {}) as {
+    name?: unknown
+    message?: unknown
+    code?: unknown
+  }
+  return Object.assign(new Error(typeof message === 'string' ? message : 'failed'), {
+    name: String(name ?? 'Error'),
+    ...(code !== undefined && { code: String(code) }),
+  })
 }
 
 interface ResponseLike {
@@ -99,9 +127,9 @@ export function toAuthError(error: unknown): AuthError {
   const body = response?.data
   // The server's own code, as it sent it: checking it against the table would ship the whole
   // table to every browser, and another backend's codes are worth passing on too.
-  const code: AuthErrorCode =
+  const code: AuthErrorCodeLike =
     typeof body?.error === 'string'
-      ? (body.error as ServerErrorCode)
+      ? body.error
       : status === 429
         ? 'rate_limited'
         : status >= 500

@@ -1,11 +1,18 @@
-export type { AuthErrorCode, Credentials, PublicUser, TokenResponse } from '@refresh-kit/shared'
+export type {
+  AuthErrorCode,
+  Credentials,
+  PublicUser,
+  SessionInfo,
+  TokenResponse,
+} from '@refresh-kit/shared'
 export type { AttachOptions, TokenRefreshHandle } from './axios/attach.js'
 export { attachTokenRefresh } from './axios/attach.js'
 export type { AuthClient, AuthClientOptions } from './axios/client.js'
 export { createAuthClient } from './axios/client.js'
-export type { AuthPaths } from './axios/url.js'
-export type { AuthErrorOptions } from './errors.js'
+export type { AuthErrorCodeLike, AuthErrorOptions } from './errors.js'
 export { AuthError, isAuthError } from './errors.js'
+export type { AccountMethods } from './lib/account.js'
+export type { AuthPaths } from './lib/endpoints.js'
 export type { RefreshOptions, TokenManager, TokenManagerOptions } from './manager/token-manager.js'
 export { createTokenManager } from './manager/token-manager.js'
 export type { LocalStorageOptions } from './storage/local-storage.js'

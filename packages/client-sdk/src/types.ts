@@ -10,6 +10,8 @@ export interface StoredTokens {
   refreshToken: string
   /** Access-token expiry in ms on the local clock (receipt time + `expiresIn`). */
   expiresAt: number
+  /** When the access token arrived, in ms on the local clock: the leeway never exceeds half its lifetime. */
+  issuedAt?: number
   /** Refresh-token expiry in ms on the local clock (receipt time + `refreshExpiresIn`). */
   refreshExpiresAt: number
 }

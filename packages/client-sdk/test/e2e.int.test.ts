@@ -1,18 +1,20 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
+  authSettingsOf,
   createApp,
+  createAuthService,
   createPasswordHasher,
   createRedisStore,
   createTokenKeys,
-  createTokenService,
+  loadConfig,
 } from '@refresh-kit/server'
-import { useTestRedis } from '@refresh-kit/shared/testing'
+import { useTestRedis } from '@refresh-kit/testing'
 import axios from 'axios'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createAuthClient } from '../src/axios/client.js'
 import { isAuthError } from '../src/errors.js'
 import { memoryStorage } from '../src/storage/memory.js'
+import { BINDINGS } from './support/bindings.js'
 
 const redis = useTestRedis('sdk-e2e')
 
@@ -27,14 +29,15 @@ let baseURL: string
 
 beforeAll(async () => {
   const store = createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix })
-  const tokens = createTokenService({
+  const tokens = createAuthService({
+    ...authSettingsOf(loadConfig({})),
     store,
     keys: createTokenKeys({ jwtSecret: 'sdk-e2e-secret-0123456789abcdefghijklmnopqrstuvwxyz' }),
     clock: () => serverNow,
     passwords: createPasswordHasher({ cost: 2 ** 10 }),
     accessTokenTtlSeconds: 2,
   })
-  const callback = createApp({ tokens, store }).callback()
+  const callback = createApp({ auth: tokens, store }).callback()
   server = createServer((request, response) => {
     if (request.method === 'POST' && request.url === '/auth/refresh') refreshCalls += 1
     callback(request, response)
@@ -48,37 +51,41 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve))
 })
 
-function client() {
-  const storage = memoryStorage()
-  const auth = createAuthClient({ baseURL, storage, now: () => clientNow, leewaySeconds: 1 })
-  const seen = { sessionExpired: 0 }
-  auth.on('sessionExpired', () => {
-    seen.sessionExpired += 1
-  })
-  return { auth, storage, seen }
-}
-
 let users = 0
-async function signUp(auth: ReturnType<typeof client>['auth']) {
+async function signUp(auth: {
+  register(c: { username: string; password: string }): Promise<unknown>
+}) {
   users += 1
   const credentials = { username: `e2e.${users}.${Date.now()}`, password: 'correct horse battery' }
   await auth.register(credentials)
   return credentials
 }
 
-describe('against the real server and Redis', () => {
+const username = (answer: { data: unknown }) => (answer.data as { username?: unknown }).username
+
+describe.each(BINDINGS)('the $name binding against the real server and Redis', (binding) => {
+  function client() {
+    const storage = memoryStorage()
+    const bound = binding.create({ baseURL, storage, now: () => clientNow, leewaySeconds: 1 })
+    const seen = { sessionExpired: 0 }
+    bound.auth.on('sessionExpired', () => {
+      seen.sessionExpired += 1
+    })
+    return { ...bound, storage, seen }
+  }
+
   it('logs in, outlives a 2-second access token, and sends a burst of 200 with one refresh', async () => {
-    const { auth, storage } = client()
+    const c = client()
+    const { auth, storage } = c
     const credentials = await signUp(auth)
     const first = await auth.login(credentials)
-    const me = await auth.http.get('/auth/me')
-    expect(me.data.username).toBe(credentials.username)
+    expect(username(await c.get('/auth/me'))).toBe(credentials.username)
 
     // Expired for both clocks: the burst refreshes first, once.
     serverNow += PAST_EXPIRY
     clientNow += PAST_EXPIRY
     const before = refreshCalls
-    const burst = await Promise.all(Array.from({ length: 200 }, () => auth.http.get('/auth/me')))
+    const burst = await Promise.all(Array.from({ length: 200 }, () => c.get('/auth/me')))
     expect(burst.every((answer) => answer.status === 200)).toBe(true)
     expect(refreshCalls - before).toBe(1)
     const second = await storage.get()
@@ -86,8 +93,8 @@ describe('against the real server and Redis', () => {
 
     // Expired on the server only (a client clock behind): 200 answers of 401, then one refresh.
     serverNow += PAST_EXPIRY
-    const reactive = await Promise.all(Array.from({ length: 200 }, () => auth.http.get('/auth/me')))
-    expect(reactive.every((answer) => answer.data.username === credentials.username)).toBe(true)
+    const reactive = await Promise.all(Array.from({ length: 200 }, () => c.get('/auth/me')))
+    expect(reactive.every((answer) => username(answer) === credentials.username)).toBe(true)
     expect(refreshCalls - before).toBe(2)
     clientNow = serverNow
   })
@@ -111,13 +118,14 @@ describe('against the real server and Redis', () => {
     const credentials = await signUp(laptop.auth)
     await laptop.auth.login(credentials)
     await phone.auth.login(credentials)
-    expect((await phone.auth.http.post('/auth/logout-all')).status).toBe(204)
+    await phone.auth.logoutAll()
+    expect(await phone.storage.get()).toBeNull()
 
     serverNow += PAST_EXPIRY
     clientNow += PAST_EXPIRY
     const before = refreshCalls
     const results = await Promise.allSettled(
-      Array.from({ length: 5 }, () => laptop.auth.http.get('/auth/me')),
+      Array.from({ length: 5 }, () => laptop.get('/auth/me')),
     )
     for (const result of results) {
       const reason = (result as PromiseRejectedResult).reason
@@ -127,5 +135,27 @@ describe('against the real server and Redis', () => {
     expect(laptop.seen.sessionExpired).toBe(1)
     expect(await laptop.storage.get()).toBeNull()
     expect(await laptop.auth.isAuthenticated()).toBe(false)
+  })
+
+  it('lists the sessions, revokes another one, and that one ends in sessionExpired', async () => {
+    const laptop = client()
+    const phone = client()
+    const credentials = await signUp(laptop.auth)
+    await laptop.auth.login(credentials)
+    await phone.auth.login(credentials)
+    const sessions = await laptop.auth.sessions()
+    expect(sessions).toHaveLength(2)
+    const [mine, other] = [sessions.find((s) => s.current), sessions.find((s) => !s.current)]
+    expect(mine && other).toBeTruthy()
+    await laptop.auth.revokeSession(other?.id ?? '')
+    expect(await laptop.auth.sessions()).toEqual([expect.objectContaining({ id: mine?.id })])
+
+    serverNow += PAST_EXPIRY
+    clientNow += PAST_EXPIRY
+    const error = await phone.get('/auth/me').catch((e: unknown) => e)
+    expect(isAuthError(error) && error.code).toBe('session_expired')
+    expect(phone.seen.sessionExpired).toBe(1)
+    expect(username(await laptop.get('/auth/me'))).toBe(credentials.username)
+    clientNow = serverNow
   })
 })

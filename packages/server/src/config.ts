@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import type { LogLevel } from './logger.js'
-import {
-  ACCESS_TOKEN_ALGORITHMS,
-  type AccessTokenAlgorithm,
-  isAccessTokenAlgorithm,
-} from './tokens/algorithms.js'
+import { z } from 'zod'
+import type { AuthSettings } from './service/auth-service.js'
+import { ACCESS_TOKEN_ALGORITHMS, type AccessTokenAlgorithm } from './tokens/algorithms.js'
 import { MIN_SECRET_BYTES } from './tokens/keys.js'
 import { createSigningKeySet, type PrivateJwk, privateJwkOf } from './tokens/signing-keys.js'
 
@@ -13,88 +10,6 @@ import { createSigningKeySet, type PrivateJwk, privateJwkOf } from './tokens/sig
 export interface ClusterNodeAddress {
   host: string
   port: number
-}
-
-/** The server's configuration, parsed and validated once from the environment. */
-export interface ServerConfig {
-  /** `PORT`. @default 3000 */
-  port: number
-  /** `HOST`. @default '0.0.0.0' */
-  host: string
-  /**
-   * `REDIS_URL`, its password replaced by `REDIS_PASSWORD` when that is set.
-   * @default 'redis://:abcd1234@127.0.0.1:6379'
-   */
-  redisUrl: string
-  /** `REDIS_CLUSTER_NODES`; when not empty, an ioredis Cluster is used. @default [] */
-  redisClusterNodes: ClusterNodeAddress[]
-  /**
-   * `REDIS_SENTINELS`; when not empty, the master is found through these Sentinels.
-   * Exclusive with `REDIS_CLUSTER_NODES`. @default []
-   */
-  redisSentinels: ClusterNodeAddress[]
-  /** `REDIS_SENTINEL_NAME`: the master group the Sentinels watch. @default 'mymaster' */
-  redisSentinelName: string
-  /**
-   * `REDIS_PASSWORD`: the password of the Redis nodes (standalone, cluster or
-   * Sentinel-managed) and of the Sentinels; it wins over the password in `REDIS_URL`.
-   * @default null (cluster and Sentinel-managed nodes then use the password of `REDIS_URL`)
-   */
-  redisPassword: string | null
-  /** `REDIS_KEY_PREFIX`. @default 'rk:' */
-  redisKeyPrefix: string
-  /** `TOKEN_STORE`; never falls back from one to the other. @default 'redis' */
-  tokenStore: 'redis' | 'memory'
-  /**
-   * `JWT_ALGORITHM`: how access tokens are signed. `HS256` with `JWT_SECRET`; `ES256`,
-   * `EdDSA` (Ed25519) or `RS256` with the private keys of `JWT_KEYS_FILE` or
-   * `JWT_PRIVATE_KEY_FILE`, public halves at `/.well-known/jwks.json`. @default 'HS256'
-   */
-  jwtAlgorithm: AccessTokenAlgorithm
-  /**
-   * The private keys of an asymmetric `jwtAlgorithm`, oldest first, already checked against
-   * it: from `JWT_KEYS_FILE` (a JWK set `{ "keys": [...] }`, for rotation: the last key
-   * without `"status": "next"` signs, every key verifies) or `JWT_PRIVATE_KEY_FILE` (one PEM
-   * private key, `kid` = its RFC 7638 thumbprint). @default [] (HS256)
-   */
-  jwtKeys: PrivateJwk[]
-  /** `JWT_SECRET`, or a random one per process outside production. */
-  jwtSecret: Buffer
-  /** Whether `jwtSecret` was generated because `JWT_SECRET` was unset. */
-  jwtSecretGenerated: boolean
-  /** `REFRESH_TOKEN_SECRET`; `null` derives it from `jwtSecret` with HKDF. @default null */
-  refreshTokenSecret: Buffer | null
-  /** `JWT_ISSUER`. @default 'refresh-kit' */
-  jwtIssuer: string
-  /** `JWT_AUDIENCE`. @default 'refresh-kit' */
-  jwtAudience: string
-  /** `ACCESS_TOKEN_TTL`, seconds. @default 900 */
-  accessTokenTtl: number
-  /** `REFRESH_TOKEN_TTL`, idle, seconds. @default 604800 */
-  refreshTokenTtl: number
-  /** `SESSION_MAX_AGE`, absolute, seconds. @default 2592000 */
-  sessionMaxAge: number
-  /** `REFRESH_REUSE_GRACE`, seconds. @default 10 */
-  refreshReuseGrace: number
-  /** `CLOCK_TOLERANCE`, seconds. @default 5 */
-  clockTolerance: number
-  /** `LOGIN_MAX_FAILURES` per 15 minutes, per username and per client address. @default 5 */
-  loginMaxFailures: number
-  /** `CORS_ORIGINS`. @default [] */
-  corsOrigins: string[]
-  /** `TRUST_PROXY`: client address from `X-Forwarded-For`. @default false */
-  trustProxy: boolean
-  /** `LOG_LEVEL`. @default 'info' */
-  logLevel: LogLevel
-  /** `NODE_ENV`. @default 'development' */
-  nodeEnv: string
-  /**
-   * `METRICS_PORT`: where `GET /metrics` (Prometheus) listens, apart from the API; `0`
-   * picks a free port. @default null (no metrics listener)
-   */
-  metricsPort: number | null
-  /** `METRICS_HOST`: the address of the metrics listener. @default '127.0.0.1' */
-  metricsHost: string
 }
 
 /**
@@ -118,17 +33,337 @@ export class ConfigError extends Error {
 /** The environment to read: `process.env` in `main.ts`, a plain object in tests. */
 export type Env = Readonly<Record<string, string | undefined>>
 
+/** How a variable is documented in the README's generated configuration table. */
+export interface VariableDoc {
+  /** What the variable does, one line of Markdown. */
+  description: string
+  /** The default as the table shows it, when it is not the schema's default value. */
+  shownDefault?: string
+}
+
+/** The documentation of every variable of {@link CONFIG_SCHEMA}, for the README table. */
+export const configDocs = z.registry<VariableDoc>()
+
+// A parse step that fails with a sentence; `variable()` turns it into a zod issue.
+class Problem extends Error {}
+const fail = (problem: string): never => {
+  throw new Problem(problem)
+}
+
+function show(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+}
+
+/** A variable parsed from its (trimmed, non-empty) text by `parse`, which may `fail()`. */
+function variable<T>(parse: (value: string) => T) {
+  return z.string().transform((value, ctx): T => {
+    try {
+      return parse(value)
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error
+      ctx.addIssue({ code: 'custom', message: error.message, input: value })
+      return z.NEVER
+    }
+  })
+}
+
+const MAX_SECONDS = 10 * 365 * 24 * 3600
+
+const integer = (min: number, max: number) =>
+  variable((value) =>
+    /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max
+      ? Number(value)
+      : fail(`must be a whole number from ${min} to ${max}, got ${show(value)}`),
+  )
+
+const seconds = (min = 1) => integer(min, MAX_SECONDS)
+
+const oneOf = <const T extends readonly string[]>(values: T, caseless = false) =>
+  variable((value) => {
+    const given = caseless ? value.toLowerCase() : value
+    return (values as readonly string[]).includes(given)
+      ? (given as T[number])
+      : fail(`must be one of ${values.join('|')}, got ${show(value)}`)
+  })
+
+const noSpaces = (max: number) =>
+  variable((value) =>
+    /\s/.test(value) || value.length > max
+      ? fail(`must be at most ${max} characters without spaces, got ${show(value)}`)
+      : value,
+  )
+
+const secret = () =>
+  variable((value) => {
+    const bytes = Buffer.from(value, 'utf8')
+    return bytes.length < MIN_SECRET_BYTES
+      ? fail(`must be at least ${MIN_SECRET_BYTES} bytes, got ${bytes.length}`)
+      : bytes
+  })
+
+const list = <T>(item: (entry: string) => T) =>
+  variable((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '')
+      .map(item),
+  )
+
+const hostPorts = () =>
+  list((entry): ClusterNodeAddress => {
+    const match = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/.exec(entry)
+    const port = Number(match?.[2])
+    if (match?.[1] === undefined || port < 1 || port > 65535) {
+      return fail(`must be comma-separated host:port, got ${show(entry)}`)
+    }
+    return { host: match[1].replace(/^\[|\]$/g, ''), port }
+  })
+
+const doc = (description: string, shownDefault?: string): VariableDoc =>
+  shownDefault === undefined ? { description } : { description, shownDefault }
+
+/** Log levels, lowest first; `silent` logs nothing. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
+
+/**
+ * Every environment variable of the server, once: how it is parsed, its bounds, its default
+ * and its line in the README (`pnpm docs:config` writes the table, `pnpm check:docs` checks
+ * it). Adding a variable is one entry here; `ServerConfig` gains its camel-cased field.
+ * Unset and empty (after trimming) are the same.
+ */
+export const CONFIG_SCHEMA = z.object({
+  PORT: integer(0, 65535)
+    .default(3000)
+    .register(configDocs, doc('HTTP port; `0` picks a free one')),
+  HOST: z.string().default('0.0.0.0').register(configDocs, doc('bind address')),
+  NODE_ENV: z
+    .string()
+    .default('development')
+    .register(
+      configDocs,
+      doc('`production` requires `JWT_SECRET` (or keys and `REFRESH_TOKEN_SECRET`)'),
+    ),
+  LOG_LEVEL: oneOf(LOG_LEVELS, true)
+    .default('info')
+    .register(configDocs, doc('`debug`, `info`, `warn`, `error` or `silent`')),
+  LOG_FORMAT: oneOf(['json', 'pretty'] as const)
+    .default('json')
+    .register(
+      configDocs,
+      doc(
+        '`json`: one JSON object per line on stdout, each with the request id; `pretty` for reading in a terminal',
+      ),
+    ),
+  TOKEN_STORE: oneOf(['redis', 'memory'] as const)
+    .default('redis')
+    .register(
+      configDocs,
+      doc('`redis`, or `memory` for zero-setup single-process development (never chosen silently)'),
+    ),
+  REDIS_URL: variable((value) => {
+    let url: URL | undefined
+    try {
+      url = new URL(value)
+    } catch {
+      url = undefined
+    }
+    return url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+      ? fail('must be a redis:// or rediss:// URL')
+      : value
+  })
+    .default('redis://:abcd1234@127.0.0.1:6379')
+    .register(configDocs, doc('a single Redis (the compose one)')),
+  REDIS_CLUSTER_NODES: hostPorts()
+    .default([])
+    .register(
+      configDocs,
+      doc('comma-separated `host:port` of cluster nodes; uses an ioredis `Cluster`', 'empty'),
+    ),
+  REDIS_SENTINELS: hostPorts()
+    .default([])
+    .register(
+      configDocs,
+      doc(
+        'comma-separated `host:port` of Sentinels; not together with `REDIS_CLUSTER_NODES`',
+        'empty',
+      ),
+    ),
+  REDIS_SENTINEL_NAME: noSpaces(128)
+    .default('mymaster')
+    .register(configDocs, doc('the master group the Sentinels watch')),
+  REDIS_PASSWORD: z
+    .string()
+    .nullable()
+    .default(null)
+    .register(
+      configDocs,
+      doc(
+        'password of the Redis nodes (standalone, cluster, Sentinel-managed) and of the Sentinels; overrides the one in `REDIS_URL`',
+        'unset',
+      ),
+    ),
+  REDIS_KEY_PREFIX: noSpaces(64).default('rk:').register(configDocs, doc('prefix of every key')),
+  JWT_ALGORITHM: oneOf(ACCESS_TOKEN_ALGORITHMS)
+    .default('HS256')
+    .register(
+      configDocs,
+      doc(
+        `${ACCESS_TOKEN_ALGORITHMS.map((alg) => `\`${alg}\``).join(', ')}; see "Signing algorithms"`,
+      ),
+    ),
+  JWT_SECRET: secret()
+    .nullable()
+    .default(null)
+    .register(
+      configDocs,
+      doc(
+        `HS256 key, at least ${MIN_SECRET_BYTES} bytes; required when \`NODE_ENV=production\``,
+        'generated per process outside production, with a warning',
+      ),
+    ),
+  JWT_KEYS_FILE: z
+    .string()
+    .nullable()
+    .default(null)
+    .register(
+      configDocs,
+      doc('a JWK set of private keys, oldest first, for asymmetric signing with rotation', 'unset'),
+    ),
+  JWT_PRIVATE_KEY_FILE: z
+    .string()
+    .nullable()
+    .default(null)
+    .register(
+      configDocs,
+      doc('one PEM private key for asymmetric signing (not with `JWT_KEYS_FILE`)', 'unset'),
+    ),
+  REFRESH_TOKEN_SECRET: secret()
+    .nullable()
+    .default(null)
+    .register(
+      configDocs,
+      doc(
+        `HMAC key of refresh tokens, at least ${MIN_SECRET_BYTES} bytes`,
+        'derived from `JWT_SECRET` (HKDF)',
+      ),
+    ),
+  JWT_ISSUER: z
+    .string()
+    .default('refresh-kit')
+    .register(configDocs, doc('`iss` of access tokens, checked on verify')),
+  JWT_AUDIENCE: z
+    .string()
+    .default('refresh-kit')
+    .register(configDocs, doc('`aud` of access tokens, checked on verify')),
+  ACCESS_TOKEN_TTL: seconds()
+    .default(900)
+    .register(configDocs, doc('access-token lifetime, seconds')),
+  REFRESH_TOKEN_TTL: seconds()
+    .default(604_800)
+    .register(configDocs, doc('sliding (idle) lifetime of a session, seconds')),
+  SESSION_MAX_AGE: seconds()
+    .default(2_592_000)
+    .register(configDocs, doc('absolute lifetime of a session from login, seconds')),
+  REFRESH_REUSE_GRACE: seconds(0)
+    .default(10)
+    .register(
+      configDocs,
+      doc('seconds in which the immediately previous refresh token gets the same successor'),
+    ),
+  CLOCK_TOLERANCE: integer(0, 300)
+    .default(5)
+    .register(configDocs, doc('leeway on `exp` and `nbf`, seconds')),
+  LOGIN_MAX_FAILURES: integer(1, 1_000_000)
+    .default(5)
+    .register(
+      configDocs,
+      doc('failed logins per 15 minutes, per username and per client address, before `429`'),
+    ),
+  CORS_ORIGINS: list((entry) => {
+    let origin: string | undefined
+    try {
+      origin = new URL(entry).origin
+    } catch {
+      origin = undefined
+    }
+    return origin !== entry || !/^https?:/.test(entry)
+      ? fail(`must be comma-separated origins like http://localhost:5173, got ${show(entry)}`)
+      : entry
+  })
+    .default([])
+    .register(
+      configDocs,
+      doc('comma-separated origins allowed to call the API from a browser', 'empty'),
+    ),
+  TRUST_PROXY: variable((value) => {
+    const given = value.toLowerCase()
+    return ['true', '1'].includes(given)
+      ? true
+      : ['false', '0'].includes(given)
+        ? false
+        : fail(`must be true or false, got ${show(value)}`)
+  })
+    .default(false)
+    .register(configDocs, doc('take the client address from `X-Forwarded-For`')),
+  METRICS_PORT: integer(0, 65535)
+    .nullable()
+    .default(null)
+    .register(
+      configDocs,
+      doc(
+        'port of the Prometheus `GET /metrics` listener, apart from the API; `0` picks a free one',
+        'unset (no metrics listener)',
+      ),
+    ),
+  METRICS_HOST: z
+    .string()
+    .default('127.0.0.1')
+    .register(configDocs, doc('bind address of the metrics listener')),
+})
+
+type Shape = typeof CONFIG_SCHEMA.shape
+
+/** `ACCESS_TOKEN_TTL` → `accessTokenTtl`. */
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Lowercase<Head>}${Capitalize<CamelCase<Tail>>}`
+  : Lowercase<S>
+
+type EnvConfig = { [K in keyof Shape as CamelCase<K & string>]: z.output<Shape[K]> }
+
+/** The variables that are read into other fields rather than kept as they are. */
+type ReadInto = 'jwtKeysFile' | 'jwtPrivateKeyFile' | 'jwtSecret'
+
+/**
+ * The server's configuration, parsed and validated once from the environment: one field per
+ * variable of {@link CONFIG_SCHEMA}, named in camel case (`ACCESS_TOKEN_TTL` →
+ * `accessTokenTtl`), with the key files read and the secret settled.
+ */
+export type ServerConfig = Omit<EnvConfig, ReadInto> & {
+  /**
+   * The private keys of an asymmetric `jwtAlgorithm`, oldest first, already checked against
+   * it: from `JWT_KEYS_FILE` (a JWK set; the last key without `"status": "next"` signs,
+   * every key verifies) or `JWT_PRIVATE_KEY_FILE` (one PEM key, `kid` = its RFC 7638
+   * thumbprint). Empty with HS256.
+   */
+  jwtKeys: PrivateJwk[]
+  /** `JWT_SECRET`, or a random one per process outside production. */
+  jwtSecret: Buffer
+  /** Whether `jwtSecret` was generated because `JWT_SECRET` was unset. */
+  jwtSecretGenerated: boolean
+}
+
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
   /** Reads a key file named by `JWT_KEYS_FILE` or `JWT_PRIVATE_KEY_FILE`. @default fs.readFileSync(path, 'utf8') */
   readFile?: (path: string) => string
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
+const camelCase = (name: string) =>
+  name.toLowerCase().replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
 
-function show(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-}
+// Secrets are taken byte for byte; everything else is trimmed.
+const UNTRIMMED = new Set<string>(['JWT_SECRET', 'REFRESH_TOKEN_SECRET'])
 
 /**
  * Parses and validates the server's environment once.
@@ -142,173 +377,55 @@ function show(value: string): string {
  */
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerConfig {
   const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'))
-  const raw = (name: string): string | undefined => {
+  const input: Record<string, string> = {}
+  for (const name of Object.keys(CONFIG_SCHEMA.shape)) {
     const value = env[name]
-    return value === undefined || value.trim() === '' ? undefined : value.trim()
+    if (value === undefined) continue
+    const given = UNTRIMMED.has(name) ? value : value.trim()
+    if (given !== '') input[name] = given
   }
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const value = raw(name)
-    if (value === undefined) return fallback
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new ConfigError(
-        name,
-        `must be a whole number from ${min} to ${max}, got ${show(value)}`,
-      )
-    }
-    return Number(value)
+  const parsed = CONFIG_SCHEMA.safeParse(input)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const name = String(issue?.path[0] ?? 'configuration')
+    throw new ConfigError(name, oneLine(issue?.message ?? 'is invalid'))
   }
-  const seconds = (name: string, fallback: number, min = 1) =>
-    integer(name, fallback, min, 10 * 365 * 24 * 3600)
-  const text = (name: string, fallback: string) => raw(name) ?? fallback
-  const secret = (name: string): Buffer | undefined => {
-    const value = env[name]
-    if (value === undefined || value === '') return undefined
-    const bytes = Buffer.from(value, 'utf8')
-    if (bytes.length < MIN_SECRET_BYTES) {
-      throw new ConfigError(name, `must be at least ${MIN_SECRET_BYTES} bytes, got ${bytes.length}`)
-    }
-    return bytes
-  }
+  const vars = parsed.data
+  const fields = Object.fromEntries(
+    Object.entries(vars).map(([name, value]) => [camelCase(name), value]),
+  ) as EnvConfig
 
-  const nodeEnv = text('NODE_ENV', 'development')
-  const jwtAlgorithm = text('JWT_ALGORITHM', 'HS256')
-  if (!isAccessTokenAlgorithm(jwtAlgorithm)) {
-    throw new ConfigError(
-      'JWT_ALGORITHM',
-      `must be one of ${ACCESS_TOKEN_ALGORITHMS.join('|')}, got ${show(jwtAlgorithm)}`,
-    )
-  }
-  const jwtKeys = readJwtKeys(jwtAlgorithm, raw, readFile)
-  const jwtSecret = secret('JWT_SECRET')
-  const refreshTokenSecret = secret('REFRESH_TOKEN_SECRET') ?? null
-  if (nodeEnv === 'production' && jwtSecret === undefined) {
-    if (jwtAlgorithm === 'HS256') {
-      throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production')
-    }
-    // Refresh tokens are still HMAC-authenticated: a per-process key would log everyone out.
-    if (refreshTokenSecret === null) {
-      throw new ConfigError(
-        'REFRESH_TOKEN_SECRET',
-        `is required when NODE_ENV=production and JWT_ALGORITHM=${jwtAlgorithm} (or JWT_SECRET to derive it from)`,
-      )
-    }
-  }
-
-  const tokenStore = text('TOKEN_STORE', 'redis')
-  if (tokenStore !== 'redis' && tokenStore !== 'memory') {
-    throw new ConfigError('TOKEN_STORE', `must be "redis" or "memory", got ${show(tokenStore)}`)
-  }
-
-  const redisUrl = text('REDIS_URL', 'redis://:abcd1234@127.0.0.1:6379')
-  let url: URL | undefined
-  try {
-    url = new URL(redisUrl)
-  } catch {
-    url = undefined
-  }
-  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
-    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL')
-  }
-
-  const hostPorts = (name: string): ClusterNodeAddress[] =>
-    (raw(name) ?? '')
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== '')
-      .map((entry) => {
-        const match = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/.exec(entry)
-        const port = Number(match?.[2])
-        if (match?.[1] === undefined || port < 1 || port > 65535) {
-          throw new ConfigError(name, `must be comma-separated host:port, got ${show(entry)}`)
-        }
-        return { host: match[1].replace(/^\[|\]$/g, ''), port }
-      })
-  const redisClusterNodes = hostPorts('REDIS_CLUSTER_NODES')
-  const redisSentinels = hostPorts('REDIS_SENTINELS')
-  if (redisClusterNodes.length > 0 && redisSentinels.length > 0) {
+  if (vars.REDIS_CLUSTER_NODES.length > 0 && vars.REDIS_SENTINELS.length > 0) {
     // Two topologies at once is a deployment mistake; guessing which one was meant is worse.
     throw new ConfigError('REDIS_SENTINELS', 'cannot be set together with REDIS_CLUSTER_NODES')
   }
-  const redisSentinelName = text('REDIS_SENTINEL_NAME', 'mymaster')
-  if (/\s/.test(redisSentinelName) || redisSentinelName.length > 128) {
-    throw new ConfigError(
-      'REDIS_SENTINEL_NAME',
-      `must be at most 128 characters without spaces, got ${show(redisSentinelName)}`,
-    )
-  }
-  const redisPassword = raw('REDIS_PASSWORD') ?? null
-  if (redisPassword !== null) url.password = encodeURIComponent(redisPassword)
-
-  const corsOrigins = (raw('CORS_ORIGINS') ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-    .map((entry) => {
-      let origin: string | undefined
-      try {
-        origin = new URL(entry).origin
-      } catch {
-        origin = undefined
-      }
-      if (origin !== entry || !/^https?:/.test(entry)) {
-        throw new ConfigError(
-          'CORS_ORIGINS',
-          `must be comma-separated origins like http://localhost:5173, got ${show(entry)}`,
-        )
-      }
-      return entry
-    })
-
-  const trustProxyText = text('TRUST_PROXY', 'false').toLowerCase()
-  if (!['true', 'false', '1', '0'].includes(trustProxyText)) {
-    throw new ConfigError('TRUST_PROXY', `must be true or false, got ${show(trustProxyText)}`)
+  let redisUrl = vars.REDIS_URL
+  if (vars.REDIS_PASSWORD !== null) {
+    const url = new URL(redisUrl)
+    url.password = encodeURIComponent(vars.REDIS_PASSWORD)
+    redisUrl = url.toString()
   }
 
-  const logLevel = text('LOG_LEVEL', 'info').toLowerCase()
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError(
-      'LOG_LEVEL',
-      `must be one of ${LOG_LEVELS.join('|')}, got ${show(logLevel)}`,
-    )
+  const jwtKeys = readJwtKeys(vars, readFile)
+  if (vars.NODE_ENV === 'production' && vars.JWT_SECRET === null) {
+    if (vars.JWT_ALGORITHM === 'HS256') {
+      throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production')
+    }
+    // Refresh tokens are still HMAC-authenticated: a per-process key would log everyone out.
+    if (vars.REFRESH_TOKEN_SECRET === null) {
+      throw new ConfigError(
+        'REFRESH_TOKEN_SECRET',
+        `is required when NODE_ENV=production and JWT_ALGORITHM=${vars.JWT_ALGORITHM} (or JWT_SECRET to derive it from)`,
+      )
+    }
   }
-
-  const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? 'rk:'
-  if (/\s/.test(redisKeyPrefix) || redisKeyPrefix.length > 64) {
-    throw new ConfigError('REDIS_KEY_PREFIX', 'must be at most 64 characters without spaces')
-  }
-
-  const jwtIssuer = text('JWT_ISSUER', 'refresh-kit')
-  const jwtAudience = text('JWT_AUDIENCE', 'refresh-kit')
-
+  const { jwtKeysFile: _keysFile, jwtPrivateKeyFile: _pemFile, ...rest } = fields
   return {
-    port: integer('PORT', 3000, 0, 65535),
-    host: text('HOST', '0.0.0.0'),
-    redisUrl: redisPassword === null ? redisUrl : url.toString(),
-    redisClusterNodes,
-    redisSentinels,
-    redisSentinelName,
-    redisPassword,
-    redisKeyPrefix,
-    tokenStore,
-    jwtAlgorithm,
+    ...rest,
+    redisUrl,
     jwtKeys,
-    jwtSecret: jwtSecret ?? randomBytes(32),
-    jwtSecretGenerated: jwtSecret === undefined,
-    refreshTokenSecret,
-    jwtIssuer,
-    jwtAudience,
-    accessTokenTtl: seconds('ACCESS_TOKEN_TTL', 900),
-    refreshTokenTtl: seconds('REFRESH_TOKEN_TTL', 604_800),
-    sessionMaxAge: seconds('SESSION_MAX_AGE', 2_592_000),
-    refreshReuseGrace: seconds('REFRESH_REUSE_GRACE', 10, 0),
-    clockTolerance: integer('CLOCK_TOLERANCE', 5, 0, 300),
-    loginMaxFailures: integer('LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
-    corsOrigins,
-    trustProxy: trustProxyText === 'true' || trustProxyText === '1',
-    logLevel: logLevel as LogLevel,
-    nodeEnv,
-    metricsPort: raw('METRICS_PORT') === undefined ? null : integer('METRICS_PORT', 0, 0, 65535),
-    metricsHost: text('METRICS_HOST', '127.0.0.1'),
+    jwtSecret: vars.JWT_SECRET ?? randomBytes(32),
+    jwtSecretGenerated: vars.JWT_SECRET === null,
   }
 }
 
@@ -318,28 +435,26 @@ function oneLine(message: string): string {
 }
 
 function readJwtKeys(
-  algorithm: AccessTokenAlgorithm,
-  raw: (name: string) => string | undefined,
+  vars: z.output<typeof CONFIG_SCHEMA>,
   readFile: (path: string) => string,
 ): PrivateJwk[] {
-  const keysFile = raw('JWT_KEYS_FILE')
-  const pemFile = raw('JWT_PRIVATE_KEY_FILE')
-  if (keysFile !== undefined && pemFile !== undefined) {
+  const algorithm: AccessTokenAlgorithm = vars.JWT_ALGORITHM
+  const keysFile = vars.JWT_KEYS_FILE
+  const pemFile = vars.JWT_PRIVATE_KEY_FILE
+  if (keysFile !== null && pemFile !== null) {
     throw new ConfigError('JWT_PRIVATE_KEY_FILE', 'cannot be set together with JWT_KEYS_FILE')
   }
-  const variable = keysFile === undefined ? 'JWT_PRIVATE_KEY_FILE' : 'JWT_KEYS_FILE'
+  const variable = keysFile === null ? 'JWT_PRIVATE_KEY_FILE' : 'JWT_KEYS_FILE'
   const path = keysFile ?? pemFile
   if (algorithm === 'HS256') {
     // A key file with the default algorithm is a forgotten JWT_ALGORITHM, not a wish for HS256.
-    if (path !== undefined) {
-      throw new ConfigError(
-        variable,
-        'needs JWT_ALGORITHM set to ES256, EdDSA or RS256 (it is HS256)',
-      )
+    if (path !== null) {
+      const asymmetric = ACCESS_TOKEN_ALGORITHMS.filter((alg) => alg !== 'HS256').join(' or ')
+      throw new ConfigError(variable, `needs JWT_ALGORITHM set to ${asymmetric} (it is HS256)`)
     }
     return []
   }
-  if (path === undefined) {
+  if (path === null) {
     throw new ConfigError(
       'JWT_ALGORITHM',
       `${algorithm} needs JWT_KEYS_FILE or JWT_PRIVATE_KEY_FILE`,
@@ -354,7 +469,7 @@ function readJwtKeys(
   }
   let jwks: PrivateJwk[]
   try {
-    if (keysFile === undefined) {
+    if (keysFile === null) {
       jwks = [privateJwkOf(content)]
     } else {
       let document: unknown
@@ -374,4 +489,44 @@ function readJwtKeys(
     throw new ConfigError(variable, oneLine(error.message))
   }
   return jwks
+}
+
+/**
+ * The default of a variable, as `loadConfig` resolves it when the variable is unset: for
+ * code that must agree with the server without reading its environment (the JWKS verifier
+ * of another service).
+ *
+ * @example
+ * ```ts
+ * configDefault('CLOCK_TOLERANCE') // 5
+ * ```
+ */
+export function configDefault<K extends keyof Shape>(name: K): z.output<Shape[K]> {
+  return CONFIG_SCHEMA.shape[name].parse(undefined) as z.output<Shape[K]>
+}
+
+/** The window `LOGIN_MAX_FAILURES` counts failed logins in, in seconds: 15 minutes. */
+export const LOGIN_FAILURE_WINDOW_SECONDS = 900
+
+/**
+ * The token service's settings out of a configuration, so `createAuthService` gets every
+ * value resolved and declares no default of its own.
+ *
+ * @example
+ * ```ts
+ * const tokens = createAuthService({ ...authSettingsOf(config), store, keys })
+ * ```
+ */
+export function authSettingsOf(config: ServerConfig): AuthSettings {
+  return {
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    accessTokenTtlSeconds: config.accessTokenTtl,
+    refreshTokenTtlSeconds: config.refreshTokenTtl,
+    sessionMaxAgeSeconds: config.sessionMaxAge,
+    reuseGraceSeconds: config.refreshReuseGrace,
+    clockToleranceSeconds: config.clockTolerance,
+    loginMaxFailures: config.loginMaxFailures,
+    loginFailureWindowSeconds: LOGIN_FAILURE_WINDOW_SECONDS,
+  }
 }

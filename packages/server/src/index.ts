@@ -1,5 +1,21 @@
-export type { ClusterNodeAddress, Env, LoadConfigOptions, ServerConfig } from './config.js'
-export { ConfigError, loadConfig } from './config.js'
+export type { Clock } from './clock.js'
+export type {
+  ClusterNodeAddress,
+  Env,
+  LoadConfigOptions,
+  ServerConfig,
+  VariableDoc,
+} from './config.js'
+export {
+  authSettingsOf,
+  CONFIG_SCHEMA,
+  ConfigError,
+  configDefault,
+  configDocs,
+  LOG_LEVELS,
+  LOGIN_FAILURE_WINDOW_SECONDS,
+  loadConfig,
+} from './config.js'
 export type { AuthErrorOptions } from './errors.js'
 export { AuthError, isAuthError } from './errors.js'
 export type {
@@ -38,13 +54,14 @@ export { createPasswordHasher } from './passwords.js'
 export type { ConfiguredServer, ServerDependencies } from './server.js'
 export { createServerFromConfig } from './server.js'
 export type {
+  AuthService,
+  AuthServiceOptions,
+  AuthSettings,
   CallOrigin,
   LoginInput,
   RegisterInput,
-  TokenService,
-  TokenServiceOptions,
-} from './service/token-service.js'
-export { createTokenService } from './service/token-service.js'
+} from './service/auth-service.js'
+export { createAuthService } from './service/auth-service.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'
 export { createMemoryStore } from './store/memory-store.js'
 export type { FailFastClusterOptions, FailFastRedisOptions } from './store/redis-options.js'
@@ -52,7 +69,6 @@ export { failFastClusterOptions, failFastRedisOptions } from './store/redis-opti
 export type { RedisStoreOptions } from './store/redis-store.js'
 export { createRedisStore } from './store/redis-store.js'
 export type {
-  Clock,
   CreateSessionInput,
   RateLimitState,
   RotateInput,
@@ -63,11 +79,9 @@ export type {
 } from './store/types.js'
 export { StoreUnavailableError } from './store/types.js'
 export type {
-  AccessTokenSubject,
   AccessTokens,
   AccessTokensOptions,
   AccessTokenVerifier,
-  AuthContext,
   SignedAccessToken,
 } from './tokens/access-token.js'
 export { createAccessTokens } from './tokens/access-token.js'
@@ -77,6 +91,7 @@ export {
   ASYMMETRIC_ALGORITHMS,
   MIN_RSA_BITS,
 } from './tokens/algorithms.js'
+export type { AccessTokenSubject, AuthContext } from './tokens/auth-context.js'
 export type { AccessTokenClaimsHook, AccessTokenClaimsInput } from './tokens/custom-claims.js'
 export { MAX_ACCESS_TOKEN_BYTES, REGISTERED_CLAIMS } from './tokens/custom-claims.js'
 export { jwkThumbprint, publicJwkOf } from './tokens/jwk.js'

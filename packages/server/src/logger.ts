@@ -68,7 +68,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
  *
  * @example
  * ```ts
- * createApp({ tokens, store, logger: silentLogger })
+ * createApp({ auth, store, logger: silentLogger })
  * ```
  */
 export const silentLogger: Logger = createLogger({ level: 'silent', write: () => {} })

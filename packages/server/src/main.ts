@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { createServer } from 'node:http'
 import { Cluster, Redis } from 'ioredis'
 import { ConfigError, loadConfig, type ServerConfig } from './config.js'

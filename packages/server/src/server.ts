@@ -1,16 +1,17 @@
 import type { Cluster, Redis } from 'ioredis'
 import type Koa from 'koa'
-import type { ServerConfig } from './config.js'
+import type { Clock } from './clock.js'
+import { authSettingsOf, type ServerConfig } from './config.js'
 import { type AuthEvents, createAuthEvents } from './events/auth-events.js'
 import { logSecurityEvents } from './events/security-log.js'
 import { createApp } from './http/app.js'
 import { createLogger, type Logger } from './logger.js'
 import { createMetrics, type ServerMetrics } from './metrics/metrics.js'
 import type { PasswordHasher } from './passwords.js'
-import { createTokenService, type TokenService } from './service/token-service.js'
+import { type AuthService, createAuthService } from './service/auth-service.js'
 import { createMemoryStore } from './store/memory-store.js'
 import { createRedisStore } from './store/redis-store.js'
-import type { Clock, TokenStore } from './store/types.js'
+import type { TokenStore } from './store/types.js'
 import type { AccessTokenClaimsHook } from './tokens/custom-claims.js'
 import { createTokenKeys } from './tokens/keys.js'
 import type { UserAdapter } from './users/types.js'
@@ -42,7 +43,7 @@ export interface ServerDependencies {
 /** A token server assembled from configuration, not yet listening. */
 export interface ConfiguredServer {
   app: Koa
-  tokens: TokenService
+  auth: AuthService
   store: TokenStore
   logger: Logger
   /** The events the token service emits (`server.events.on('login', ...)`). */
@@ -110,7 +111,8 @@ export function createServerFromConfig(
     metrics = createMetrics()
     metrics.observe(events)
   }
-  const tokens = createTokenService({
+  const auth = createAuthService({
+    ...authSettingsOf(config),
     store,
     keys,
     clock,
@@ -120,22 +122,14 @@ export function createServerFromConfig(
       ? {}
       : { accessTokenClaims: dependencies.accessTokenClaims }),
     ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    accessTokenTtlSeconds: config.accessTokenTtl,
-    refreshTokenTtlSeconds: config.refreshTokenTtl,
-    sessionMaxAgeSeconds: config.sessionMaxAge,
-    reuseGraceSeconds: config.refreshReuseGrace,
-    clockToleranceSeconds: config.clockTolerance,
-    loginMaxFailures: config.loginMaxFailures,
   })
   const app = createApp({
-    tokens,
+    auth,
     store,
     logger,
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
     ...(metrics === null ? {} : { metrics }),
   })
-  return { app, tokens, store, logger, events, metrics, close: () => store.close() }
+  return { app, auth, store, logger, events, metrics, close: () => store.close() }
 }

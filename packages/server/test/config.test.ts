@@ -3,7 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, type Env, loadConfig } from '../src/config.js'
+import {
+  CONFIG_SCHEMA,
+  ConfigError,
+  configDefault,
+  configDocs,
+  type Env,
+  loadConfig,
+} from '../src/config.js'
 import { privateJwk } from './tokens/fixtures.js'
 
 const SECRET = 'x'.repeat(32)
@@ -53,6 +60,7 @@ describe('loadConfig', () => {
       corsOrigins: [],
       trustProxy: false,
       logLevel: 'info',
+      logFormat: 'json',
       nodeEnv: 'development',
       jwtAlgorithm: 'HS256',
       jwtKeys: [],
@@ -127,7 +135,7 @@ describe('loadConfig', () => {
     expect(messageOf({ CLOCK_TOLERANCE: '5s' })).toMatch(/^CLOCK_TOLERANCE /)
     expect(messageOf({ LOGIN_MAX_FAILURES: '0' })).toMatch(/^LOGIN_MAX_FAILURES /)
     expect(messageOf({ TOKEN_STORE: 'postgres' })).toBe(
-      'TOKEN_STORE must be "redis" or "memory", got "postgres"',
+      'TOKEN_STORE must be one of redis|memory, got "postgres"',
     )
     expect(messageOf({ REDIS_URL: 'http://localhost' })).toMatch(/^REDIS_URL /)
     expect(messageOf({ REDIS_CLUSTER_NODES: 'host-without-port' })).toMatch(/^REDIS_CLUSTER_NODES /)
@@ -138,8 +146,35 @@ describe('loadConfig', () => {
     expect(messageOf({ REFRESH_TOKEN_SECRET: 'short' })).toMatch(/^REFRESH_TOKEN_SECRET /)
   })
 
+  it('treats an empty or blank variable as unset', () => {
+    const config = loadConfig({ PORT: '', HOST: '   ', LOG_LEVEL: ' ', JWT_SECRET: '' })
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', logLevel: 'info' })
+    expect(config.jwtSecretGenerated).toBe(true)
+  })
+
+  it('reads LOG_FORMAT, json unless pretty is asked for', () => {
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty')
+    expect(messageOf({ LOG_FORMAT: 'text' })).toBe(
+      'LOG_FORMAT must be one of json|pretty, got "text"',
+    )
+  })
+
+  it('declares every variable once, with a description and a default the table can show', () => {
+    for (const [name, schema] of Object.entries(CONFIG_SCHEMA.shape)) {
+      const doc = configDocs.get(schema)
+      expect(doc?.description, name).toBeTruthy()
+    }
+    expect(configDefault('ACCESS_TOKEN_TTL')).toBe(900)
+    expect(configDefault('CORS_ORIGINS')).toEqual([])
+    expect(loadConfig({}).accessTokenTtl).toBe(configDefault('ACCESS_TOKEN_TTL'))
+  })
+
   it('refuses production without JWT_SECRET', () => {
     expect(messageOf({ NODE_ENV: 'production' })).toBe(
+      'JWT_SECRET is required when NODE_ENV=production',
+    )
+    // Blank is unset: no whitespace secret slips through.
+    expect(messageOf({ NODE_ENV: 'production', JWT_SECRET: '' })).toBe(
       'JWT_SECRET is required when NODE_ENV=production',
     )
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).jwtSecretGenerated).toBe(
@@ -198,7 +233,7 @@ describe('loadConfig', () => {
         'JWT_ALGORITHM ES256 needs JWT_KEYS_FILE or JWT_PRIVATE_KEY_FILE',
       )
       expect(messageOf({ JWT_KEYS_FILE: '/keys/jwks.json' }, files)).toBe(
-        'JWT_KEYS_FILE needs JWT_ALGORITHM set to ES256, EdDSA or RS256 (it is HS256)',
+        'JWT_KEYS_FILE needs JWT_ALGORITHM set to ES256 or EdDSA or RS256 (it is HS256)',
       )
       expect(
         messageOf(

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { freePort, type RedisServerProcess, startRedisServer } from '@refresh-kit/shared/testing'
+import { freePort, type RedisServerProcess, startRedisServer } from '@refresh-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url))

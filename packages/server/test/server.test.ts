@@ -22,7 +22,7 @@ describe('createServerFromConfig', () => {
     const login = await http.post('/auth/login').send(credentials)
     expect(login.status).toBe(200)
     expect(login.body.expiresIn).toBe(60)
-    expect(server.tokens.verifyAccessToken(login.body.accessToken).claims.iss).toBe('issuer-x')
+    expect(server.auth.verifyAccessToken(login.body.accessToken).claims.iss).toBe('issuer-x')
     await server.close()
   })
 

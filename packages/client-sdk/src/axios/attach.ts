@@ -1,14 +1,14 @@
 import type { TokenResponse } from '@refresh-kit/shared'
-import { ROUTES } from '@refresh-kit/shared'
 import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from 'axios'
 import axios from 'axios'
 import { AuthError } from '../errors.js'
 import { check as checkOption } from '../lib/check.js'
+import type { AuthPaths } from '../lib/endpoints.js'
+import { resolveEndpoints } from '../lib/endpoints.js'
 import type { TokenManager, TokenManagerOptions } from '../manager/token-manager.js'
 import { createTokenManager } from '../manager/token-manager.js'
 import type { RefreshFunction } from '../types.js'
-import type { AuthPaths } from './url.js'
-import { joinURL, memoizeByURL, parseURL } from './url.js'
+import { memoizeByURL } from './url.js'
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -89,30 +89,13 @@ export function attachTokenRefresh(
   instance: AxiosInstance,
   options: AttachOptions = {},
 ): TokenRefreshHandle {
-  const baseURL = options.baseURL ?? instance?.defaults?.baseURL ?? ''
-  const base = parseURL(baseURL)
+  const { endpoints, managed: isManaged } = resolveEndpoints(
+    'attachTokenRefresh',
+    options.baseURL ?? instance?.defaults?.baseURL ?? '',
+    options.authorizedOrigins,
+    options.paths,
+  )
   const check = (ok: boolean, option: string) => checkOption(ok, 'attachTokenRefresh', option)
-  check(base !== null, 'baseURL')
-  const origins = new Set(
-    (options.authorizedOrigins ?? [baseURL]).map((origin) => {
-      const parsed = parseURL(origin)
-      check(parsed !== null, 'authorizedOrigins')
-      return parsed?.origin
-    }),
-  )
-  const paths = { ...ROUTES, ...options.paths }
-  const endpoints = Object.fromEntries(
-    (['login', 'refresh', 'logout', 'register'] as const).map((key) => [
-      key,
-      joinURL(baseURL, paths[key]),
-    ]),
-  ) as unknown as AuthPaths
-  const endpointKeys = new Set(
-    Object.values(endpoints).map((url) => {
-      const parsed = parseURL(url)
-      return parsed === null ? url : parsed.origin + parsed.pathname
-    }),
-  )
   const shouldRefresh = options.shouldRefresh ?? defaultShouldRefresh
   check(typeof shouldRefresh === 'function', 'shouldRefresh')
   const refresh: RefreshFunction =
@@ -128,10 +111,7 @@ export function attachTokenRefresh(
   const manager = options.manager ?? createTokenManager({ ...options, refresh })
 
   // Only requests to an authorized origin take part; the token endpoints never carry the bearer.
-  const managed = memoizeByURL(
-    (url) =>
-      url !== null && origins.has(url.origin) && !endpointKeys.has(url.origin + url.pathname),
-  )
+  const managed = memoizeByURL(isManaged)
 
   const requestId = instance.interceptors.request.use(async (config) => {
     if (!managed(config)) return config

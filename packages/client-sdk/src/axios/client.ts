@@ -1,10 +1,9 @@
-import type { Credentials, PublicUser, RegisterResponse, TokenResponse } from '@refresh-kit/shared'
 import type { AxiosInstance } from 'axios'
 import axios from 'axios'
 import { toAuthError } from '../errors.js'
+import type { AccountMethods } from '../lib/account.js'
+import { accountMethods } from '../lib/account.js'
 import { check } from '../lib/check.js'
-import type { TokenManager } from '../manager/token-manager.js'
-import type { AuthEvents, StoredTokens } from '../types.js'
 import type { AttachOptions } from './attach.js'
 import { attachTokenRefresh } from './attach.js'
 
@@ -17,28 +16,14 @@ export interface AuthClientOptions extends AttachOptions {
 }
 
 /** A signed-in (or signing-in) user's client: an axios instance that refreshes tokens by itself. */
-export interface AuthClient {
+export interface AuthClient extends AccountMethods {
   /** An axios instance with the token interceptors. */
   http: AxiosInstance
-  /** The token manager, for advanced use. */
-  manager: TokenManager
-  /** `POST /auth/register`; rejects with an `AuthError` (`user_exists`, `invalid_request`, ...). */
-  register(credentials: Credentials): Promise<PublicUser>
-  /** `POST /auth/login` and stores the tokens; rejects with an `AuthError` (`invalid_credentials`, `rate_limited`, ...). */
-  login(credentials: Credentials): Promise<StoredTokens>
-  /** `POST /auth/logout` (best effort), clears storage, emits `logout`. */
-  logout(): Promise<void>
-  /** A valid access token for fetch, WebSocket or SSE: refreshes first when inside the leeway. */
-  getAccessToken(): Promise<string | null>
-  /** Whether a refresh token is stored and not expired. */
-  isAuthenticated(): Promise<boolean>
-  /** Subscribes to an event; returns the unsubscribe function. */
-  on<E extends keyof AuthEvents>(event: E, listener: AuthEvents[E]): () => void
 }
 
 /**
- * Creates a client for the token server: login, logout, and an axios instance that keeps the
- * user signed in across access-token expiry.
+ * Creates a client for the token server: login, logout, sessions, and an axios instance that
+ * keeps the user signed in across access-token expiry.
  *
  * @example
  * ```ts
@@ -51,31 +36,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   check(typeof options?.baseURL === 'string', 'createAuthClient', 'baseURL')
   const http = options.axios ?? axios.create({ baseURL: options.baseURL })
   const { manager, endpoints } = attachTokenRefresh(http, options)
-  const post = async <T>(url: string, body: unknown): Promise<T> => {
+  const methods = accountMethods(manager, endpoints, async (method, url, data, authed) => {
     try {
-      return (await http.post<T>(url, body, { skipAuthRefresh: true })).data
+      return (await http.request({ method, url, data, skipAuthRefresh: !authed })).data
     } catch (error) {
       throw toAuthError(error)
     }
-  }
-  return {
-    http,
-    manager,
-    register: async (credentials) =>
-      (await post<RegisterResponse>(endpoints.register, credentials)).user,
-    login: async (credentials) =>
-      manager.setTokens(await post<TokenResponse>(endpoints.login, credentials)),
-    async logout() {
-      // A refresh in flight would store a successor that the logout below does not revoke.
-      await manager.settled()
-      const tokens = await manager.getTokens()
-      if (tokens !== null) {
-        await post(endpoints.logout, { refreshToken: tokens.refreshToken }).catch(() => {})
-      }
-      await manager.clear()
-    },
-    getAccessToken: () => manager.getAccessToken(),
-    isAuthenticated: () => manager.isAuthenticated(),
-    on: (event, listener) => manager.on(event, listener),
-  }
+  })
+  return { http, ...methods }
 }

@@ -1,36 +1,7 @@
 import type { InternalAxiosRequestConfig } from 'axios'
+import { isAbsolute, joinURL, parseURL } from '../lib/url.js'
 
-/** Paths of the token endpoints, relative to `baseURL`. */
-export interface AuthPaths {
-  /** @default '/auth/login' */
-  login: string
-  /** @default '/auth/refresh' */
-  refresh: string
-  /** @default '/auth/logout' */
-  logout: string
-  /** @default '/auth/register' */
-  register: string
-}
-
-// The same test axios uses: a scheme, or a protocol-relative `//host`.
-const ABSOLUTE = /^([a-z][a-z\d+.-]*:)?\/\//i
-const isAbsolute = (url: string) => ABSOLUTE.test(url)
-
-/** Joins a base URL and a path the way axios does (string concatenation, not URL resolution). */
-export function joinURL(base: string | undefined, path: string, allowAbsolute = true): string {
-  return base === undefined || base === '' || (allowAbsolute && isAbsolute(path))
-    ? path
-    : `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`
-}
-
-/** Parses a URL against the page in browsers; `null` when it cannot be resolved. */
-export function parseURL(url: string): URL | null {
-  try {
-    return new URL(url, (globalThis as { location?: { href: string } }).location?.href)
-  } catch {
-    return null
-  }
-}
+export { joinURL, parseURL }
 
 /** Where a request goes, resolved exactly as axios will resolve it. */
 export function requestURL(config: InternalAxiosRequestConfig): URL | null {
@@ -59,15 +30,23 @@ export function memoizeByURL<T>(
 ): (config: InternalAxiosRequestConfig) => T {
   const byBase = new Map<string | undefined, Map<string, T>>()
   let size = 0
+  let page: string | undefined
   return (config) => {
+    // A `<base href>` added or changed later moves where rooted paths go: start over then.
+    const now = (globalThis as { document?: { baseURI?: string } }).document?.baseURI
+    if (now !== page) {
+      byBase.clear()
+      size = 0
+      page = now
+    }
     const url = config.url ?? ''
     const memo = config.allowAbsoluteUrls === false ? undefined : byBase.get(config.baseURL)
     if (memo?.has(url)) return memo.get(url) as T
     const full = joinURL(config.baseURL, url, config.allowAbsoluteUrls !== false)
     const answer = decide(parseURL(full))
     // Resolved the same on every page of a document: `scheme://`, `//host` or a rooted path
-    // depend on the page's origin at most, which a document keeps; `api/x` or `https:x` follow
-    // its path, and are parsed each time.
+    // depend on the base URL's origin at most, which the check above follows; `api/x` or
+    // `https:x` follow its path, and are parsed each time.
     if (config.allowAbsoluteUrls !== false && (full[0] === '/' || isAbsolute(full))) {
       if (size >= limit) {
         byBase.clear()

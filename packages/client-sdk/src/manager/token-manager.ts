@@ -18,7 +18,12 @@ export interface TokenManagerOptions {
   refresh: RefreshFunction
   /** Where the tokens live. @default memoryStorage() */
   storage?: TokenStorage
-  /** Refresh before a request when the access token expires within this many seconds. @default 30 */
+  /**
+   * Refresh before a request when the access token expires within this many seconds, but
+   * never earlier than halfway through its lifetime: a token that lives less than twice the
+   * leeway is still used for its first half instead of refreshing on every request.
+   * @default 30
+   */
   leewaySeconds?: number
   /** Give up on a refresh that has not answered after this long. @default 10000 */
   refreshTimeoutMs?: number
@@ -28,6 +33,13 @@ export interface TokenManagerOptions {
   coordinator?: RefreshCoordinator
   /** The clock, in ms. @default Date.now */
   now?: () => number
+  /**
+   * In browsers, re-check expiry when the tab becomes visible or the device comes back online,
+   * and refresh inside the leeway before the app's next request needs it. Timers do not run
+   * while a laptop sleeps or a tab is frozen; these events do fire after.
+   * @default true
+   */
+  refreshOnWake?: boolean
 }
 
 /** Options of {@link TokenManager.refresh}. */
@@ -59,7 +71,7 @@ export interface TokenManager {
   clear(): Promise<void>
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends keyof AuthEvents>(event: E, listener: AuthEvents[E]): () => void
-  /** Stops listening to the coordinator. */
+  /** Stops listening to the coordinator and to the page's wake-up events. */
   close(): void
 }
 
@@ -149,6 +161,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       accessToken: result.accessToken,
       refreshToken,
       expiresAt: receivedAt + result.expiresIn * 1000,
+      issuedAt: receivedAt,
       refreshExpiresAt:
         result.refreshExpiresIn === undefined
           ? // 8.64e15 is the last valid Date: never, as far as the client knows.
@@ -275,7 +288,20 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     else signOut(message.type, false)
   })
 
-  return {
+  // Wake-up: a visible tab or a network back re-checks expiry (failures reach the events).
+  const page = globalThis as {
+    document?: EventTarget & { visibilityState?: string }
+  } & Partial<EventTarget>
+  const wake = () => {
+    if (page.document?.visibilityState !== 'hidden') manager.getAccessToken().catch(() => {})
+  }
+  const wakeUp = options.refreshOnWake !== false && page.document?.addEventListener !== undefined
+  if (wakeUp) {
+    page.document?.addEventListener('visibilitychange', wake)
+    page.addEventListener?.('online', wake)
+  }
+
+  const manager: TokenManager = {
     getTokens: () => storage.get(),
     setTokens: async (result) => save(toTokens(result, null)),
     async getAccessToken() {
@@ -288,7 +314,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const current = flight === null && before === started ? read : await snapshot()
       if (isFlight(current)) return (await join(current)).accessToken
       if (current === null) return null
-      if (current.expiresAt - leewayMs > now()) return current.accessToken
+      // Half the lifetime at most, or a token shorter-lived than the leeway refreshes every time.
+      const leeway = Math.min(leewayMs, (current.expiresAt - (current.issuedAt ?? -8.64e15)) / 2)
+      if (current.expiresAt - leeway > now()) return current.accessToken
       try {
         return (await start(current, 'proactive')).accessToken
       } catch (error) {
@@ -318,6 +346,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       await signOut('logout', true)
     },
     on: events.on,
-    close: () => unsubscribe?.(),
+    close: () => {
+      unsubscribe?.()
+      if (wakeUp) {
+        page.document?.removeEventListener('visibilitychange', wake)
+        page.removeEventListener?.('online', wake)
+      }
+    },
   }
+  return manager
 }

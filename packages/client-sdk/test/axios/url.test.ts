@@ -253,3 +253,20 @@ describe('memoizeByURL', () => {
     expect(parses.count).toBe(21)
   })
 })
+
+describe('a page with <base href>', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it('resolves relative URLs against document.baseURI, as the browser sends them, and follows a base that changes', () => {
+    vi.stubGlobal('location', { href: 'https://app.example.com/app/page' })
+    const document = { baseURI: 'https://app.example.com/app/page' }
+    vi.stubGlobal('document', document)
+    const memo = createMemo()
+    expect(where(memo, { baseURL: '/api', url: 'me' })).toBe('https://app.example.com/api/me')
+    document.baseURI = 'https://evil.example/'
+    expect(where(memo, { baseURL: '/api', url: 'me' })).toBe('https://evil.example/api/me')
+    expect(reference({ baseURL: '/api', url: 'me' })).toBe('https://evil.example/api/me')
+  })
+})

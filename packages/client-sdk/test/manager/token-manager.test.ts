@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isAuthError } from '../../src/errors.js'
 import { createTokenManager, type TokenManagerOptions } from '../../src/manager/token-manager.js'
 import { memoryStorage } from '../../src/storage/memory.js'
@@ -103,6 +103,7 @@ describe('createTokenManager', () => {
       accessToken: 'at-0',
       refreshToken: 'rt-0',
       expiresAt: START + 60_000,
+      issuedAt: START,
       refreshExpiresAt: START + 3_600_000,
     })
     tab.advance(45_000)
@@ -120,6 +121,7 @@ describe('createTokenManager', () => {
       accessToken: 'next',
       refreshToken: 'rt-0',
       expiresAt: START + 60_000,
+      issuedAt: START,
       refreshExpiresAt: START + 3_600_000,
     })
   })
@@ -258,7 +260,7 @@ describe('createTokenManager', () => {
   })
 })
 
-describe('across tabs, through the coordinator seam (behaviour 10)', () => {
+describe('across tabs, through the coordinator seam', () => {
   it('refreshes once for two tabs: the second re-reads storage under the lock and adopts', async () => {
     const storage = memoryStorage()
     const coordinator = tabs()
@@ -369,5 +371,92 @@ describe('across tabs, through the coordinator seam (behaviour 10)', () => {
     await tab.instance.setTokens(login)
     await tab.instance.refresh()
     expect(during).toEqual([true])
+  })
+})
+
+describe('wake-up refresh', () => {
+  /** A page: `document` with a visibility state, and the window's `online` event. */
+  function page() {
+    const document = Object.assign(new EventTarget(), { visibilityState: 'hidden' })
+    const window = new EventTarget()
+    vi.stubGlobal('document', document)
+    vi.stubGlobal('addEventListener', window.addEventListener.bind(window))
+    vi.stubGlobal('removeEventListener', window.removeEventListener.bind(window))
+    return {
+      show() {
+        document.visibilityState = 'visible'
+        document.dispatchEvent(new Event('visibilitychange'))
+      },
+      hide() {
+        document.visibilityState = 'hidden'
+        document.dispatchEvent(new Event('visibilitychange'))
+      },
+      online: () => window.dispatchEvent(new Event('online')),
+    }
+  }
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it('refreshes inside the leeway when the tab becomes visible, before any request', async () => {
+    const tab = page()
+    const backend = rotatingBackend()
+    const { instance, advance } = manager({ refresh: backend.refresh })
+    await instance.setTokens(login)
+    advance(40_000) // 20 s left: inside the 30 s leeway, as after a laptop sleep
+    tab.hide()
+    await instance.settled()
+    expect(backend.calls).toEqual([])
+    tab.show()
+    await vi.waitFor(() => expect(backend.calls).toEqual(['rt-0']))
+    await instance.settled()
+    expect((await instance.getTokens())?.accessToken).toBe('at-1')
+    // A token outside the leeway is left alone: waking up costs nothing then.
+    tab.show()
+    await instance.settled()
+    expect(backend.calls).toEqual(['rt-0'])
+  })
+
+  it('refreshes when the device comes back online, and stops listening once closed', async () => {
+    const tab = page()
+    tab.show()
+    const backend = rotatingBackend()
+    const { instance, advance } = manager({ refresh: backend.refresh })
+    await instance.setTokens(login)
+    advance(40_000)
+    tab.online()
+    await vi.waitFor(() => expect(backend.calls).toHaveLength(1))
+    await instance.settled()
+    advance(40_000)
+    instance.close()
+    tab.online()
+    tab.show()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(backend.calls).toHaveLength(1)
+  })
+
+  it('does not listen when refreshOnWake is false', async () => {
+    const tab = page()
+    const backend = rotatingBackend()
+    const { instance, advance } = manager({ refresh: backend.refresh, refreshOnWake: false })
+    await instance.setTokens(login)
+    advance(40_000)
+    tab.show()
+    tab.online()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(backend.calls).toEqual([])
+  })
+})
+
+describe('leeway', () => {
+  it('never exceeds half the lifetime of the token', async () => {
+    const backend = rotatingBackend()
+    const { instance, advance } = manager({ refresh: backend.refresh, leewaySeconds: 300 })
+    await instance.setTokens(login) // lives 60 s
+    advance(29_000)
+    expect(await instance.getAccessToken()).toBe('at-0')
+    advance(2_000)
+    expect(await instance.getAccessToken()).toBe('at-1')
+    expect(backend.calls).toEqual(['rt-0'])
   })
 })

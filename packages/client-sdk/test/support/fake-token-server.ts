@@ -56,17 +56,26 @@ export function createFakeTokenServer(options: { accessTtlSeconds?: number } = {
       | null,
     /** `/api/slow` requests that reached the server (before waiting on `slowGate`). */
     slowArrived: 0,
+    /** Session ids ended by `DELETE /auth/sessions/:id`. */
+    revokedSessions: [] as string[],
+    /** Users whose sessions `POST /auth/logout-all` ended. */
+    logoutAll: [] as string[],
+    /** When set, `POST /auth/logout-all` answers 503. */
+    failLogoutAll: false,
   }
-  const access = new Map<string, { user: string; exp: number; revoked: boolean }>()
+  const access = new Map<string, { user: string; sid: string; exp: number; revoked: boolean }>()
   const refresh = new Map<string, string>()
+  const sessions = new Map<string, string>()
 
-  const issue = (user: string): TokenResponse => {
+  const issue = (user: string, session?: string): TokenResponse => {
     issued += 1
+    const sid = session ?? `s-${issued}`
     const exp = Math.floor(state.now / 1000) + accessTtl
-    const accessToken = `${base64url({ alg: 'HS256', typ: 'at+jwt' })}.${base64url({ sub: user, exp, n: issued })}.sig${issued}`
+    const accessToken = `${base64url({ alg: 'HS256', typ: 'at+jwt' })}.${base64url({ sub: user, sid, exp, n: issued })}.sig${issued}`
     const refreshToken = `rt-${user}-${issued}`
-    access.set(accessToken, { user, exp, revoked: false })
+    access.set(accessToken, { user, sid, exp, revoked: false })
     refresh.set(refreshToken, user)
+    sessions.set(refreshToken, sid)
     return {
       accessToken,
       refreshToken,
@@ -113,12 +122,43 @@ export function createFakeTokenServer(options: { accessTtlSeconds?: number } = {
       const user = refresh.get(body.refreshToken)
       if (user === undefined) return error(401, 'invalid_refresh_token')
       refresh.delete(body.refreshToken)
-      return HttpResponse.json(issue(user))
+      return HttpResponse.json(issue(user, sessions.get(body.refreshToken)))
     }),
     http.post(`${API}/auth/logout`, async ({ request }) => {
       const body = (await request.json()) as { refreshToken: string }
       state.logouts.push(body.refreshToken)
       refresh.delete(body.refreshToken)
+      return new HttpResponse(null, { status: 204 })
+    }),
+    http.get(`${API}/auth/sessions`, ({ request }) => {
+      const auth = check(request)
+      if (auth.status !== 200) return error(401, 'token_expired')
+      const current = access.get(auth.token ?? '')?.sid
+      const mine = [
+        ...new Set([...refresh].filter(([, u]) => u === auth.user).map(([t]) => sessions.get(t))),
+      ]
+      return HttpResponse.json({
+        sessions: mine.map((id) => ({
+          id,
+          createdAt: new Date(state.now).toISOString(),
+          lastUsedAt: new Date(state.now).toISOString(),
+          userAgent: null,
+          current: id === current,
+        })),
+      })
+    }),
+    http.delete(`${API}/auth/sessions/:id`, ({ request, params }) => {
+      if (check(request).status !== 200) return error(401, 'token_expired')
+      state.revokedSessions.push(String(params.id))
+      for (const [token, sid] of sessions) if (sid === params.id) refresh.delete(token)
+      return new HttpResponse(null, { status: 204 })
+    }),
+    http.post(`${API}/auth/logout-all`, ({ request }) => {
+      const auth = check(request)
+      if (auth.status !== 200) return error(401, 'token_expired')
+      if (state.failLogoutAll) return error(503, 'service_unavailable')
+      state.logoutAll.push(auth.user ?? '')
+      for (const [token, owner] of refresh) if (owner === auth.user) refresh.delete(token)
       return new HttpResponse(null, { status: 204 })
     }),
     http.all(`${API}/api/:name`, async ({ request, params }) => {
@@ -167,6 +207,10 @@ export function createFakeTokenServer(options: { accessTtlSeconds?: number } = {
     /** Revokes every refresh token of a user (logout-all). */
     revokeRefreshTokens(user: string) {
       for (const [token, owner] of refresh) if (owner === user) refresh.delete(token)
+    },
+    /** The session id of an access token this server issued. */
+    sessionOf(token: string): string {
+      return access.get(token)?.sid ?? ''
     },
     /** Requests to `/api/*` that carried this access token. */
     sentWith(token: string | undefined) {

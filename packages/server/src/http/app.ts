@@ -1,7 +1,7 @@
 import Koa from 'koa'
 import { type Logger, silentLogger } from '../logger.js'
 import type { ServerMetrics } from '../metrics/metrics.js'
-import type { TokenService } from '../service/token-service.js'
+import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { accessLog } from './access-log.js'
 import { createAuthRouter } from './auth-router.js'
@@ -12,10 +12,10 @@ import { requestId } from './request-id.js'
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
-  /** The token service (see `createTokenService`); it carries the keys and the clock. Required. */
-  tokens?: TokenService
-  /** The store behind `tokens`, asked by `/readyz`. Required. */
-  store?: TokenStore
+  /** The auth service (see `createAuthService`); it carries the keys and the clock. */
+  auth: AuthService
+  /** The store behind `auth`, asked by `/readyz`. */
+  store: TokenStore
   /** Request and error logs. @default a logger that drops everything */
   logger?: Logger
   /** Browser origins allowed by CORS, e.g. `['http://localhost:5173']`. @default [] */
@@ -43,13 +43,15 @@ export interface AppOptions {
  * @example
  * ```ts
  * const store = createMemoryStore()
- * const tokens = createTokenService({ store, keys: createTokenKeys({ jwtSecret }) })
- * createApp({ tokens, store }).listen(3000)
+ * const store = createMemoryStore()
+ * const auth = createAuthService({ ...authSettingsOf(config), store, keys: createTokenKeys({ jwtSecret }) })
+ * createApp({ auth, store }).listen(3000)
  * ```
  */
 export function createApp(options: AppOptions): Koa {
-  const { tokens, store } = options
-  if (tokens === undefined) throw new TypeError('createApp: options.tokens is required')
+  const { auth, store } = options
+  // Checked at run time too: JavaScript callers get no compiler to tell them.
+  if (auth === undefined) throw new TypeError('createApp: options.auth is required')
   if (store === undefined) throw new TypeError('createApp: options.store is required')
   const logger = options.logger ?? silentLogger
   const corsOrigins = options.corsOrigins ?? []
@@ -71,7 +73,7 @@ export function createApp(options: AppOptions): Koa {
     logger.error('unhandled error', { requestId: ctx?.state.requestId, error })
   })
   const router = createAuthRouter({
-    tokens,
+    auth,
     store,
     jwksMaxAgeSeconds,
     unavailableRetryAfterSeconds,

@@ -1,5 +1,5 @@
 import type { Router } from '@koa/router'
-import type { TokenService } from '../service/token-service.js'
+import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { errorHandler } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
@@ -8,9 +8,9 @@ import { createRouter } from './routes.js'
 
 /** Options of {@link createAuthRouter}. */
 export interface AuthRouterOptions {
-  /** The token service (see `createTokenService`). Required. */
-  tokens: TokenService
-  /** The store behind `tokens`, asked by `/readyz`. Required. */
+  /** The auth service (see `createAuthService`). Required. */
+  auth: AuthService
+  /** The store behind `auth`, asked by `/readyz`. Required. */
   store: TokenStore
   /**
    * Prepended to every path: with `'/identity'`, login is `POST /identity/auth/login`. Give
@@ -35,18 +35,18 @@ function integerOption(name: string, value: number, min: number): number {
  * The token server's routes as a `@koa/router` router, to mount in a Koa app you already
  * run, under any prefix. Its routes answer errors with the contract's JSON body and
  * `Cache-Control: no-store` by themselves, so nothing else of your app changes; protect
- * your own routes with `requireAuth({ verifier: tokens })`.
+ * your own routes with `requireAuth({ verifier: auth })`.
  *
  * @example
  * ```ts
- * const auth = createAuthRouter({ tokens, store, prefix: '/identity' })
- * app.use(auth.routes()).use(auth.allowedMethods())
- * router.get('/api/orders', requireAuth({ verifier: tokens, scope: 'orders:read' }), listOrders)
+ * const routes = createAuthRouter({ auth, store, prefix: '/identity' })
+ * app.use(routes.routes()).use(routes.allowedMethods())
+ * router.get('/api/orders', requireAuth({ verifier: auth, scope: 'orders:read' }), listOrders)
  * ```
  */
 export function createAuthRouter(options: AuthRouterOptions): Router<AuthState> {
-  const { tokens, store } = options
-  if (tokens === undefined) throw new TypeError('createAuthRouter: options.tokens is required')
+  const { auth, store } = options
+  if (auth === undefined) throw new TypeError('createAuthRouter: options.auth is required')
   if (store === undefined) throw new TypeError('createAuthRouter: options.store is required')
   const prefix = options.prefix ?? ''
   if (typeof prefix !== 'string' || (prefix !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix))) {
@@ -55,7 +55,7 @@ export function createAuthRouter(options: AuthRouterOptions): Router<AuthState> 
     )
   }
   const router = createRouter({
-    tokens,
+    auth,
     store,
     prefix,
     jwksMaxAgeSeconds: integerOption('jwksMaxAgeSeconds', options.jwksMaxAgeSeconds ?? 300, 0),

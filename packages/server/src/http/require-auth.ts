@@ -1,7 +1,8 @@
 import type { ErrorBody } from '@refresh-kit/shared'
 import type { Middleware } from 'koa'
 import { isAuthError } from '../errors.js'
-import type { AccessTokenVerifier, AuthContext } from '../tokens/access-token.js'
+import type { AccessTokenVerifier } from '../tokens/access-token.js'
+import type { AuthContext } from '../tokens/auth-context.js'
 import {
   createJwksVerifier,
   type JwksVerifierOptions,
@@ -10,14 +11,10 @@ import {
 
 /**
  * Options of {@link requireAuth}: either a `verifier` (in the token server, or with a shared
- * HS256 secret), or a `jwksUri` and the checks of `createJwksVerifier` (in any other service).
+ * HS256 secret), or the options of `createJwksVerifier` (`jwksUri` and the claim checks, in
+ * any other service).
  */
-export interface RequireAuthOptions extends JwksVerifierOptions {
-  /**
-   * What verifies the bearer token: the token service, `createAccessTokens(...)`, or
-   * `createJwksVerifier(...)`. Exactly one of `verifier` and `jwksUri` is required.
-   */
-  verifier?: AccessTokenVerifier | RemoteAccessTokenVerifier
+export type RequireAuthOptions = {
   /** The `realm` of the `WWW-Authenticate` challenge. @default 'refresh-kit' */
   realm?: string
   /**
@@ -33,7 +30,15 @@ export interface RequireAuthOptions extends JwksVerifierOptions {
    * @default none required
    */
   role?: string | readonly string[]
-}
+} & (
+  | {
+      /** What verifies the bearer token: the token service, `createAccessTokens(...)`, or `createJwksVerifier(...)`. */
+      verifier: AccessTokenVerifier | RemoteAccessTokenVerifier
+      jwksUri?: never
+      jwks?: never
+    }
+  | (JwksVerifierOptions & { verifier?: never })
+)
 
 /** What {@link requireAuth} adds to `ctx.state`. */
 export interface AuthState {
@@ -85,12 +90,18 @@ function grantedRoles(claims: Readonly<Record<string, unknown>>): Set<string> {
 }
 
 function verifierOf(options: RequireAuthOptions): AccessTokenVerifier | RemoteAccessTokenVerifier {
-  const { verifier, jwksUri } = options
-  if (verifier !== undefined && jwksUri !== undefined) {
+  if (options.verifier === undefined) {
+    if (!('jwksUri' in options) && !('jwks' in options)) {
+      throw new TypeError('requireAuth: options.verifier (or options.jwksUri) is required')
+    }
+    return createJwksVerifier(options)
+  }
+  // Checked at run time too: JavaScript callers get no compiler to tell them.
+  if ('jwksUri' in options || 'jwks' in options) {
     throw new TypeError('requireAuth: give options.verifier or options.jwksUri, not both')
   }
-  if (jwksUri !== undefined) return createJwksVerifier(options)
-  if (verifier === undefined || typeof verifier.verifyAccessToken !== 'function') {
+  const { verifier } = options
+  if (typeof verifier?.verifyAccessToken !== 'function') {
     throw new TypeError(
       'requireAuth: options.verifier must have a verifyAccessToken method (or give options.jwksUri)',
     )
@@ -122,6 +133,7 @@ function verifierOf(options: RequireAuthOptions): AccessTokenVerifier | RemoteAc
  *   jwksUri: 'https://auth.example/.well-known/jwks.json',
  *   issuer: 'https://auth.example',
  *   audience: 'orders-api',
+ *   clockToleranceSeconds: 5,
  * })
  * ```
  */

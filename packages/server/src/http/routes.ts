@@ -9,7 +9,7 @@ import {
 import { createOpenApiDocument } from '@refresh-kit/shared/schemas'
 import type { Middleware } from 'koa'
 import { AuthError } from '../errors.js'
-import type { TokenService } from '../service/token-service.js'
+import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { StoreUnavailableError } from '../store/types.js'
 import { jsonBody } from './json-body.js'
@@ -18,7 +18,7 @@ import { readCredentials, readRefreshToken } from './validation.js'
 
 /** What the routes need. */
 export interface RoutesOptions {
-  tokens: TokenService
+  auth: AuthService
   store: TokenStore
   /** `max-age` of the JWKS answer, in seconds. */
   jwksMaxAgeSeconds: number
@@ -32,7 +32,7 @@ type Body = Record<string, unknown>
 
 /** Every route of the HTTP contract. */
 export function createRouter({
-  tokens,
+  auth,
   store,
   jwksMaxAgeSeconds,
   prefix,
@@ -41,12 +41,12 @@ export function createRouter({
   const router = new Router<AuthState>(prefix === '' ? {} : { prefix })
   for (const middleware of use) router.use(middleware)
   const body = jsonBody()
-  const auth = requireAuth({ verifier: tokens })
+  const signedIn = requireAuth({ verifier: auth })
 
   // An adapter that cannot create users turns registration off: the path is then unknown.
-  if (tokens.canRegister) {
+  if (auth.canRegister) {
     router.post(ROUTES.register, body, async (ctx) => {
-      const user = await tokens.register(readCredentials(ctx.request.body as Body))
+      const user = await auth.register(readCredentials(ctx.request.body as Body))
       ctx.status = 201
       ctx.body = { user }
     })
@@ -55,7 +55,7 @@ export function createRouter({
   router.post(ROUTES.login, body, async (ctx) => {
     const credentials = readCredentials(ctx.request.body as Body)
     const userAgent = ctx.get('User-Agent')
-    ctx.body = await tokens.login({
+    ctx.body = await auth.login({
       ...credentials,
       clientAddress: ctx.ip,
       userAgent: userAgent === '' ? null : userAgent,
@@ -63,41 +63,41 @@ export function createRouter({
   })
 
   router.post(ROUTES.refresh, body, async (ctx) => {
-    ctx.body = await tokens.refresh(readRefreshToken(ctx.request.body as Body), {
+    ctx.body = await auth.refresh(readRefreshToken(ctx.request.body as Body), {
       clientAddress: ctx.ip,
     })
   })
 
   router.post(ROUTES.logout, body, async (ctx) => {
-    await tokens.logout(readRefreshToken(ctx.request.body as Body), { clientAddress: ctx.ip })
+    await auth.logout(readRefreshToken(ctx.request.body as Body), { clientAddress: ctx.ip })
     ctx.status = 204
   })
 
-  router.post(ROUTES.logoutAll, auth, body, async (ctx) => {
+  router.post(ROUTES.logoutAll, signedIn, body, async (ctx) => {
     const { userId, sessionId } = ctx.state.auth
-    await tokens.logoutAll(userId, { clientAddress: ctx.ip, sessionId })
+    await auth.logoutAll(userId, { clientAddress: ctx.ip, sessionId })
     ctx.status = 204
   })
 
-  router.get(ROUTES.me, auth, (ctx) => {
+  router.get(ROUTES.me, signedIn, (ctx) => {
     const { userId, username, sessionId } = ctx.state.auth
     ctx.body = { id: userId, username, sessionId } satisfies MeResponse
   })
 
-  router.get(ROUTES.sessions, auth, async (ctx) => {
+  router.get(ROUTES.sessions, signedIn, async (ctx) => {
     const { userId, sessionId } = ctx.state.auth
-    ctx.body = { sessions: await tokens.listSessions(userId, sessionId) }
+    ctx.body = { sessions: await auth.listSessions(userId, sessionId) }
   })
 
-  router.delete(ROUTES.session, auth, async (ctx) => {
+  router.delete(ROUTES.session, signedIn, async (ctx) => {
     const id = ctx.params.id ?? ''
     const { userId, sessionId } = ctx.state.auth
-    await tokens.revokeSession(userId, id, { clientAddress: ctx.ip, sessionId })
+    await auth.revokeSession(userId, id, { clientAddress: ctx.ip, sessionId })
     ctx.status = 204
   })
 
   // The key set is fixed for the life of the process: its body and ETag are built once.
-  const jwks = { keys: [...tokens.publicJwks] } satisfies JwksResponse
+  const jwks = { keys: [...auth.publicJwks] } satisfies JwksResponse
   const jwksEtag = `"${createHash('sha256').update(JSON.stringify(jwks)).digest('base64url').slice(0, 27)}"`
   router.get(ROUTES.jwks, (ctx) => {
     if (jwks.keys.length === 0) {
@@ -116,9 +116,7 @@ export function createRouter({
   })
 
   // Built once: it describes this router as configured (prefix, registration on or off).
-  const openapi = JSON.stringify(
-    createOpenApiDocument({ prefix, registration: tokens.canRegister }),
-  )
+  const openapi = JSON.stringify(createOpenApiDocument({ prefix, registration: auth.canRegister }))
   router.get(ROUTES.openapi, (ctx) => {
     ctx.type = 'application/json'
     ctx.body = openapi

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import {
   checkCreateSessionInput,
   checkRotateInput,
@@ -9,7 +10,6 @@ import {
   toMs,
 } from './lib/session-rules.js'
 import type {
-  Clock,
   CreateSessionInput,
   RateLimitState,
   RotateInput,

@@ -12,8 +12,10 @@ import {
   revokeAllSessionsScript,
   revokeSessionScript,
   rotateScript,
+  type ScriptInput,
   STORE_SCRIPTS,
   type StoreScript,
+  scriptArguments,
 } from './lib/scripts.js'
 import {
   checkCreateSessionInput,
@@ -157,10 +159,13 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     redis.defineCommand(script.name, { lua: script.lua, numberOfKeys: script.numberOfKeys })
   }
   const commands = redis as unknown as Record<string, ScriptCommand | undefined>
-  function run(script: StoreScript, ...args: (string | number)[]): Promise<Reply> {
+  function run<K extends string, A extends string>(
+    script: StoreScript<K, A>,
+    input: ScriptInput<K, A>,
+  ): Promise<Reply> {
     const command = commands[script.name]
     if (command === undefined) throw new Error(`script ${script.name} is not defined`)
-    return command.apply(redis, args)
+    return command.apply(redis, scriptArguments(script, input))
   }
 
   /** Runs `operation`, reporting an outage as `StoreUnavailableError` and nothing else. */
@@ -187,14 +192,15 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     if ((await redis.set(indexKey, userId, 'PX', userTtlMs, 'NX')) === 'OK') return true
     const holder = await redis.get(indexKey)
     if (holder === null || (await redis.exists(keys.user(holder))) === 1) return false
-    const reclaimed = await run(
-      reclaimUsernameScript,
-      indexKey,
-      holder,
-      userId,
-      userTtlMs,
-      userTtlMs - ABANDONED_CLAIM_MS,
-    )
+    const reclaimed = await run(reclaimUsernameScript, {
+      keys: { usernameIndex: indexKey },
+      args: {
+        holderId: holder,
+        userId,
+        userTtlMs,
+        maxAbandonedPttlMs: userTtlMs - ABANDONED_CLAIM_MS,
+      },
+    })
     return int(reclaimed) === 1
   }
 
@@ -204,18 +210,22 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         const indexKey = keys.username(user.username)
         if (!(await claimUsername(indexKey, user.id))) return false
         try {
-          const written = await run(
-            putUserScript,
-            keys.user(user.id),
-            user.username,
-            user.passwordHash,
-            String(user.createdAt),
-            userTtlMs,
-          )
+          const written = await run(putUserScript, {
+            keys: { user: keys.user(user.id) },
+            args: {
+              username: user.username,
+              passwordHash: user.passwordHash,
+              createdAt: String(user.createdAt),
+              userTtlMs,
+            },
+          })
           if (int(written) !== 1) throw new Error(`a user with id ${user.id} already exists`)
         } catch (error) {
           // Give the username back, or it would point at no user until its TTL ends.
-          await run(releaseUsernameScript, indexKey, user.id).catch(() => undefined)
+          await run(releaseUsernameScript, {
+            keys: { usernameIndex: indexKey },
+            args: { userId: user.id },
+          }).catch(() => undefined)
           throw error
         }
         return true
@@ -235,21 +245,24 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
       checkCreateSessionInput(input)
       return guard(async () => {
         const { userId, sessionId, now } = input
-        const username = await run(
-          createSessionScript,
-          keys.sessions(userId),
-          keys.userAgent(userId, sessionId),
-          keys.user(userId),
-          sessionId,
-          now,
-          toMs(input.idleTtlSeconds),
-          toMs(input.maxAgeSeconds),
-          userTtlMs,
-          input.userAgent === null ? '0' : '1',
-          input.userAgent ?? '',
-          keys.userAgentPrefix(userId),
-          indexRenewalSeconds,
-        )
+        const username = await run(createSessionScript, {
+          keys: {
+            sessions: keys.sessions(userId),
+            userAgent: keys.userAgent(userId, sessionId),
+            user: keys.user(userId),
+          },
+          args: {
+            sessionId,
+            now,
+            idleMs: toMs(input.idleTtlSeconds),
+            maxAgeMs: toMs(input.maxAgeSeconds),
+            userTtlMs,
+            hasUserAgent: input.userAgent === null ? '0' : '1',
+            userAgent: input.userAgent ?? '',
+            userAgentPrefix: keys.userAgentPrefix(userId),
+            indexRenewalSeconds,
+          },
+        })
         const name = text(username)
         // The username index lives in another slot, so renewing it takes a second command;
         // the script asks for it once per interval, so most logins are one round trip.
@@ -274,17 +287,20 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
       if (!isIssuableGeneration(input.generation)) return { status: 'invalid' }
       return guard(async () => {
         const reply = list(
-          await run(
-            rotateScript,
-            keys.sessions(input.userId),
-            keys.userAgent(input.userId, input.sessionId),
-            keys.user(input.userId),
-            input.sessionId,
-            input.generation,
-            input.now,
-            toMs(input.idleTtlSeconds),
-            toMs(input.graceSeconds),
-          ),
+          await run(rotateScript, {
+            keys: {
+              sessions: keys.sessions(input.userId),
+              userAgent: keys.userAgent(input.userId, input.sessionId),
+              user: keys.user(input.userId),
+            },
+            args: {
+              sessionId: input.sessionId,
+              generation: input.generation,
+              now: input.now,
+              idleMs: toMs(input.idleTtlSeconds),
+              graceMs: toMs(input.graceSeconds),
+            },
+          }),
         )
         const status = int(reply[0])
         if (status === 3) return { status: 'reused' }
@@ -299,12 +315,10 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     getSession: (userId, sessionId, now) =>
       guard(async () => {
         const reply = list(
-          await run(
-            getSessionScript,
-            keys.sessions(userId),
-            keys.userAgent(userId, sessionId),
-            sessionId,
-          ),
+          await run(getSessionScript, {
+            keys: { sessions: keys.sessions(userId), userAgent: keys.userAgent(userId, sessionId) },
+            args: { sessionId },
+          }),
         )
         const session = toSession(userId, sessionId, reply[0], reply[1])
         return session !== null && isLive(session, now) ? session : null
@@ -313,7 +327,10 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     listSessions: (userId, now) =>
       guard(async () => {
         const reply = list(
-          await run(listSessionsScript, keys.sessions(userId), keys.userAgentPrefix(userId), now),
+          await run(listSessionsScript, {
+            keys: { sessions: keys.sessions(userId) },
+            args: { userAgentPrefix: keys.userAgentPrefix(userId), now },
+          }),
         )
         const sessions: SessionRecord[] = []
         for (let at = 0; at + 2 < reply.length; at += 3) {
@@ -327,30 +344,39 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
 
     revokeSession: (userId, sessionId) =>
       guard(async () => {
-        const deleted = await run(
-          revokeSessionScript,
-          keys.sessions(userId),
-          keys.userAgent(userId, sessionId),
-          sessionId,
-        )
+        const deleted = await run(revokeSessionScript, {
+          keys: { sessions: keys.sessions(userId), userAgent: keys.userAgent(userId, sessionId) },
+          args: { sessionId },
+        })
         return int(deleted) > 0
       }),
 
     revokeAllSessions: (userId) =>
       guard(async () =>
         int(
-          await run(revokeAllSessionsScript, keys.sessions(userId), keys.userAgentPrefix(userId)),
+          await run(revokeAllSessionsScript, {
+            keys: { sessions: keys.sessions(userId) },
+            args: { userAgentPrefix: keys.userAgentPrefix(userId) },
+          }),
         ),
       ),
 
     hit: async (key, windowSeconds) => {
       checkWindow(windowSeconds)
       return guard(async () =>
-        toRateLimit(await run(hitScript, keys.rate(key), windowSeconds * 1000)),
+        toRateLimit(
+          await run(hitScript, {
+            keys: { counter: keys.rate(key) },
+            args: { windowMs: windowSeconds * 1000 },
+          }),
+        ),
       )
     },
 
-    peek: (key) => guard(async () => toRateLimit(await run(peekScript, keys.rate(key)))),
+    peek: (key) =>
+      guard(async () =>
+        toRateLimit(await run(peekScript, { keys: { counter: keys.rate(key) }, args: {} })),
+      ),
 
     reset: (key) =>
       guard(async () => {

@@ -5,9 +5,6 @@
  * caller so that tests move a clock instead of sleeping.
  */
 
-/** Milliseconds since the epoch; injected wherever expiry is decided. */
-export type Clock = () => number
-
 /** A registered user. */
 export interface UserRecord {
   id: string

@@ -1,33 +1,27 @@
 import type { KeyObject } from 'node:crypto'
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from '@refresh-kit/shared'
+import type { Clock } from '../clock.js'
 import { randomId } from '../lib/random-id.js'
-import type { Clock } from '../store/types.js'
 import { isAccessTokenAlgorithm } from './algorithms.js'
+import type { AccessTokenSubject, AuthContext } from './auth-context.js'
 import type { AccessTokenKeys } from './keys.js'
 import { invalidToken, verifyAccessTokenWith } from './lib/access-claims.js'
 import { createJwtSigner, readHeader } from './lib/jwt.js'
 
 /** Options of {@link createAccessTokens}. */
 export interface AccessTokensOptions {
-  /** Signing and verification keys. Required. */
-  keys?: AccessTokenKeys
-  /** `iss` written and required. @default 'refresh-kit' */
-  issuer?: string
-  /** `aud` written and required. @default 'refresh-kit' */
-  audience?: string
-  /** Lifetime of an access token in seconds. @default 900 */
-  ttlSeconds?: number
-  /** Leeway for `exp` and `nbf`, in seconds. @default 5 */
-  clockToleranceSeconds?: number
+  /** Signing and verification keys. */
+  keys: AccessTokenKeys
+  /** `iss` written and required. */
+  issuer: string
+  /** `aud` written and required. */
+  audience: string
+  /** Lifetime of an access token in seconds. */
+  ttlSeconds: number
+  /** Leeway for `exp` and `nbf`, in seconds. */
+  clockToleranceSeconds: number
   /** Milliseconds since the epoch. @default Date.now */
   clock?: Clock
-}
-
-/** Who an access token speaks for. */
-export interface AccessTokenSubject {
-  userId: string
-  sessionId: string
-  username: string
 }
 
 /** A freshly signed access token. */
@@ -35,11 +29,6 @@ export interface SignedAccessToken {
   token: string
   /** Seconds until it expires. */
   expiresIn: number
-}
-
-/** What a verified access token says; `requireAuth` puts it in `ctx.state.auth`. */
-export interface AuthContext extends AccessTokenSubject {
-  claims: AccessTokenClaims
 }
 
 /** Verifies access tokens without touching the store. */
@@ -84,7 +73,9 @@ function nonEmpty(option: string, value: string): string {
  *
  * @example
  * ```ts
- * const access = createAccessTokens({ keys: keys.access })
+ * const access = createAccessTokens({
+ *   keys: keys.access, issuer: 'https://auth.example', audience: 'api', ttlSeconds: 900, clockToleranceSeconds: 5,
+ * })
  * const { token } = access.sign({ userId, sessionId, username })
  * access.verifyAccessToken(token).userId
  * ```
@@ -92,10 +83,10 @@ function nonEmpty(option: string, value: string): string {
 export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const keys = options.keys
   if (keys === undefined) throw new TypeError('createAccessTokens: options.keys is required')
-  const issuer = nonEmpty('issuer', options.issuer ?? 'refresh-kit')
-  const audience = nonEmpty('audience', options.audience ?? 'refresh-kit')
-  const ttlSeconds = positiveInteger('ttlSeconds', options.ttlSeconds ?? 900, 1)
-  const tolerance = positiveInteger('clockToleranceSeconds', options.clockToleranceSeconds ?? 5, 0)
+  const issuer = nonEmpty('issuer', options.issuer)
+  const audience = nonEmpty('audience', options.audience)
+  const ttlSeconds = positiveInteger('ttlSeconds', options.ttlSeconds, 1)
+  const tolerance = positiveInteger('clockToleranceSeconds', options.clockToleranceSeconds, 0)
   const clock = options.clock ?? Date.now
   const algorithm = keys.algorithm
   if (!isAccessTokenAlgorithm(algorithm)) {

@@ -1,20 +1,35 @@
-import type { AuthContext } from './access-token.js'
-import { ASYMMETRIC_ALGORITHMS, isAsymmetricAlgorithm } from './algorithms.js'
+import type { Clock } from '../clock.js'
+import {
+  ASYMMETRIC_ALGORITHMS,
+  type AsymmetricAlgorithm,
+  isAsymmetricAlgorithm,
+} from './algorithms.js'
+import type { AuthContext } from './auth-context.js'
 import { invalidToken, verifyAccessTokenWith } from './lib/access-claims.js'
 import { readHeader } from './lib/jwt.js'
 import { createRemoteJwks, type RemoteJwks, type RemoteJwksOptions } from './remote-jwks.js'
 
-/** Options of {@link createJwksVerifier}: those of `createRemoteJwks`, plus the claim checks. */
-export interface JwksVerifierOptions extends RemoteJwksOptions {
-  /** `iss` required of every token. @default 'refresh-kit' */
-  issuer?: string
-  /** `aud` required of every token. @default 'refresh-kit' */
-  audience?: string
-  /** Leeway for `exp` and `nbf`, in seconds. @default 5 */
-  clockToleranceSeconds?: number
-  /** A key set to share between verifiers, instead of one built from these options. @default createRemoteJwks(options) */
-  jwks?: RemoteJwks
+/** The claim checks of {@link createJwksVerifier}, the token server's settings. */
+export interface JwksClaimChecks {
+  /** `iss` required of every token: the token server's `JWT_ISSUER`. */
+  issuer: string
+  /** `aud` required of every token: the token server's `JWT_AUDIENCE`. */
+  audience: string
+  /** Leeway for `exp` and `nbf`, in seconds: the token server's `CLOCK_TOLERANCE`. */
+  clockToleranceSeconds: number
+  /** `alg` values accepted. HS256 is never accepted. @default ASYMMETRIC_ALGORITHMS */
+  algorithms?: readonly AsymmetricAlgorithm[]
+  /** Milliseconds since the epoch; decides `exp` and `nbf`. @default Date.now */
+  clock?: Clock
 }
+
+/**
+ * Options of {@link createJwksVerifier}: the claim checks, and either where the key set is
+ * (the options of `createRemoteJwks`) or a key set to share between verifiers.
+ */
+export type JwksVerifierOptions =
+  | (JwksClaimChecks & RemoteJwksOptions)
+  | (JwksClaimChecks & { jwks: RemoteJwks })
 
 /** Verifies access tokens against a remote JWKS; asynchronous, since a key may need a fetch. */
 export interface RemoteAccessTokenVerifier {
@@ -36,13 +51,13 @@ export interface RemoteAccessTokenVerifier {
  *   jwksUri: 'https://auth.example/.well-known/jwks.json',
  *   issuer: 'https://auth.example',
  *   audience: 'orders-api',
+ *   clockToleranceSeconds: 5,
  * })
  * const { userId } = await verifier.verifyAccessToken(token)
  * ```
  */
 export function createJwksVerifier(options: JwksVerifierOptions): RemoteAccessTokenVerifier {
-  const issuer = options.issuer ?? 'refresh-kit'
-  const audience = options.audience ?? 'refresh-kit'
+  const { issuer, audience } = options
   for (const [name, value] of [
     ['issuer', issuer],
     ['audience', audience],
@@ -51,7 +66,7 @@ export function createJwksVerifier(options: JwksVerifierOptions): RemoteAccessTo
       throw new TypeError(`createJwksVerifier: options.${name} must be a non-empty string`)
     }
   }
-  const tolerance = options.clockToleranceSeconds ?? 5
+  const tolerance = options.clockToleranceSeconds
   if (!Number.isSafeInteger(tolerance) || tolerance < 0) {
     throw new TypeError('createJwksVerifier: options.clockToleranceSeconds must be an integer >= 0')
   }
@@ -62,7 +77,7 @@ export function createJwksVerifier(options: JwksVerifierOptions): RemoteAccessTo
     )
   }
   const allowed = new Set<string>(algorithms)
-  const jwks = options.jwks ?? createRemoteJwks(options)
+  const jwks = 'jwks' in options ? options.jwks : createRemoteJwks(options)
   const clock = options.clock ?? Date.now
 
   return {

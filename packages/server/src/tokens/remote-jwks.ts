@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
+import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
-import type { Clock } from '../store/types.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
@@ -10,8 +10,8 @@ import {
 
 /** Options of {@link createRemoteJwks}. */
 export interface RemoteJwksOptions {
-  /** Where the token server publishes its keys, e.g. `https://auth.example/.well-known/jwks.json`. Required. */
-  jwksUri?: string | URL
+  /** Where the token server publishes its keys, e.g. `https://auth.example/.well-known/jwks.json`. */
+  jwksUri: string | URL
   /** Keys of other algorithms are ignored. HS256 is never accepted. @default ['ES256', 'EdDSA', 'RS256'] */
   algorithms?: readonly AsymmetricAlgorithm[]
   /**

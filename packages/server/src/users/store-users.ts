@@ -1,6 +1,7 @@
+import type { Clock } from '../clock.js'
 import { randomId } from '../lib/random-id.js'
 import type { PasswordHasher } from '../passwords.js'
-import type { Clock, TokenStore } from '../store/types.js'
+import type { TokenStore } from '../store/types.js'
 import type { UserAdapter } from './types.js'
 
 const storeOf = new WeakMap<UserAdapter, TokenStore>()

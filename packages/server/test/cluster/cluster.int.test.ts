@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { type RedisClusterProcess, startRedisCluster } from '@refresh-kit/shared/testing'
+import { type RedisClusterProcess, startRedisCluster } from '@refresh-kit/testing'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ServerProcess, startServerProcess } from './server-process.js'

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { type RedisServerProcess, startRedisServer } from '@refresh-kit/shared/testing'
+import { type RedisServerProcess, startRedisServer } from '@refresh-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ServerProcess, startServerProcess } from './server-process.js'
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '@refresh-kit/shared/testing'
+import { freePort } from '@refresh-kit/testing'
 
 /** A Redis Sentinel child process watching one master group. */
 export interface SentinelProcess {

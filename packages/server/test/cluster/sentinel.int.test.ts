@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { type RedisServerProcess, startRedisServer } from '@refresh-kit/shared/testing'
+import { type RedisServerProcess, startRedisServer } from '@refresh-kit/testing'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SentinelProcess, startSentinel } from './sentinel-process.js'

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { freePort } from '@refresh-kit/shared/testing'
+import { freePort } from '@refresh-kit/testing'
 
 const packageDir = fileURLToPath(new URL('../../', import.meta.url))
 

@@ -1,5 +1,5 @@
 import { MAX_BODY_BYTES } from '@refresh-kit/shared'
-import { useTestRedis } from '@refresh-kit/shared/testing'
+import { useTestRedis } from '@refresh-kit/testing'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/http/app.js'
@@ -508,7 +508,7 @@ describe('500 internal_error', () => {
       ...tokens,
       login: () => Promise.reject(new Error('secret detail: ECONNRESET at line 42')),
     }
-    const app = createApp({ tokens: failing, store })
+    const app = createApp({ auth: failing, store })
     const reported: unknown[] = []
     app.on('error', (error: unknown) => reported.push(error))
     const res = await request(app.callback())

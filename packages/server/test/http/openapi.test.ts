@@ -51,7 +51,7 @@ describe('GET /openapi.json', () => {
   it('names its prefix as the server URL when mounted under one', async () => {
     const { tokens, store } = setup()
     const app = new Koa()
-    const router = createAuthRouter({ tokens, store, prefix: '/identity' })
+    const router = createAuthRouter({ auth: tokens, store, prefix: '/identity' })
     app.use(router.routes()).use(router.allowedMethods())
     const res = await request(app.callback()).get('/identity/openapi.json')
     expect(res.status).toBe(200)

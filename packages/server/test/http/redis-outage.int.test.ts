@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { type RedisServerProcess, startRedisServer } from '@refresh-kit/shared/testing'
+import { type RedisServerProcess, startRedisServer } from '@refresh-kit/testing'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { failFastRedisOptions } from '../../src/store/redis-options.js'

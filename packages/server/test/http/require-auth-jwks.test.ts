@@ -4,26 +4,27 @@ import { Router } from '@koa/router'
 import jwt from 'jsonwebtoken'
 import Koa from 'koa'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import {
-  type AuthState,
-  type RequireAuthOptions,
-  requireAuth,
-} from '../../src/http/require-auth.js'
+import { type AuthState, requireAuth } from '../../src/http/require-auth.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { createJwksVerifier } from '../../src/tokens/jwks-verifier.js'
 import { createRemoteJwks } from '../../src/tokens/remote-jwks.js'
 import type { PrivateJwk } from '../../src/tokens/signing-keys.js'
-import { manualClock } from '../support/harness.js'
+import { claimChecks, type ManualClock, manualClock } from '../support/harness.js'
 import { ALGORITHMS, keyPair, privateJwk, rawSign } from '../tokens/fixtures.js'
 import { type ListeningServer, listen, signIn, tokenServerApp } from './token-server.js'
 
 const CONCURRENCY = 1000
 
 /** Another service: one protected route behind requireAuth, listening on a random port. */
-async function resourceServer(options: RequireAuthOptions) {
+async function resourceServer(options: {
+  jwksUri: string
+  clock?: ManualClock
+  cooldownMs?: number
+  realm?: string
+}) {
   const app = new Koa()
   const router = new Router<AuthState>()
-  router.get('/orders', requireAuth(options), (ctx) => {
+  router.get('/orders', requireAuth({ ...claimChecks, ...options }), (ctx) => {
     ctx.body = { owner: ctx.state.auth.userId, username: ctx.state.auth.username }
   })
   app.use(router.routes())
@@ -81,7 +82,7 @@ describe.each(ALGORITHMS)('requireAuth({ jwksUri }) with %s', (algorithm) => {
   })
 })
 
-describe('requireAuth({ jwksUri }) against a live token server', () => {
+describe('requireAuth({ ...claimChecks, jwksUri }) against a live token server', () => {
   const clock = manualClock()
   const store = createMemoryStore({ now: clock })
   const keyA = privateJwk('ES256', { kid: 'key-a' })
@@ -236,7 +237,11 @@ describe('createJwksVerifier', () => {
 
   it('refuses alg none, HS256 and tokens without kid before any fetch', async () => {
     const { calls, fetch } = countingFetch()
-    const verifier = createJwksVerifier({ jwksUri: 'https://auth.example/jwks.json', fetch })
+    const verifier = createJwksVerifier({
+      ...claimChecks,
+      jwksUri: 'https://auth.example/jwks.json',
+      fetch,
+    })
     const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
     for (const token of [
       `${b64({ alg: 'none', kid: 'k' })}.${b64(claims)}.`,
@@ -258,7 +263,11 @@ describe('createJwksVerifier', () => {
       new Response(JSON.stringify({ keys: [jwk] }), {
         headers: { 'content-type': 'application/json' },
       })) as typeof globalThis.fetch
-    const verifier = createJwksVerifier({ jwksUri: 'https://auth.example/jwks.json', fetch })
+    const verifier = createJwksVerifier({
+      ...claimChecks,
+      jwksUri: 'https://auth.example/jwks.json',
+      fetch,
+    })
     const now = Math.floor(Date.now() / 1000)
     const good = { ...claims, iss: 'refresh-kit', aud: 'refresh-kit', iat: now, exp: now + 60 }
     await expect(
@@ -275,6 +284,7 @@ describe('createJwksVerifier', () => {
   })
 
   it('refuses bad options with a TypeError naming them', () => {
+    // @ts-expect-error: the JWKS address is required
     expect(() => createRemoteJwks({})).toThrow(/options.jwksUri/)
     expect(() => createRemoteJwks({ jwksUri: 'ftp://auth.example/jwks' })).toThrow(
       /options.jwksUri/,
@@ -285,11 +295,13 @@ describe('createJwksVerifier', () => {
     expect(() => createRemoteJwks({ jwksUri: 'https://a.example/j', cooldownMs: -1 })).toThrow(
       /options.cooldownMs/,
     )
-    expect(() => createJwksVerifier({ jwksUri: 'https://a.example/j', issuer: '' })).toThrow(
-      /options.issuer/,
-    )
     expect(() =>
+      createJwksVerifier({ ...claimChecks, jwksUri: 'https://a.example/j', issuer: '' }),
+    ).toThrow(/options.issuer/)
+    expect(() =>
+      // @ts-expect-error: a verifier and a JWKS exclude each other
       requireAuth({
+        ...claimChecks,
         jwksUri: 'https://a.example/j',
         verifier: {
           verifyAccessToken: () => {

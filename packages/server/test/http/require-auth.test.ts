@@ -5,10 +5,13 @@ import { describe, expect, it } from 'vitest'
 import { type AuthState, requireAuth } from '../../src/http/require-auth.js'
 import { createAccessTokens } from '../../src/tokens/access-token.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
-import { JWT_SECRET } from '../support/harness.js'
+import { accessSettings, JWT_SECRET } from '../support/harness.js'
 
 describe('requireAuth in another Koa app', () => {
-  const access = createAccessTokens({ keys: createTokenKeys({ jwtSecret: JWT_SECRET }).access })
+  const access = createAccessTokens({
+    ...accessSettings,
+    keys: createTokenKeys({ jwtSecret: JWT_SECRET }).access,
+  })
   const app = new Koa()
   const router = new Router<AuthState>()
   router.get('/orders', requireAuth({ verifier: access, realm: 'shop' }), (ctx) => {
@@ -42,6 +45,7 @@ describe('requireAuth in another Koa app', () => {
   })
 
   it('refuses a missing verifier with a TypeError naming the option', () => {
+    // @ts-expect-error: a verifier or a JWKS is required
     expect(() => requireAuth({})).toThrow(/options.verifier/)
   })
 })

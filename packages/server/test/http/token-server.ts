@@ -4,13 +4,13 @@ import type { TokenResponse } from '@refresh-kit/shared'
 import type Koa from 'koa'
 import request from 'supertest'
 import { createApp } from '../../src/http/app.js'
-import { createTokenService } from '../../src/service/token-service.js'
+import { createAuthService } from '../../src/service/auth-service.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import type { TokenStore } from '../../src/store/types.js'
 import type { AccessTokenAlgorithm } from '../../src/tokens/algorithms.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
 import type { PrivateJwk } from '../../src/tokens/signing-keys.js'
-import { cheapPasswords, type ManualClock, manualClock } from '../support/harness.js'
+import { cheapPasswords, type ManualClock, manualClock, settings } from '../support/harness.js'
 
 export interface TokenServerOptions {
   algorithm: AccessTokenAlgorithm
@@ -28,13 +28,14 @@ export function tokenServerApp({ algorithm, signingKeys, clock, store }: TokenSe
     jwtSecret: 'jwks-test-secret-0123456789abcdefghijklmnop',
     ...(signingKeys === undefined ? {} : { signingKeys }),
   })
-  const tokens = createTokenService({
+  const tokens = createAuthService({
+    ...settings,
     store: sessions,
     keys,
     clock: now,
     passwords: cheapPasswords,
   })
-  const app = createApp({ tokens, store: sessions })
+  const app = createApp({ auth: tokens, store: sessions })
   return { app, tokens, store: sessions, clock: now }
 }
 

@@ -1,4 +1,4 @@
-import { freePort, type RedisServerProcess, startRedisServer } from '@refresh-kit/shared/testing'
+import { freePort, type RedisServerProcess, startRedisServer } from '@refresh-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BuiltServer, startBuiltServer } from '../support/built-server.js'
 import { checkResponse } from '../support/openapi-check.js'

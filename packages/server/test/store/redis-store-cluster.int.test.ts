@@ -1,4 +1,4 @@
-import { type RedisClusterProcess, startRedisCluster } from '@refresh-kit/shared/testing'
+import { type RedisClusterProcess, startRedisCluster } from '@refresh-kit/testing'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { failFastClusterOptions } from '../../src/store/redis-options.js'

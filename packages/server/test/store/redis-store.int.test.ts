@@ -1,9 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import {
-  type RedisServerProcess,
-  startRedisServer,
-  useTestRedis,
-} from '@refresh-kit/shared/testing'
+import { type RedisServerProcess, startRedisServer, useTestRedis } from '@refresh-kit/testing'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { failFastRedisOptions } from '../../src/store/redis-options.js'

@@ -1,9 +1,10 @@
 import type { TokenResponse } from '@refresh-kit/shared'
 import request from 'supertest'
+import { authSettingsOf, loadConfig } from '../../src/config.js'
 import { createApp } from '../../src/http/app.js'
 import type { Logger } from '../../src/logger.js'
 import { createPasswordHasher } from '../../src/passwords.js'
-import { createTokenService, type TokenServiceOptions } from '../../src/service/token-service.js'
+import { type AuthServiceOptions, createAuthService } from '../../src/service/auth-service.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import type { TokenStore } from '../../src/store/types.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
@@ -33,7 +34,25 @@ export function manualClock(start = Date.UTC(2026, 0, 1)): ManualClock {
 /** scrypt at a cost tests can afford; production uses 2^15. */
 export const cheapPasswords = createPasswordHasher({ cost: 2 ** 10, blockSize: 8 })
 
-export interface HarnessOptions extends Omit<TokenServiceOptions, 'store' | 'keys'> {
+/** The token service's settings as the config schema resolves them with nothing set. */
+export const settings = authSettingsOf(loadConfig({}))
+
+/** `createAccessTokens` settings, the same defaults. */
+export const accessSettings = {
+  issuer: settings.issuer,
+  audience: settings.audience,
+  ttlSeconds: settings.accessTokenTtlSeconds,
+  clockToleranceSeconds: settings.clockToleranceSeconds,
+}
+
+/** `createJwksVerifier` claim checks, the same defaults. */
+export const claimChecks = {
+  issuer: settings.issuer,
+  audience: settings.audience,
+  clockToleranceSeconds: settings.clockToleranceSeconds,
+}
+
+export interface HarnessOptions extends Partial<Omit<AuthServiceOptions, 'store' | 'keys'>> {
   store?: TokenStore
   corsOrigins?: string[]
   trustProxy?: boolean
@@ -47,7 +66,8 @@ export function setup(options: HarnessOptions = {}) {
   const store = options.store ?? createMemoryStore({ now: clock })
   const keys = createTokenKeys({ jwtSecret: options.jwtSecret ?? JWT_SECRET })
   const { corsOrigins, trustProxy, logger, jwtSecret: _secret, ...serviceOptions } = options
-  const tokens = createTokenService({
+  const tokens = createAuthService({
+    ...settings,
     passwords: cheapPasswords,
     ...serviceOptions,
     clock,
@@ -55,7 +75,7 @@ export function setup(options: HarnessOptions = {}) {
     keys,
   })
   const app = createApp({
-    tokens,
+    auth: tokens,
     store,
     ...(corsOrigins === undefined ? {} : { corsOrigins }),
     ...(trustProxy === undefined ? {} : { trustProxy }),

@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken'
 import { describe, expect, it } from 'vitest'
 import { createAccessTokens } from '../../src/tokens/access-token.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
-import { JWT_SECRET, manualClock } from '../support/harness.js'
+import { accessSettings, JWT_SECRET, manualClock } from '../support/harness.js'
 import { b64, codeOf, hs256Sign } from './fixtures.js'
 
 const keys = createTokenKeys({ jwtSecret: JWT_SECRET })
@@ -14,7 +14,11 @@ const handMade = (header: object, payload: object, secret: string | Buffer = JWT
 
 describe('access tokens', () => {
   const clock = manualClock()
-  const access = createAccessTokens({ keys: keys.access, clock })
+  const access = createAccessTokens({
+    ...accessSettings,
+    keys: keys.access,
+    clock,
+  })
 
   it('carries the RFC 9068 header and every claim of the contract', () => {
     const { token, expiresIn } = access.sign(subject)
@@ -37,7 +41,12 @@ describe('access tokens', () => {
 
   it('accepts a token within the clock tolerance past exp, and rejects it beyond as token_expired', () => {
     const local = manualClock()
-    const tokens = createAccessTokens({ keys: keys.access, clock: local, ttlSeconds: 60 })
+    const tokens = createAccessTokens({
+      ...accessSettings,
+      keys: keys.access,
+      clock: local,
+      ttlSeconds: 60,
+    })
     const { token } = tokens.sign(subject)
     // exp is exclusive (RFC 7519 §4.1.4): valid while now < exp + tolerance.
     local.advance(60 + 4)
@@ -144,10 +153,21 @@ describe('access tokens', () => {
   })
 
   it('refuses bad options with a TypeError naming them', () => {
-    expect(() => createAccessTokens({})).toThrow(/options.keys/)
-    expect(() => createAccessTokens({ keys: keys.access, ttlSeconds: 0 })).toThrow(
-      /options.ttlSeconds/,
-    )
-    expect(() => createAccessTokens({ keys: keys.access, issuer: '' })).toThrow(/options.issuer/)
+    // @ts-expect-error: the keys are required
+    expect(() => createAccessTokens({ ...accessSettings })).toThrow(/options.keys/)
+    expect(() =>
+      createAccessTokens({
+        ...accessSettings,
+        keys: keys.access,
+        ttlSeconds: 0,
+      }),
+    ).toThrow(/options.ttlSeconds/)
+    expect(() =>
+      createAccessTokens({
+        ...accessSettings,
+        keys: keys.access,
+        issuer: '',
+      }),
+    ).toThrow(/options.issuer/)
   })
 })

@@ -5,7 +5,7 @@ import { createAccessTokens } from '../../src/tokens/access-token.js'
 import type { AsymmetricAlgorithm } from '../../src/tokens/algorithms.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
 import type { PrivateJwk } from '../../src/tokens/signing-keys.js'
-import { manualClock } from '../support/harness.js'
+import { accessSettings, manualClock } from '../support/harness.js'
 import { ALGORITHMS, b64, codeOf, hs256Sign, keyPair, privateJwk, rawSign } from './fixtures.js'
 
 const subject = { userId: 'user-1', sessionId: 'session-1', username: 'ada' }
@@ -20,6 +20,7 @@ describe.each(ALGORITHMS)('access tokens with %s', (algorithm) => {
   ] as [PrivateJwk, PrivateJwk, PrivateJwk]
   const tokensWith = (signingKeys: PrivateJwk[], ttlSeconds = 900) =>
     createAccessTokens({
+      ...accessSettings,
       keys: createTokenKeys({ algorithm, signingKeys, refreshTokenSecret: REFRESH_SECRET }).access,
       clock,
       ttlSeconds,
@@ -184,6 +185,7 @@ describe.each(ALGORITHMS)('access tokens with %s', (algorithm) => {
   it('accepts a token within the clock tolerance past exp, and rejects it beyond as token_expired', () => {
     const local = manualClock()
     const tokens = createAccessTokens({
+      ...accessSettings,
       keys: createTokenKeys({ algorithm, signingKeys: [jwkA], refreshTokenSecret: REFRESH_SECRET })
         .access,
       clock: local,
@@ -200,7 +202,10 @@ describe.each(ALGORITHMS)('access tokens with %s', (algorithm) => {
 describe('HS256 keeps ignoring kid', () => {
   it('verifies an HS256 token whatever its kid says, as before keys could rotate', () => {
     const keys = createTokenKeys({ jwtSecret: 's'.repeat(32) })
-    const tokens = createAccessTokens({ keys: keys.access })
+    const tokens = createAccessTokens({
+      ...accessSettings,
+      keys: keys.access,
+    })
     const { token } = tokens.sign(subject)
     expect(jwt.decode(token, { complete: true })?.header).toEqual({ alg: 'HS256', typ: 'at+jwt' })
     const claims = jwt.decode(token) as object
@@ -214,8 +219,11 @@ describe('HS256 keeps ignoring kid', () => {
 
   it('refuses keys whose allow-list is wider than the signing algorithm', () => {
     const keys = createTokenKeys({ jwtSecret: 's'.repeat(32) }).access
-    expect(() => createAccessTokens({ keys: { ...keys, algorithms: ['HS256', 'ES256'] } })).toThrow(
-      /options.keys.algorithms must be exactly \[algorithm\]/,
-    )
+    expect(() =>
+      createAccessTokens({
+        ...accessSettings,
+        keys: { ...keys, algorithms: ['HS256', 'ES256'] },
+      }),
+    ).toThrow(/options.keys.algorithms must be exactly \[algorithm\]/)
   })
 })

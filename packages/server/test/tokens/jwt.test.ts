@@ -11,7 +11,7 @@ import {
   type VerifyJwtOptions,
   verifyJwt,
 } from '../../src/tokens/lib/jwt.js'
-import { JWT_SECRET, manualClock } from '../support/harness.js'
+import { accessSettings, JWT_SECRET, manualClock } from '../support/harness.js'
 import { ALGORITHMS, privateJwk, rawSign } from './fixtures.js'
 
 // HS256 is signed and verified with node:crypto, not jsonwebtoken. These tests hold the two
@@ -77,6 +77,7 @@ const theirs = (token: string) =>
 /** The code `/auth/me` answers for a token of the HS256 token server at `NOW`. */
 function codeOf(token: string): string {
   const access = createAccessTokens({
+    ...accessSettings,
     keys: createTokenKeys({ jwtSecret: JWT_SECRET }).access,
     clock: () => NOW * 1000,
   })
@@ -278,6 +279,7 @@ describe('HS256 with node:crypto, held to jsonwebtoken', () => {
   it('interoperates: tokens of the access-token service verify with jsonwebtoken, and the reverse', () => {
     const clock = manualClock(NOW * 1000)
     const access = createAccessTokens({
+      ...accessSettings,
       keys: createTokenKeys({ jwtSecret: JWT_SECRET }).access,
       clock,
     })
@@ -355,7 +357,11 @@ describe.each(ALGORITHMS)('%s signatures spelled non-canonically', (algorithm) =
       signingKeys: [jwk],
       refreshTokenSecret: 'r'.repeat(32),
     })
-    const access = createAccessTokens({ keys: keys.access, clock: manualClock(NOW * 1000) })
+    const access = createAccessTokens({
+      ...accessSettings,
+      keys: keys.access,
+      clock: manualClock(NOW * 1000),
+    })
     const { token } = access.sign({ userId: 'user-1', sessionId: 'session-1', username: 'ada' })
     const [head, body, signature = ''] = token.split('.')
     expect(access.verifyAccessToken(token)).toMatchObject({ userId: 'user-1' })

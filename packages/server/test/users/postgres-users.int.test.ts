@@ -1,5 +1,5 @@
 import { decodeJwtPayload } from '@refresh-kit/shared'
-import { useTestRedis } from '@refresh-kit/shared/testing'
+import { useTestRedis } from '@refresh-kit/testing'
 import Koa from 'koa'
 import pg from 'pg'
 import request from 'supertest'
@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/http/app.js'
 import { createAuthRouter } from '../../src/http/auth-router.js'
 import { requireAuth } from '../../src/http/require-auth.js'
-import { createTokenService } from '../../src/service/token-service.js'
+import { createAuthService } from '../../src/service/auth-service.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
 import { createPostgresUsers } from '../../src/users/postgres-users.js'
-import { cheapPasswords, JWT_SECRET } from '../support/harness.js'
+import { cheapPasswords, JWT_SECRET, settings } from '../support/harness.js'
 import { useTestDatabase } from '../support/postgres.js'
 
 const redis = useTestRedis('pg-users')
@@ -30,7 +30,8 @@ async function serverOnPostgres(options: { registration?: boolean } = {}) {
     'CREATE TABLE IF NOT EXISTS user_roles (user_id uuid NOT NULL, role text NOT NULL)',
   )
   const store = createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix })
-  const tokens = createTokenService({
+  const tokens = createAuthService({
+    ...settings,
     store,
     keys: createTokenKeys({ jwtSecret: JWT_SECRET }),
     users,
@@ -43,7 +44,13 @@ async function serverOnPostgres(options: { registration?: boolean } = {}) {
       return { roles, scope: roles.includes('admin') ? 'orders:read orders:write' : 'orders:read' }
     },
   })
-  return { pool, users, tokens, store, http: request(createApp({ tokens, store }).callback()) }
+  return {
+    pool,
+    users,
+    tokens,
+    store,
+    http: request(createApp({ auth: tokens, store }).callback()),
+  }
 }
 
 const unique = () => `pg${Math.random().toString(36).slice(2, 10)}`
@@ -178,12 +185,13 @@ describe('users in PostgreSQL, sessions in Redis', () => {
     try {
       const users = createPostgresUsers({ pool, passwords: cheapPasswords })
       const store = createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix })
-      const tokens = createTokenService({
+      const tokens = createAuthService({
+        ...settings,
         store,
         keys: createTokenKeys({ jwtSecret: JWT_SECRET }),
         users,
       })
-      const http = request(createApp({ tokens, store }).callback())
+      const http = request(createApp({ auth: tokens, store }).callback())
       const res = await http
         .post('/auth/login')
         .send({ username: unique(), password: 'correct horse battery' })
@@ -198,7 +206,7 @@ describe('users in PostgreSQL, sessions in Redis', () => {
   it('serves an app of its own under a prefix, its route guarded by scope and role from PostgreSQL', async () => {
     const { tokens, store, pool } = await serverOnPostgres()
     const app = new Koa()
-    const auth = createAuthRouter({ tokens, store, prefix: '/identity' })
+    const auth = createAuthRouter({ auth: tokens, store, prefix: '/identity' })
     app.use(auth.routes()).use(auth.allowedMethods())
     const guard = requireAuth({ verifier: tokens, scope: 'orders:write', role: 'admin' })
     app.use(async (ctx, next) => {

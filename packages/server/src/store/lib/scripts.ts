@@ -6,12 +6,30 @@
  * memory. Session records are packed as `lib/keys.ts` describes.
  */
 
-/** A definition for ioredis `defineCommand`: run by EVALSHA, with EVAL on NOSCRIPT. */
-export interface StoreScript {
+/**
+ * A script for ioredis `defineCommand` (run by EVALSHA, with EVAL on NOSCRIPT) whose keys and
+ * arguments have names. The Lua body reads them as `KEY.name` and `ARG.name`, callers pass
+ * them as objects, and the one list here decides their positions on both sides: reordering
+ * it can never hand a script one value in another's place.
+ */
+export interface StoreScript<K extends string = string, A extends string = string> {
   readonly name: string
+  /** Key names, in the order of `KEYS`. */
+  readonly keys: readonly K[]
+  /** Argument names, in the order of `ARGV`. */
+  readonly args: readonly A[]
   readonly numberOfKeys: number
+  /** The body, preceded by the `KEY` and `ARG` tables. */
   readonly lua: string
 }
+
+/** What a call of `script` passes: every key and every argument by name. */
+export interface ScriptInput<K extends string, A extends string> {
+  keys: Readonly<Record<K, string>>
+  args: Readonly<Record<A, string | number>>
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9]*$/
 
 // Lua numbers are doubles: integers are formatted explicitly, or 13-digit times would
 // become 1.7e+12.
@@ -50,45 +68,120 @@ end
 `
 
 /**
+ * Defines a script with named keys and arguments. Every name must be a Lua identifier, be
+ * declared once and be used by the body, which must not index `KEYS` or `ARGV` itself:
+ * checked here, when the module loads, so a slip fails every test rather than one session.
+ */
+export function defineScript<const K extends string, const A extends string>(definition: {
+  name: string
+  keys: readonly K[]
+  args: readonly A[]
+  /** Whether the body uses the shared helpers (`pack`, `unpack36`, `dead`, ...). */
+  helpers: boolean
+  lua: string
+}): StoreScript<K, A> {
+  const { name, keys, args, lua } = definition
+  const problem = (what: string) => new Error(`store script ${name}: ${what}`)
+  if (/\b(KEYS|ARGV)\[/.test(lua)) throw problem('reads KEYS or ARGV by position')
+  const tables: [string, readonly string[]][] = [
+    ['KEY', keys],
+    ['ARG', args],
+  ]
+  for (const [table, names] of tables) {
+    if (new Set(names).size !== names.length) throw problem(`declares a ${table} name twice`)
+    for (const item of names) {
+      if (!NAME.test(item)) throw problem(`${table}.${item} is not a Lua name`)
+      if (!new RegExp(`\\b${table}\\.${item}\\b`).test(lua))
+        throw problem(`never uses ${table}.${item}`)
+    }
+    for (const used of lua.matchAll(new RegExp(`\\b${table}\\.([A-Za-z0-9]+)`, 'g'))) {
+      if (!names.includes(used[1] ?? '')) {
+        throw problem(`uses ${table}.${used[1]}, which it does not declare`)
+      }
+    }
+  }
+  const tableOf = (variable: string, source: string, names: readonly string[]) =>
+    `local ${variable} = {${names.map((item, at) => `${item} = ${source}[${at + 1}]`).join(', ')}}`
+  const prelude = [tableOf('KEY', 'KEYS', keys), tableOf('ARG', 'ARGV', args)].join('\n')
+  return {
+    name,
+    keys,
+    args,
+    numberOfKeys: keys.length,
+    lua: `${prelude}\n${definition.helpers ? HELPERS : ''}${lua}`,
+  }
+}
+
+/**
+ * The `KEYS` and then `ARGV` of a call, each in its declared order.
+ *
+ * @example
+ * ```ts
+ * scriptArguments(hitScript, { keys: { counter }, args: { windowMs: 900_000 } })
+ * ```
+ */
+export function scriptArguments<K extends string, A extends string>(
+  script: StoreScript<K, A>,
+  input: ScriptInput<K, A>,
+): (string | number)[] {
+  return [
+    ...script.keys.map((key) => input.keys[key]),
+    ...script.args.map((arg) => input.args[arg]),
+  ]
+}
+
+/**
  * KEYS: sessions, user agent, user. ARGV: sessionId, now, idleMs, maxAgeMs, userTtlMs,
  * hasUserAgent ('1' or '0'), userAgent, user-agent key prefix, index renewal interval in
  * seconds. Drops the user's dead sessions on the way, so a user's hash cannot grow without
  * bound, and renews the user record's TTL (a login). Returns the username when its index is
  * due for renewal (field `x`: when it was last renewed, on the Redis clock), else nothing.
  */
-export const createSessionScript: StoreScript = {
+export const createSessionScript = defineScript({
   name: 'refreshKitCreateSession',
-  numberOfKeys: 3,
-  lua: `${HELPERS}
-local now = tonumber(ARGV[2])
-local fields = redis.call('HGETALL', KEYS[1])
+  keys: ['sessions', 'userAgent', 'user'],
+  args: [
+    'sessionId',
+    'now',
+    'idleMs',
+    'maxAgeMs',
+    'userTtlMs',
+    'hasUserAgent',
+    'userAgent',
+    'userAgentPrefix',
+    'indexRenewalSeconds',
+  ],
+  helpers: true,
+  lua: `
+local now = tonumber(ARG.now)
+local fields = redis.call('HGETALL', KEY.sessions)
 for j = 1, #fields, 2 do
   if dead(unpack36(fields[j + 1]), now) then
-    redis.call('HDEL', KEYS[1], fields[j])
-    redis.call('DEL', ARGV[8] .. fields[j])
+    redis.call('HDEL', KEY.sessions, fields[j])
+    redis.call('DEL', ARG.userAgentPrefix .. fields[j])
   end
 end
-local absolute = now + tonumber(ARGV[4])
-local idle = math.min(now + tonumber(ARGV[3]), absolute)
+local absolute = now + tonumber(ARG.maxAgeMs)
+local idle = math.min(now + tonumber(ARG.idleMs), absolute)
 local s = {g = 0, c = now, l = now, a = absolute, i = idle, r = now}
-redis.call('HSET', KEYS[1], ARGV[1], pack(s))
-extend(KEYS[1], idle - now)
-if ARGV[6] == '1' then
-  redis.call('SET', KEYS[2], ARGV[7], 'PX', int(idle - now))
+redis.call('HSET', KEY.sessions, ARG.sessionId, pack(s))
+extend(KEY.sessions, idle - now)
+if ARG.hasUserAgent == '1' then
+  redis.call('SET', KEY.userAgent, ARG.userAgent, 'PX', int(idle - now))
 else
-  redis.call('DEL', KEYS[2])
+  redis.call('DEL', KEY.userAgent)
 end
-local username = redis.call('HGET', KEYS[3], 'n')
+local username = redis.call('HGET', KEY.user, 'n')
 if not username then return false end
-redis.call('PEXPIRE', KEYS[3], ARGV[5])
+redis.call('PEXPIRE', KEY.user, ARG.userTtlMs)
 -- The username index is in another slot; ask for its renewal only once per interval.
 local clock = tonumber(redis.call('TIME')[1])
-local renewed = tonumber(redis.call('HGET', KEYS[3], 'x') or '0')
-if clock - renewed < tonumber(ARGV[9]) then return false end
-redis.call('HSET', KEYS[3], 'x', int(clock))
+local renewed = tonumber(redis.call('HGET', KEY.user, 'x') or '0')
+if clock - renewed < tonumber(ARG.indexRenewalSeconds) then return false end
+redis.call('HSET', KEY.user, 'x', int(clock))
 return username
 `,
-}
+})
 
 /**
  * KEYS: sessions, user agent, user. ARGV: sessionId, generation, now, idleMs, graceMs.
@@ -98,20 +191,22 @@ return username
  * without a copy of it in every session; a session whose user record is gone (expired) is
  * dropped before anything is written, as invalid.
  */
-export const rotateScript: StoreScript = {
+export const rotateScript = defineScript({
   name: 'refreshKitRotate',
-  numberOfKeys: 3,
-  lua: `${HELPERS}
-local packed = redis.call('HGET', KEYS[1], ARGV[1])
+  keys: ['sessions', 'userAgent', 'user'],
+  args: ['sessionId', 'generation', 'now', 'idleMs', 'graceMs'],
+  helpers: true,
+  lua: `
+local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
 if not packed then return {0} end
 local s = unpack36(packed)
-local generation = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
+local generation = tonumber(ARG.generation)
+local now = tonumber(ARG.now)
 local function forget()
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('DEL', KEYS[2])
+  redis.call('HDEL', KEY.sessions, ARG.sessionId)
+  redis.call('DEL', KEY.userAgent)
 end
-local username = redis.call('HGET', KEYS[3], 'n')
+local username = redis.call('HGET', KEY.user, 'n')
 if not username or dead(s, now) then
   forget()
   return {0}
@@ -121,109 +216,121 @@ if generation == s.g then
   s.g = s.g + 1
   s.r = now
   s.l = now
-  s.i = math.min(now + tonumber(ARGV[4]), s.a)
+  s.i = math.min(now + tonumber(ARG.idleMs), s.a)
   packed = pack(s)
-  redis.call('HSET', KEYS[1], ARGV[1], packed)
-  extend(KEYS[1], s.i - now)
-  redis.call('PEXPIRE', KEYS[2], int(s.i - now))
+  redis.call('HSET', KEY.sessions, ARG.sessionId, packed)
+  extend(KEY.sessions, s.i - now)
+  redis.call('PEXPIRE', KEY.userAgent, int(s.i - now))
   status = 1
 elseif generation > s.g then
   return {0}
-elseif generation == s.g - 1 and now - s.r <= tonumber(ARGV[5]) then
+elseif generation == s.g - 1 and now - s.r <= tonumber(ARG.graceMs) then
   status = 2
 else
   forget()
   return {3}
 end
-return {status, packed, username, redis.call('GET', KEYS[2])}
+return {status, packed, username, redis.call('GET', KEY.userAgent)}
 `,
-}
+})
 
 /** KEYS: sessions, user agent. ARGV: sessionId. Returns {packed record, user agent}. */
-export const getSessionScript: StoreScript = {
+export const getSessionScript = defineScript({
   name: 'refreshKitGetSession',
-  numberOfKeys: 2,
+  keys: ['sessions', 'userAgent'],
+  args: ['sessionId'],
+  helpers: false,
   lua: `
-local packed = redis.call('HGET', KEYS[1], ARGV[1])
+local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
 if not packed then return {} end
-return {packed, redis.call('GET', KEYS[2])}
+return {packed, redis.call('GET', KEY.userAgent)}
 `,
-}
+})
 
 /**
  * KEYS: sessions. ARGV: user-agent key prefix, now. Drops dead sessions and returns the
  * live ones as a flat list of id, packed record, user agent.
  */
-export const listSessionsScript: StoreScript = {
+export const listSessionsScript = defineScript({
   name: 'refreshKitListSessions',
-  numberOfKeys: 1,
-  lua: `${HELPERS}
-local now = tonumber(ARGV[2])
-local fields = redis.call('HGETALL', KEYS[1])
+  keys: ['sessions'],
+  args: ['userAgentPrefix', 'now'],
+  helpers: true,
+  lua: `
+local now = tonumber(ARG.now)
+local fields = redis.call('HGETALL', KEY.sessions)
 local out = {}
 for j = 1, #fields, 2 do
   local id = fields[j]
   local s = unpack36(fields[j + 1])
   if dead(s, now) then
-    redis.call('HDEL', KEYS[1], id)
-    redis.call('DEL', ARGV[1] .. id)
+    redis.call('HDEL', KEY.sessions, id)
+    redis.call('DEL', ARG.userAgentPrefix .. id)
   else
     out[#out + 1] = id
     out[#out + 1] = fields[j + 1]
-    out[#out + 1] = redis.call('GET', ARGV[1] .. id)
+    out[#out + 1] = redis.call('GET', ARG.userAgentPrefix .. id)
   end
 end
 return out
 `,
-}
+})
 
 /** KEYS: sessions, user agent. ARGV: sessionId. Returns 1 when the session existed. */
-export const revokeSessionScript: StoreScript = {
+export const revokeSessionScript = defineScript({
   name: 'refreshKitRevokeSession',
-  numberOfKeys: 2,
+  keys: ['sessions', 'userAgent'],
+  args: ['sessionId'],
+  helpers: false,
   lua: `
-redis.call('DEL', KEYS[2])
-return redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('DEL', KEY.userAgent)
+return redis.call('HDEL', KEY.sessions, ARG.sessionId)
 `,
-}
+})
 
 /** KEYS: sessions. ARGV: user-agent key prefix. Returns how many sessions existed. */
-export const revokeAllSessionsScript: StoreScript = {
+export const revokeAllSessionsScript = defineScript({
   name: 'refreshKitRevokeAllSessions',
-  numberOfKeys: 1,
+  keys: ['sessions'],
+  args: ['userAgentPrefix'],
+  helpers: false,
   lua: `
-local ids = redis.call('HKEYS', KEYS[1])
-for _, id in ipairs(ids) do redis.call('DEL', ARGV[1] .. id) end
-redis.call('DEL', KEYS[1])
+local ids = redis.call('HKEYS', KEY.sessions)
+for _, id in ipairs(ids) do redis.call('DEL', ARG.userAgentPrefix .. id) end
+redis.call('DEL', KEY.sessions)
 return #ids
 `,
-}
+})
 
 /**
  * KEYS: user. ARGV: username, passwordHash, createdAt, userTtlMs. Writes the user hash with
  * its TTL, noting the username index as just renewed; returns 0 without writing when the id
  * is already taken.
  */
-export const putUserScript: StoreScript = {
+export const putUserScript = defineScript({
   name: 'refreshKitPutUser',
-  numberOfKeys: 1,
+  keys: ['user'],
+  args: ['username', 'passwordHash', 'createdAt', 'userTtlMs'],
+  helpers: false,
   lua: `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'n', ARGV[1], 'h', ARGV[2], 'c', ARGV[3], 'x', redis.call('TIME')[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if redis.call('EXISTS', KEY.user) == 1 then return 0 end
+redis.call('HSET', KEY.user, 'n', ARG.username, 'h', ARG.passwordHash, 'c', ARG.createdAt, 'x', redis.call('TIME')[1])
+redis.call('PEXPIRE', KEY.user, ARG.userTtlMs)
 return 1
 `,
-}
+})
 
 /** KEYS: username index. ARGV: user id. Deletes the index only if it still names that user. */
-export const releaseUsernameScript: StoreScript = {
+export const releaseUsernameScript = defineScript({
   name: 'refreshKitReleaseUsername',
-  numberOfKeys: 1,
+  keys: ['usernameIndex'],
+  args: ['userId'],
+  helpers: false,
   lua: `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEY.usernameIndex) == ARG.userId then return redis.call('DEL', KEY.usernameIndex) end
 return 0
 `,
-}
+})
 
 /**
  * KEYS: username index. ARGV: abandoned holder's id, new user id, userTtlMs, the highest PTTL
@@ -231,46 +338,52 @@ return 0
  * names the same holder and was written long enough ago that no registration of the holder
  * can still be under way. Returns 1 when it did.
  */
-export const reclaimUsernameScript: StoreScript = {
+export const reclaimUsernameScript = defineScript({
   name: 'refreshKitReclaimUsername',
-  numberOfKeys: 1,
+  keys: ['usernameIndex'],
+  args: ['holderId', 'userId', 'userTtlMs', 'maxAbandonedPttlMs'],
+  helpers: false,
   lua: `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if redis.call('PTTL', KEYS[1]) > tonumber(ARGV[4]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+if redis.call('GET', KEY.usernameIndex) ~= ARG.holderId then return 0 end
+if redis.call('PTTL', KEY.usernameIndex) > tonumber(ARG.maxAbandonedPttlMs) then return 0 end
+redis.call('SET', KEY.usernameIndex, ARG.userId, 'PX', ARG.userTtlMs)
 return 1
 `,
-}
+})
 
 /**
  * KEYS: counter. ARGV: windowMs. A fixed window: the first hit starts it (INCR, then the
  * expiry only when there is none yet, as EXPIRE NX) and later hits never extend it.
  * Returns {count, pttl}.
  */
-export const hitScript: StoreScript = {
+export const hitScript = defineScript({
   name: 'refreshKitHit',
-  numberOfKeys: 1,
+  keys: ['counter'],
+  args: ['windowMs'],
+  helpers: false,
   lua: `
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
+local count = redis.call('INCR', KEY.counter)
+local ttl = redis.call('PTTL', KEY.counter)
 if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+  redis.call('PEXPIRE', KEY.counter, ARG.windowMs)
+  ttl = tonumber(ARG.windowMs)
 end
 return {count, ttl}
 `,
-}
+})
 
 /** KEYS: counter. Returns {count, pttl}, {0, 0} when there is no window. */
-export const peekScript: StoreScript = {
+export const peekScript = defineScript({
   name: 'refreshKitPeek',
-  numberOfKeys: 1,
+  keys: ['counter'],
+  args: [],
+  helpers: false,
   lua: `
-local count = redis.call('GET', KEYS[1])
+local count = redis.call('GET', KEY.counter)
 if not count then return {0, 0} end
-return {tonumber(count), redis.call('PTTL', KEYS[1])}
+return {tonumber(count), redis.call('PTTL', KEY.counter)}
 `,
-}
+})
 
 /** Every script, for registration on a client. */
 export const STORE_SCRIPTS: readonly StoreScript[] = [

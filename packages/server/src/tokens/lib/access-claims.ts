@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from '@refresh-kit/shared'
 import jwt from 'jsonwebtoken'
 import { AuthError } from '../../errors.js'
-import type { AuthContext } from '../access-token.js'
+import type { AuthContext } from '../auth-context.js'
 import { type VerifiedJwt, type VerifyJwtOptions, verifyJwt } from './jwt.js'
 
 /** An `invalid_token` error; `cause` is logged, never sent. */

@@ -1,7 +1,7 @@
 import { connect } from 'node:net'
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
-import { NO_REDIS_MESSAGE, startRedisServer, useTestRedis } from '../testing/index.js'
+import { NO_REDIS_MESSAGE, startRedisServer, useTestRedis } from '../src/index.js'
 
 /** Sends inline commands over a plain socket and collects one reply line per command. */
 function rawExchange(port: number, commands: string[]): Promise<string[]> {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { isAuthError } from '../../src/errors.js'
 import type { PasswordHasher } from '../../src/passwords.js'
-import { createTokenService } from '../../src/service/token-service.js'
+import { createAuthService } from '../../src/service/auth-service.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
-import { cheapPasswords, JWT_SECRET } from '../support/harness.js'
+import { cheapPasswords, JWT_SECRET, settings } from '../support/harness.js'
 
 const keys = createTokenKeys({ jwtSecret: JWT_SECRET })
 
-describe('createTokenService', () => {
+describe('createAuthService', () => {
   it('spends scrypt work on an unknown username, as on a wrong password', async () => {
     const work: string[] = []
     const passwords: PasswordHasher = {
@@ -22,7 +22,7 @@ describe('createTokenService', () => {
         return cheapPasswords.verifyNothing(password)
       },
     }
-    const tokens = createTokenService({ store: createMemoryStore(), keys, passwords })
+    const tokens = createAuthService({ ...settings, store: createMemoryStore(), keys, passwords })
     await tokens.register({ username: 'ada', password: 'correct horse' })
     const attempt = (username: string) =>
       tokens
@@ -38,16 +38,18 @@ describe('createTokenService', () => {
 
   it('refuses bad options with a TypeError naming them', () => {
     const store = createMemoryStore()
-    expect(() => createTokenService({ keys })).toThrow(/options.store/)
-    expect(() => createTokenService({ store })).toThrow(/options.keys/)
-    expect(() => createTokenService({ store, keys, reuseGraceSeconds: -1 })).toThrow(
+    // @ts-expect-error: the store is required
+    expect(() => createAuthService({ ...settings, keys })).toThrow(/options.store/)
+    // @ts-expect-error: the keys are required
+    expect(() => createAuthService({ ...settings, store })).toThrow(/options.keys/)
+    expect(() => createAuthService({ ...settings, store, keys, reuseGraceSeconds: -1 })).toThrow(
       /options.reuseGraceSeconds/,
     )
-    expect(() => createTokenService({ store, keys, loginMaxFailures: 0 })).toThrow(
+    expect(() => createAuthService({ ...settings, store, keys, loginMaxFailures: 0 })).toThrow(
       /options.loginMaxFailures/,
     )
-    expect(() => createTokenService({ store, keys, refreshTokenTtlSeconds: 1.5 })).toThrow(
-      /options.refreshTokenTtlSeconds/,
-    )
+    expect(() =>
+      createAuthService({ ...settings, store, keys, refreshTokenTtlSeconds: 1.5 }),
+    ).toThrow(/options.refreshTokenTtlSeconds/)
   })
 })

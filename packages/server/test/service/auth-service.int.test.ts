@@ -1,12 +1,12 @@
 import type { TokenResponse } from '@refresh-kit/shared'
-import { useTestRedis } from '@refresh-kit/shared/testing'
+import { useTestRedis } from '@refresh-kit/testing'
 import { describe, expect, it } from 'vitest'
 import { isAuthError } from '../../src/errors.js'
-import { createTokenService } from '../../src/service/token-service.js'
+import { createAuthService } from '../../src/service/auth-service.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import type { TokenStore } from '../../src/store/types.js'
 import { createTokenKeys } from '../../src/tokens/keys.js'
-import { cheapPasswords, JWT_SECRET, manualClock, setup } from '../support/harness.js'
+import { cheapPasswords, JWT_SECRET, manualClock, settings, setup } from '../support/harness.js'
 import { recordCommands } from '../support/record-commands.js'
 
 const redis = useTestRedis('service')
@@ -224,7 +224,8 @@ describe('one Redis round trip per refresh', () => {
   function serviceOnRedis() {
     const client = redis.client()
     const clock = manualClock()
-    const tokens = createTokenService({
+    const tokens = createAuthService({
+      ...settings,
       store: createRedisStore({ redis: client, keyPrefix: redis.keyPrefix }),
       keys: createTokenKeys({ jwtSecret: JWT_SECRET }),
       passwords: cheapPasswords,

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
+import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
 import { type AuthEvents, createAuthEvents, type RequestOrigin } from '../events/auth-events.js'
 import { randomId } from '../lib/random-id.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
-import type { Clock, SessionRecord, TokenStore } from '../store/types.js'
+import type { SessionRecord, TokenStore } from '../store/types.js'
 import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
 import {
   type AccessTokenClaimsHook,
@@ -18,34 +19,41 @@ import type { AuthUser, UserAdapter } from '../users/types.js'
 import { failureTimer } from './lib/failure-timer.js'
 import { observeStore } from './lib/observe-store.js'
 
-/** Options of {@link createTokenService}. */
-export interface TokenServiceOptions {
-  /** Where users, sessions and login counters live. Required. */
-  store?: TokenStore
-  /** Access-token and refresh-token keys (see `createTokenKeys`). Required. */
-  keys?: TokenKeys
+/**
+ * The policy of the token service, all resolved: `authSettingsOf(config)` reads them from a
+ * `ServerConfig`, whose schema owns every default.
+ */
+export interface AuthSettings {
+  /** `iss` of access tokens (`JWT_ISSUER`). */
+  issuer: string
+  /** `aud` of access tokens (`JWT_AUDIENCE`). */
+  audience: string
+  /** Access-token lifetime in seconds (`ACCESS_TOKEN_TTL`). */
+  accessTokenTtlSeconds: number
+  /** Sliding (idle) refresh-token lifetime in seconds (`REFRESH_TOKEN_TTL`). */
+  refreshTokenTtlSeconds: number
+  /** Absolute session lifetime in seconds, from login (`SESSION_MAX_AGE`). */
+  sessionMaxAgeSeconds: number
+  /** Seconds after a rotation in which the previous token gets the same successor (`REFRESH_REUSE_GRACE`). */
+  reuseGraceSeconds: number
+  /** Leeway for access-token `exp` and `nbf`, in seconds (`CLOCK_TOLERANCE`). */
+  clockToleranceSeconds: number
+  /** Failed logins per username, and per client address, before `429` (`LOGIN_MAX_FAILURES`). */
+  loginMaxFailures: number
+  /** The window those failures are counted in, in seconds. */
+  loginFailureWindowSeconds: number
+}
+
+/** Options of {@link createAuthService}: its dependencies and its {@link AuthSettings}. */
+export interface AuthServiceOptions extends AuthSettings {
+  /** Where users, sessions and login counters live. */
+  store: TokenStore
+  /** Access-token and refresh-token keys (see `createTokenKeys`). */
+  keys: TokenKeys
   /** Milliseconds since the epoch; every expiry is decided with it. @default Date.now */
   clock?: Clock
   /** Password hashing; inject a cheap one in tests. @default createPasswordHasher() */
   passwords?: PasswordHasher
-  /** `iss` of access tokens. @default 'refresh-kit' */
-  issuer?: string
-  /** `aud` of access tokens. @default 'refresh-kit' */
-  audience?: string
-  /** Access-token lifetime in seconds. @default 900 */
-  accessTokenTtlSeconds?: number
-  /** Sliding (idle) refresh-token lifetime in seconds. @default 604800 (7 days) */
-  refreshTokenTtlSeconds?: number
-  /** Absolute session lifetime in seconds, from login. @default 2592000 (30 days) */
-  sessionMaxAgeSeconds?: number
-  /** Seconds after a rotation in which the previous token gets the same successor. @default 10 */
-  reuseGraceSeconds?: number
-  /** Leeway for access-token `exp` and `nbf`, in seconds. @default 5 */
-  clockToleranceSeconds?: number
-  /** Failed logins per username, and per client address, before `429`. @default 5 */
-  loginMaxFailures?: number
-  /** The window those failures are counted in, in seconds. @default 900 (15 minutes) */
-  loginFailureWindowSeconds?: number
   /**
    * Where users live (see `UserAdapter`). With your own adapter, the token server still
    * keeps sessions in `store`, with a small record per user that signs in (id only), and
@@ -72,7 +80,7 @@ export interface CallOrigin extends Partial<RequestOrigin> {
   sessionId?: string
 }
 
-/** Input of {@link TokenService.login}. */
+/** Input of {@link AuthService.login}. */
 export interface LoginInput {
   username: string
   password: string
@@ -82,14 +90,14 @@ export interface LoginInput {
   userAgent: string | null
 }
 
-/** Input of {@link TokenService.register}. */
+/** Input of {@link AuthService.register}. */
 export interface RegisterInput {
   username: string
   password: string
 }
 
 /** Everything the HTTP layer asks of the token server, free of HTTP. */
-export interface TokenService extends AccessTokenVerifier {
+export interface AuthService extends AccessTokenVerifier {
   /** Whether users can register (the user adapter can create users). */
   readonly canRegister: boolean
   /** @throws AuthError `user_exists`, or `not_found` when registration is off */
@@ -116,7 +124,7 @@ const MAX_USER_AGENT = 256
 
 function integer(option: string, value: number, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) {
-    throw new TypeError(`createTokenService: options.${option} must be an integer >= ${min}`)
+    throw new TypeError(`createAuthService: options.${option} must be an integer >= ${min}`)
   }
   return value
 }
@@ -130,38 +138,38 @@ const invalidRefresh = () =>
  *
  * @example
  * ```ts
- * const tokens = createTokenService({ store: createMemoryStore(), keys: createTokenKeys({ jwtSecret }) })
+ * const tokens = createAuthService({ ...authSettingsOf(config), store: createMemoryStore(), keys })
  * await tokens.register({ username: 'ada', password: 'correct horse' })
  * const pair = await tokens.login({ username: 'ada', password: 'correct horse', clientAddress: '::1', userAgent: null })
  * const next = await tokens.refresh(pair.refreshToken)
  * ```
  */
-export function createTokenService(options: TokenServiceOptions): TokenService {
+export function createAuthService(options: AuthServiceOptions): AuthService {
   const { keys } = options
   if (options.store === undefined)
-    throw new TypeError('createTokenService: options.store is required')
-  if (keys === undefined) throw new TypeError('createTokenService: options.keys is required')
+    throw new TypeError('createAuthService: options.store is required')
+  if (keys === undefined) throw new TypeError('createAuthService: options.keys is required')
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function')
-    throw new TypeError('createTokenService: options.clock must be a function')
+    throw new TypeError('createAuthService: options.clock must be a function')
   const events = options.events ?? createAuthEvents()
   if (typeof events.on !== 'function' || typeof events.emit !== 'function') {
-    throw new TypeError('createTokenService: options.events must come from createAuthEvents()')
+    throw new TypeError('createAuthService: options.events must come from createAuthEvents()')
   }
   const claimsHook = options.accessTokenClaims
   if (claimsHook !== undefined && typeof claimsHook !== 'function') {
-    throw new TypeError('createTokenService: options.accessTokenClaims must be a function')
+    throw new TypeError('createAuthService: options.accessTokenClaims must be a function')
   }
   const passwords = options.passwords ?? createPasswordHasher()
   const users = options.users ?? createStoreUsers({ store: options.store, passwords, clock })
   for (const method of ['authenticate', 'findById'] as const) {
     if (typeof users[method] !== 'function') {
-      throw new TypeError(`createTokenService: options.users.${method} must be a function`)
+      throw new TypeError(`createAuthService: options.users.${method} must be a function`)
     }
   }
   const create = users.create
   if (create !== undefined && typeof create !== 'function') {
-    throw new TypeError('createTokenService: options.users.create must be a function when given')
+    throw new TypeError('createAuthService: options.users.create must be a function when given')
   }
   // With the default adapter the rotation script reads the username in the same round trip;
   // any other adapter is asked at every refresh, so a deleted user cannot refresh.
@@ -169,21 +177,17 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const store = observeStore(options.store, (operation, error) =>
     events.emit('storeError', { operation, error }),
   )
-  const refreshTtl = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds ?? 604_800, 1)
-  const maxAge = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds ?? 2_592_000, 1)
-  const grace = integer('reuseGraceSeconds', options.reuseGraceSeconds ?? 10, 0)
-  const maxFailures = integer('loginMaxFailures', options.loginMaxFailures ?? 5, 1)
-  const failureWindow = integer(
-    'loginFailureWindowSeconds',
-    options.loginFailureWindowSeconds ?? 900,
-    1,
-  )
+  const refreshTtl = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds, 1)
+  const maxAge = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds, 1)
+  const grace = integer('reuseGraceSeconds', options.reuseGraceSeconds, 0)
+  const maxFailures = integer('loginMaxFailures', options.loginMaxFailures, 1)
+  const failureWindow = integer('loginFailureWindowSeconds', options.loginFailureWindowSeconds, 1)
   const access = createAccessTokens({
     keys: keys.access,
-    issuer: options.issuer ?? 'refresh-kit',
-    audience: options.audience ?? 'refresh-kit',
-    ttlSeconds: options.accessTokenTtlSeconds ?? 900,
-    clockToleranceSeconds: options.clockToleranceSeconds ?? 5,
+    issuer: options.issuer,
+    audience: options.audience,
+    ttlSeconds: options.accessTokenTtlSeconds,
+    clockToleranceSeconds: options.clockToleranceSeconds,
     clock,
   })
   const refreshTokens = createRefreshTokenCodec(keys.refreshMacKey)

@@ -1,0 +1,173 @@
+import type { TokenResponse } from '@refresh-kit/shared'
+import { toAuthError } from '../errors.js'
+import type { AccountMethods } from '../lib/account.js'
+import { accountMethods } from '../lib/account.js'
+import { check } from '../lib/check.js'
+import type { AuthPaths } from '../lib/endpoints.js'
+import { resolveEndpoints } from '../lib/endpoints.js'
+import { isAbsolute, joinURL, parseURL } from '../lib/url.js'
+import type { TokenManager, TokenManagerOptions } from '../manager/token-manager.js'
+import { createTokenManager } from '../manager/token-manager.js'
+import type { RefreshFunction } from '../types.js'
+
+/** The `init` of an {@link AuthFetch} call: `fetch`'s own, plus `skipAuthRefresh`. */
+export interface AuthFetchInit extends RequestInit {
+  /**
+   * Never refresh for this request: it is sent with the stored token as it is, without
+   * waiting for a refresh in flight, and a 401 is returned to the caller.
+   * @default false
+   */
+  skipAuthRefresh?: boolean
+}
+
+/** Options of {@link createAuthFetch}; every token-manager option is accepted too. */
+export interface AuthFetchOptions extends Omit<TokenManagerOptions, 'refresh'> {
+  /** Where the token server lives, e.g. `https://api.example.com` (or `/api` in a browser); a relative request URL is joined to it, as axios does. */
+  baseURL: string
+  /** Origins that receive the bearer token; a request anywhere else never does. @default [origin of baseURL] */
+  authorizedOrigins?: string[]
+  /** Token endpoint paths, relative to `baseURL`. @default the ROUTES of @refresh-kit/shared */
+  paths?: Partial<AuthPaths>
+  /** A refresh for another backend. @default POST `paths.refresh` `{ refreshToken }` expecting a TokenResponse */
+  refresh?: RefreshFunction
+  /** Which answers refresh and replay. @default a 401 whose body `error` is `token_expired` or `invalid_token` */
+  shouldRefresh?: (response: Response) => boolean | Promise<boolean>
+  /** The `fetch` to send with (ofetch's, ky's, a test's). @default globalThis.fetch, looked up on each call */
+  fetch?: (request: Request) => Promise<Response>
+  /** Use this manager (shared with other clients) instead of creating one; the manager options are then ignored. @default a new manager */
+  manager?: TokenManager
+}
+
+/**
+ * A `fetch`-compatible function that carries the bearer to the authorized origins, refreshes
+ * before a request inside the leeway, holds requests while a refresh is in flight, and
+ * replays (from a clone, body intact) a request that fails with an expired token; plus the
+ * client's `login`, `logout`, `sessions`, `getAccessToken`, `on`, ...
+ */
+export interface AuthFetch extends AccountMethods {
+  (input: RequestInfo | URL, init?: AuthFetchInit): Promise<Response>
+  /** The resolved token endpoint URLs. */
+  endpoints: AuthPaths
+}
+
+const REFRESHABLE: readonly unknown[] = ['token_expired', 'invalid_token']
+
+/** @internal The default `shouldRefresh`. */
+const defaultShouldRefresh = async (response: Response): Promise<boolean> =>
+  response.status === 401 &&
+  REFRESHABLE.includes(
+    (
+      (await response
+        .clone()
+        .json()
+        .catch(() => null)) as { error?: unknown } | null
+    )?.error,
+  )
+
+/** Waits for `promise`, but rejects as `fetch` does when the request's own signal aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    if (signal.aborted) onAbort()
+    signal.addEventListener('abort', onAbort)
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
+const withBearer = (request: Request, token: string | null | undefined): Request => {
+  if (token != null) request.headers.set('Authorization', `Bearer ${token}`)
+  return request
+}
+
+/**
+ * Creates a `fetch` for code that does not use axios (browsers, Node.js, workers), on the
+ * same token manager and with the same behaviours as the axios binding.
+ *
+ * @example
+ * ```ts
+ * const authFetch = createAuthFetch({ baseURL: 'https://api.example.com' })
+ * await authFetch.login({ username: 'ada', password: 'correct horse battery' })
+ * const me = await (await authFetch('/auth/me')).json()
+ * ```
+ */
+export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
+  const baseURL = options?.baseURL
+  check(typeof baseURL === 'string', 'createAuthFetch', 'baseURL')
+  const { endpoints, managed } = resolveEndpoints(
+    'createAuthFetch',
+    baseURL,
+    options.authorizedOrigins,
+    options.paths,
+  )
+  const shouldRefresh = options.shouldRefresh ?? defaultShouldRefresh
+  check(typeof shouldRefresh === 'function', 'createAuthFetch', 'shouldRefresh')
+  const send = options.fetch ?? ((request: Request) => globalThis.fetch(request))
+
+  // A relative URL is joined to baseURL, then resolved as the browser resolves it.
+  const toRequest = (input: RequestInfo | URL, init?: RequestInit) => {
+    if (input instanceof Request) return init === undefined ? input : new Request(input, init)
+    const url = joinURL(baseURL, String(input))
+    return new Request(isAbsolute(url) ? url : (parseURL(url)?.href ?? url), init)
+  }
+
+  // One JSON call: the answer's body, or an error carrying the answer as axios's does (the
+  // manager reads its status and Retry-After).
+  const call = async <T>(
+    fetcher: (request: Request) => Promise<Response>,
+    method: string,
+    url: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<T> => {
+    const response = await fetcher(
+      toRequest(url, {
+        method,
+        ...(body !== undefined && {
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        }),
+        ...(signal && { signal }),
+      }),
+    )
+    const data = await response.json().catch(() => null)
+    if (!response.ok) {
+      const { status, headers } = response
+      throw Object.assign(new Error(`HTTP ${status}`), { response: { status, data, headers } })
+    }
+    return data as T
+  }
+
+  const refresh: RefreshFunction =
+    options.refresh ??
+    ((refreshToken, { signal }) =>
+      call<TokenResponse>(send, 'POST', endpoints.refresh, { refreshToken }, signal))
+  const manager = options.manager ?? createTokenManager({ ...options, refresh })
+
+  const authFetch = async (input: RequestInfo | URL, init?: AuthFetchInit): Promise<Response> => {
+    const request = toRequest(input, init)
+    if (!managed(parseURL(request.url))) return send(request)
+    if (init?.skipAuthRefresh) {
+      return send(withBearer(request, (await manager.getTokens())?.accessToken))
+    }
+    const token = await abortable(manager.getAccessToken(), request.signal)
+    // The original is kept for a replay: its body can be read once, and a clone tees it.
+    const response = await send(withBearer(request.clone(), token))
+    if (token === null || !(await shouldRefresh(response))) return response
+    // A token that was already superseded is not refreshed again: the replay takes the current one.
+    const tokens = await abortable(
+      manager.refresh({ trigger: 'reactive', staleAccessToken: token }),
+      request.signal,
+    )
+    response.body?.cancel().catch(() => {})
+    return send(withBearer(request, tokens.accessToken))
+  }
+
+  const methods = accountMethods(manager, endpoints, async (method, url, body, authed) => {
+    try {
+      return await call(authed ? authFetch : send, method, url, body)
+    } catch (error) {
+      throw toAuthError(error)
+    }
+  })
+  return Object.assign(authFetch, methods, { endpoints })
+}

@@ -1,0 +1,88 @@
+import type {
+  Credentials,
+  PublicUser,
+  RegisterResponse,
+  SessionInfo,
+  SessionListResponse,
+  TokenResponse,
+} from '@refresh-kit/shared'
+import type { TokenManager } from '../manager/token-manager.js'
+import type { AuthEvents, StoredTokens } from '../types.js'
+import type { AuthPaths } from './endpoints.js'
+
+/**
+ * Sends one JSON request and resolves with the answer's body; rejects with an `AuthError`.
+ * `authed` requests go through the binding (bearer, refresh, replay); the others never do.
+ */
+export type Send = <T>(method: string, url: string, body?: unknown, authed?: boolean) => Promise<T>
+
+/** What every client of the SDK offers, whichever HTTP client it is built on. */
+export interface AccountMethods {
+  /** The token manager, for advanced use. */
+  manager: TokenManager
+  /** `POST /auth/register`; rejects with an `AuthError` (`user_exists`, `invalid_request`, ...). */
+  register(credentials: Credentials): Promise<PublicUser>
+  /** `POST /auth/login` and stores the tokens; rejects with an `AuthError` (`invalid_credentials`, `rate_limited`, ...). */
+  login(credentials: Credentials): Promise<StoredTokens>
+  /** `POST /auth/logout` (best effort), clears storage, emits `logout`. */
+  logout(): Promise<void>
+  /** `POST /auth/logout-all`: ends every session of the user, then clears storage here. Rejects, keeping the tokens, when the server did not confirm. */
+  logoutAll(): Promise<void>
+  /** `GET /auth/sessions`: the user's sessions, `current` marking this one. */
+  sessions(): Promise<SessionInfo[]>
+  /** `DELETE /auth/sessions/:id`: ends one session; ending this client's own signs it out here too. */
+  revokeSession(id: string): Promise<void>
+  /** A valid access token for fetch, WebSocket or SSE: refreshes first when inside the leeway. */
+  getAccessToken(): Promise<string | null>
+  /** Whether a refresh token is stored and not expired. */
+  isAuthenticated(): Promise<boolean>
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends keyof AuthEvents>(event: E, listener: AuthEvents[E]): () => void
+}
+
+// The session id of an access token (its `sid` claim), without verifying it: only compared.
+const sessionOf = (token: string | undefined): unknown => {
+  try {
+    const part = (token ?? '').split('.')[1] ?? ''
+    return JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))).sid
+  } catch {
+    return undefined
+  }
+}
+
+/** The account methods of a client, over the binding's `send`. */
+export function accountMethods(
+  manager: TokenManager,
+  endpoints: AuthPaths,
+  send: Send,
+): AccountMethods {
+  return {
+    manager,
+    register: async (credentials) =>
+      (await send<RegisterResponse>('POST', endpoints.register, credentials)).user,
+    login: async (credentials) =>
+      manager.setTokens(await send<TokenResponse>('POST', endpoints.login, credentials)),
+    async logout() {
+      // A refresh in flight would store a successor that the logout below does not revoke.
+      await manager.settled()
+      const tokens = await manager.getTokens()
+      if (tokens !== null) {
+        await send('POST', endpoints.logout, { refreshToken: tokens.refreshToken }).catch(() => {})
+      }
+      await manager.clear()
+    },
+    async logoutAll() {
+      await send('POST', endpoints.logoutAll, undefined, true)
+      await manager.clear()
+    },
+    sessions: async () =>
+      (await send<SessionListResponse>('GET', endpoints.sessions, undefined, true)).sessions,
+    async revokeSession(id) {
+      await send('DELETE', `${endpoints.sessions}/${encodeURIComponent(id)}`, undefined, true)
+      if (sessionOf((await manager.getTokens())?.accessToken) === id) await manager.clear()
+    },
+    getAccessToken: () => manager.getAccessToken(),
+    isAuthenticated: () => manager.isAuthenticated(),
+    on: (event, listener) => manager.on(event, listener),
+  }
+}

@@ -1,0 +1,161 @@
+import type { AccountMethods, AuthError, StoredTokens } from '@refresh-kit/client-sdk/fetch'
+
+/** Where the session stands, as a UI shows it. */
+export type SessionStatus = 'loading' | 'signed-in' | 'signed-out' | 'expired'
+
+/** The signed-in user, read from the access token's claims (`sub`, `username`). */
+export interface SessionUser {
+  id: string
+  username: string
+}
+
+/** The session state the hooks return. Replaced as a whole on every change, never mutated. */
+export interface SessionState {
+  /**
+   * `loading` until storage was read (and always during server rendering), then `signed-in`,
+   * `signed-out`, or `expired` when the server ended the session (the refresh token was refused).
+   */
+  status: SessionStatus
+  /** The user while signed in; `null` otherwise. */
+  user: SessionUser | null
+  /** Every claim of the current access token (decoded, not verified); `null` when signed out. */
+  claims: Readonly<Record<string, unknown>> | null
+  /** Whether the access token is being renewed right now; `status` stays `signed-in` meanwhile. */
+  expiring: boolean
+  /** When the access token expires, in ms on the local clock; `null` when signed out. */
+  expiresAt: number | null
+  /** Why the session expired, when `status` is `expired`. */
+  error: AuthError | null
+}
+
+/** Any client of the SDK: `createAuthClient` (axios) and `createAuthFetch` both fit. */
+export type AnyAuthClient = Pick<
+  AccountMethods,
+  'login' | 'logout' | 'logoutAll' | 'getAccessToken' | 'isAuthenticated' | 'on' | 'manager'
+>
+
+const signedOut = (status: SessionStatus, error: AuthError | null = null): SessionState => ({
+  status,
+  user: null,
+  claims: null,
+  expiring: false,
+  expiresAt: null,
+  error,
+})
+
+/** The state every server render and every first client render shows. */
+export const LOADING: SessionState = signedOut('loading')
+
+function decodeClaims(token: string): Record<string, unknown> | null {
+  try {
+    const part = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/')
+    const json = decodeURIComponent(
+      Array.from(atob(part), (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join(''),
+    )
+    const claims = JSON.parse(json) as unknown
+    return typeof claims === 'object' && claims !== null
+      ? (claims as Record<string, unknown>)
+      : null
+  } catch {
+    return null
+  }
+}
+
+function fromTokens(tokens: StoredTokens | null, now: number): SessionState {
+  if (tokens === null || !(tokens.refreshExpiresAt > now)) return signedOut('signed-out')
+  const claims = decodeClaims(tokens.accessToken)
+  const id = claims?.sub
+  const username = claims?.username
+  return {
+    status: 'signed-in',
+    user:
+      typeof id === 'string'
+        ? { id, username: typeof username === 'string' ? username : id }
+        : null,
+    claims,
+    expiring: false,
+    expiresAt: tokens.expiresAt,
+    error: null,
+  }
+}
+
+/** A subscribable session state over one client, for `useSyncExternalStore`. */
+export interface SessionStore {
+  subscribe(listener: () => void): () => void
+  getSnapshot(): SessionState
+}
+
+/**
+ * Follows a client's events. Listens only while someone subscribes; reads storage on the
+ * first subscription, never at creation, so nothing runs during server rendering.
+ */
+export function createSessionStore(client: AnyAuthClient, now = Date.now): SessionStore {
+  let state = LOADING
+  const listeners = new Set<() => void>()
+  let detach: (() => void) | null = null
+  // Events seen since the last storage read began: a later event wins over that read.
+  let version = 0
+
+  const set = (next: SessionState) => {
+    state = next
+    for (const listener of listeners) listener()
+  }
+
+  const attach = () => {
+    let cleared = false
+    const offs = [
+      client.on('tokens', (tokens) => {
+        version += 1
+        if (tokens !== null) return set(fromTokens(tokens, now()))
+        // A session expiry announces the cleared tokens first, then itself, in one go: wait
+        // for the end of the tick, so the hook goes from signed-in to expired once, with no
+        // signed-out in between.
+        cleared = true
+        queueMicrotask(() => {
+          if (cleared && state.status !== 'expired') set(signedOut('signed-out'))
+          cleared = false
+        })
+      }),
+      client.on('sessionExpired', (error) => {
+        version += 1
+        cleared = false
+        set(signedOut('expired', error))
+      }),
+      client.on('refresh', (event) => {
+        if (event.phase === 'start' && state.status === 'signed-in') {
+          set({ ...state, expiring: true })
+        }
+      }),
+      client.on('refreshFailed', () => {
+        if (state.expiring) set({ ...state, expiring: false })
+      }),
+    ]
+    const read = version
+    client.manager.getTokens().then(
+      (tokens) => {
+        if (version === read) set(fromTokens(tokens, now()))
+      },
+      () => {
+        if (version === read) set(signedOut('signed-out'))
+      },
+    )
+    return () => {
+      for (const off of offs) off()
+    }
+  }
+
+  return {
+    subscribe(listener) {
+      listeners.add(listener)
+      detach ??= attach()
+      return () => {
+        listeners.delete(listener)
+        if (listeners.size === 0) {
+          detach?.()
+          detach = null
+        }
+      }
+    },
+    getSnapshot: () => state,
+  }
+}
