@@ -111,7 +111,7 @@ export interface AuthEvents {
  * events.on('reuseDetected', async ({ userId, clientAddress }) => {
  *   await fetch(webhookUrl, { method: 'POST', body: JSON.stringify({ userId, clientAddress }) })
  * })
- * const tokens = createTokenService({ store, keys, events })
+ * const auth = createAuthService({ ...settings, store, keys, events })
  * ```
  */
 export function createAuthEvents(options: AuthEventsOptions = {}): AuthEvents {

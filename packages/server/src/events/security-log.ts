@@ -9,7 +9,7 @@ import type { AuthEvents } from './auth-events.js'
  *
  * @example
  * ```ts
- * logSecurityEvents(tokens.events, logger)
+ * logSecurityEvents(auth.events, logger)
  * ```
  */
 export function logSecurityEvents(events: AuthEvents, logger: Logger): () => void {

@@ -53,8 +53,8 @@ const END_REASONS: readonly SessionEndReason[] = [
  * @example
  * ```ts
  * const metrics = createMetrics()
- * metrics.observe(tokens.events)
- * const app = createApp({ tokens, store, metrics })
+ * metrics.observe(auth.events)
+ * const app = createApp({ auth, store, metrics })
  * await startMetricsServer({ metrics, port: 9464 })
  * ```
  */

@@ -64,7 +64,7 @@ function isUnavailable(error: unknown): boolean {
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2000 })
  * const users = createPostgresUsers({ pool })
  * await users.createTable()
- * const tokens = createTokenService({ store, keys, users })
+ * const auth = createAuthService({ ...settings, store, keys, users })
  * ```
  */
 export function createPostgresUsers(options: PostgresUsersOptions): PostgresUserAdapter {

@@ -31,7 +31,7 @@ export interface StoreUsersOptions {
  * @example
  * ```ts
  * const users = createStoreUsers({ store, passwords: createPasswordHasher() })
- * createTokenService({ store, keys, users })
+ * createAuthService({ ...settings, store, keys, users })
  * ```
  */
 export function createStoreUsers(options: StoreUsersOptions): UserAdapter {
