@@ -6,7 +6,11 @@ import { type AuthEvents, createAuthEvents, type RequestOrigin } from '../events
 import { randomId } from '../lib/random-id.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
 import type { SessionRecord, TokenStore } from '../store/types.js'
-import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
+import {
+  type AccessTokenVerifier,
+  createAccessTokens,
+  type SignedAccessToken,
+} from '../tokens/access-token.js'
 import {
   type AccessTokenClaimsHook,
   checkCustomClaims,
@@ -216,21 +220,24 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     return record === null ? null : adapterIdOf(record.username)
   }
 
-  const tokenResponse = async (
+  /** An access token for `user` in `sessionId`, custom claims checked and size bounded. */
+  const signAccess = async (user: AuthUser, sessionId: string) => {
+    if (claimsHook === undefined) {
+      return access.sign({ userId: user.id, sessionId, username: user.username })
+    }
+    const extra = checkCustomClaims(await claimsHook({ user, sessionId }))
+    const signed = access.sign({ userId: user.id, sessionId, username: user.username }, extra)
+    checkTokenSize(signed.token)
+    return signed
+  }
+
+  const tokenResponse = (
     session: SessionRecord,
-    user: AuthUser,
+    signed: SignedAccessToken,
     now: number,
-  ): Promise<TokenResponse> => {
-    const extra =
-      claimsHook === undefined
-        ? undefined
-        : checkCustomClaims(await claimsHook({ user, sessionId: session.id }))
-    const signed = access.sign(
-      { userId: user.id, sessionId: session.id, username: user.username },
-      extra,
-    )
+  ): TokenResponse => {
     return {
-      accessToken: extra === undefined ? signed.token : checkTokenSize(signed.token),
+      accessToken: signed.token,
       refreshToken: refreshTokens.issue({
         userId: session.userId,
         sessionId: session.id,
@@ -340,11 +347,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         throw new AuthError('invalid_credentials', 'wrong username or password')
       }
       const storeId = await ensureSessionOwner(user)
+      const sessionId = randomId()
+      // Signed first: a claims hook that fails leaves no session behind.
+      const signed = await signAccess(user, sessionId)
       const now = clock()
       const [session] = await Promise.all([
         store.createSession({
           userId: storeId,
-          sessionId: randomId(),
+          sessionId,
           userAgent: userAgent === null ? null : userAgent.slice(0, MAX_USER_AGENT),
           now,
           idleTtlSeconds: refreshTtl,
@@ -352,7 +362,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         }),
         store.reset(keys[0]),
       ])
-      const response = await tokenResponse(session, user, now)
+      const response = tokenResponse(session, signed, now)
       emitLogin('success', { userId: user.id, sessionId: session.id })
       return response
     },
@@ -403,7 +413,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
           throw invalidRefresh()
         }
       }
-      const response = await tokenResponse(result.session, user, now)
+      const response = tokenResponse(result.session, await signAccess(user, claims.sessionId), now)
       events.emit('refresh', { outcome: result.status, ...ids, clientAddress })
       return response
     },

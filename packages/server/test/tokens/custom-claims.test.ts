@@ -43,6 +43,18 @@ describe('accessTokenClaims', () => {
     },
   )
 
+  it('leaves no session behind when the hook fails at login', async () => {
+    const { http, store, clock } = setup({
+      accessTokenClaims: () => {
+        throw new Error('roles service is down')
+      },
+    })
+    const credentials = { username: 'ada.claims', password: 'correct horse battery' }
+    const { body } = await http.post('/auth/register').send(credentials).expect(201)
+    expect((await http.post('/auth/login').send(credentials)).status).toBe(500)
+    expect(await store.listSessions(body.user.id, clock())).toEqual([])
+  })
+
   it('refuses a token past 4 KiB with a clear error, and accepts one just under', async () => {
     let size = 2000
     const errors: unknown[] = []
