@@ -29,7 +29,7 @@ export interface BenchConfig {
 const SCENARIOS: readonly ScenarioId[] = ['me', 'refresh', 'login']
 
 /** Every section of the run, in the order they run. */
-export const SECTIONS = ['size', 'overhead', 'burst', 'memory', 'server'] as const
+export const SECTIONS = ['size', 'overhead', 'burst', 'memory', 'server', 'revocation'] as const
 export type SectionName = (typeof SECTIONS)[number]
 
 function positive(name: string, fallback: number, env: NodeJS.ProcessEnv): number {

@@ -10,6 +10,7 @@ import { describeMachine } from './lib/machine.js'
 import { BENCH_ROOT } from './lib/paths.js'
 import { collectTargets, renderReport } from './report/render.js'
 import type { BenchResults } from './report/results.js'
+import { measureRevocation } from './sections/revocation.js'
 import { measureBurst } from './sections/sdk-burst.js'
 import { measureOverhead } from './sections/sdk-overhead.js'
 import { measureSizes } from './sections/sdk-size.js'
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     burst: null,
     memory: null,
     server: null,
+    revocation: null,
   }
 
   if (runs(config, 'size')) {
@@ -95,6 +97,18 @@ async function main(): Promise<void> {
       cpuProfileDir: config.cpuProfileDir === null ? null : resolve(config.cpuProfileDir),
       ...(config.serverScenarios === null ? {} : { scenarios: config.serverScenarios }),
       serverEntry: config.serverEntry === null ? null : resolve(config.serverEntry),
+      log,
+    })
+  }
+
+  if (runs(config, 'revocation')) {
+    log(
+      `revocation: GET /auth/me with revocation on and off, ${config.warmupSeconds} s warm-up + ${config.durationSeconds} s per run`,
+    )
+    partial.revocation = await measureRevocation({
+      durationSeconds: config.durationSeconds,
+      warmupSeconds: config.warmupSeconds,
+      connections: config.connections,
       log,
     })
   }

@@ -132,7 +132,7 @@ export async function startInProcessServer(
       debug: () => {},
       info: () => {},
       warn: () => {},
-      error: (_msg, fields) => appErrors.push(fields?.error),
+      error: (_msg, fields) => appErrors.push(fields?.cause),
     },
   })
   const server: Server = await new Promise((resolve) => {

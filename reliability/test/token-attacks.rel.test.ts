@@ -272,7 +272,6 @@ describe('access-token attacks on /auth/me', () => {
 describe('algorithm confusion (HS256 signed with the public key)', () => {
   const pairs = {
     ES256: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
-    EdDSA: () => generateKeyPairSync('ed25519'),
     RS256: () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
   } as const
 
@@ -286,7 +285,7 @@ describe('algorithm confusion (HS256 signed with the public key)', () => {
     ]
   }
 
-  for (const algorithm of ['ES256', 'EdDSA', 'RS256'] as const) {
+  for (const algorithm of ['ES256', 'RS256'] as const) {
     it(`rejects HS256 tokens keyed with the ${algorithm} public key, and ${algorithm} tokens of another key`, async () => {
       const { privateKey, publicKey } = pairs[algorithm]()
       const kid = `${algorithm.toLowerCase()}-1`

@@ -4,7 +4,7 @@
  */
 
 /** The user `pnpm demo` seeds through the API and the page offers for one-click sign-in. */
-export const DEMO_USER = { username: 'demo', password: 'demo-password' } as const
+export const DEMO_USER = { username: 'demo', password: 'demo horse battery' } as const
 
 /** Where the demo server publishes {@link DemoConfig}; the API never serves this path. */
 export const DEMO_CONFIG_PATH = '/demo-config.json'

@@ -43,7 +43,7 @@ describe('the demo page', () => {
   })
 
   it('signs in with one click and shows the token counting down, its claims and its generation', async () => {
-    expect(await text(page, '#demo-credentials')).toBe('demo / demo-password')
+    expect(await text(page, '#demo-credentials')).toBe('demo / demo horse battery')
     await signInAsDemo(page)
 
     expect(await text(page, '#status')).toBe('Signed in as demo')

@@ -11,7 +11,7 @@ const config: DemoConfig = {
   tokenStore: 'memory',
   redisProblem: 'Redis at 127.0.0.1:6379 did not answer within 1500 ms',
   accessTokenTtl: 15,
-  demoUser: { username: 'demo', password: 'demo-password' },
+  demoUser: { username: 'demo', password: 'demo horse battery' },
 }
 
 function listen(server: Server): Promise<string> {

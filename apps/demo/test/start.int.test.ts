@@ -65,7 +65,7 @@ describe('pnpm demo (the start script)', () => {
     const login = await fetch(`${page}/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'demo', password: 'demo-password' }),
+      body: JSON.stringify({ username: 'demo', password: 'demo horse battery' }),
     })
     expect(login.status).toBe(200)
     expect((await redis.keys()).length).toBeGreaterThan(0)

@@ -89,6 +89,32 @@ export function collectTargets(results: Omit<BenchResults, 'targets'>): TargetCh
       ),
     )
   }
+  const revocation = results.revocation
+  if (revocation !== null) {
+    // CPU per response, not req/s: on a shared machine req/s moves with whatever else runs.
+    const { on, off } = revocation.summary
+    if (on.serverCpuUs !== null && off.serverCpuUs !== null) {
+      const ratio = on.serverCpuUs / off.serverCpuUs
+      checks.push(
+        checkTarget(
+          'GET /auth/me server CPU/response, revocation on / off',
+          ratio,
+          '<=',
+          1.1,
+          formatRatio(ratio),
+        ),
+      )
+    }
+    checks.push(
+      checkTarget(
+        'revocation reaches another instance, p95 ms',
+        revocation.propagation.p95Ms,
+        '<=',
+        100,
+        formatNumber(revocation.propagation.p95Ms, 1),
+      ),
+    )
+  }
   for (const row of results.memory?.rows ?? []) {
     checks.push(
       checkTarget(
@@ -301,6 +327,34 @@ export function buildTables(results: BenchResults): Table[] {
               .map((key) => `${key.key} ${key.type}/${key.encoding} ${key.memoryUsage} B`)
               .join('; ')}`,
         ),
+      ],
+    })
+  }
+
+  const revocation = results.revocation
+  if (revocation !== null) {
+    const { on, off } = revocation.summary
+    const cpu = (value: number | null) => (value === null ? 'n/a' : formatNumber(value))
+    tables.push({
+      title: `Access-token revocation (GET /auth/me, ${revocation.connections} connections, ${revocation.warmupSeconds} s warm-up + ${revocation.durationSeconds} s per run)`,
+      header: ['revocation', 'round', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/response'],
+      rows: [
+        ...revocation.runs.map((run) => [
+          run.revocation,
+          String(run.round + 1),
+          formatNumber(run.figures.reqPerSec),
+          formatNumber(run.figures.p50Ms, 1),
+          formatNumber(run.figures.p99Ms, 1),
+          cpu(run.figures.cpuPerRequestUs.server),
+        ]),
+        ['on, mean', '', formatNumber(on.reqPerSec), '', '', cpu(on.serverCpuUs)],
+        ['off, mean', '', formatNumber(off.reqPerSec), '', '', cpu(off.serverCpuUs)],
+      ],
+      notes: [
+        `two server processes on one Redis, alternating runs; "on" holds ${formatNumber(revocation.heldRevocations)} ended sessions in memory, "off" runs with ACCESS_TOKEN_REVOCATION=false`,
+        `a revocation recorded and published by another instance is refused after p50 ${formatNumber(revocation.propagation.p50Ms, 1)} ms, p95 ${formatNumber(revocation.propagation.p95Ms, 1)} ms, max ${formatNumber(revocation.propagation.maxMs, 1)} ms (${revocation.propagation.trials} trials, polled over HTTP)`,
+        `memory per 10,000 revocations: ${formatNumber(revocation.memory.heapBytesPer10kSessions / 1024)} KiB of heap for ended sessions, ${formatNumber(revocation.memory.heapBytesPer10kUsers / 1024)} KiB for logged-out users, ${formatNumber(revocation.memory.redisBytesPer10k / 1024)} KiB in Redis`,
+        revocation.memory.method,
       ],
     })
   }

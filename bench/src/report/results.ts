@@ -1,4 +1,5 @@
 import type { MachineInfo } from '../lib/machine.js'
+import type { RevocationResult } from '../sections/revocation.js'
 import type { BurstResult } from '../sections/sdk-burst.js'
 import type { OverheadResult } from '../sections/sdk-overhead.js'
 import type { SizeResult } from '../sections/sdk-size.js'
@@ -21,5 +22,6 @@ export interface BenchResults {
   burst: BurstResult | null
   memory: MemoryResult | null
   server: ServerResult | null
+  revocation: RevocationResult | null
   targets: TargetCheck[]
 }

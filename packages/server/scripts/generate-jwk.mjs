@@ -3,11 +3,11 @@
 // thumbprint as kid. Node built-ins only, so it runs anywhere the server runs.
 //
 //   node packages/server/scripts/generate-jwk.mjs ES256 --next   # a key to publish ahead
-//   node packages/server/scripts/generate-jwk.mjs EdDSA --set    # a whole set of one key
+//   node packages/server/scripts/generate-jwk.mjs RS256 --set    # a whole set of one key
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import { parseArgs } from 'node:util'
 
-const USAGE = `usage: generate-jwk.mjs <ES256|EdDSA|RS256> [--next] [--set] [--kid <kid>] [--bits <n>]
+const USAGE = `usage: generate-jwk.mjs <ES256|RS256> [--next] [--set] [--kid <kid>] [--bits <n>]
   --next      mark the key "status": "next": published and verified, not signing yet
   --set       print a JWK set { "keys": [ ... ] } instead of one key
   --kid       the key id (default: the RFC 7638 thumbprint of the key)
@@ -48,14 +48,13 @@ if (values.kid !== undefined && !/^[\x21-\x7e]{1,128}$/.test(values.kid)) {
 
 const pairs = {
   ES256: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
-  EdDSA: () => generateKeyPairSync('ed25519'),
   RS256: () => generateKeyPairSync('rsa', { modulusLength: bits }),
 }
 if (!Object.hasOwn(pairs, algorithm)) fail(`unknown algorithm ${JSON.stringify(algorithm)}`)
 
 const jwk = pairs[algorithm]().privateKey.export({ format: 'jwk' })
 // RFC 7638 §3.2: the required public members, in lexicographic order.
-const members = { EC: ['crv', 'kty', 'x', 'y'], OKP: ['crv', 'kty', 'x'], RSA: ['e', 'kty', 'n'] }
+const members = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'] }
 const canonical = Object.fromEntries(members[jwk.kty].map((name) => [name, jwk[name]]))
 const thumbprint = createHash('sha256').update(JSON.stringify(canonical)).digest('base64url')
 const key = {

@@ -120,6 +120,19 @@ const hostPorts = () =>
     return { host: match[1].replace(/^\[|\]$/g, ''), port }
   })
 
+const boolean = () =>
+  variable((value) => {
+    const given = value.toLowerCase()
+    return ['true', '1'].includes(given)
+      ? true
+      : ['false', '0'].includes(given)
+        ? false
+        : fail(`must be true or false, got ${show(value)}`)
+  })
+
+// The compose Redis with the seed's password: a development convenience, never a production default.
+const DEVELOPMENT_REDIS_URL = 'redis://:abcd1234@127.0.0.1:6379'
+
 const doc = (description: string, shownDefault?: string): VariableDoc =>
   shownDefault === undefined ? { description } : { description, shownDefault }
 
@@ -142,7 +155,9 @@ export const CONFIG_SCHEMA = z.object({
     .default('development')
     .register(
       configDocs,
-      doc('`production` requires `JWT_SECRET` (or keys and `REFRESH_TOKEN_SECRET`)'),
+      doc(
+        '`production` requires `JWT_SECRET` (or keys and `REFRESH_TOKEN_SECRET`) and `REDIS_URL` (or the cluster or Sentinel variables)',
+      ),
     ),
   LOG_LEVEL: oneOf(LOG_LEVELS, true)
     .default('info')
@@ -172,8 +187,14 @@ export const CONFIG_SCHEMA = z.object({
       ? fail('must be a redis:// or rediss:// URL')
       : value
   })
-    .default('redis://:abcd1234@127.0.0.1:6379')
-    .register(configDocs, doc('a single Redis (the compose one)')),
+    .default(DEVELOPMENT_REDIS_URL)
+    .register(
+      configDocs,
+      doc(
+        'a single Redis (the compose one); no default with `NODE_ENV=production`',
+        '`redis://:abcd1234@127.0.0.1:6379` outside production',
+      ),
+    ),
   REDIS_CLUSTER_NODES: hostPorts()
     .default([])
     .register(
@@ -256,9 +277,26 @@ export const CONFIG_SCHEMA = z.object({
     .string()
     .default('refresh-kit')
     .register(configDocs, doc('`aud` of access tokens, checked on verify')),
-  ACCESS_TOKEN_TTL: seconds()
+  // Revocation records are kept this long: an access token outlives nothing for long.
+  ACCESS_TOKEN_TTL: integer(1, 3600)
     .default(900)
-    .register(configDocs, doc('access-token lifetime, seconds')),
+    .register(configDocs, doc('access-token lifetime, seconds, at most 3600')),
+  ACCESS_TOKEN_REVOCATION: boolean()
+    .default(true)
+    .register(
+      configDocs,
+      doc(
+        'refuse the access tokens of ended sessions at once, on every instance; `false` keeps them valid until they expire (for measuring what the check costs)',
+      ),
+    ),
+  PASSWORD_MIN_SCORE: integer(0, 4)
+    .default(3)
+    .register(
+      configDocs,
+      doc(
+        'zxcvbn score (0 to 4) a new password must reach at register and change; `0` turns the check off',
+      ),
+    ),
   REFRESH_TOKEN_TTL: seconds()
     .default(604_800)
     .register(configDocs, doc('sliding (idle) lifetime of a session, seconds')),
@@ -296,14 +334,7 @@ export const CONFIG_SCHEMA = z.object({
       configDocs,
       doc('comma-separated origins allowed to call the API from a browser', 'empty'),
     ),
-  TRUST_PROXY: variable((value) => {
-    const given = value.toLowerCase()
-    return ['true', '1'].includes(given)
-      ? true
-      : ['false', '0'].includes(given)
-        ? false
-        : fail(`must be true or false, got ${show(value)}`)
-  })
+  TRUST_PROXY: boolean()
     .default(false)
     .register(configDocs, doc('take the client address from `X-Forwarded-For`')),
   METRICS_PORT: integer(0, 65535)
@@ -399,7 +430,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
     // Two topologies at once is a deployment mistake; guessing which one was meant is worse.
     throw new ConfigError('REDIS_SENTINELS', 'cannot be set together with REDIS_CLUSTER_NODES')
   }
-  let redisUrl = vars.REDIS_URL
+  // A cluster or Sentinel deployment in production without REDIS_URL takes its credentials
+  // from REDIS_PASSWORD alone, never from the seed's.
+  const redisUrlGiven = input.REDIS_URL !== undefined
+  let redisUrl =
+    vars.NODE_ENV === 'production' && !redisUrlGiven ? 'redis://127.0.0.1:6379' : vars.REDIS_URL
   if (vars.REDIS_PASSWORD !== null) {
     const url = new URL(redisUrl)
     url.password = encodeURIComponent(vars.REDIS_PASSWORD)
@@ -418,6 +453,18 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
         `is required when NODE_ENV=production and JWT_ALGORITHM=${vars.JWT_ALGORITHM} (or JWT_SECRET to derive it from)`,
       )
     }
+  }
+  if (
+    vars.NODE_ENV === 'production' &&
+    vars.TOKEN_STORE === 'redis' &&
+    !redisUrlGiven &&
+    vars.REDIS_CLUSTER_NODES.length === 0 &&
+    vars.REDIS_SENTINELS.length === 0
+  ) {
+    throw new ConfigError(
+      'REDIS_URL',
+      'is required when NODE_ENV=production (or REDIS_CLUSTER_NODES or REDIS_SENTINELS); the development default is not used in production',
+    )
   }
   const { jwtKeysFile: _keysFile, jwtPrivateKeyFile: _pemFile, ...rest } = fields
   return {
@@ -528,5 +575,6 @@ export function authSettingsOf(config: ServerConfig): AuthSettings {
     clockToleranceSeconds: config.clockTolerance,
     loginMaxFailures: config.loginMaxFailures,
     loginFailureWindowSeconds: LOGIN_FAILURE_WINDOW_SECONDS,
+    passwordMinScore: config.passwordMinScore,
   }
 }

@@ -14,9 +14,11 @@ export interface AuthErrorOptions {
 const BRAND = Symbol.for('refresh-kit.server.AuthError')
 
 /**
- * An error the client is meant to see: a code of the HTTP contract, its status, and a
- * message for humans. The error middleware turns it into the contract's error body; anything
- * else thrown becomes `500 internal_error`.
+ * The server's one error family: a code of the HTTP contract, its `status`, a message, and,
+ * as in Koa, `expose`: whether the message may be sent (every status below 500, and 503,
+ * whose message is written for clients). The error middleware recognises it by its brand,
+ * answers with the contract's error body, and logs it with its `cause`; anything else thrown
+ * becomes `500 internal_error`.
  *
  * @example
  * ```ts
@@ -24,11 +26,13 @@ const BRAND = Symbol.for('refresh-kit.server.AuthError')
  * ```
  */
 export class AuthError extends Error {
-  override readonly name = 'AuthError'
+  override readonly name: string = 'AuthError'
   readonly code: ServerErrorCode
   readonly status: number
   readonly details: ErrorDetail[] | undefined
   readonly retryAfterSeconds: number | undefined
+  /** Whether `message` is meant for the client (Koa's `expose`). */
+  readonly expose: boolean
   readonly [BRAND] = true
 
   constructor(code: ServerErrorCode, message: string, options: AuthErrorOptions = {}) {
@@ -37,6 +41,26 @@ export class AuthError extends Error {
     this.status = statusOf(code)
     this.details = options.details
     this.retryAfterSeconds = options.retryAfterSeconds
+    this.expose = this.status < 500 || this.status === 503
+  }
+}
+
+/**
+ * The store's backing service cannot be reached or did not answer in time: the
+ * `503 service_unavailable` of the family, its cause (the Redis error) kept for the log.
+ *
+ * @example
+ * ```ts
+ * throw new StoreUnavailableError(undefined, { cause: redisError })
+ * ```
+ */
+export class StoreUnavailableError extends AuthError {
+  override readonly name = 'StoreUnavailableError'
+  constructor(
+    message = 'the token store is unavailable; try again shortly',
+    options: Omit<AuthErrorOptions, 'details'> = {},
+  ) {
+    super('service_unavailable', message, options)
   }
 }
 

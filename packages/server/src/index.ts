@@ -17,7 +17,7 @@ export {
   loadConfig,
 } from './config.js'
 export type { AuthErrorOptions } from './errors.js'
-export { AuthError, isAuthError } from './errors.js'
+export { AuthError, isAuthError, StoreUnavailableError } from './errors.js'
 export type {
   AuthEventHandler,
   AuthEventMap,
@@ -41,16 +41,38 @@ export type { AppOptions } from './http/app.js'
 export { createApp } from './http/app.js'
 export type { AuthRouterOptions } from './http/auth-router.js'
 export { createAuthRouter } from './http/auth-router.js'
-export type { AuthState, RequireAuthOptions } from './http/require-auth.js'
+export type {
+  AuthState,
+  RequireAuthMiddleware,
+  RequireAuthOptions,
+} from './http/require-auth.js'
 export { requireAuth } from './http/require-auth.js'
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js'
-export { createLogger, silentLogger } from './logger.js'
+export { childLogger, createLogger, REDACTED_FIELDS, silentLogger } from './logger.js'
 export type { MetricsOptions, ServerMetrics } from './metrics/metrics.js'
 export { createMetrics } from './metrics/metrics.js'
 export type { MetricsServer, MetricsServerOptions } from './metrics/metrics-server.js'
 export { startMetricsServer } from './metrics/metrics-server.js'
+export type { PasswordPolicy, PasswordPolicyOptions } from './password-strength.js'
+export { createPasswordPolicy } from './password-strength.js'
 export type { PasswordHasher, PasswordHasherOptions } from './passwords.js'
 export { createPasswordHasher } from './passwords.js'
+export type { MemoryRevocationsOptions } from './revocation/memory-revocations.js'
+export { createMemoryRevocations } from './revocation/memory-revocations.js'
+export type {
+  RedisRevocationsOptions,
+  RevocationListenerOptions,
+} from './revocation/redis-revocations.js'
+export {
+  createRedisRevocations,
+  createRevocationListener,
+} from './revocation/redis-revocations.js'
+export type {
+  AccessTokenRevocations,
+  EndedSessions,
+  RevocationCheck,
+  RevocationClaims,
+} from './revocation/types.js'
 export type { ConfiguredServer, ServerDependencies } from './server.js'
 export { createServerFromConfig } from './server.js'
 export type {
@@ -58,6 +80,7 @@ export type {
   AuthServiceOptions,
   AuthSettings,
   CallOrigin,
+  ChangePasswordInput,
   LoginInput,
   RegisterInput,
 } from './service/auth-service.js'
@@ -77,7 +100,6 @@ export type {
   TokenStore,
   UserRecord,
 } from './store/types.js'
-export { StoreUnavailableError } from './store/types.js'
 export type {
   AccessTokens,
   AccessTokensOptions,

@@ -1,66 +1,120 @@
+import { createRequire } from 'node:module'
+import { type DestinationStream, pino, stdSerializers } from 'pino'
+
 /** Log levels, lowest first; `silent` logs nothing. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 
-/** Structured fields of one log line. */
+/** Structured fields of one log line; an `error` or `cause` field is serialized with its causes. */
 export type LogFields = Record<string, unknown>
 
-/** What the server logs through; inject your own to route lines elsewhere. */
+/**
+ * What the server logs through: `createLogger()` (pino) in production, or your own to route
+ * lines elsewhere or record them in tests. `child` binds fields to every line of a request;
+ * a logger without it gets them merged into each line instead.
+ */
 export interface Logger {
   debug(msg: string, fields?: LogFields): void
   info(msg: string, fields?: LogFields): void
   warn(msg: string, fields?: LogFields): void
   error(msg: string, fields?: LogFields): void
+  child?(bindings: LogFields): Logger
 }
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
-  /** Lines below this level are dropped. @default 'info' */
-  level?: LogLevel
-  /** Where each line goes, newline included. @default writes to `process.stdout` */
-  write?: (line: string) => void
-  /** The clock that stamps each line, in ms since the epoch. @default Date.now */
-  now?: () => number
+  /** Lines below this level are dropped (`LOG_LEVEL`). */
+  level: LogLevel
+  /** `json`: one JSON object per line; `pretty`: coloured lines for a terminal (`LOG_FORMAT`). */
+  format: 'json' | 'pretty'
+  /** Where lines go. @default standard output */
+  destination?: DestinationStream
 }
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 }
-const LEVELS = Object.keys(RANK) as LogLevel[]
+/** Field names whose values never reach a log line, wherever they sit in it. */
+export const REDACTED_FIELDS = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'password',
+  'refreshToken',
+] as const
 
-function serializeError(value: unknown): unknown {
-  if (!(value instanceof Error)) return value
-  return { name: value.name, message: value.message, stack: value.stack }
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
+
+/** Redaction paths for each field at the top and up to three levels down. */
+export const REDACT_PATHS: readonly string[] = REDACTED_FIELDS.flatMap((field) => {
+  const name = /^[A-Za-z_$][\w$]*$/.test(field) ? field : `["${field}"]`
+  const dotted = name.startsWith('[') ? name : `.${name}`
+  return [name, `*${dotted}`, `*.*${dotted}`, `*.*.*${dotted}`]
+})
+
+/**
+ * A pino logger behind the {@link Logger} seam: JSON lines on stdout (or pretty ones when
+ * asked for), secrets redacted by path, errors serialized with their `cause`.
+ *
+ * @throws TypeError naming the option when `level` or `format` is unknown.
+ * @example
+ * ```ts
+ * const logger = createLogger({ level: config.logLevel, format: config.logFormat })
+ * logger.child?.({ requestId }).warn('redis connection lost', { error })
+ * ```
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  if (!LEVELS.includes(options.level)) {
+    throw new TypeError(`createLogger: options.level must be one of ${LEVELS.join(', ')}`)
+  }
+  if (options.format !== 'json' && options.format !== 'pretty') {
+    throw new TypeError('createLogger: options.format must be "json" or "pretty"')
+  }
+  const destination = options.destination ?? prettyOrStdout(options.format)
+  const base = pino(
+    {
+      level: options.level,
+      base: null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+      serializers: { error: stdSerializers.errWithCause, cause: stdSerializers.errWithCause },
+    },
+    destination,
+  )
+  return adapt(base)
+}
+
+function prettyOrStdout(format: 'json' | 'pretty'): DestinationStream {
+  if (format === 'json') return pino.destination(1)
+  // Loaded only when asked for: production never pays for it.
+  const require = createRequire(import.meta.url)
+  const pretty = require('pino-pretty') as (options: object) => DestinationStream
+  return pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+}
+
+function adapt(base: pino.Logger): Logger {
+  return {
+    debug: (msg, fields) => base.debug(fields ?? {}, msg),
+    info: (msg, fields) => base.info(fields ?? {}, msg),
+    warn: (msg, fields) => base.warn(fields ?? {}, msg),
+    error: (msg, fields) => base.error(fields ?? {}, msg),
+    child: (bindings) => adapt(base.child(bindings)),
+  }
 }
 
 /**
- * A logger that writes one JSON object per line, dropping lines below `level`.
+ * `logger` with `bindings` on every line: its own `child` when it has one, else a wrapper.
  *
  * @example
  * ```ts
- * const logger = createLogger({ level: 'warn' })
- * logger.warn('JWT_SECRET is not set', { generated: true })
+ * const log = childLogger(logger, { requestId: ctx.state.requestId })
  * ```
  */
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? 'info'
-  if (!LEVELS.includes(level)) {
-    throw new TypeError(`createLogger: options.level must be one of ${LEVELS.join(', ')}`)
+export function childLogger(logger: Logger, bindings: LogFields): Logger {
+  if (typeof logger.child === 'function') return logger.child(bindings)
+  return {
+    debug: (msg, fields) => logger.debug(msg, { ...bindings, ...fields }),
+    info: (msg, fields) => logger.info(msg, { ...bindings, ...fields }),
+    warn: (msg, fields) => logger.warn(msg, { ...bindings, ...fields }),
+    error: (msg, fields) => logger.error(msg, { ...bindings, ...fields }),
   }
-  const write = options.write ?? ((line: string) => void process.stdout.write(line))
-  const now = options.now ?? Date.now
-  const threshold = RANK[level]
-  const log =
-    (lineLevel: Exclude<LogLevel, 'silent'>) =>
-    (msg: string, fields: LogFields = {}): void => {
-      if (RANK[lineLevel] < threshold) return
-      const entries = Object.entries(fields).map(([key, value]) => [key, serializeError(value)])
-      const line = {
-        level: lineLevel,
-        time: new Date(now()).toISOString(),
-        msg,
-        ...Object.fromEntries(entries),
-      }
-      write(`${JSON.stringify(line)}\n`)
-    }
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
 }
 
 /**
@@ -71,4 +125,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
  * createApp({ auth, store, logger: silentLogger })
  * ```
  */
-export const silentLogger: Logger = createLogger({ level: 'silent', write: () => {} })
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  child: () => silentLogger,
+}

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`)
     throw error
   }
-  const logger = createLogger({ level: config.logLevel })
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat })
   // With an asymmetric algorithm JWT_SECRET only matters when it derives the refresh-token key.
   if (
     config.jwtSecretGenerated &&
@@ -131,9 +131,7 @@ async function main(): Promise<void> {
     let down = false
     client.on('error', (error: Error) => {
       if (!down)
-        logger.warn('redis connection lost; answering 503 until it is back', {
-          error: error.message,
-        })
+        logger.warn('redis connection lost; answering 503 until it is back', { cause: error })
       down = true
     })
     client.on('ready', () => {
@@ -148,6 +146,24 @@ async function main(): Promise<void> {
     logger,
     ...(redis === undefined ? {} : { redis }),
   })
+  // Ended sessions recorded before this start are refused from the first request on.
+  let readyTimer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      server.ready(),
+      new Promise((_, reject) => {
+        readyTimer = setTimeout(
+          () => reject(new Error(`no answer within ${REDIS_START_TIMEOUT_MS / 1000} s`)),
+          REDIS_START_TIMEOUT_MS,
+        )
+      }),
+    ])
+  } catch (error) {
+    redis?.disconnect()
+    fail(`cannot load the recorded revocations from Redis: ${(error as Error).message}`)
+  } finally {
+    clearTimeout(readyTimer)
+  }
   let closing = false
   const handle = server.app.callback()
   const http = createServer((req, res) => {

@@ -8,6 +8,9 @@ import { createApp } from './http/app.js'
 import { createLogger, type Logger } from './logger.js'
 import { createMetrics, type ServerMetrics } from './metrics/metrics.js'
 import type { PasswordHasher } from './passwords.js'
+import { createMemoryRevocations } from './revocation/memory-revocations.js'
+import { createRedisRevocations } from './revocation/redis-revocations.js'
+import type { AccessTokenRevocations } from './revocation/types.js'
 import { type AuthService, createAuthService } from './service/auth-service.js'
 import { createMemoryStore } from './store/memory-store.js'
 import { createRedisStore } from './store/redis-store.js'
@@ -23,7 +26,7 @@ export interface ServerDependencies {
    * `'redis'`; the server never closes it. Required for the Redis store.
    */
   redis?: Redis | Cluster
-  /** @default a JSON-lines logger at `config.logLevel` on stdout */
+  /** @default `createLogger({ level: config.logLevel, format: config.logFormat })` */
   logger?: Logger
   /** @default Date.now */
   clock?: Clock
@@ -40,6 +43,15 @@ export interface ServerDependencies {
   events?: AuthEvents
 }
 
+/** Refuses nothing: `ACCESS_TOKEN_REVOCATION=false`, access tokens live until they expire. */
+const NO_REVOCATIONS: AccessTokenRevocations = {
+  revoke: async () => {},
+  assertNotRevoked: () => {},
+  ready: async () => {},
+  size: () => ({ sessions: 0, users: 0 }),
+  close: async () => {},
+}
+
 /** A token server assembled from configuration, not yet listening. */
 export interface ConfiguredServer {
   app: Koa
@@ -50,7 +62,17 @@ export interface ConfiguredServer {
   events: AuthEvents
   /** The Prometheus metrics when `config.metricsPort` is set, else `null`. */
   metrics: ServerMetrics | null
-  /** Releases what the server opened (the store), never the Redis client it was given. */
+  /** Where ended sessions are recorded and checked (see `createRedisRevocations`). */
+  revocations: AccessTokenRevocations
+  /**
+   * Resolves once the recorded revocations are loaded; listen only then, or requests with
+   * an access token answer `503` until they are.
+   */
+  ready(): Promise<void>
+  /**
+   * Releases what the server opened (the store, the revocation subscriber), never the Redis
+   * client it was given.
+   */
   close(): Promise<void>
 }
 
@@ -72,7 +94,8 @@ export function createServerFromConfig(
   config: ServerConfig,
   dependencies: ServerDependencies = {},
 ): ConfiguredServer {
-  const logger = dependencies.logger ?? createLogger({ level: config.logLevel })
+  const logger =
+    dependencies.logger ?? createLogger({ level: config.logLevel, format: config.logFormat })
   const clock = dependencies.clock ?? Date.now
   let store: TokenStore
   if (config.tokenStore === 'redis') {
@@ -111,6 +134,22 @@ export function createServerFromConfig(
     metrics = createMetrics()
     metrics.observe(events)
   }
+  const revocations = !config.accessTokenRevocation
+    ? NO_REVOCATIONS
+    : config.tokenStore === 'redis' && dependencies.redis !== undefined
+      ? createRedisRevocations({
+          redis: dependencies.redis,
+          keyPrefix: config.redisKeyPrefix,
+          accessTokenTtlSeconds: config.accessTokenTtl,
+          clockToleranceSeconds: config.clockTolerance,
+          clock,
+          logger,
+        })
+      : createMemoryRevocations({
+          accessTokenTtlSeconds: config.accessTokenTtl,
+          clockToleranceSeconds: config.clockTolerance,
+          clock,
+        })
   const auth = createAuthService({
     ...authSettingsOf(config),
     store,
@@ -121,6 +160,7 @@ export function createServerFromConfig(
     ...(dependencies.accessTokenClaims === undefined
       ? {}
       : { accessTokenClaims: dependencies.accessTokenClaims }),
+    revocations,
     ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
   })
   const app = createApp({
@@ -131,5 +171,18 @@ export function createServerFromConfig(
     trustProxy: config.trustProxy,
     ...(metrics === null ? {} : { metrics }),
   })
-  return { app, auth, store, logger, events, metrics, close: () => store.close() }
+  return {
+    app,
+    auth,
+    store,
+    logger,
+    revocations,
+    events,
+    metrics,
+    ready: () => revocations.ready(),
+    close: async () => {
+      await revocations.close()
+      await store.close()
+    },
+  }
 }

@@ -52,6 +52,8 @@ describe('loadConfig', () => {
       jwtIssuer: 'refresh-kit',
       jwtAudience: 'refresh-kit',
       accessTokenTtl: 900,
+      accessTokenRevocation: true,
+      passwordMinScore: 3,
       refreshTokenTtl: 604_800,
       sessionMaxAge: 2_592_000,
       refreshReuseGrace: 10,
@@ -187,9 +189,51 @@ describe('loadConfig', () => {
     expect(messageOf({ NODE_ENV: 'production', JWT_SECRET: '' })).toBe(
       'JWT_SECRET is required when NODE_ENV=production',
     )
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).jwtSecretGenerated).toBe(
-      false,
+    expect(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, REDIS_URL: 'redis://r:6379' })
+        .jwtSecretGenerated,
+    ).toBe(false)
+  })
+
+  it('refuses production without REDIS_URL, never using the seed password there', () => {
+    expect(messageOf({ NODE_ENV: 'production', JWT_SECRET: SECRET })).toMatch(
+      /^REDIS_URL is required when NODE_ENV=production/,
     )
+    // A cluster or Sentinel deployment names its nodes instead; the seed password stays out.
+    const cluster = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET,
+      REDIS_CLUSTER_NODES: 'r1:7000,r2:7000',
+    })
+    expect(cluster.redisUrl).not.toContain('abcd1234')
+    const sentinel = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET,
+      REDIS_SENTINELS: 's1:26379',
+      REDIS_PASSWORD: 'real-password',
+    })
+    expect(new URL(sentinel.redisUrl).password).toBe('real-password')
+    // The memory store needs no Redis; outside production the development default stays.
+    expect(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, TOKEN_STORE: 'memory' }).tokenStore,
+    ).toBe('memory')
+    expect(loadConfig({}).redisUrl).toBe('redis://:abcd1234@127.0.0.1:6379')
+  })
+
+  it('caps ACCESS_TOKEN_TTL at one hour', () => {
+    expect(loadConfig({ ACCESS_TOKEN_TTL: '3600' }).accessTokenTtl).toBe(3600)
+    expect(messageOf({ ACCESS_TOKEN_TTL: '3601' })).toBe(
+      'ACCESS_TOKEN_TTL must be a whole number from 1 to 3600, got "3601"',
+    )
+  })
+
+  it('reads PASSWORD_MIN_SCORE from 0 to 4 and ACCESS_TOKEN_REVOCATION as a boolean', () => {
+    expect(loadConfig({}).passwordMinScore).toBe(3)
+    expect(loadConfig({}).accessTokenRevocation).toBe(true)
+    expect(loadConfig({ PASSWORD_MIN_SCORE: '0' }).passwordMinScore).toBe(0)
+    expect(loadConfig({ ACCESS_TOKEN_REVOCATION: 'false' }).accessTokenRevocation).toBe(false)
+    expect(messageOf({ PASSWORD_MIN_SCORE: '5' })).toMatch(/^PASSWORD_MIN_SCORE must be/)
+    expect(messageOf({ ACCESS_TOKEN_REVOCATION: 'maybe' })).toMatch(/^ACCESS_TOKEN_REVOCATION /)
   })
 
   it('refuses a JWT_SECRET under 32 bytes, counting bytes not characters', () => {
@@ -215,12 +259,12 @@ describe('loadConfig', () => {
 
     it('reads a PEM private key from a real file', () => {
       const dir = mkdtempSync(join(tmpdir(), 'refresh-kit-config-'))
-      const file = join(dir, 'ed25519.pem')
-      const { privateKey } = generateKeyPairSync('ed25519')
+      const file = join(dir, 'es256.pem')
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
       writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }))
-      const config = loadConfig({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: file })
+      const config = loadConfig({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: file })
       expect(config.jwtKeys).toHaveLength(1)
-      expect(config.jwtKeys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' })
+      expect(config.jwtKeys[0]).toMatchObject({ kty: 'EC', crv: 'P-256' })
     })
 
     it('names the variable and the problem of a bad value in one line', () => {
@@ -236,14 +280,18 @@ describe('loadConfig', () => {
           .toString(),
       }
       expect(messageOf({ JWT_ALGORITHM: 'PS256' })).toBe(
-        'JWT_ALGORITHM must be one of HS256|ES256|EdDSA|RS256, got "PS256"',
+        'JWT_ALGORITHM must be one of HS256|ES256|RS256, got "PS256"',
+      )
+      // jsonwebtoken, the one JWT engine, has no EdDSA: refused at start, never half-supported.
+      expect(messageOf({ JWT_ALGORITHM: 'EdDSA' })).toBe(
+        'JWT_ALGORITHM must be one of HS256|ES256|RS256, got "EdDSA"',
       )
       expect(messageOf({ JWT_ALGORITHM: 'es256' })).toMatch(/^JWT_ALGORITHM must be one of/)
       expect(messageOf({ JWT_ALGORITHM: 'ES256' })).toBe(
         'JWT_ALGORITHM ES256 needs JWT_KEYS_FILE or JWT_PRIVATE_KEY_FILE',
       )
       expect(messageOf({ JWT_KEYS_FILE: '/keys/jwks.json' }, files)).toBe(
-        'JWT_KEYS_FILE needs JWT_ALGORITHM set to ES256 or EdDSA or RS256 (it is HS256)',
+        'JWT_KEYS_FILE needs JWT_ALGORITHM set to ES256 or RS256 (it is HS256)',
       )
       expect(
         messageOf(
@@ -272,7 +320,7 @@ describe('loadConfig', () => {
         messageOf({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: '/keys/rsa.pem' }, files),
       ).toBe('JWT_PRIVATE_KEY_FILE key 1 of 1 is an rsa key; ES256 needs an EC P-256 key')
       expect(
-        messageOf({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: '/keys/public.pem' }, files),
+        messageOf({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: '/keys/public.pem' }, files),
       ).toMatch(/^JWT_PRIVATE_KEY_FILE is not a PEM private key/)
     })
 
@@ -282,6 +330,7 @@ describe('loadConfig', () => {
         NODE_ENV: 'production',
         JWT_ALGORITHM: 'ES256',
         JWT_KEYS_FILE: '/keys/jwks.json',
+        REDIS_URL: 'redis://redis.example:6379',
       }
       expect(messageOf(env, files)).toBe(
         'REFRESH_TOKEN_SECRET is required when NODE_ENV=production and JWT_ALGORITHM=ES256 (or JWT_SECRET to derive it from)',

@@ -1,31 +1,89 @@
 import { describe, expect, it } from 'vitest'
-import { createLogger } from '../src/logger.js'
+import { childLogger, createLogger, type LogFields } from '../src/logger.js'
 
-describe('createLogger', () => {
-  it('writes one JSON object per line and drops lines below the level', () => {
-    const lines: string[] = []
-    const logger = createLogger({ level: 'warn', write: (line) => lines.push(line), now: () => 0 })
+function capture(level: 'debug' | 'info' | 'warn' | 'error' | 'silent' = 'debug') {
+  const lines: string[] = []
+  const logger = createLogger({
+    level,
+    format: 'json',
+    destination: { write: (line: string) => void lines.push(line) },
+  })
+  return { logger, lines, parsed: () => lines.map((line) => JSON.parse(line) as LogFields) }
+}
+
+describe('createLogger (pino)', () => {
+  it('writes one JSON object per line with level, time and message, dropping lines below the level', () => {
+    const { logger, lines, parsed } = capture('warn')
     logger.debug('hidden')
     logger.info('hidden')
     logger.warn('shown', { requestId: 'r1' })
-    logger.error('failed', { error: new Error('boom') })
-    expect(lines).toHaveLength(2)
-    expect(lines.every((line) => line.endsWith('\n') && !line.slice(0, -1).includes('\n'))).toBe(
-      true,
-    )
-    expect(JSON.parse(lines[0] as string)).toEqual({
-      level: 'warn',
-      time: '1970-01-01T00:00:00.000Z',
-      msg: 'shown',
-      requestId: 'r1',
-    })
-    expect(JSON.parse(lines[1] as string).error).toMatchObject({ name: 'Error', message: 'boom' })
+    expect(lines).toHaveLength(1)
+    expect(lines[0]?.endsWith('\n')).toBe(true)
+    expect(parsed()[0]).toMatchObject({ level: 'warn', msg: 'shown', requestId: 'r1' })
+    expect(Number.isNaN(Date.parse(String(parsed()[0]?.time)))).toBe(false)
   })
 
-  it('logs nothing when silent, and refuses an unknown level', () => {
-    const lines: string[] = []
-    createLogger({ level: 'silent', write: (line) => lines.push(line) }).error('x')
+  it('binds the request id to every line of a child logger', () => {
+    const { logger, parsed } = capture()
+    const child = childLogger(logger, { requestId: 'req-42' })
+    child.info('one')
+    child.debug('two', { extra: true })
+    expect(parsed().map((line) => line.requestId)).toEqual(['req-42', 'req-42'])
+  })
+
+  it('redacts authorization, cookie, set-cookie, password and refreshToken wherever they sit', () => {
+    const { logger, lines } = capture()
+    logger.info('request', {
+      password: 'hunter2-top',
+      refreshToken: 'rk1.secret-refresh',
+      headers: { authorization: 'Bearer secret-access', cookie: 'rk=secret-cookie' },
+      res: { headers: { 'set-cookie': 'rk=secret-set-cookie' } },
+      body: { credentials: { password: 'nested-secret' } },
+    })
+    const line = lines.join('')
+    for (const secret of [
+      'hunter2-top',
+      'secret-refresh',
+      'secret-access',
+      'secret-cookie',
+      'secret-set-cookie',
+      'nested-secret',
+    ]) {
+      expect(line).not.toContain(secret)
+    }
+    expect(line).toContain('[redacted]')
+  })
+
+  it('serializes an error with its cause chain', () => {
+    const { logger, parsed } = capture()
+    const redisDown = new Error('connect ECONNREFUSED 127.0.0.1:6390')
+    logger.warn('store unavailable', {
+      cause: new Error('the store did not answer', { cause: redisDown }),
+    })
+    const cause = parsed()[0]?.cause as { message: string; stack: string }
+    expect(cause.message).toBe('the store did not answer')
+    expect(cause.stack).toContain('Error: the store did not answer')
+    // The cause underneath travels with it, not dropped.
+    expect(JSON.stringify(cause)).toContain('ECONNREFUSED')
+  })
+
+  it('logs nothing when silent, and refuses an unknown level or format', () => {
+    const { logger, lines } = capture('silent')
+    logger.error('x')
     expect(lines).toEqual([])
-    expect(() => createLogger({ level: 'loud' as never })).toThrow(/options.level/)
+    expect(() => createLogger({ level: 'loud' as never, format: 'json' })).toThrow(/options.level/)
+    expect(() => createLogger({ level: 'info', format: 'xml' as never })).toThrow(/options.format/)
+  })
+
+  it('merges bindings into each line for an injected logger without child()', () => {
+    const seen: LogFields[] = []
+    const plain = {
+      debug: () => {},
+      info: (_msg: string, fields?: LogFields) => void seen.push(fields ?? {}),
+      warn: () => {},
+      error: () => {},
+    }
+    childLogger(plain, { requestId: 'r9' }).info('hello', { status: 200 })
+    expect(seen).toEqual([{ requestId: 'r9', status: 200 }])
   })
 })

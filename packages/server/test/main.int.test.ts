@@ -122,7 +122,7 @@ describe('main.ts as a process', () => {
     const run = runMain({ ACCESS_TOKEN_TTL: 'soon' })
     expect(await run.exited).toBe(1)
     expect(run.stderr()).toBe(
-      'refresh-kit: invalid configuration: ACCESS_TOKEN_TTL must be a whole number from 1 to 315360000, got "soon"\n',
+      'refresh-kit: invalid configuration: ACCESS_TOKEN_TTL must be a whole number from 1 to 3600, got "soon"\n',
     )
   })
 })

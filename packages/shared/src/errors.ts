@@ -14,21 +14,27 @@ export const SERVER_ERRORS = {
     status: 400,
     description: 'malformed JSON, missing or ill-typed field, field out of bounds',
   },
-  invalid_credentials: { status: 401, description: 'login with unknown user or wrong password' },
+  invalid_credentials: {
+    status: 401,
+    description:
+      'unknown user or wrong password, or a wrong current password (same body, same cost)',
+  },
   missing_token: { status: 401, description: 'protected route without Authorization: Bearer' },
   invalid_token: {
     status: 401,
     description:
-      'access token malformed, bad signature, wrong alg/typ/iss/aud, or not an access token',
+      'access token malformed, bad signature, wrong alg/typ/iss/aud/kid, a refresh token used as one, or its session ended',
   },
   token_expired: { status: 401, description: 'access token past exp beyond the clock tolerance' },
   invalid_refresh_token: {
     status: 401,
-    description: 'refresh token unknown, malformed, expired, revoked, or its session is gone',
+    description:
+      'refresh token unknown, malformed, forged, expired or revoked, or its session is gone',
   },
   refresh_token_reused: {
     status: 401,
-    description: 'an already-rotated refresh token presented after the reuse grace window',
+    description:
+      'an already-rotated refresh token presented after the reuse grace window: the session is revoked',
   },
   insufficient_scope: {
     status: 403,
@@ -43,9 +49,12 @@ export const SERVER_ERRORS = {
   user_exists: { status: 409, description: 'register with a taken username' },
   payload_too_large: { status: 413, description: 'body over 16 KiB' },
   unsupported_media_type: { status: 415, description: 'body with a content type other than JSON' },
-  rate_limited: { status: 429, description: 'too many failed logins' },
+  rate_limited: { status: 429, description: 'too many failed logins (with Retry-After)' },
   internal_error: { status: 500, description: 'a bug; logged server-side with a request id' },
-  service_unavailable: { status: 503, description: 'the token store is unreachable' },
+  service_unavailable: {
+    status: 503,
+    description: 'the token store is unreachable (with Retry-After), answered within 2 s',
+  },
 } as const satisfies Record<string, { readonly status: number; readonly description: string }>
 
 /** A stable error code the token server puts in the `error` field of an error body. */

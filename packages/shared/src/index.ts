@@ -12,6 +12,7 @@ export type { RoutePath } from './routes.js'
 export { ROUTES, sessionPath } from './routes.js'
 export type {
   AccessTokenClaims,
+  ChangePasswordRequest,
   Credentials,
   ErrorBody,
   ErrorDetail,

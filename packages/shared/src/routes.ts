@@ -13,6 +13,7 @@ export const ROUTES = {
   refresh: '/auth/refresh',
   logout: '/auth/logout',
   logoutAll: '/auth/logout-all',
+  password: '/auth/password',
   me: '/auth/me',
   sessions: '/auth/sessions',
   session: '/auth/sessions/:id',

@@ -14,6 +14,14 @@ export type RegisterRequest = Credentials
 /** Body of `POST /auth/login`. */
 export type LoginRequest = Credentials
 
+/** Body of `POST /auth/password`: ends every other session of the user. */
+export interface ChangePasswordRequest {
+  /** The password in use now; a wrong one counts as a failed login. */
+  currentPassword: string
+  /** 8 to 1024 characters, not among the common or guessable passwords. */
+  newPassword: string
+}
+
 /** A user as the API shows it. */
 export interface PublicUser {
   id: string

@@ -8,6 +8,7 @@ it('spells every route of the contract', () => {
     refresh: '/auth/refresh',
     logout: '/auth/logout',
     logoutAll: '/auth/logout-all',
+    password: '/auth/password',
     me: '/auth/me',
     sessions: '/auth/sessions',
     jwks: '/.well-known/jwks.json',

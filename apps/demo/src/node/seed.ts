@@ -6,7 +6,7 @@ import { ROUTES } from '@refresh-kit/shared'
  *
  * @example
  * ```ts
- * await seedUser('http://127.0.0.1:3000', { username: 'demo', password: 'demo-password' })
+ * await seedUser('http://127.0.0.1:3000', { username: 'demo', password: 'demo horse battery' })
  * ```
  */
 export async function seedUser(

@@ -307,7 +307,7 @@ busy(byId<HTMLButtonElement>('signout-all'), async () => {
   await auth.http.post(ROUTES.logoutAll)
   timeline.add(
     'info',
-    'Every session revoked on the server; the access token would live until it expires',
+    'Every session revoked on the server, and its access tokens refused from now on',
   )
   // Make the token stale so the next request refreshes, and that refresh is refused.
   await makeStale(storage, 'rewind')

@@ -6,7 +6,7 @@ import type { TokenStore } from '../store/types.js'
 import { accessLog } from './access-log.js'
 import { createAuthRouter } from './auth-router.js'
 import { cors } from './cors.js'
-import { errorHandler } from './error-handler.js'
+import { errorHandler, toAuthError } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
 import { requestId } from './request-id.js'
 
@@ -70,7 +70,13 @@ export function createApp(options: AppOptions): Koa {
 
   const app = new Koa({ proxy: options.trustProxy ?? false })
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
-    logger.error('unhandled error', { requestId: ctx?.state.requestId, error })
+    const failure = toAuthError(error)
+    const log: Logger = ctx?.state.log ?? logger
+    log.error(failure.message, {
+      code: failure.code,
+      status: failure.status,
+      cause: failure.cause ?? error,
+    })
   })
   const router = createAuthRouter({
     auth,
@@ -78,9 +84,9 @@ export function createApp(options: AppOptions): Koa {
     jwksMaxAgeSeconds,
     unavailableRetryAfterSeconds,
   })
-  app.use(requestId())
+  app.use(requestId(logger))
   if (options.metrics !== undefined) app.use(options.metrics.httpDuration())
-  app.use(accessLog(logger))
+  app.use(accessLog())
   app.use(errorHandler({ unavailableRetryAfterSeconds }))
   app.use(cors({ origins: corsOrigins }))
   app.use(noStoreOnAuth())

@@ -1,6 +1,9 @@
 import type { ErrorBody } from '@refresh-kit/shared'
+import type { Cluster, Redis } from 'ioredis'
 import type { Middleware } from 'koa'
 import { isAuthError } from '../errors.js'
+import { createRevocationListener } from '../revocation/redis-revocations.js'
+import type { RevocationCheck } from '../revocation/types.js'
 import type { AccessTokenVerifier } from '../tokens/access-token.js'
 import type { AuthContext } from '../tokens/auth-context.js'
 import {
@@ -30,6 +33,19 @@ export type RequireAuthOptions = {
    * @default none required
    */
   role?: string | readonly string[]
+  /**
+   * The token server's Redis (or Redis Cluster) client: the access tokens of sessions ended
+   * on the token server are then refused here too, at once, from a list held in memory (no
+   * Redis call per request; see `createRevocationListener`). The middleware opens one
+   * subscriber connection of its own; `await middleware.ready()` before listening, and
+   * `middleware.close()` releases it. Without it (or `revocations`), a token stays valid
+   * until it expires. Exclusive with `revocations`. @default none
+   */
+  redis?: Redis | Cluster
+  /** The token server's `REDIS_KEY_PREFIX`, with `redis`. @default 'rk:' */
+  keyPrefix?: string
+  /** A revocation list to share between several middlewares, instead of `redis`. @default none */
+  revocations?: RevocationCheck
 } & (
   | {
       /** What verifies the bearer token: the token service, `createAccessTokens(...)`, or `createJwksVerifier(...)`. */
@@ -39,6 +55,14 @@ export type RequireAuthOptions = {
     }
   | (JwksVerifierOptions & { verifier?: never })
 )
+
+/** The middleware {@link requireAuth} returns. */
+export interface RequireAuthMiddleware extends Middleware<AuthState> {
+  /** Resolves once the recorded revocations are loaded (at once without `redis`). */
+  ready(): Promise<void>
+  /** Closes the subscriber connection opened for `redis`; nothing otherwise. */
+  close(): Promise<void>
+}
 
 /** What {@link requireAuth} adds to `ctx.state`. */
 export interface AuthState {
@@ -119,6 +143,8 @@ function verifierOf(options: RequireAuthOptions): AccessTokenVerifier | RemoteAc
  * With `jwksUri`, keys come from the token server's JWKS (cached, see `createRemoteJwks`);
  * when they cannot be fetched and none is cached for the token, the answer is
  * `503 service_unavailable` with `Retry-After`, since the token may well be valid.
+ * With `redis`, the access tokens of ended sessions are refused as the token server
+ * refuses them (`401 invalid_token`, "the session of this access token has ended").
  *
  * @example
  * ```ts
@@ -134,15 +160,28 @@ function verifierOf(options: RequireAuthOptions): AccessTokenVerifier | RemoteAc
  *   issuer: 'https://auth.example',
  *   audience: 'orders-api',
  *   clockToleranceSeconds: 5,
+ *   redis, // the token server's Redis: ended sessions' tokens are refused at once
  * })
+ * await auth.ready()
  * ```
  */
-export function requireAuth(options: RequireAuthOptions): Middleware<AuthState> {
+export function requireAuth(options: RequireAuthOptions): RequireAuthMiddleware {
   const verifier = verifierOf(options)
   const realm = quoted(options.realm ?? 'refresh-kit')
   const scopes = namesOf('scope', options.scope)
   const roles = namesOf('role', options.role)
-  return async (ctx, next) => {
+  if (options.redis !== undefined && options.revocations !== undefined) {
+    throw new TypeError('requireAuth: give options.redis or options.revocations, not both')
+  }
+  const owned =
+    options.redis === undefined
+      ? undefined
+      : createRevocationListener({
+          redis: options.redis,
+          ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
+        })
+  const revocations = owned ?? options.revocations
+  const middleware: Middleware<AuthState> = async (ctx, next) => {
     const header = ctx.get('Authorization')
     const [scheme = '', ...rest] = header.trim().split(' ')
     if (scheme.toLowerCase() !== 'bearer' || rest.join('').trim() === '') {
@@ -159,6 +198,7 @@ export function requireAuth(options: RequireAuthOptions): Middleware<AuthState> 
     try {
       if (match?.[1] === undefined) throw new Error('malformed Authorization header')
       auth = await verifier.verifyAccessToken(match[1])
+      revocations?.assertNotRevoked(auth.claims)
     } catch (error) {
       if (isAuthError(error) && error.code === 'service_unavailable') {
         ctx.status = error.status
@@ -200,4 +240,10 @@ export function requireAuth(options: RequireAuthOptions): Middleware<AuthState> 
     ctx.state.auth = auth
     await next()
   }
+  return Object.assign(middleware, {
+    ready: () => revocations?.ready() ?? Promise.resolve(),
+    close: async () => {
+      await owned?.close()
+    },
+  })
 }

@@ -8,13 +8,12 @@ import {
 } from '@refresh-kit/shared'
 import { createOpenApiDocument } from '@refresh-kit/shared/schemas'
 import type { Middleware } from 'koa'
-import { AuthError } from '../errors.js'
+import { AuthError, StoreUnavailableError } from '../errors.js'
 import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
-import { StoreUnavailableError } from '../store/types.js'
 import { jsonBody } from './json-body.js'
 import { type AuthState, requireAuth } from './require-auth.js'
-import { readCredentials, readRefreshToken } from './validation.js'
+import { readCredentials, readPasswordChange, readRefreshToken } from './validation.js'
 
 /** What the routes need. */
 export interface RoutesOptions {
@@ -76,6 +75,17 @@ export function createRouter({
   router.post(ROUTES.logoutAll, signedIn, body, async (ctx) => {
     const { userId, sessionId } = ctx.state.auth
     await auth.logoutAll(userId, { clientAddress: ctx.ip, sessionId })
+    ctx.status = 204
+  })
+
+  router.post(ROUTES.password, signedIn, body, async (ctx) => {
+    const { userId, sessionId } = ctx.state.auth
+    await auth.changePassword({
+      ...readPasswordChange(ctx.request.body as Body),
+      userId,
+      sessionId,
+      clientAddress: ctx.ip,
+    })
     ctx.status = 204
   })
 

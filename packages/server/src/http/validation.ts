@@ -1,5 +1,9 @@
-import type { Credentials, ErrorDetail } from '@refresh-kit/shared'
-import { credentialsSchema, refreshRequestSchema } from '@refresh-kit/shared/schemas'
+import type { ChangePasswordRequest, Credentials, ErrorDetail } from '@refresh-kit/shared'
+import {
+  changePasswordRequestSchema,
+  credentialsSchema,
+  refreshRequestSchema,
+} from '@refresh-kit/shared/schemas'
 import type { z } from 'zod'
 import { AuthError } from '../errors.js'
 
@@ -36,4 +40,9 @@ export function readCredentials(body: Body): Credentials {
 /** `{ refreshToken }` within the contract's bounds, or `400 invalid_request` with details. */
 export function readRefreshToken(body: Body): string {
   return read(refreshRequestSchema, body).refreshToken
+}
+
+/** `{ currentPassword, newPassword }` within the contract's bounds, or `400 invalid_request`. */
+export function readPasswordChange(body: Body): ChangePasswordRequest {
+  return read(changePasswordRequestSchema, body)
 }

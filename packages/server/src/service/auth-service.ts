@@ -4,7 +4,10 @@ import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
 import { type AuthEvents, createAuthEvents, type RequestOrigin } from '../events/auth-events.js'
 import { randomId } from '../lib/random-id.js'
+import { createPasswordPolicy, type PasswordPolicy } from '../password-strength.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
+import { createMemoryRevocations } from '../revocation/memory-revocations.js'
+import type { AccessTokenRevocations } from '../revocation/types.js'
 import type { SessionRecord, TokenStore } from '../store/types.js'
 import {
   type AccessTokenVerifier,
@@ -46,6 +49,8 @@ export interface AuthSettings {
   loginMaxFailures: number
   /** The window those failures are counted in, in seconds. */
   loginFailureWindowSeconds: number
+  /** The zxcvbn score (0 to 4) a new password must reach; `0` turns the check off (`PASSWORD_MIN_SCORE`). */
+  passwordMinScore: number
 }
 
 /** Options of {@link createAuthService}: its dependencies and its {@link AuthSettings}. */
@@ -58,6 +63,17 @@ export interface AuthServiceOptions extends AuthSettings {
   clock?: Clock
   /** Password hashing; inject a cheap one in tests. @default createPasswordHasher() */
   passwords?: PasswordHasher
+  /**
+   * Which new passwords are refused, at registration and change.
+   * @default createPasswordPolicy({ minScore: passwordMinScore, userInputs: ['refresh-kit', issuer] })
+   */
+  passwordPolicy?: PasswordPolicy
+  /**
+   * Where ended sessions are recorded so that their access tokens are refused at once:
+   * `createRedisRevocations(...)` to reach every instance, or this process only.
+   * @default createMemoryRevocations({ accessTokenTtlSeconds, clockToleranceSeconds, clock })
+   */
+  revocations?: AccessTokenRevocations
   /**
    * Where users live (see `UserAdapter`). With your own adapter, the token server still
    * keeps sessions in `store`, with a small record per user that signs in (id only), and
@@ -94,6 +110,18 @@ export interface LoginInput {
   userAgent: string | null
 }
 
+/** Input of {@link AuthService.changePassword}. */
+export interface ChangePasswordInput {
+  /** The caller, from its verified access token. */
+  userId: string
+  /** The caller's session: the one session that stays. */
+  sessionId: string
+  currentPassword: string
+  newPassword: string
+  /** The client's address, for the failed-login limits a wrong current password counts toward. */
+  clientAddress: string
+}
+
 /** Input of {@link AuthService.register}. */
 export interface RegisterInput {
   username: string
@@ -112,8 +140,15 @@ export interface AuthService extends AccessTokenVerifier {
   refresh(refreshToken: string, origin?: CallOrigin): Promise<TokenResponse>
   /** Revokes the session of a refresh token; silent for an unknown or revoked one (RFC 7009). */
   logout(refreshToken: string, origin?: CallOrigin): Promise<void>
-  /** Revokes every session of the user; returns how many there were. */
+  /** Revokes every session of the user and every access token issued before; returns how many sessions there were. */
   logoutAll(userId: string, origin?: CallOrigin): Promise<number>
+  /**
+   * Replaces the password and ends every other session of the user.
+   * @throws AuthError `invalid_credentials` (counted as a failed login), `rate_limited`,
+   * `invalid_request` for a guessable new password, `not_found` when users live in another
+   * user adapter (which owns their passwords)
+   */
+  changePassword(input: ChangePasswordInput): Promise<void>
   /** The user's live sessions, newest first, with `current` marking `currentSessionId`. */
   listSessions(userId: string, currentSessionId: string): Promise<SessionInfo[]>
   /** @throws AuthError `not_found` when the user has no such session */
@@ -195,6 +230,41 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     clock,
   })
   const refreshTokens = createRefreshTokenCodec(keys.refreshMacKey)
+  const revocations =
+    options.revocations ??
+    createMemoryRevocations({
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+      clockToleranceSeconds: options.clockToleranceSeconds,
+      clock,
+    })
+  const passwordPolicy =
+    options.passwordPolicy ??
+    createPasswordPolicy({
+      minScore: options.passwordMinScore,
+      userInputs: [...new Set(['refresh-kit', options.issuer])],
+    })
+
+  /**
+   * The one place a session's end reaches its access tokens: every path that ends sessions
+   * (logout, logout-all, revoke, reuse detection, eviction, password change) reports them
+   * here, and they are refused on every instance from then on. `userId` is the access
+   * token's `sub` (the user adapter's id).
+   */
+  const sessionsEnded = (userId: string, sessionIds: readonly string[], notBefore?: number) =>
+    revocations.revoke({
+      userId,
+      sessionIds,
+      ...(notBefore === undefined ? {} : { notBefore }),
+    })
+
+  const checkNewPassword = (password: string, username: string) => {
+    const problem = passwordPolicy.problem(password, username)
+    if (problem !== null) {
+      throw new AuthError('invalid_request', `password ${problem}`, {
+        details: [{ field: 'password', problem }],
+      })
+    }
+  }
   // An adapter that answers "no such user" faster than "wrong password" would tell an
   // attacker which usernames exist: failures are held to the time successes take.
   const failures = ownUsers ? null : failureTimer()
@@ -307,12 +377,17 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     publicJwks: keys.access.publicJwks,
     events,
     canRegister: create !== undefined,
-    verifyAccessToken: (token) => access.verifyAccessToken(token),
+    verifyAccessToken(token) {
+      const context = access.verifyAccessToken(token)
+      revocations.assertNotRevoked(context.claims)
+      return context
+    },
 
     async register({ username, password }) {
       if (create === undefined) {
         throw new AuthError('not_found', 'registration is not offered by this server')
       }
+      checkNewPassword(password, username)
       const user = await create.call(users, username, password)
       if (user === null) throw new AuthError('user_exists', 'this username is already taken')
       return { id: user.id, username: user.username }
@@ -389,6 +464,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         if (!ownUsers)
           ids = { ...ids, userId: (await adapterIdOfStoreId(ids.userId)) ?? ids.userId }
         events.emit('refresh', { outcome: 'reused', ...ids, clientAddress })
+        await sessionsEnded(ids.userId, [ids.sessionId])
         events.emit('reuseDetected', { ...ids, clientAddress })
         endSessions('reuse', ids.userId, ids.sessionId, 1, origin)
         throw new AuthError(
@@ -408,6 +484,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         if (user === null) {
           // The user is gone from their database: so is the session.
           const ended = await store.revokeSession(claims.userId, claims.sessionId)
+          await sessionsEnded(ids.userId, [ids.sessionId])
           events.emit('refresh', { outcome: 'invalid', ...ids, clientAddress })
           endSessions('revoked', ids.userId, ids.sessionId, ended ? 1 : 0, origin)
           throw invalidRefresh()
@@ -425,6 +502,9 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         store.revokeSession(claims.userId, claims.sessionId),
         adapterIdOfStoreId(claims.userId),
       ])
+      // Recorded even when the session was already gone: a logout retried after an answer
+      // lost to an outage still reaches the access tokens. Only a genuine token gets here.
+      await sessionsEnded(userId ?? claims.userId, [claims.sessionId])
       events.emit('logout', {
         all: false,
         userId: userId ?? claims.userId,
@@ -436,7 +516,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     },
 
     async logoutAll(userId, origin = {}) {
-      const count = await store.revokeAllSessions(storeIdOf(userId))
+      const notBefore = Math.floor(clock() / 1000)
+      const ended = await store.revokeAllSessions(storeIdOf(userId))
+      await sessionsEnded(userId, ended, notBefore)
+      const count = ended.length
       events.emit('logout', {
         all: true,
         userId,
@@ -446,6 +529,37 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       })
       endSessions('logout_all', userId, null, count, origin)
       return count
+    },
+
+    async changePassword({ userId, sessionId, currentPassword, newPassword, clientAddress }) {
+      // Another adapter owns its users' passwords: it changes them, not the token server.
+      if (!ownUsers) {
+        throw new AuthError('not_found', 'password change is not offered by this server')
+      }
+      const user = await store.findUserById(userId)
+      if (user === null) throw new AuthError('invalid_credentials', 'wrong password')
+      checkNewPassword(newPassword, user.username)
+      const keys = failureKeys(user.username, clientAddress)
+      // Counted before the check, in one atomic step per key, and cleared on success: no
+      // burst of parallel guesses gets more than the limit of them verified.
+      const counts = await Promise.all(keys.map((key) => store.hit(key, failureWindow)))
+      const blocked = counts.filter((state) => state.count > maxFailures)
+      if (blocked.length > 0) {
+        throw new AuthError('rate_limited', 'too many failed logins; try again later', {
+          retryAfterSeconds: Math.max(1, ...blocked.map((state) => state.resetInSeconds)),
+        })
+      }
+      if (!(await passwords.verify(currentPassword, user.passwordHash))) {
+        throw new AuthError('invalid_credentials', 'the current password is wrong')
+      }
+      const passwordHash = await passwords.hash(newPassword)
+      if (!(await store.setPasswordHash(userId, passwordHash))) {
+        throw new AuthError('invalid_credentials', 'wrong password')
+      }
+      await store.reset(keys[0])
+      const ended = await store.revokeAllSessions(userId, sessionId)
+      await sessionsEnded(userId, ended)
+      endSessions('revoked', userId, null, ended.length, { clientAddress })
     },
 
     async listSessions(userId, currentSessionId) {
@@ -463,6 +577,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (!(await store.revokeSession(storeIdOf(userId), sessionId))) {
         throw new AuthError('not_found', 'no such session')
       }
+      await sessionsEnded(userId, [sessionId])
       endSessions('revoked', userId, sessionId, 1, origin)
     },
   }

@@ -271,11 +271,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
       return removeSession(userId, sessionId)
     },
 
-    async revokeAllSessions(userId) {
+    async revokeAllSessions(userId, exceptSessionId) {
       sweep()
-      const count = familyOf(userId)?.size ?? 0
-      sessions.delete(userId)
-      return count
+      const ended = [...(familyOf(userId)?.keys() ?? [])].filter((id) => id !== exceptSessionId)
+      for (const id of ended) removeSession(userId, id)
+      return ended
+    },
+
+    async setPasswordHash(userId, passwordHash) {
+      sweep()
+      const user = alive(users, userId)
+      if (user === undefined) return false
+      user.passwordHash = passwordHash
+      return true
     },
 
     async hit(key, windowSeconds) {

@@ -16,6 +16,7 @@ import {
   STORE_SCRIPTS,
   type StoreScript,
   scriptArguments,
+  setPasswordHashScript,
 } from './lib/scripts.js'
 import {
   checkCreateSessionInput,
@@ -351,15 +352,29 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         return int(deleted) > 0
       }),
 
-    revokeAllSessions: (userId) =>
+    revokeAllSessions: (userId, exceptSessionId) =>
       guard(async () =>
-        int(
+        list(
           await run(revokeAllSessionsScript, {
             keys: { sessions: keys.sessions(userId) },
-            args: { userAgentPrefix: keys.userAgentPrefix(userId) },
+            args: {
+              userAgentPrefix: keys.userAgentPrefix(userId),
+              keepSessionId: exceptSessionId ?? '',
+            },
           }),
-        ),
+        )
+          .map(text)
+          .filter((id): id is string => id !== null),
       ),
+
+    setPasswordHash: (userId, passwordHash) =>
+      guard(async () => {
+        const updated = await run(setPasswordHashScript, {
+          keys: { user: keys.user(userId) },
+          args: { passwordHash },
+        })
+        return int(updated) === 1
+      }),
 
     hit: async (key, windowSeconds) => {
       checkWindow(windowSeconds)

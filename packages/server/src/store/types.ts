@@ -94,7 +94,7 @@ export interface RateLimitState {
 
 /**
  * Every operation the server needs from storage. Implementations throw
- * {@link StoreUnavailableError} when the backing service cannot be reached in time, and
+ * `StoreUnavailableError` (see `errors.ts`) when the backing service cannot be reached in time, and
  * nothing else for operational failures.
  */
 export interface TokenStore {
@@ -116,8 +116,13 @@ export interface TokenStore {
   listSessions(userId: string, now: number): Promise<SessionRecord[]>
   /** Revokes one session; `false` when the user had no such session. */
   revokeSession(userId: string, sessionId: string): Promise<boolean>
-  /** Revokes every session of the user; returns how many there were. */
-  revokeAllSessions(userId: string): Promise<number>
+  /**
+   * Revokes every session of the user but `exceptSessionId` (when given); returns the ids of
+   * the sessions it ended, so that their access tokens can be revoked too.
+   */
+  revokeAllSessions(userId: string, exceptSessionId?: string): Promise<string[]>
+  /** Replaces the user's password hash; `false` when there is no such user. */
+  setPasswordHash(userId: string, passwordHash: string): Promise<boolean>
 
   /** Counts one event under `key` in a fixed window of `windowSeconds`. */
   hit(key: string, windowSeconds: number): Promise<RateLimitState>
@@ -126,16 +131,8 @@ export interface TokenStore {
   /** Forgets the count under `key`. */
   reset(key: string): Promise<void>
 
-  /** Resolves when the store answers; throws {@link StoreUnavailableError} otherwise. */
+  /** Resolves when the store answers; throws `StoreUnavailableError` (see `errors.ts`) otherwise. */
   ping(): Promise<void>
   /** Releases what the store itself opened (never a client it was given). */
   close(): Promise<void>
-}
-
-/** The backing service of a store cannot be reached, or did not answer in time. */
-export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError'
-  constructor(message = 'the token store is unavailable', options?: { cause?: unknown }) {
-    super(message, options)
-  }
 }

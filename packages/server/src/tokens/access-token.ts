@@ -90,9 +90,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const clock = options.clock ?? Date.now
   const algorithm = keys.algorithm
   if (!isAccessTokenAlgorithm(algorithm)) {
-    throw new TypeError(
-      'createAccessTokens: options.keys.algorithm must be HS256, ES256, EdDSA or RS256',
-    )
+    throw new TypeError('createAccessTokens: options.keys.algorithm must be HS256, ES256 or RS256')
   }
   if (keys.algorithms.length !== 1 || keys.algorithms[0] !== algorithm) {
     // One algorithm per deployment: a wider allow-list is where algorithm confusion starts.

@@ -3,9 +3,10 @@ import type { KeyObject } from 'node:crypto'
 /**
  * Signature algorithms of access tokens: `HS256` with a shared secret, or one of the
  * asymmetric ones with a private key on the token server and its public half published at
- * `GET /.well-known/jwks.json`.
+ * `GET /.well-known/jwks.json`. Exactly what jsonwebtoken, the one JWT engine, signs and
+ * verifies with KeyObjects; it has no EdDSA.
  */
-export type AccessTokenAlgorithm = 'HS256' | 'ES256' | 'EdDSA' | 'RS256'
+export type AccessTokenAlgorithm = 'HS256' | 'ES256' | 'RS256'
 
 /** The asymmetric access-token algorithms. */
 export type AsymmetricAlgorithm = Exclude<AccessTokenAlgorithm, 'HS256'>
@@ -18,12 +19,7 @@ export type AsymmetricAlgorithm = Exclude<AccessTokenAlgorithm, 'HS256'>
  * ACCESS_TOKEN_ALGORITHMS.includes(process.env.JWT_ALGORITHM as AccessTokenAlgorithm)
  * ```
  */
-export const ACCESS_TOKEN_ALGORITHMS: readonly AccessTokenAlgorithm[] = [
-  'HS256',
-  'ES256',
-  'EdDSA',
-  'RS256',
-]
+export const ACCESS_TOKEN_ALGORITHMS: readonly AccessTokenAlgorithm[] = ['HS256', 'ES256', 'RS256']
 
 /**
  * The asymmetric algorithms, the default allow-list of a JWKS verifier.
@@ -33,7 +29,7 @@ export const ACCESS_TOKEN_ALGORITHMS: readonly AccessTokenAlgorithm[] = [
  * createJwksVerifier({ jwksUri, algorithms: [...ASYMMETRIC_ALGORITHMS] })
  * ```
  */
-export const ASYMMETRIC_ALGORITHMS: readonly AsymmetricAlgorithm[] = ['ES256', 'EdDSA', 'RS256']
+export const ASYMMETRIC_ALGORITHMS: readonly AsymmetricAlgorithm[] = ['ES256', 'RS256']
 
 /**
  * Shortest RSA modulus accepted for RS256, in bits (NIST SP 800-57: 2048 until 2030).
@@ -57,7 +53,7 @@ export function isAsymmetricAlgorithm(value: unknown): value is AsymmetricAlgori
 
 /**
  * What is wrong with using a key for an algorithm, or `null` when it fits: ES256 needs a
- * P-256 EC key, EdDSA an Ed25519 key, RS256 an RSA key of at least 2048 bits, HS256 a secret.
+ * P-256 EC key, RS256 an RSA key of at least 2048 bits, HS256 a secret.
  * Checked once when keys are loaded, so a mismatch stops the start instead of failing every
  * signature.
  *
@@ -75,8 +71,6 @@ export function keyProblem(algorithm: AccessTokenAlgorithm, key: KeyObject): str
       return type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
         ? null
         : `is ${describe(key)}; ES256 needs an EC P-256 key`
-    case 'EdDSA':
-      return type === 'ed25519' ? null : `is ${describe(key)}; EdDSA needs an Ed25519 key`
     case 'RS256': {
       if (type !== 'rsa') return `is ${describe(key)}; RS256 needs an RSA key`
       const bits = key.asymmetricKeyDetails?.modulusLength ?? 0

@@ -73,7 +73,7 @@ export function createJwksVerifier(options: JwksVerifierOptions): RemoteAccessTo
   const algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS
   if (!Array.isArray(algorithms) || !algorithms.every((alg) => isAsymmetricAlgorithm(alg))) {
     throw new TypeError(
-      'createJwksVerifier: options.algorithms must list ES256, EdDSA or RS256 (never HS256)',
+      'createJwksVerifier: options.algorithms must list ES256 or RS256 (never HS256)',
     )
   }
   const allowed = new Set<string>(algorithms)

@@ -49,7 +49,7 @@ export interface TokenKeysOptions {
   /**
    * The private keys of an asymmetric algorithm, oldest first (see `createSigningKeySet`):
    * the last one without `status: "next"` signs, every one verifies. Required with ES256,
-   * EdDSA and RS256; refused with HS256.
+   * and RS256; refused with HS256.
    */
   signingKeys?: readonly PrivateJwk[]
   /**
@@ -81,7 +81,7 @@ function secretBytes(option: string, value: string | Uint8Array): Buffer {
 
 /**
  * Builds the token keys once, as `KeyObject`s: jsonwebtoken is many times slower when handed
- * a string secret on every call. With HS256 one secret signs and verifies; with ES256, EdDSA
+ * a string secret on every call. With HS256 one secret signs and verifies; with ES256
  * or RS256 the newest active private key signs (its `kid` goes into every token), every key
  * of the set verifies, and the public halves are published as a JWKS.
  *
@@ -96,7 +96,7 @@ function secretBytes(option: string, value: string | Uint8Array): Buffer {
 export function createTokenKeys(options: TokenKeysOptions): TokenKeys {
   const algorithm = options.algorithm ?? 'HS256'
   if (!isAccessTokenAlgorithm(algorithm)) {
-    throw new TypeError('createTokenKeys: options.algorithm must be HS256, ES256, EdDSA or RS256')
+    throw new TypeError('createTokenKeys: options.algorithm must be HS256, ES256 or RS256')
   }
   const jwtSecret =
     options.jwtSecret === undefined ? undefined : secretBytes('jwtSecret', options.jwtSecret)

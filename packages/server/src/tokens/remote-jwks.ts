@@ -12,7 +12,7 @@ import {
 export interface RemoteJwksOptions {
   /** Where the token server publishes its keys, e.g. `https://auth.example/.well-known/jwks.json`. */
   jwksUri: string | URL
-  /** Keys of other algorithms are ignored. HS256 is never accepted. @default ['ES256', 'EdDSA', 'RS256'] */
+  /** Keys of other algorithms are ignored. HS256 is never accepted. @default ['ES256', 'RS256'] */
   algorithms?: readonly AsymmetricAlgorithm[]
   /**
    * How long a fetched key set stays fresh when the answer has no `Cache-Control: max-age`.
@@ -75,7 +75,6 @@ function maxAgeOf(cacheControl: string | null): number | undefined {
 
 function inferredAlgorithm(jwk: Record<string, unknown>): AsymmetricAlgorithm | undefined {
   if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256'
-  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA'
   if (jwk.kty === 'RSA') return 'RS256'
   return undefined
 }
@@ -146,7 +145,7 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
     !algorithms.every((algorithm) => isAsymmetricAlgorithm(algorithm))
   ) {
     throw new TypeError(
-      'createRemoteJwks: options.algorithms must list ES256, EdDSA or RS256 (never HS256)',
+      'createRemoteJwks: options.algorithms must list ES256 or RS256 (never HS256)',
     )
   }
   const defaultMaxAge = option('cacheMaxAgeMs', options.cacheMaxAgeMs ?? 300_000, 0)

@@ -52,8 +52,8 @@ const STATUSES: readonly SigningKeyStatus[] = ['active', 'next']
 /**
  * Builds a key set from private JWKs, listed oldest first. The key that signs is the
  * *newest active* one: the last key without `status: "next"`. Every key verifies until it is
- * removed from the set. Each key is checked against the algorithm (ES256: EC P-256, EdDSA:
- * Ed25519, RS256: RSA of 2048 bits or more), its `alg` and `use` members when present, and
+ * removed from the set. Each key is checked against the algorithm (ES256: EC P-256, RS256:
+ * RSA of 2048 bits or more), its `alg` and `use` members when present, and
  * `kid`s must be unique.
  *
  * @throws TypeError naming the key (position and `kid`) and what is wrong with it.
@@ -131,7 +131,7 @@ export function createSigningKeySet(
  * @throws TypeError when the input is not a private key.
  * @example
  * ```ts
- * createSigningKeySet('EdDSA', [privateJwkOf(readFileSync('ed25519.pem', 'utf8'))])
+ * createSigningKeySet('ES256', [privateJwkOf(readFileSync('es256.pem', 'utf8'))])
  * ```
  */
 export function privateJwkOf(key: string | KeyObject): PrivateJwk {

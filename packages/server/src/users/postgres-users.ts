@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg'
+import { StoreUnavailableError } from '../errors.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
-import { StoreUnavailableError } from '../store/types.js'
 import type { AuthUser, UserAdapter } from './types.js'
 
 /** What the adapter runs its queries on: a `pg.Pool` (or a client you manage). */

@@ -82,7 +82,7 @@ describe.each(ALGORITHMS)('requireAuth({ jwksUri }) with %s', (algorithm) => {
   })
 })
 
-describe('requireAuth({ ...claimChecks, jwksUri }) against a live token server', () => {
+describe('requireAuth({ jwksUri }) against a live token server', () => {
   const clock = manualClock()
   const store = createMemoryStore({ now: clock })
   const keyA = privateJwk('ES256', { kid: 'key-a' })
@@ -121,7 +121,7 @@ describe('requireAuth({ ...claimChecks, jwksUri }) against a live token server',
     await vi.waitFor(() => expect(server.jwksRequests()).toBe(2))
     expect(statuses(await resource.many(pair.accessToken, 100))).toEqual({ 200: 100 })
     expect(server.jwksRequests()).toBe(2)
-  })
+  }, 120_000)
 
   it('answers an unknown kid 401 invalid_token, refetching at most once per cooldown', async () => {
     clock.advance(31)
@@ -257,8 +257,8 @@ describe('createJwksVerifier', () => {
   })
 
   it('refuses a token whose alg is not the alg of the key its kid names', async () => {
-    const { privateKey, publicKey } = keyPair('EdDSA')
-    const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'ed', alg: 'EdDSA', use: 'sig' }
+    const { privateKey, publicKey } = keyPair('ES256')
+    const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'ec', alg: 'ES256', use: 'sig' }
     const fetch = (async () =>
       new Response(JSON.stringify({ keys: [jwk] }), {
         headers: { 'content-type': 'application/json' },
@@ -272,13 +272,13 @@ describe('createJwksVerifier', () => {
     const good = { ...claims, iss: 'refresh-kit', aud: 'refresh-kit', iat: now, exp: now + 60 }
     await expect(
       verifier.verifyAccessToken(
-        rawSign({ alg: 'EdDSA', typ: 'at+jwt', kid: 'ed' }, good, privateKey, 'EdDSA'),
+        rawSign({ alg: 'ES256', typ: 'at+jwt', kid: 'ec' }, good, privateKey, 'ES256'),
       ),
     ).resolves.toMatchObject({ userId: 'u' })
     const rsa = keyPair('RS256').privateKey
     await expect(
       verifier.verifyAccessToken(
-        rawSign({ alg: 'RS256', typ: 'at+jwt', kid: 'ed' }, good, rsa, 'RS256'),
+        rawSign({ alg: 'RS256', typ: 'at+jwt', kid: 'ec' }, good, rsa, 'RS256'),
       ),
     ).rejects.toMatchObject({ code: 'invalid_token' })
   })

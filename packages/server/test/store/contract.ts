@@ -211,7 +211,7 @@ export function describeTokenStoreContract(
         const session = await login(owner)
         expect(await store.getSession(intruder, session.id, T0)).toBeNull()
         expect(await store.revokeSession(intruder, session.id)).toBe(false)
-        expect(await store.revokeAllSessions(intruder)).toBe(0)
+        expect(await store.revokeAllSessions(intruder)).toEqual([])
         expect(await rotate({ ...session, userId: intruder }, 0, T0)).toEqual({ status: 'invalid' })
         expect(await store.getSession(owner, session.id, T0)).toEqual(session)
       })
@@ -221,11 +221,33 @@ export function describeTokenStoreContract(
         const { id: other } = await registered()
         const sessions = [await login(userId), await login(userId), await login(userId)]
         const untouched = await login(other)
-        expect(await store.revokeAllSessions(userId)).toBe(3)
+        expect((await store.revokeAllSessions(userId)).sort()).toEqual(
+          sessions.map((s) => s.id).sort(),
+        )
         expect(await store.listSessions(userId, T0)).toEqual([])
         for (const s of sessions) expect(await rotate(s, 0, T0)).toEqual({ status: 'invalid' })
         expect(await store.listSessions(other, T0)).toEqual([untouched])
-        expect(await store.revokeAllSessions(userId)).toBe(0)
+        expect(await store.revokeAllSessions(userId)).toEqual([])
+      })
+
+      it("revokes all of a user's sessions but the one it is told to keep", async () => {
+        const { id: userId } = await registered()
+        const [kept, ...others] = [await login(userId), await login(userId), await login(userId)]
+        if (kept === undefined) throw new Error('no session')
+        expect((await store.revokeAllSessions(userId, kept.id)).sort()).toEqual(
+          others.map((s) => s.id).sort(),
+        )
+        expect(await store.listSessions(userId, T0)).toEqual([kept])
+        for (const s of others) expect(await rotate(s, 0, T0)).toEqual({ status: 'invalid' })
+        expect((await rotate(kept, 0, T0)).status).toBe('rotated')
+      })
+
+      it("replaces a user's password hash, and only an existing user's", async () => {
+        const user = await registered()
+        expect(await store.setPasswordHash(user.id, 'scrypt$new')).toBe(true)
+        expect((await store.findUserById(user.id))?.passwordHash).toBe('scrypt$new')
+        expect((await store.findUserByUsername(user.username))?.passwordHash).toBe('scrypt$new')
+        expect(await store.setPasswordHash(id(), 'scrypt$other')).toBe(false)
       })
 
       it('creates a session even for a user it holds no record of', async () => {

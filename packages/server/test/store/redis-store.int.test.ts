@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { type RedisServerProcess, startRedisServer, useTestRedis } from '@refresh-kit/testing'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { StoreUnavailableError } from '../../src/errors.js'
 import { failFastRedisOptions } from '../../src/store/redis-options.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
-import { StoreUnavailableError, type TokenStore } from '../../src/store/types.js'
+import type { TokenStore } from '../../src/store/types.js'
 import { recordCommands } from '../support/record-commands.js'
 import { describeTokenStoreContract } from './contract.js'
 
@@ -368,6 +369,7 @@ describe('Redis store when Redis goes away', () => {
       listSessions: () => store.listSessions(userId, T0),
       revokeSession: () => store.revokeSession(userId, created.id),
       revokeAllSessions: () => store.revokeAllSessions(userId),
+      setPasswordHash: () => store.setPasswordHash(userId, 'scrypt$x'),
       hit: () => store.hit('login:outage', 60),
       peek: () => store.peek('login:outage'),
       reset: () => store.reset('login:outage'),

@@ -12,7 +12,7 @@ const generate = async (...args: string[]) =>
   JSON.parse((await run(process.execPath, [SCRIPT, ...args])).stdout) as unknown
 
 describe('scripts/generate-jwk.mjs', () => {
-  it.each(['ES256', 'EdDSA', 'RS256'] as const)(
+  it.each(['ES256', 'RS256'] as const)(
     'prints a %s private key the key set accepts, its thumbprint as kid',
     async (algorithm) => {
       const jwk = (await generate(
@@ -32,12 +32,12 @@ describe('scripts/generate-jwk.mjs', () => {
     const set = createSigningKeySet('ES256', [privateJwk('ES256', { kid: 'current' }), next])
     expect(set.signing.kid).toBe('current')
     expect(set.keys.map((key) => key.kid)).toEqual(['current', '2026-02'])
-    const file = (await generate('EdDSA', '--set')) as { keys: PrivateJwk[] }
-    expect(createSigningKeySet('EdDSA', file.keys).keys).toHaveLength(1)
+    const file = (await generate('RS256', '--set', '--bits', '2048')) as { keys: PrivateJwk[] }
+    expect(createSigningKeySet('RS256', file.keys).keys).toHaveLength(1)
   })
 
   it('exits 2 with the usage for an unknown algorithm or a weak RSA size', async () => {
-    for (const args of [['PS256'], ['RS256', '--bits', '1024'], []]) {
+    for (const args of [['PS256'], ['EdDSA'], ['RS256', '--bits', '1024'], []]) {
       const failure = await run(process.execPath, [SCRIPT, ...args]).catch(
         (error: unknown) => error,
       )

@@ -104,7 +104,7 @@ describe('createRemoteJwks', () => {
           ecJwk(''),
           'not a key',
           ecJwk('good'),
-          { ...keyPair('EdDSA').publicKey.export({ format: 'jwk' }), kid: 'ed' },
+          { ...generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }), kid: 'ed' },
         ],
       },
     })

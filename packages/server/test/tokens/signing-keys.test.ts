@@ -43,8 +43,10 @@ describe('createSigningKeySet', () => {
       }
       throw new Error('accepted')
     }
-    expect(message(() => createSigningKeySet('EdDSA', [es]))).toBe(
-      'key 1 of 1 (kid "es") is an ec prime256v1 key; EdDSA needs an Ed25519 key',
+    // EdDSA is not an algorithm of the engine: an Ed25519 key fits none.
+    const ed = { ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid: 'ed' }
+    expect(message(() => createSigningKeySet('ES256', [ed]))).toBe(
+      'key 1 of 1 (kid "ed") is an ed25519 key; ES256 needs an EC P-256 key',
     )
     expect(message(() => createSigningKeySet('RS256', [es]))).toMatch(
       /^key 1 of 1 \(kid "es"\) is an ec prime256v1 key; RS256 needs an RSA key$/,
@@ -81,9 +83,9 @@ describe('createSigningKeySet', () => {
   })
 
   it('reads a PEM private key and refuses a public one', () => {
-    const { privateKey, publicKey } = keyPair('EdDSA')
+    const { privateKey, publicKey } = keyPair('ES256')
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
-    const set = createSigningKeySet('EdDSA', [privateJwkOf(pem)])
+    const set = createSigningKeySet('ES256', [privateJwkOf(pem)])
     expect(set.signing.publicKey.equals(publicKey)).toBe(true)
     const publicPem = publicKey.export({ format: 'pem', type: 'spki' }).toString()
     expect(() => privateJwkOf(publicPem)).toThrow(TypeError)
@@ -117,10 +119,10 @@ describe('createTokenKeys with an asymmetric algorithm', () => {
       /options.signingKeys needs an asymmetric algorithm/,
     )
     expect(() =>
-      createTokenKeys({ algorithm: 'EdDSA', jwtSecret: JWT_SECRET, signingKeys }),
-    ).toThrow(/^createTokenKeys: options.signingKeys: key 1 of 1 .* EdDSA needs an Ed25519 key$/)
+      createTokenKeys({ algorithm: 'RS256', jwtSecret: JWT_SECRET, signingKeys }),
+    ).toThrow(/^createTokenKeys: options.signingKeys: key 1 of 1 .* RS256 needs an RSA key$/)
     expect(() =>
-      createTokenKeys({ algorithm: 'PS256' as 'RS256', jwtSecret: JWT_SECRET, signingKeys }),
+      createTokenKeys({ algorithm: 'EdDSA' as 'RS256', jwtSecret: JWT_SECRET, signingKeys }),
     ).toThrow(/options.algorithm/)
   })
 })

@@ -2,6 +2,7 @@ export type { OpenApiDocument, OpenApiDocumentOptions, OpenApiObject } from './o
 export { createOpenApiDocument, openApiPath } from './openapi.js'
 export type { SchemasMatchTypes } from './schemas.js'
 export {
+  changePasswordRequestSchema,
   credentialsSchema,
   errorBodySchema,
   errorDetailSchema,

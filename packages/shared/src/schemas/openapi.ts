@@ -34,7 +34,7 @@ export function openApiPath(path: string): string {
 }
 
 /** Request bodies: described as the server accepts them (unknown fields are ignored). */
-const REQUEST_SCHEMAS = new Set(['Credentials', 'RefreshRequest'])
+const REQUEST_SCHEMAS = new Set(['ChangePasswordRequest', 'Credentials', 'RefreshRequest'])
 
 function componentSchemas(): Record<string, OpenApiObject> {
   const generate = (io: 'input' | 'output') =>
@@ -224,6 +224,32 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           '204': { description: 'Every session of the user was revoked.', headers: noStore },
           ...bearerErrors,
           ...bodyErrors(),
+          ...commonErrors(true),
+        },
+      },
+    },
+    [ROUTES.password]: {
+      post: {
+        operationId: 'changePassword',
+        summary: 'Replace the password; every other session of the user ends',
+        tags: ['auth'],
+        security: [{ bearer: [] }],
+        requestBody: requestBody('ChangePasswordRequest'),
+        responses: {
+          '204': { description: 'Changed; the calling session stays.', headers: noStore },
+          ...bodyErrors(),
+          '401': errorResponse(
+            ['missing_token', 'invalid_token', 'token_expired', 'invalid_credentials'],
+            {
+              description:
+                'A missing or bad access token, or `invalid_credentials`: the current password is wrong (counted as a failed login)',
+            },
+          ),
+          '404': errorResponse(['not_found'], {
+            description:
+              '`not_found`: users live in another user adapter, which owns their passwords',
+          }),
+          '429': errorResponse(['rate_limited'], retryAfter),
           ...commonErrors(true),
         },
       },

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { SERVER_ERROR_CODES, type ServerErrorCode } from '../errors.js'
 import type {
+  ChangePasswordRequest,
   Credentials,
   ErrorBody,
   HealthResponse,
@@ -39,6 +40,14 @@ export const passwordSchema = z
 export const credentialsSchema = z
   .object({ username: usernameSchema, password: passwordSchema })
   .register(schemaRegistry, { id: 'Credentials', description: 'A username and a password.' })
+
+/** Body of `POST /auth/password`. */
+export const changePasswordRequestSchema = z
+  .object({ currentPassword: passwordSchema, newPassword: passwordSchema })
+  .register(schemaRegistry, {
+    id: 'ChangePasswordRequest',
+    description: 'The password in use now and the new one.',
+  })
 
 /** Body of `POST /auth/refresh` and `POST /auth/logout`. */
 export const refreshRequestSchema = z
@@ -147,6 +156,7 @@ type Same<A, B> = [Defined<A>] extends [B] ? ([B] extends [Defined<A>] ? true : 
 type Holds<T extends true> = T
 export type SchemasMatchTypes = [
   Holds<Same<z.infer<typeof credentialsSchema>, Credentials>>,
+  Holds<Same<z.infer<typeof changePasswordRequestSchema>, ChangePasswordRequest>>,
   Holds<Same<z.infer<typeof refreshRequestSchema>, RefreshRequest>>,
   Holds<Same<z.infer<typeof publicUserSchema>, PublicUser>>,
   Holds<Same<z.infer<typeof registerResponseSchema>, RegisterResponse>>,

@@ -10,6 +10,7 @@ const METHODS = [
   'listSessions',
   'revokeSession',
   'revokeAllSessions',
+  'setPasswordHash',
   'hit',
   'peek',
   'reset',

@@ -288,17 +288,39 @@ return redis.call('HDEL', KEY.sessions, ARG.sessionId)
 `,
 })
 
-/** KEYS: sessions. ARGV: user-agent key prefix. Returns how many sessions existed. */
+/**
+ * KEYS: sessions. ARGV: user-agent key prefix, the session id to keep ('' for none).
+ * Returns the ids of the sessions it ended.
+ */
 export const revokeAllSessionsScript = defineScript({
   name: 'refreshKitRevokeAllSessions',
   keys: ['sessions'],
-  args: ['userAgentPrefix'],
+  args: ['userAgentPrefix', 'keepSessionId'],
   helpers: false,
   lua: `
 local ids = redis.call('HKEYS', KEY.sessions)
-for _, id in ipairs(ids) do redis.call('DEL', ARG.userAgentPrefix .. id) end
-redis.call('DEL', KEY.sessions)
-return #ids
+local ended = {}
+for _, id in ipairs(ids) do
+  if id ~= ARG.keepSessionId then
+    redis.call('HDEL', KEY.sessions, id)
+    redis.call('DEL', ARG.userAgentPrefix .. id)
+    ended[#ended + 1] = id
+  end
+end
+return ended
+`,
+})
+
+/** KEYS: user. ARGV: password hash. Returns 1 when the user exists and was updated. */
+export const setPasswordHashScript = defineScript({
+  name: 'refreshKitSetPasswordHash',
+  keys: ['user'],
+  args: ['passwordHash'],
+  helpers: false,
+  lua: `
+if redis.call('EXISTS', KEY.user) == 0 then return 0 end
+redis.call('HSET', KEY.user, 'h', ARG.passwordHash)
+return 1
 `,
 })
 
@@ -393,6 +415,7 @@ export const STORE_SCRIPTS: readonly StoreScript[] = [
   listSessionsScript,
   revokeSessionScript,
   revokeAllSessionsScript,
+  setPasswordHashScript,
   putUserScript,
   releaseUsernameScript,
   reclaimUsernameScript,

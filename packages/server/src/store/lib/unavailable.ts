@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from '../types.js'
+import { StoreUnavailableError } from '../../errors.js'
 
 /**
  * Server replies that mean "this Redis cannot serve right now", not "this command is wrong":

@@ -1,7 +1,7 @@
 import { ReplyError } from 'ioredis'
 import { describe, expect, it } from 'vitest'
+import { StoreUnavailableError } from '../../../src/errors.js'
 import { isUnavailable, storeError } from '../../../src/store/lib/unavailable.js'
-import { StoreUnavailableError } from '../../../src/store/types.js'
 
 function named(name: string, message: string): Error {
   const error = new Error(message)

@@ -1,0 +1,21 @@
+/** Checks the access-token lifetime and clock tolerance a recorder is given. */
+export function checkLifetime(
+  name: string,
+  accessTokenTtlSeconds: number,
+  clockToleranceSeconds: number,
+): void {
+  if (!Number.isSafeInteger(accessTokenTtlSeconds) || accessTokenTtlSeconds < 1) {
+    throw new TypeError(`${name}: options.accessTokenTtlSeconds must be an integer >= 1`)
+  }
+  if (!Number.isSafeInteger(clockToleranceSeconds) || clockToleranceSeconds < 0) {
+    throw new TypeError(`${name}: options.clockToleranceSeconds must be an integer >= 0`)
+  }
+}
+
+/**
+ * How long a revocation made at `now` must be kept, in ms: an access token issued just
+ * before it lives the whole lifetime more, and is accepted the clock tolerance past `exp`.
+ */
+export function keepFor(accessTokenTtlSeconds: number, clockToleranceSeconds: number): number {
+  return (accessTokenTtlSeconds + clockToleranceSeconds) * 1000
+}
