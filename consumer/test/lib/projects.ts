@@ -61,7 +61,13 @@ export function run(command: string, args: string[], options: RunOptions): Promi
 export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [name, value] of Object.entries(process.env)) {
-    if (/^(npm_|PNPM_|pnpm_|VITEST|TURBO_|NODE_OPTIONS$|NODE_PATH$|TS_NODE)/i.test(name)) continue
+    // What pnpm sets for a script is lowercase (npm_config_*, npm_package_*); a registry the
+    // user chose (NPM_CONFIG_REGISTRY, npm_config_registry) still applies.
+    if (name === 'npm_config_registry') {
+      env[name] = value
+      continue
+    }
+    if (/^(npm_|pnpm_|PNPM_|VITEST|TURBO_|NODE_OPTIONS$|NODE_PATH$|TS_NODE)/.test(name)) continue
     env[name] = value
   }
   env.PATH = (process.env.PATH ?? '')

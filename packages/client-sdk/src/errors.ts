@@ -3,6 +3,11 @@ import type { AuthErrorCode } from '@refresh-kit/shared'
 /**
  * An error code: one of the known codes of `@refresh-kit/shared`, or any other string, so a
  * code from a newer server (or another backend) passes through intact and still autocompletes.
+ *
+ * @example
+ * ```ts
+ * const code: AuthErrorCodeLike = error.code // 'session_expired', ..., or 'mfa_required'
+ * ```
  */
 export type AuthErrorCodeLike = AuthErrorCode | (string & {})
 

@@ -1,5 +1,7 @@
+import type { AuthErrorCode } from '@refresh-kit/shared'
 import { AxiosHeaders } from 'axios'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import type { AuthErrorCodeLike } from '../src/errors.js'
 import { AuthError, isAuthError, retryAfterMs, toAuthError } from '../src/errors.js'
 
 describe('AuthError', () => {
@@ -82,5 +84,20 @@ describe('toAuthError', () => {
     expect(retryAfterMs(answered(503, null, new AxiosHeaders()))).toBe(0)
     expect(retryAfterMs(answered(503, null, new AxiosHeaders({ 'Retry-After': 'soon' })))).toBe(0)
     expect(retryAfterMs(new Error('no answer'))).toBe(0)
+  })
+})
+
+describe('codes from newer servers (behaviour 20)', () => {
+  it('passes a code the client does not know through intact, typed as the known codes or any string', () => {
+    const error = toAuthError(
+      Object.assign(new Error('status 403'), {
+        response: { status: 403, data: { error: 'mfa_required', message: 'second factor' } },
+      }),
+    )
+    expect(error).toMatchObject({ code: 'mfa_required', status: 403, message: 'second factor' })
+    expectTypeOf(error.code).toEqualTypeOf<AuthErrorCodeLike>()
+    expectTypeOf<'session_expired'>().toExtend<AuthError['code']>()
+    expectTypeOf<'mfa_required'>().toExtend<AuthError['code']>()
+    expectTypeOf<AuthErrorCode>().toExtend<AuthError['code']>()
   })
 })

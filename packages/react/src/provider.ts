@@ -2,6 +2,7 @@ import type { AuthError, Credentials, StoredTokens } from '@refresh-kit/client-s
 import {
   createContext,
   createElement,
+  type ReactElement,
   type ReactNode,
   useCallback,
   useContext,
@@ -43,7 +44,7 @@ export interface AuthProviderProps {
  * createRoot(root).render(<AuthProvider client={auth}><App /></AuthProvider>)
  * ```
  */
-export function AuthProvider({ client, children }: AuthProviderProps): ReactNode {
+export function AuthProvider({ client, children }: AuthProviderProps): ReactElement {
   const value = useMemo(() => ({ client, store: createSessionStore(client) }), [client])
   return createElement(AuthContext.Provider, { value }, children)
 }
@@ -71,7 +72,15 @@ export function useSession(): SessionState {
   return useSyncExternalStore(store.subscribe, store.getSnapshot, serverSnapshot)
 }
 
-/** The client given to the nearest {@link AuthProvider}. */
+/**
+ * The client given to the nearest {@link AuthProvider}, for calls the hooks do not cover.
+ *
+ * @example
+ * ```tsx
+ * const client = useAuthClient()
+ * const tokens = await client.manager.getTokens()
+ * ```
+ */
 export function useAuthClient(): AnyAuthClient {
   return useAuthContext('useAuthClient').client
 }

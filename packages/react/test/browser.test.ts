@@ -1,6 +1,6 @@
 // React in real Chromium: a page built with Vite (once under React 19, once under React 18),
 // rendered on the server first and hydrated, signing in against the real server on real Redis.
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -53,7 +53,11 @@ beforeAll(async () => {
   })
 })
 
+/** Build folders to remove once the file is done. */
+const built: string[] = []
+
 afterAll(async () => {
+  await Promise.all(built.map((dir) => rm(dir, { recursive: true, force: true })))
   await browser?.close()
 })
 
@@ -62,6 +66,7 @@ async function buildPage(
   react: 18 | 19,
 ): Promise<{ web: string; render: () => { html: string; version: string } }> {
   const out = join(tmpdir(), `refresh-kit-react-${react}-${process.pid}`)
+  built.push(out)
   const alias = [
     ...sourceAliases,
     ...(react === 18
@@ -169,7 +174,7 @@ describe.each([19, 18] as const)('React %i in Chromium', (react) => {
     expect(html).not.toContain('Signed in')
   })
 
-  it('signs in, shows the user, refreshes an expiry without a flash, and flips to expired once when the session is revoked', async () => {
+  it('signs in, shows the user, refreshes on waking up and on coming back online without a flash, and flips to expired once when the session is revoked', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
     const errors: Error[] = []
@@ -199,6 +204,18 @@ describe.each([19, 18] as const)('React %i in Chromium', (react) => {
       const token = await page.getAttribute('#token', 'data-token')
       return token !== '' && token !== firstToken
     }, 'the new token in the hook')
+
+    // The same when the network comes back: Chromium fires `online`, the token is renewed.
+    const secondToken = await page.getAttribute('#token', 'data-token')
+    const beforeOnline = refreshCalls
+    await context.setOffline(true)
+    await page.waitForTimeout(1_500)
+    await context.setOffline(false)
+    await waitFor(async () => refreshCalls > beforeOnline, 'the refresh on coming back online')
+    await waitFor(async () => {
+      const token = await page.getAttribute('#token', 'data-token')
+      return token !== '' && token !== secondToken
+    }, 'the token renewed after going online')
     const me = await page.evaluate(
       async () => (await (await window.auth('/auth/me')).json()).username,
     )

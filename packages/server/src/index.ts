@@ -122,7 +122,13 @@ export type {
   RemoteAccessTokenVerifier,
 } from './tokens/jwks-verifier.js'
 export { createJwksVerifier } from './tokens/jwks-verifier.js'
-export type { AccessTokenKeys, TokenKeys, TokenKeysOptions } from './tokens/keys.js'
+export type {
+  AccessTokenKeys,
+  AsymmetricKeysOptions,
+  SymmetricKeysOptions,
+  TokenKeys,
+  TokenKeysOptions,
+} from './tokens/keys.js'
 export { createTokenKeys, MIN_SECRET_BYTES } from './tokens/keys.js'
 export type { RefreshTokenClaims, RefreshTokenCodec } from './tokens/refresh-token.js'
 export { createRefreshTokenCodec } from './tokens/refresh-token.js'

@@ -26,7 +26,7 @@ export interface LoggerOptions {
   level: LogLevel
   /** `json`: one JSON object per line; `pretty`: coloured lines for a terminal (`LOG_FORMAT`). */
   format: 'json' | 'pretty'
-  /** Where lines go. @default standard output */
+  /** Where lines go (after pretty-printing, with `pretty`). @default standard output */
   destination?: DestinationStream
 }
 
@@ -66,7 +66,7 @@ export function createLogger(options: LoggerOptions): Logger {
   if (options.format !== 'json' && options.format !== 'pretty') {
     throw new TypeError('createLogger: options.format must be "json" or "pretty"')
   }
-  const destination = options.destination ?? prettyOrStdout(options.format)
+  const destination = destinationOf(options.format, options.destination)
   const base = pino(
     {
       level: options.level,
@@ -81,12 +81,20 @@ export function createLogger(options: LoggerOptions): Logger {
   return adapt(base)
 }
 
-function prettyOrStdout(format: 'json' | 'pretty'): DestinationStream {
-  if (format === 'json') return pino.destination(1)
+function destinationOf(
+  format: 'json' | 'pretty',
+  destination: DestinationStream | undefined,
+): DestinationStream {
+  if (format === 'json') return destination ?? pino.destination(1)
   // Loaded only when asked for: production never pays for it.
   const require = createRequire(import.meta.url)
   const pretty = require('pino-pretty') as (options: object) => DestinationStream
-  return pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+  return pretty({
+    colorize: destination === undefined,
+    translateTime: 'SYS:HH:MM:ss.l',
+    destination: destination ?? 1,
+    sync: true,
+  })
 }
 
 function adapt(base: pino.Logger): Logger {

@@ -108,14 +108,17 @@ export function createServerFromConfig(
   } else {
     store = createMemoryStore({ now: clock })
   }
-  const keys = createTokenKeys({
-    algorithm: config.jwtAlgorithm,
-    jwtSecret: config.jwtSecret,
-    ...(config.jwtAlgorithm === 'HS256' ? {} : { signingKeys: config.jwtKeys }),
-    ...(config.refreshTokenSecret === null
-      ? {}
-      : { refreshTokenSecret: config.refreshTokenSecret }),
-  })
+  const refreshSecret =
+    config.refreshTokenSecret === null ? {} : { refreshTokenSecret: config.refreshTokenSecret }
+  const keys =
+    config.jwtAlgorithm === 'HS256'
+      ? createTokenKeys({ algorithm: 'HS256', jwtSecret: config.jwtSecret, ...refreshSecret })
+      : createTokenKeys({
+          algorithm: config.jwtAlgorithm,
+          signingKeys: config.jwtKeys,
+          jwtSecret: config.jwtSecret,
+          ...refreshSecret,
+        })
   if (keys.access.kid !== undefined) {
     logger.info('access tokens are signed with an asymmetric key', {
       algorithm: keys.access.algorithm,

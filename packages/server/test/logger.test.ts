@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { childLogger, createLogger, type LogFields } from '../src/logger.js'
 
@@ -65,6 +66,23 @@ describe('createLogger (pino)', () => {
     expect(cause.stack).toContain('Error: the store did not answer')
     // The cause underneath travels with it, not dropped.
     expect(JSON.stringify(cause)).toContain('ECONNREFUSED')
+  })
+
+  it('prints readable lines only when pretty is asked for, still redacted', () => {
+    const lines: string[] = []
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk))
+        done()
+      },
+    })
+    const logger = createLogger({ level: 'info', format: 'pretty', destination })
+    logger.info('listening', { port: 3000, password: 'pretty-secret' })
+    const text = lines.join('')
+    expect(text).toContain('listening')
+    expect(text).toContain('port: 3000')
+    expect(text).not.toContain('pretty-secret')
+    expect(() => JSON.parse(text)).toThrow()
   })
 
   it('logs nothing when silent, and refuses an unknown level or format', () => {

@@ -16,7 +16,17 @@ import type { AuthPaths } from './endpoints.js'
  */
 export type Send = <T>(method: string, url: string, body?: unknown, authed?: boolean) => Promise<T>
 
-/** What every client of the SDK offers, whichever HTTP client it is built on. */
+/**
+ * What every client of the SDK offers, whichever HTTP client it is built on: the axios
+ * client and the fetch function both have these.
+ *
+ * @example
+ * ```ts
+ * async function signOutEverywhere(auth: AccountMethods) {
+ *   await auth.logoutAll()
+ * }
+ * ```
+ */
 export interface AccountMethods {
   /** The token manager, for advanced use. */
   manager: TokenManager

@@ -36,28 +36,38 @@ export interface TokenKeys {
   readonly refreshMacKey: KeyObject
 }
 
-/** Options of {@link createTokenKeys}. */
-export interface TokenKeysOptions {
-  /** The signature algorithm of access tokens. @default 'HS256' */
-  algorithm?: AccessTokenAlgorithm
-  /**
-   * The HS256 secret of access tokens, at least 32 bytes. Required with HS256; with an
-   * asymmetric algorithm, only the source `refreshTokenSecret` is derived from when that is
-   * not given.
-   */
-  jwtSecret?: string | Uint8Array
-  /**
-   * The private keys of an asymmetric algorithm, oldest first (see `createSigningKeySet`):
-   * the last one without `status: "next"` signs, every one verifies. Required with ES256,
-   * and RS256; refused with HS256.
-   */
-  signingKeys?: readonly PrivateJwk[]
+/** The refresh-token secret, common to both kinds of {@link TokenKeysOptions}. */
+interface RefreshSecretOption {
   /**
    * The HMAC secret of refresh tokens, at least 32 bytes.
    * @default derived from `jwtSecret` with HKDF-SHA256
    */
   refreshTokenSecret?: string | Uint8Array
 }
+
+/** HS256: one shared secret signs and verifies access tokens. */
+export interface SymmetricKeysOptions extends RefreshSecretOption {
+  /** @default 'HS256' */
+  algorithm?: 'HS256'
+  /** The HS256 secret of access tokens, at least 32 bytes. */
+  jwtSecret: string | Uint8Array
+  signingKeys?: never
+}
+
+/** ES256 or RS256: private keys sign, their public halves are published. */
+export interface AsymmetricKeysOptions extends RefreshSecretOption {
+  algorithm: AsymmetricAlgorithm
+  /**
+   * The private keys, oldest first (see `createSigningKeySet`): the last one without
+   * `status: "next"` signs, every one verifies.
+   */
+  signingKeys: readonly PrivateJwk[]
+  /** Only the source `refreshTokenSecret` is derived from when that is not given. */
+  jwtSecret?: string | Uint8Array
+}
+
+/** Options of {@link createTokenKeys}: a symmetric or an asymmetric key setup. */
+export type TokenKeysOptions = SymmetricKeysOptions | AsymmetricKeysOptions
 
 /**
  * Shortest accepted secret, in bytes (RFC 7518 §3.2: at least the hash size).

@@ -23,11 +23,11 @@ export interface TokenServerOptions {
 export function tokenServerApp({ algorithm, signingKeys, clock, store }: TokenServerOptions) {
   const now = clock ?? manualClock()
   const sessions = store ?? createMemoryStore({ now })
-  const keys = createTokenKeys({
-    algorithm,
-    jwtSecret: 'jwks-test-secret-0123456789abcdefghijklmnop',
-    ...(signingKeys === undefined ? {} : { signingKeys }),
-  })
+  const jwtSecret = 'jwks-test-secret-0123456789abcdefghijklmnop'
+  const keys =
+    algorithm === 'HS256'
+      ? createTokenKeys({ jwtSecret })
+      : createTokenKeys({ algorithm, jwtSecret, signingKeys: signingKeys ?? [] })
   const tokens = createAuthService({
     ...settings,
     store: sessions,

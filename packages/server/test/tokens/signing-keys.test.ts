@@ -112,9 +112,11 @@ describe('createTokenKeys with an asymmetric algorithm', () => {
     expect(() => createTokenKeys({ algorithm: 'ES256', signingKeys })).toThrow(
       /options.refreshTokenSecret \(or options.jwtSecret to derive it\) is required/,
     )
+    // @ts-expect-error: an asymmetric algorithm needs its keys
     expect(() => createTokenKeys({ algorithm: 'ES256', jwtSecret: JWT_SECRET })).toThrow(
       /options.signingKeys is required with ES256/,
     )
+    // @ts-expect-error: keys without an asymmetric algorithm
     expect(() => createTokenKeys({ jwtSecret: JWT_SECRET, signingKeys })).toThrow(
       /options.signingKeys needs an asymmetric algorithm/,
     )

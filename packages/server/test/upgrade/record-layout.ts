@@ -6,10 +6,10 @@
 //
 //   REDIS_URL=redis://:password@127.0.0.1:6379 pnpm --filter @refresh-kit/server run record:redis-layout
 //
-// Writes test/upgrade/redis-layout-<version>.json. Uses its own random key prefix and deletes
-// its keys afterwards.
+// Writes test/upgrade/redis-layout-<version>.json, and refuses to replace one that exists
+// (--force does). Uses its own random key prefix and deletes its keys afterwards.
 import { randomBytes } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import request from 'supertest'
 import { loadConfig } from '../../src/config.js'
@@ -29,6 +29,14 @@ const version: string = JSON.parse(
 ).version
 const redisUrl = process.env.REDIS_URL
 if (redisUrl === undefined) throw new Error('set REDIS_URL to a Redis to record on')
+const file = new URL(`./redis-layout-${version}.json`, import.meta.url)
+// A committed layout is what its release wrote: recording later code under the same version
+// would replace the proof with something else.
+if (existsSync(file) && !process.argv.includes('--force')) {
+  throw new Error(
+    `${file.pathname} exists: the layout of ${version} is recorded (--force to replace it)`,
+  )
+}
 
 const keyPrefix = `record:${randomBytes(4).toString('hex')}:`
 const redis = new Redis(redisUrl, { ...failFastRedisOptions })
@@ -112,7 +120,6 @@ try {
     },
     keys,
   }
-  const file = new URL(`./redis-layout-${version}.json`, import.meta.url)
   writeFileSync(file, `${JSON.stringify(layout, null, 2)}\n`)
   process.stdout.write(`recorded ${keys.length} keys of ${version} in ${file.pathname}\n`)
 } finally {
