@@ -479,10 +479,18 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         emitLogin('invalid_credentials')
         throw new AuthError('invalid_credentials', 'wrong username or password')
       }
-      const storeId = await ensureSessionOwner(user)
       const sessionId = randomId()
-      // Signed first: a claims hook that fails leaves no session behind.
-      const signed = await signAccess(user, sessionId)
+      let storeId: string
+      let signed: SignedAccessToken
+      try {
+        storeId = await ensureSessionOwner(user)
+        // Signed first: a claims hook that fails leaves no session behind.
+        signed = await signAccess(user, sessionId)
+      } catch (error) {
+        // The password was right: a failure of ours is not a failed try of theirs.
+        await reservation.cancelled().catch(() => undefined)
+        throw error
+      }
       const now = clock()
       const [session] = await Promise.all([
         store.createSession({

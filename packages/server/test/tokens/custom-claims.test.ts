@@ -55,6 +55,24 @@ describe('accessTokenClaims', () => {
     expect(await store.listSessions(body.user.id, clock())).toEqual([])
   })
 
+  it('does not count a failing hook as a failed login: the right password is no guess', async () => {
+    let down = true
+    const { http } = setup({
+      loginMaxFailures: 2,
+      accessTokenClaims: () => {
+        if (down) throw new Error('roles service is down')
+        return { scope: 'profile' }
+      },
+    })
+    const credentials = { username: 'bea.claims', password: 'correct horse battery' }
+    await http.post('/auth/register').send(credentials).expect(201)
+    for (let n = 0; n < 3; n++) {
+      expect((await http.post('/auth/login').send(credentials)).status).toBe(500)
+    }
+    down = false
+    expect((await http.post('/auth/login').send(credentials)).status).toBe(200)
+  })
+
   it('refuses a token past 4 KiB with a clear error, and accepts one just under', async () => {
     let size = 2000
     const errors: unknown[] = []
