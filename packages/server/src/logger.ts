@@ -18,6 +18,8 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void
   error(msg: string, fields?: LogFields): void
   child?(bindings: LogFields): Logger
+  /** Whether a line at `level` would be written; a logger without it writes every level. */
+  isLevelEnabled?(level: Exclude<LogLevel, 'silent'>): boolean
 }
 
 /** Options of {@link createLogger}. */
@@ -104,6 +106,7 @@ function adapt(base: pino.Logger): Logger {
     warn: (msg, fields) => base.warn(fields ?? {}, msg),
     error: (msg, fields) => base.error(fields ?? {}, msg),
     child: (bindings) => adapt(base.child(bindings)),
+    isLevelEnabled: (level) => base.isLevelEnabled(level),
   }
 }
 
@@ -116,7 +119,25 @@ function adapt(base: pino.Logger): Logger {
  * ```
  */
 export function childLogger(logger: Logger, bindings: LogFields): Logger {
-  if (typeof logger.child === 'function') return logger.child(bindings)
+  const { child } = logger
+  if (typeof child === 'function') {
+    // Built on the first line actually written: a request logs nothing at most levels, and
+    // building a pino child (its bindings serialised and redacted) would cost every request.
+    let built: Logger | undefined
+    const made = () => {
+      built ??= child.call(logger, bindings)
+      return built
+    }
+    const enabled = (level: Exclude<LogLevel, 'silent'>) => logger.isLevelEnabled?.(level) ?? true
+    return {
+      debug: (msg, fields) => void (enabled('debug') && made().debug(msg, fields)),
+      info: (msg, fields) => void (enabled('info') && made().info(msg, fields)),
+      warn: (msg, fields) => void (enabled('warn') && made().warn(msg, fields)),
+      error: (msg, fields) => void (enabled('error') && made().error(msg, fields)),
+      child: (more) => childLogger(made(), more),
+      isLevelEnabled: enabled,
+    }
+  }
   return {
     debug: (msg, fields) => logger.debug(msg, { ...bindings, ...fields }),
     info: (msg, fields) => logger.info(msg, { ...bindings, ...fields }),
