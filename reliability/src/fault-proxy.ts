@@ -18,8 +18,20 @@ import { ROUTES } from '@refresh-kit/shared'
  * - `lose`: forwards it, lets the server rotate, then closes the connection instead of
  *   answering: the response is lost (the case the reuse grace window exists for).
  * - `error`: answers `500 internal_error` without forwarding.
+ * - `silence`: forwards it, lets the server rotate, then never answers and keeps the connection
+ *   open: the client's own timeout is all that ends it.
+ * - `late`: forwards it, lets the server rotate, and sends the answer only after `lateMs`
+ *   (meant to be past the client's timeout).
  */
-export type RefreshFault = 'pass' | 'slow' | 'stall' | 'drop' | 'lose' | 'error'
+export type RefreshFault =
+  | 'pass'
+  | 'slow'
+  | 'stall'
+  | 'drop'
+  | 'lose'
+  | 'error'
+  | 'silence'
+  | 'late'
 
 /** Options of {@link startFaultProxy}. */
 export interface FaultProxyOptions {
@@ -31,6 +43,10 @@ export interface FaultProxyOptions {
   slowMs?: number
   /** @default 3000 */
   stallMs?: number
+  /** @default 8000 */
+  lateMs?: number
+  /** Pages the proxy serves itself, by path (a page on the API's origin, for a browser). */
+  pages?: Readonly<Record<string, { contentType: string; body: string }>>
 }
 
 /** What the proxy saw. */
@@ -45,6 +61,8 @@ export interface FaultProxyStats {
   maxUpstreamRefreshes: number
   /** Every other request received. */
   others: number
+  /** The status of every answer the token server gave to a refresh, in order. */
+  refreshStatuses: number[]
 }
 
 /** A token server with faults in front of it. */
@@ -70,13 +88,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   if (upstream === undefined) throw new TypeError('startFaultProxy: options.upstream is required')
   const slowMs = options.slowMs ?? 300
   const stallMs = options.stallMs ?? 3_000
+  const lateMs = options.lateMs ?? 8_000
+  const pages = options.pages ?? {}
   let faultFor = options.faultFor ?? (() => 'pass' as const)
   const stats: FaultProxyStats = {
     refreshes: 0,
-    faults: { pass: 0, slow: 0, stall: 0, drop: 0, lose: 0, error: 0 },
+    faults: { pass: 0, slow: 0, stall: 0, drop: 0, lose: 0, error: 0, silence: 0, late: 0 },
     maxOpenRefreshes: 0,
     maxUpstreamRefreshes: 0,
     others: 0,
+    refreshStatuses: [],
   }
   let open = 0
   let upstreamOpen = 0
@@ -87,6 +108,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     res: ServerResponse,
     isRefresh: boolean,
     loseAnswer: boolean,
+    deliver: 'now' | 'never' | 'late' = 'now',
   ) => {
     let clientGone = false
     res.on('close', () => {
@@ -107,13 +129,21 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         const chunks: Buffer[] = []
         answer.on('data', (chunk: Buffer) => chunks.push(chunk))
         answer.on('end', () => {
-          if (isRefresh) upstreamOpen -= 1
+          if (isRefresh) {
+            upstreamOpen -= 1
+            stats.refreshStatuses.push(answer.statusCode ?? 0)
+          }
           if (loseAnswer || clientGone) {
             res.socket?.destroy()
             return
           }
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
-          res.end(Buffer.concat(chunks))
+          const send = () => {
+            if (clientGone) return
+            res.writeHead(answer.statusCode ?? 502, answer.headers)
+            res.end(Buffer.concat(chunks))
+          }
+          if (deliver === 'late') setTimeout(send, lateMs)
+          else if (deliver === 'now') send()
         })
       },
     )
@@ -129,7 +159,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
       const body = Buffer.concat(chunks)
-      const isRefresh = req.method === 'POST' && (req.url ?? '').split('?')[0] === ROUTES.refresh
+      const path = (req.url ?? '').split('?')[0] ?? ''
+      const page = req.method === 'GET' ? pages[path] : undefined
+      if (page !== undefined) {
+        res.writeHead(200, { 'content-type': page.contentType, 'cache-control': 'no-store' })
+        res.end(page.body)
+        return
+      }
+      const isRefresh = req.method === 'POST' && path === ROUTES.refresh
       if (!isRefresh) {
         stats.others += 1
         forward(req, body, res, false, false)
@@ -169,6 +206,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         case 'error':
           res.writeHead(500, { 'content-type': 'application/json' })
           res.end(JSON.stringify({ error: 'internal_error', message: 'injected fault' }))
+          return
+        case 'silence':
+          forward(req, body, res, true, false, 'never')
+          return
+        case 'late':
+          forward(req, body, res, true, false, 'late')
           return
       }
     })

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { TokenKeys, TokenStore } from '@refresh-kit/server'
 import {
   authSettingsOf,
+  createAbuseLimits,
   createApp,
   createAuthService,
   createMemoryStore,
@@ -42,14 +43,18 @@ export function manualClock(start = Date.now()): ManualClock {
 
 /** Options of {@link startInProcessServer}. */
 export interface InProcessOptions {
-  /** Every expiry and every rate-limit window is decided on it. @default Date.now */
+  /** Every session expiry is decided on it (rate-limit windows run on real time). @default Date.now */
   clock?: () => number
   /** Real scrypt (2^15) instead of a cheap cost; for timing tests. @default false */
   realPasswordCost?: boolean
-  /** @default false */
-  trustProxy?: boolean
-  /** @default the service's default (5) */
+  /** Trusted proxy hops (`TRUST_PROXY`). @default false */
+  trustProxy?: boolean | number
+  /** Failed logins per (username, address) (`LOGIN_MAX_FAILURES`). @default 5 */
   loginMaxFailures?: number
+  /** Failed logins per address (`LOGIN_MAX_FAILURES_PER_ADDRESS`); 0 turns it off. @default 100 */
+  loginMaxFailuresPerAddress?: number
+  /** The window of both failure limits, in seconds. @default 900 */
+  loginFailureWindowSeconds?: number
   /** @default the service's default (5) */
   clockToleranceSeconds?: number
   /** Access-token lifetime in seconds. @default the service's default (900) */
@@ -113,9 +118,24 @@ export async function startInProcessServer(
       options.realPasswordCost === true
         ? createPasswordHasher()
         : createPasswordHasher({ cost: 2 ** 4 }),
-    ...(options.loginMaxFailures === undefined
-      ? {}
-      : { loginMaxFailures: options.loginMaxFailures }),
+    // The parts send everything from one address: the per-address attempt and registration
+    // limits stay off here; the failure limits are on, in Redis when the store is.
+    limits: createAbuseLimits({
+      ...(redis === undefined ? {} : { redis }),
+      keyPrefix: options.redis?.keyPrefix ?? 'rk:',
+      rules: {
+        loginFailuresPerPair: {
+          points: options.loginMaxFailures ?? 5,
+          durationSeconds: options.loginFailureWindowSeconds ?? 900,
+        },
+        loginFailuresPerAddress: {
+          points: options.loginMaxFailuresPerAddress ?? 100,
+          durationSeconds: options.loginFailureWindowSeconds ?? 900,
+        },
+        loginAttemptsPerAddress: { points: 0, durationSeconds: 60 },
+        registrationsPerAddress: { points: 0, durationSeconds: 3600 },
+      },
+    }),
     ...(options.accessTokenTtlSeconds === undefined
       ? {}
       : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),

@@ -27,7 +27,7 @@ export interface ServerExit {
 
 /** Options of {@link startServerProcess}. */
 export interface ServerProcessOptions {
-  /** Environment of the server on top of the defaults below (PORT, HOST, JWT_SECRET, LOG_LEVEL). */
+  /** Environment of the server on top of the defaults below (PORT, HOST, JWT_SECRET, LOG_LEVEL, per-address limits off). */
   env?: Record<string, string>
   /** Port to listen on, kept across restarts. @default a free port */
   port?: number
@@ -103,6 +103,10 @@ export async function startServerProcess(
     HOST: '127.0.0.1',
     JWT_SECRET: jwtSecret,
     LOG_LEVEL: 'warn',
+    // The load parts send everything from one address: the per-address login and
+    // registration limits are off unless a part sets them.
+    LOGIN_RATE_LIMIT: '0',
+    REGISTER_RATE_LIMIT: '0',
     ...options.env,
   }
   const url = `http://127.0.0.1:${port}`

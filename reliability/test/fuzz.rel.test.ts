@@ -14,6 +14,9 @@ const mode = runMode()
 const redis = useTestRedis('fuzz')
 let server: InProcessServer
 let seeds: { accessToken: string; refreshToken: string }
+// A user whose tokens the generator never sees: the seed's own session may be ended by a
+// generated logout or logout-all, which then refuses its access token, as it should.
+let witness: { accessToken: string }
 
 beforeAll(async () => {
   // The production store: fuzzed tokens and bodies reach the Lua scripts too.
@@ -28,6 +31,18 @@ beforeAll(async () => {
   })
   if (login.status !== 200) throw new Error(`the seed login answered ${login.status} ${login.text}`)
   seeds = login.body as { accessToken: string; refreshToken: string }
+  await httpRequest(`${server.url}${ROUTES.register}`, {
+    method: 'POST',
+    json: { username: 'fuzz-witness', password: PASSWORD },
+  })
+  const witnessLogin = await httpRequest(`${server.url}${ROUTES.login}`, {
+    method: 'POST',
+    json: { username: 'fuzz-witness', password: PASSWORD },
+  })
+  if (witnessLogin.status !== 200) {
+    throw new Error(`the witness login answered ${witnessLogin.status} ${witnessLogin.text}`)
+  }
+  witness = witnessLogin.body as { accessToken: string }
 })
 
 afterAll(async () => {
@@ -111,7 +126,7 @@ describe('fuzzing the HTTP API', () => {
     expect(unhandled).toEqual([])
     // Still serving: the generated traffic broke nothing for a real user.
     const after = await httpRequest(`${server.url}${ROUTES.me}`, {
-      headers: { authorization: `Bearer ${seeds.accessToken}` },
+      headers: { authorization: `Bearer ${witness.accessToken}` },
     })
     expect(after.status).toBe(200)
   })
@@ -123,7 +138,7 @@ describe('fuzzing the HTTP API', () => {
     // Node's HTTP parser answers this before the app runs, so the body is not the app's JSON.
     expect(res.status).toBe(431)
     const after = await httpRequest(`${server.url}${ROUTES.me}`, {
-      headers: { authorization: `Bearer ${seeds.accessToken}` },
+      headers: { authorization: `Bearer ${witness.accessToken}` },
     })
     expect(after.status).toBe(200)
   })

@@ -24,13 +24,19 @@ export const ACCESS_TOKEN_TTL = 10
 
 /** The demo running in-process: token server on the test Redis, demo server, one Chromium. */
 export interface RunningDemo {
-  /** The page, e.g. `http://127.0.0.1:41234/?heartbeat=off`. */
+  /** The page in its default cookie transport, e.g. `http://127.0.0.1:41234/?heartbeat=off`. */
   pageUrl: string
+  /** The page in body transport (tokens in localStorage), to compare. */
+  bodyPageUrl: string
+  /** The page's origin, e.g. `http://127.0.0.1:41234`. */
+  pageOrigin: string
   apiUrl: string
   server: ConfiguredServer
   browser: Browser
   /** `POST /auth/refresh` requests the token server received. */
   refreshCalls(): number
+  /** `POST /auth/refresh` requests the token server answered with success: rotations made. */
+  rotations(): number
   /**
    * Holds every `/auth/refresh` that arrives from now on (counted, not yet answered) until the
    * returned function is called, so that refreshes started "at once" surely overlap.
@@ -65,6 +71,8 @@ export async function startDemo(redis: TestRedis): Promise<RunningDemo> {
     REDIS_KEY_PREFIX: redis.keyPrefix,
     ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL),
     LOG_LEVEL: 'silent',
+    // As `pnpm demo`: the page's origin reaches the server through the demo server's forwarding.
+    TRUST_PROXY: 'true',
   })
   const server = createServerFromConfig(config, {
     redis: redis.client(),
@@ -73,11 +81,15 @@ export async function startDemo(redis: TestRedis): Promise<RunningDemo> {
     passwords: createPasswordHasher({ cost: 2 ** 10 }),
   })
   let refreshes = 0
+  let rotations = 0
   let gate: Promise<void> = Promise.resolve()
   const handle = server.app.callback()
   const api = createServer((req, res) => {
     if (!isRefresh(req)) return void handle(req, res)
     refreshes += 1
+    res.once('finish', () => {
+      if (res.statusCode < 300) rotations += 1
+    })
     void gate.then(() => handle(req, res))
   })
   const apiUrl = await listen(api)
@@ -106,10 +118,13 @@ export async function startDemo(redis: TestRedis): Promise<RunningDemo> {
 
   return {
     pageUrl: `${pageOrigin}/?heartbeat=off`,
+    bodyPageUrl: `${pageOrigin}/?heartbeat=off&transport=body`,
+    pageOrigin,
     apiUrl,
     server,
     browser,
     refreshCalls: () => refreshes,
+    rotations: () => rotations,
     holdRefreshes() {
       let release = () => {}
       gate = new Promise((resolve) => {

@@ -36,7 +36,7 @@ describe('the demo page', () => {
   let page: Page
   beforeAll(async () => {
     context = await demo.browser.newContext({ viewport: { width: 1280, height: 800 } })
-    page = await openPage(context, demo.pageUrl)
+    page = await openPage(context, demo.bodyPageUrl)
   })
   afterAll(async () => {
     await context?.close()
@@ -128,7 +128,7 @@ describe('a session revoked on the server', () => {
   it('shows the session-expired state after one refuse refresh, and no loop of refresh calls', async () => {
     const context = await demo.browser.newContext({ viewport: { width: 390, height: 844 } })
     try {
-      const page = await openPage(context, demo.pageUrl)
+      const page = await openPage(context, demo.bodyPageUrl)
       await signInAsDemo(page)
       const accessToken = await page.evaluate(
         () =>

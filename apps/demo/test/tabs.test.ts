@@ -40,10 +40,10 @@ describe('two tabs of one browser', () => {
   let b: Page
   beforeAll(async () => {
     context = await demo.browser.newContext({ viewport: { width: 1280, height: 800 } })
-    a = await openPage(context, demo.pageUrl)
+    a = await openPage(context, demo.bodyPageUrl)
     await signInAsDemo(a)
     // The second tab opens on the tokens the first one stored.
-    b = await openPage(context, demo.pageUrl)
+    b = await openPage(context, demo.bodyPageUrl)
     await b.waitForSelector('#status[data-state="signed-in"]')
   })
   afterAll(async () => {

@@ -5,11 +5,13 @@
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
+// Sizes reached with the cookie transport (restore, the in-memory handover between tabs,
+// transport-aware token requests).
 // `axios: false`: the entry must not import axios at all (an app without axios installs it).
 const ENTRIES = [
-  { name: 'client-sdk (axios)', file: 'index.js', budget: 4300, goal: 2560, axios: true },
-  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4000, goal: 2560, axios: false },
-  { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 850, goal: 1024, axios: false },
+  { name: 'client-sdk (axios)', file: 'index.js', budget: 4930, goal: 2560, axios: true },
+  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4580, goal: 2560, axios: false },
+  { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 930, goal: 1024, axios: false },
 ]
 
 async function measure(entry) {

@@ -1,4 +1,5 @@
-import type { CoordinatorMessage, RefreshCoordinator } from './types.js'
+import { DEFAULT_LOCK_ACQUIRE_TIMEOUT_MS, DEFAULT_LOCK_HOLD_TIMEOUT_MS } from '@refresh-kit/shared'
+import type { CoordinatorMessage, RefreshCoordinator, StoredTokens } from './types.js'
 
 /** The part of the Web Locks API the coordinator uses (`navigator.locks`). */
 export type LockRequester = Pick<LockManager, 'request'>
@@ -13,9 +14,17 @@ export interface StorageEventSource {
 export interface BrowserCoordinatorOptions {
   /** Name of the Web Lock, of the BroadcastChannel and (with a suffix) of the fallback storage key; tabs sharing it share refreshes. @default 'refresh-kit' */
   name?: string
-  /** How long a tab waits for the lock before refreshing without it (the server's reuse grace keeps that safe). @default 20000 */
+  /** How long a tab waits for the lock before refreshing without it (the server's reuse grace keeps that safe); longer than `holdTimeoutMs`, so waiting tabs normally get the lock. @default 20000 */
   acquireTimeoutMs?: number
-  /** How long a tab may hold the lock while its refresh runs; a hung refresh releases it then. @default 15000 */
+  /**
+   * How long a tab may hold the lock while its refresh runs; a hung refresh releases it then.
+   * It covers a refresh and its immediate retry (2 × the 5 s refresh timeout), and a tab that
+   * takes over after it reaches the server, its own retry included, within 15 s + 2 × 5 s =
+   * 25 s of the holder's rotation, inside the server's default 30 s reuse grace window. Keep it
+   * above twice the refresh timeout, and it plus twice the refresh timeout below the server's
+   * `REFRESH_REUSE_GRACE`.
+   * @default 15000
+   */
   holdTimeoutMs?: number
   /** The Web Locks API; `null` to do without. @default globalThis.navigator?.locks */
   locks?: LockRequester | null
@@ -28,6 +37,22 @@ export interface BrowserCoordinatorOptions {
 }
 
 const TYPES: readonly unknown[] = ['tokens', 'logout', 'sessionExpired']
+
+// What another tab sent as tokens, checked: a message is data from outside this tab.
+function tokensOf(value: unknown): StoredTokens | undefined {
+  const tokens = value as Partial<StoredTokens> | null | undefined
+  return typeof tokens?.accessToken === 'string' &&
+    typeof tokens.refreshToken === 'string' &&
+    typeof tokens.expiresAt === 'number' &&
+    typeof tokens.refreshExpiresAt === 'number'
+    ? {
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        expiresAt: tokens.expiresAt,
+        refreshExpiresAt: tokens.refreshExpiresAt,
+      }
+    : undefined
+}
 
 function check(ok: boolean, option: string, expected: string): void {
   if (!ok) throw new TypeError(`browserCoordinator: option \`${option}\` must be ${expected}`)
@@ -52,8 +77,8 @@ function check(ok: boolean, option: string, expected: string): void {
 export function browserCoordinator(options: BrowserCoordinatorOptions = {}): RefreshCoordinator {
   const g = globalThis as Partial<typeof globalThis>
   const name = options.name ?? 'refresh-kit'
-  const acquireTimeoutMs = options.acquireTimeoutMs ?? 20_000
-  const holdTimeoutMs = options.holdTimeoutMs ?? 15_000
+  const acquireTimeoutMs = options.acquireTimeoutMs ?? DEFAULT_LOCK_ACQUIRE_TIMEOUT_MS
+  const holdTimeoutMs = options.holdTimeoutMs ?? DEFAULT_LOCK_HOLD_TIMEOUT_MS
   check(typeof name === 'string' && name !== '', 'name', 'a non-empty string')
   check(acquireTimeoutMs > 0, 'acquireTimeoutMs', 'a positive number of milliseconds')
   check(holdTimeoutMs > 0, 'holdTimeoutMs', 'a positive number of milliseconds')
@@ -96,7 +121,9 @@ export function browserCoordinator(options: BrowserCoordinatorOptions = {}): Ref
       // Telling the other tabs is best effort: a closed channel or a full storage must never
       // fail the refresh or the logout that is being announced.
       try {
-        if (channel) channel.postMessage({ type: message.type })
+        // Tokens travel over the channel only, never through the storage fallback: that would
+        // write them where they outlive the tab.
+        if (channel) channel.postMessage(message)
         // A nonce, because a `storage` event fires only when the value changes.
         else storage?.setItem(key, JSON.stringify({ type: message.type, nonce: Math.random() }))
       } catch {}
@@ -115,7 +142,13 @@ export function browserCoordinator(options: BrowserCoordinatorOptions = {}): Ref
           }
         }
         const kind = (data as { type?: unknown } | null)?.type
-        if (TYPES.includes(kind)) listener({ type: kind } as CoordinatorMessage)
+        if (!TYPES.includes(kind)) return
+        const tokens = channel ? tokensOf((data as { tokens?: unknown }).tokens) : undefined
+        listener(
+          (kind === 'tokens' && tokens !== undefined
+            ? { type: kind, tokens }
+            : { type: kind }) as CoordinatorMessage,
+        )
       }
       source?.addEventListener(type, on)
       const off = () => source?.removeEventListener(type, on)

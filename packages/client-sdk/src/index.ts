@@ -1,10 +1,13 @@
 export type {
   AuthErrorCode,
+  CookieTokenResponse,
   Credentials,
   PublicUser,
+  RefreshTokenTransport,
   SessionInfo,
   TokenResponse,
 } from '@refresh-kit/shared'
+export { REFRESH_TOKEN_TRANSPORT_HEADER } from '@refresh-kit/shared'
 export type { AttachOptions, TokenRefreshHandle } from './axios/attach.js'
 export { attachTokenRefresh } from './axios/attach.js'
 export type { AuthClient, AuthClientOptions } from './axios/client.js'
@@ -18,6 +21,8 @@ export { createTokenManager } from './manager/token-manager.js'
 export type { LocalStorageOptions } from './storage/local-storage.js'
 export { localStorageStorage } from './storage/local-storage.js'
 export { memoryStorage } from './storage/memory.js'
+export type { TokenEndpoint, TokenRequest } from './transport.js'
+export { tokenRequest } from './transport.js'
 export type {
   AuthEvents,
   CoordinatorMessage,

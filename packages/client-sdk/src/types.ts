@@ -7,6 +7,7 @@ import type { AuthError } from './errors.js'
  */
 export interface StoredTokens {
   accessToken: string
+  /** The refresh token; `''` with the cookie transport, where no script can read it. */
   refreshToken: string
   /** Access-token expiry in ms on the local clock (receipt time + `expiresIn`). */
   expiresAt: number
@@ -68,8 +69,8 @@ export type RefreshFunction = (
   context: { signal: AbortSignal },
 ) => Promise<RefreshResult>
 
-/** What caused a refresh: a request inside the leeway, a 401, or a direct call. */
-export type RefreshTrigger = 'proactive' | 'reactive' | 'manual'
+/** What caused a refresh: a request inside the leeway, a 401, a direct call, or a page restoring its session from the refresh cookie. */
+export type RefreshTrigger = 'proactive' | 'reactive' | 'manual' | 'restore'
 
 /** The events of a client; `on(event, listener)` returns an unsubscribe function. */
 export interface AuthEvents {
@@ -91,7 +92,14 @@ export interface AuthEvents {
 
 /** What one tab tells the others. */
 export type CoordinatorMessage =
-  | { type: 'tokens' }
+  | {
+      type: 'tokens'
+      /**
+       * The tokens themselves, with the cookie transport only (each tab keeps its own in
+       * memory, and the refresh token is in none): an access token and expiry times.
+       */
+      tokens?: StoredTokens
+    }
   | { type: 'logout' }
   | { type: 'sessionExpired' }
 

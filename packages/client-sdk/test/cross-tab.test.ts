@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   browserCoordinator,
   type LockRequester,
@@ -137,6 +137,23 @@ describe('browserCoordinator: the refresh lock', () => {
     await expect(hung).resolves.toBe('late')
   })
 
+  it('by default holds the lock through a refresh and its immediate retry (2 × 5 s) and lets go at 15 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const fake = fakeLocks()
+      const stuck = deferred<string>()
+      const hung = tab({ locks: fake.locks }).withRefreshLock(() => stuck.promise)
+      await vi.advanceTimersByTimeAsync(14_900)
+      expect(fake.isHeld('refresh-kit')).toBe(true)
+      await vi.advanceTimersByTimeAsync(100)
+      expect(fake.isHeld('refresh-kit')).toBe(false)
+      stuck.resolve('late')
+      await expect(hung).resolves.toBe('late')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('refreshes without the lock after the acquire timeout when the lock never comes free', async () => {
     const fake = fakeLocks()
     const never = deferred<void>()
@@ -191,6 +208,18 @@ describe('browserCoordinator: messages between tabs (BroadcastChannel)', () => {
     expect(seenByB).toEqual([{ type: 'tokens' }, { type: 'logout' }])
     expect(seenByC).toEqual([{ type: 'tokens' }, { type: 'logout' }])
     expect(seenByA).toEqual([])
+  })
+
+  it('carries the tokens of a tokens message over the channel, checked, and drops malformed ones', async () => {
+    const a = tab({ name: 'bc-tokens', locks: null })
+    const b = tab({ name: 'bc-tokens', locks: null })
+    const seen: CoordinatorMessage[] = []
+    b.subscribe((message) => seen.push(message))
+    const tokens = { accessToken: 'at-1', refreshToken: '', expiresAt: 2, refreshExpiresAt: 3 }
+    a.publish({ type: 'tokens', tokens })
+    a.publish({ type: 'tokens', tokens: { accessToken: 42 } as never })
+    await until(() => seen.length === 2, 'both messages')
+    expect(seen).toEqual([{ type: 'tokens', tokens }, { type: 'tokens' }])
   })
 
   it('stops delivering after unsubscribe and after close', async () => {
@@ -270,6 +299,22 @@ describe('browserCoordinator: the storage-event fallback', () => {
     a.publish({ type: 'tokens' })
     a.publish({ type: 'sessionExpired' })
     expect(seen).toEqual([{ type: 'tokens' }, { type: 'tokens' }, { type: 'sessionExpired' }])
+  })
+
+  it('never writes tokens to storage: the fallback carries the message type alone', () => {
+    const shared = sharedStorage()
+    const one = shared.open()
+    const two = shared.open()
+    const a = tab({ events: one.events, storage: one.storage, BroadcastChannel: null, locks: null })
+    const b = tab({ events: two.events, storage: two.storage, BroadcastChannel: null, locks: null })
+    const seen: CoordinatorMessage[] = []
+    b.subscribe((message) => seen.push(message))
+    a.publish({
+      type: 'tokens',
+      tokens: { accessToken: 'at-secret', refreshToken: '', expiresAt: 2, refreshExpiresAt: 3 },
+    })
+    expect(seen).toEqual([{ type: 'tokens' }])
+    expect(JSON.stringify([...shared.values])).not.toContain('at-secret')
   })
 
   it('ignores writes to other keys and values it cannot read', () => {

@@ -87,7 +87,7 @@ describe('toAuthError', () => {
   })
 })
 
-describe('codes from newer servers (behaviour 20)', () => {
+describe('codes from newer servers', () => {
   it('passes a code the client does not know through intact, typed as the known codes or any string', () => {
     const error = toAuthError(
       Object.assign(new Error('status 403'), {

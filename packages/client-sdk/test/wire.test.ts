@@ -346,7 +346,9 @@ describe.each(BINDINGS)('the $name binding', (binding) => {
         const c = client()
         const before = await c.auth.login(ada)
         fake.expireAccessTokens()
-        fake.state.refreshReply = (call) => (call === 1 ? reply() : undefined)
+        // Without an answer the refresh is retried once at once: the retry fails as well here.
+        const failing = code === 'network_error' ? 2 : 1
+        fake.state.refreshReply = (call) => (call <= failing ? reply() : undefined)
         const results = await Promise.allSettled(
           Array.from({ length: 5 }, () => c.get('/api/echo')),
         )
@@ -360,16 +362,46 @@ describe.each(BINDINGS)('the $name binding', (binding) => {
         }
         expect(await c.storage.get()).toEqual(before)
         expect(c.seen).toMatchObject({ refreshFailed: 1, sessionExpired: 0 })
-        expect(fake.state.refreshCalls).toBe(1)
+        expect(fake.state.refreshCalls).toBe(failing)
 
         expect(userOf(await c.get('/api/echo'))).toBe('ada')
-        expect(fake.state.refreshCalls).toBe(2)
+        expect(fake.state.refreshCalls).toBe(failing + 1)
+        expect(fake.state.presentedRefreshTokens).toEqual(
+          Array.from({ length: failing + 1 }, () => before.refreshToken),
+        )
+      },
+    )
+
+    it.each([
+      ['lost its connection', () => HttpResponse.error()],
+      ['timed out', () => new Promise<never>(() => {})],
+    ] as const)(
+      'retries a refresh that %s once at once with the same token, and every waiter succeeds',
+      async (_, reply) => {
+        const c = client({ refreshTimeoutMs: 50 })
+        const before = await c.auth.login(ada)
+        fake.expireAccessTokens()
+        fake.state.refreshReply = (call) => (call === 1 ? reply() : undefined)
+        const results = await Promise.all(Array.from({ length: 5 }, () => c.get('/api/echo')))
+        expect(results.map(userOf)).toEqual(Array(5).fill('ada'))
         expect(fake.state.presentedRefreshTokens).toEqual([
           before.refreshToken,
           before.refreshToken,
         ])
+        expect(c.seen).toMatchObject({ refreshFailed: 0, sessionExpired: 0 })
+        expect((await c.storage.get())?.refreshToken).not.toBe(before.refreshToken)
       },
     )
+
+    it('does not retry at once a refresh that was answered, even with a 5xx', async () => {
+      const c = client()
+      await c.auth.login(ada)
+      fake.expireAccessTokens()
+      fake.state.refreshReply = () =>
+        HttpResponse.json({ error: 'service_unavailable', message: 'down' }, { status: 503 })
+      await c.get('/api/echo').catch(() => undefined)
+      expect(fake.state.refreshCalls).toBe(1)
+    })
 
     it('backs off: a request during the backoff fails fast, and Retry-After is honoured', async () => {
       const c = client({ backoff: { initialMs: 1000, maxMs: 1000 } })

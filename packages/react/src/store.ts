@@ -29,10 +29,17 @@ export interface SessionState {
 }
 
 /** Any client of the SDK: `createAuthClient` (axios) and `createAuthFetch` both fit. */
-export type AnyAuthClient = Pick<
-  AccountMethods,
-  'login' | 'logout' | 'logoutAll' | 'getAccessToken' | 'isAuthenticated' | 'on' | 'manager'
->
+export interface AnyAuthClient
+  extends Pick<
+    AccountMethods,
+    'login' | 'logout' | 'logoutAll' | 'getAccessToken' | 'isAuthenticated' | 'on' | 'manager'
+  > {
+  /**
+   * Picks up the session after a page load (a client whose refresh token is in an `HttpOnly`
+   * cookie asks the server once). Used, when the client has it, for the first read.
+   */
+  restore?(): Promise<StoredTokens | null>
+}
 
 const signedOut = (status: SessionStatus, error: AuthError | null = null): SessionState => ({
   status,
@@ -131,7 +138,10 @@ export function createSessionStore(client: AnyAuthClient, now = Date.now): Sessi
       }),
     ]
     const read = version
-    client.manager.getTokens().then(
+    // restore() where the client has one: after a reload, a cookie-held session is only known
+    // to the server; otherwise (or when it cannot reach the server) what storage holds.
+    const first = client.restore?.().catch(() => client.manager.getTokens())
+    ;(first ?? client.manager.getTokens()).then(
       (tokens) => {
         if (version === read) set(fromTokens(tokens, now()))
       },

@@ -1,5 +1,5 @@
 import { createTokenManager } from '@refresh-kit/client-sdk/fetch'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { type AnyAuthClient, createSessionStore, LOADING, type SessionState } from '../src/store.js'
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -97,6 +97,32 @@ describe('createSessionStore', () => {
     await client.logout()
     await new Promise((resolve) => setTimeout(resolve, 0))
     expect(statuses(seen)).toEqual(['signed-out'])
+  })
+
+  it('reads the first state through restore() when the client has one', async () => {
+    const manager = createTokenManager({ refresh: async () => answer(1), refreshOnWake: false })
+    let restored = 0
+    const client: AnyAuthClient = {
+      manager,
+      login: async () => manager.setTokens(answer(0)),
+      logout: () => manager.clear(),
+      logoutAll: () => manager.clear(),
+      getAccessToken: () => manager.getAccessToken(),
+      isAuthenticated: () => manager.isAuthenticated(),
+      on: (event, listener) => manager.on(event, listener),
+      // As a cookie-mode client does after a reload: storage is empty, the server knows.
+      restore: async () => {
+        restored += 1
+        return { ...(await manager.setTokens(answer(5))) }
+      },
+    }
+    const store = createSessionStore(client)
+    const seen: SessionState[] = []
+    store.subscribe(() => seen.push(store.getSnapshot()))
+    await vi.waitFor(() => expect(store.getSnapshot().status).toBe('signed-in'))
+    expect(restored).toBe(1)
+    expect(store.getSnapshot().claims).toMatchObject({ n: 5 })
+    expect(statuses(seen).includes('signed-out')).toBe(false)
   })
 
   it('stops listening when the last subscriber leaves', async () => {

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { DEFAULT_REFRESH_REUSE_GRACE_SECONDS } from '@refresh-kit/shared'
 import { z } from 'zod'
+import {
+  type AbuseLimitRules,
+  ADDRESS_FAILURE_WINDOW_SECONDS,
+  DEFAULT_ABUSE_LIMIT_RULES,
+  DEFAULT_MAX_SESSIONS_PER_USER,
+  LOGIN_RATE_WINDOW_SECONDS,
+  REGISTER_RATE_WINDOW_SECONDS,
+} from './limits/abuse-limits.js'
+import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE_SIZE } from './limits/hash-queue.js'
 import type { AuthSettings } from './service/auth-service.js'
 import { ACCESS_TOKEN_ALGORITHMS, type AccessTokenAlgorithm } from './tokens/algorithms.js'
 import { MIN_SECRET_BYTES } from './tokens/keys.js'
@@ -303,20 +313,76 @@ export const CONFIG_SCHEMA = z.object({
   SESSION_MAX_AGE: seconds()
     .default(2_592_000)
     .register(configDocs, doc('absolute lifetime of a session from login, seconds')),
+  // Chosen with the SDK's refresh and lock timeouts: a retried lost answer lands inside it.
   REFRESH_REUSE_GRACE: seconds(0)
-    .default(10)
+    .default(DEFAULT_REFRESH_REUSE_GRACE_SECONDS)
     .register(
       configDocs,
-      doc('seconds in which the immediately previous refresh token gets the same successor'),
+      doc(
+        'seconds in which the immediately previous refresh token gets the same successor; keep it above the SDK retry bounds (see "Lost answers never sign a user out")',
+      ),
     ),
   CLOCK_TOLERANCE: integer(0, 300)
     .default(5)
     .register(configDocs, doc('leeway on `exp` and `nbf`, seconds')),
-  LOGIN_MAX_FAILURES: integer(1, 1_000_000)
-    .default(5)
+  LOGIN_MAX_FAILURES: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.points)
     .register(
       configDocs,
-      doc('failed logins per 15 minutes, per username and per client address, before `429`'),
+      doc(
+        'failed logins per (username, client address) per `LOGIN_FAILURE_WINDOW`, reserved before the password is verified; then `429`. Protects one account from guessing at one address',
+      ),
+    ),
+  LOGIN_FAILURE_WINDOW: seconds()
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.durationSeconds)
+    .register(configDocs, doc('the window of `LOGIN_MAX_FAILURES`, seconds')),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerAddress.points)
+    .register(
+      configDocs,
+      doc(
+        'failed logins per client address per 24 h, all usernames. Protects every account from credential stuffing by one address',
+      ),
+    ),
+  LOGIN_RATE_LIMIT: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginAttemptsPerAddress.points)
+    .register(
+      configDocs,
+      doc(
+        'login attempts per client address per minute, successful or not. Protects the password hasher and Redis from one address',
+      ),
+    ),
+  REGISTER_RATE_LIMIT: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.registrationsPerAddress.points)
+    .register(
+      configDocs,
+      doc(
+        'registrations per client address per hour. Protects the hasher and the user records from mass sign-ups',
+      ),
+    ),
+  PASSWORD_HASH_CONCURRENCY: integer(0, 1024)
+    .default(DEFAULT_HASH_CONCURRENCY)
+    .register(
+      configDocs,
+      doc(
+        'password hashes (scrypt) at once; one client address gets at most all but one; `0` sets no bound',
+      ),
+    ),
+  PASSWORD_HASH_QUEUE: integer(0, 1_000_000)
+    .default(DEFAULT_HASH_QUEUE_SIZE)
+    .register(
+      configDocs,
+      doc(
+        "password hashes waiting, fair between addresses (`0`: none wait); beyond, `503` with `Retry-After` at once. Protects everyone's logins from a flood",
+      ),
+    ),
+  MAX_SESSIONS_PER_USER: integer(0, 100_000)
+    .default(DEFAULT_MAX_SESSIONS_PER_USER)
+    .register(
+      configDocs,
+      doc(
+        'a login beyond it ends the least recently used session; bounds every per-user Redis script and the session list',
+      ),
     ),
   CORS_ORIGINS: list((entry) => {
     let origin: string | undefined
@@ -334,9 +400,79 @@ export const CONFIG_SCHEMA = z.object({
       configDocs,
       doc('comma-separated origins allowed to call the API from a browser', 'empty'),
     ),
-  TRUST_PROXY: boolean()
-    .default(false)
-    .register(configDocs, doc('take the client address from `X-Forwarded-For`')),
+  TRUST_PROXY: variable((value) => {
+    const given = value.toLowerCase()
+    if (given === 'true') return 1
+    if (given === 'false') return 0
+    return /^\d{1,2}$/.test(given)
+      ? Number(given)
+      : fail(`must be a number of proxy hops (0 to 99), true (1) or false (0), got ${show(value)}`)
+  })
+    .default(0)
+    .register(
+      configDocs,
+      doc(
+        'trusted proxy hops: the client address is the Nth valid address from the right of `X-Forwarded-For` (`true` = 1); `0` takes the socket address',
+      ),
+    ),
+  REFRESH_TOKEN_TRANSPORT: oneOf(['body', 'cookie', 'both'] as const, true)
+    .default('both')
+    .register(
+      configDocs,
+      doc(
+        '`body` (JSON only), `cookie` (always the `HttpOnly` cookie) or `both` (the client chooses with `X-Refresh-Token-Transport: cookie`)',
+      ),
+    ),
+  REFRESH_COOKIE_NAME: variable((value) =>
+    // RFC 6265 token characters; __Host- would demand Path=/, which the cookie never has.
+    !/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(value)
+      ? fail(`must be 1 to 64 cookie-name characters, got ${show(value)}`)
+      : /^__host-/i.test(value)
+        ? fail('cannot use the __Host- prefix: the refresh cookie is scoped to the /auth path')
+        : value,
+  )
+    .default('rk_refresh')
+    .register(
+      configDocs,
+      doc("the refresh cookie's name (`__Secure-` allowed, `__Host-` not: its path is `/auth`)"),
+    ),
+  COOKIE_SECURE: variable((value) => {
+    const given = value.toLowerCase()
+    return ['true', '1'].includes(given)
+      ? true
+      : ['false', '0'].includes(given)
+        ? false
+        : fail(`must be true or false, got ${show(value)}`)
+  })
+    .default(true)
+    .register(
+      configDocs,
+      doc(
+        'mark the refresh cookie `Secure`; `false` only for plain-HTTP development off `localhost`',
+      ),
+    ),
+  COOKIE_SAMESITE: oneOf(['strict', 'lax', 'none'] as const, true)
+    .default('strict')
+    .register(
+      configDocs,
+      doc(
+        '`SameSite` of the refresh cookie: `strict`, `lax` or `none` (needs `COOKIE_SECURE=true`)',
+      ),
+    ),
+  COOKIE_DOMAIN: variable((value) =>
+    /^\.?[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(value)
+      ? value
+      : fail(`must be a host name, got ${show(value)}`),
+  )
+    .nullable()
+    .default(null)
+    .register(
+      configDocs,
+      doc(
+        "`Domain` of the refresh cookie; unset, the cookie belongs to the server's host only",
+        'unset',
+      ),
+    ),
 })
 
 type Shape = typeof CONFIG_SCHEMA.shape
@@ -415,6 +551,16 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
   if (vars.REDIS_CLUSTER_NODES.length > 0 && vars.REDIS_SENTINELS.length > 0) {
     // Two topologies at once is a deployment mistake; guessing which one was meant is worse.
     throw new ConfigError('REDIS_SENTINELS', 'cannot be set together with REDIS_CLUSTER_NODES')
+  }
+  // Browsers drop a SameSite=None cookie that is not Secure, and a __Secure- one likewise.
+  if (!vars.COOKIE_SECURE && vars.COOKIE_SAMESITE === 'none') {
+    throw new ConfigError('COOKIE_SAMESITE', 'none requires COOKIE_SECURE=true')
+  }
+  if (!vars.COOKIE_SECURE && /^__secure-/i.test(vars.REFRESH_COOKIE_NAME)) {
+    throw new ConfigError(
+      'REFRESH_COOKIE_NAME',
+      'with the __Secure- prefix requires COOKIE_SECURE=true',
+    )
   }
   // A cluster or Sentinel deployment in production without REDIS_URL takes its credentials
   // from REDIS_PASSWORD alone, never from the seed's.
@@ -538,8 +684,34 @@ export function configDefault<K extends keyof Shape>(name: K): z.output<Shape[K]
   return CONFIG_SCHEMA.shape[name].parse(undefined) as z.output<Shape[K]>
 }
 
-/** The window `LOGIN_MAX_FAILURES` counts failed logins in, in seconds: 15 minutes. */
-export const LOGIN_FAILURE_WINDOW_SECONDS = 900
+/**
+ * The login and registration limits of a configuration, for `createAbuseLimits`.
+ *
+ * @example
+ * ```ts
+ * const limits = createAbuseLimits({ redis, keyPrefix: config.redisKeyPrefix, rules: abuseLimitRulesOf(config) })
+ * ```
+ */
+export function abuseLimitRulesOf(config: ServerConfig): AbuseLimitRules {
+  return {
+    loginFailuresPerPair: {
+      points: config.loginMaxFailures,
+      durationSeconds: config.loginFailureWindow,
+    },
+    loginFailuresPerAddress: {
+      points: config.loginMaxFailuresPerAddress,
+      durationSeconds: ADDRESS_FAILURE_WINDOW_SECONDS,
+    },
+    loginAttemptsPerAddress: {
+      points: config.loginRateLimit,
+      durationSeconds: LOGIN_RATE_WINDOW_SECONDS,
+    },
+    registrationsPerAddress: {
+      points: config.registerRateLimit,
+      durationSeconds: REGISTER_RATE_WINDOW_SECONDS,
+    },
+  }
+}
 
 /**
  * The token service's settings out of a configuration, so `createAuthService` gets every
@@ -559,8 +731,7 @@ export function authSettingsOf(config: ServerConfig): AuthSettings {
     sessionMaxAgeSeconds: config.sessionMaxAge,
     reuseGraceSeconds: config.refreshReuseGrace,
     clockToleranceSeconds: config.clockTolerance,
-    loginMaxFailures: config.loginMaxFailures,
-    loginFailureWindowSeconds: LOGIN_FAILURE_WINDOW_SECONDS,
+    maxSessionsPerUser: config.maxSessionsPerUser,
     passwordMinScore: config.passwordMinScore,
   }
 }

@@ -7,25 +7,55 @@ export type {
   VariableDoc,
 } from './config.js'
 export {
+  abuseLimitRulesOf,
   authSettingsOf,
   CONFIG_SCHEMA,
   ConfigError,
   configDefault,
   configDocs,
   LOG_LEVELS,
-  LOGIN_FAILURE_WINDOW_SECONDS,
   loadConfig,
 } from './config.js'
 export type { AuthErrorOptions } from './errors.js'
 export { AuthError, isAuthError, StoreUnavailableError } from './errors.js'
 export type { AppOptions } from './http/app.js'
 export { createApp } from './http/app.js'
+export { clientAddressOf, normalizeAddress } from './http/client-address.js'
+export type {
+  PresentedRefreshToken,
+  RefreshTransport,
+  RefreshTransportOptions,
+} from './http/refresh-transport.js'
+export { createRefreshTransport } from './http/refresh-transport.js'
 export type {
   AuthState,
   RequireAuthMiddleware,
   RequireAuthOptions,
 } from './http/require-auth.js'
 export { requireAuth } from './http/require-auth.js'
+export type {
+  AbuseLimitRules,
+  AbuseLimits,
+  AbuseLimitsOptions,
+  LimitName,
+  LimitRule,
+  LoginReservation,
+} from './limits/abuse-limits.js'
+export {
+  ADDRESS_FAILURE_WINDOW_SECONDS,
+  createAbuseLimits,
+  DEFAULT_ABUSE_LIMIT_RULES,
+  DEFAULT_MAX_SESSIONS_PER_USER,
+  LOGIN_RATE_WINDOW_SECONDS,
+  RateLimitRefusal,
+  REGISTER_RATE_WINDOW_SECONDS,
+} from './limits/abuse-limits.js'
+export type { HashQueue, HashQueueOptions } from './limits/hash-queue.js'
+export {
+  createHashQueue,
+  DEFAULT_HASH_CONCURRENCY,
+  DEFAULT_HASH_QUEUE_SIZE,
+} from './limits/hash-queue.js'
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js'
 export { childLogger, createLogger, REDACTED_FIELDS, silentLogger } from './logger.js'
 export type { PasswordPolicy, PasswordPolicyOptions } from './password-strength.js'
@@ -57,8 +87,11 @@ export type {
   ChangePasswordInput,
   LoginInput,
   RegisterInput,
+  RequestContext,
 } from './service/auth-service.js'
 export { createAuthService } from './service/auth-service.js'
+export type { SecurityEvent, SecurityEventHandler } from './service/security-events.js'
+export { logSecurityEvents } from './service/security-events.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'
 export { createMemoryStore } from './store/memory-store.js'
 export type { FailFastClusterOptions, FailFastRedisOptions } from './store/redis-options.js'
@@ -66,8 +99,8 @@ export { failFastClusterOptions, failFastRedisOptions } from './store/redis-opti
 export type { RedisStoreOptions } from './store/redis-store.js'
 export { createRedisStore } from './store/redis-store.js'
 export type {
+  CreatedSession,
   CreateSessionInput,
-  RateLimitState,
   RotateInput,
   RotateResult,
   SessionRecord,

@@ -18,8 +18,6 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void
   error(msg: string, fields?: LogFields): void
   child?(bindings: LogFields): Logger
-  /** Whether a line at `level` would be written; a logger without it writes every level. */
-  isLevelEnabled?(level: Exclude<LogLevel, 'silent'>): boolean
 }
 
 /** Options of {@link createLogger}. */
@@ -99,14 +97,25 @@ function destinationOf(
   })
 }
 
-function adapt(base: pino.Logger): Logger {
+type LineLevel = 'debug' | 'info' | 'warn' | 'error'
+
+// A request's child is built by pino only once a line of it is written: most requests log
+// nothing at LOG_LEVEL=warn or above, and a child per request would cost every one of them.
+function adapt(base: pino.Logger, bindings?: LogFields): Logger {
+  let target: pino.Logger | undefined = bindings === undefined ? base : undefined
+  const at =
+    (level: LineLevel) =>
+    (msg: string, fields?: LogFields): void => {
+      if (!base.isLevelEnabled(level)) return
+      target ??= base.child(bindings ?? {})
+      target[level](fields ?? {}, msg)
+    }
   return {
-    debug: (msg, fields) => base.debug(fields ?? {}, msg),
-    info: (msg, fields) => base.info(fields ?? {}, msg),
-    warn: (msg, fields) => base.warn(fields ?? {}, msg),
-    error: (msg, fields) => base.error(fields ?? {}, msg),
-    child: (bindings) => adapt(base.child(bindings)),
-    isLevelEnabled: (level) => base.isLevelEnabled(level),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (more) => adapt(base, { ...bindings, ...more }),
   }
 }
 
@@ -119,25 +128,7 @@ function adapt(base: pino.Logger): Logger {
  * ```
  */
 export function childLogger(logger: Logger, bindings: LogFields): Logger {
-  const { child } = logger
-  if (typeof child === 'function') {
-    // Built on the first line actually written: a request logs nothing at most levels, and
-    // building a pino child (its bindings serialised and redacted) would cost every request.
-    let built: Logger | undefined
-    const made = () => {
-      built ??= child.call(logger, bindings)
-      return built
-    }
-    const enabled = (level: Exclude<LogLevel, 'silent'>) => logger.isLevelEnabled?.(level) ?? true
-    return {
-      debug: (msg, fields) => void (enabled('debug') && made().debug(msg, fields)),
-      info: (msg, fields) => void (enabled('info') && made().info(msg, fields)),
-      warn: (msg, fields) => void (enabled('warn') && made().warn(msg, fields)),
-      error: (msg, fields) => void (enabled('error') && made().error(msg, fields)),
-      child: (more) => childLogger(made(), more),
-      isLevelEnabled: enabled,
-    }
-  }
+  if (typeof logger.child === 'function') return logger.child(bindings)
   return {
     debug: (msg, fields) => logger.debug(msg, { ...bindings, ...fields }),
     info: (msg, fields) => logger.info(msg, { ...bindings, ...fields }),

@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import { Cluster, Redis } from 'ioredis'
 import { ConfigError, loadConfig, type ServerConfig } from './config.js'
 import { createLogger } from './logger.js'
+import { logRotationBounds } from './rotation-bounds.js'
 import { createServerFromConfig } from './server.js'
 import { failFastClusterOptions, failFastRedisOptions } from './store/redis-options.js'
 
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
       'JWT_SECRET is not set: using a random secret for this process; tokens will not survive a restart',
     )
   }
+
+  logRotationBounds(logger, config.refreshReuseGrace)
 
   let redis: Redis | Cluster | undefined
   // A signal during start-up (waiting for Redis) ends the start cleanly; replaced once listening.

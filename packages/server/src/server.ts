@@ -1,14 +1,17 @@
 import type { Cluster, Redis } from 'ioredis'
 import type Koa from 'koa'
 import type { Clock } from './clock.js'
-import { authSettingsOf, type ServerConfig } from './config.js'
+import { abuseLimitRulesOf, authSettingsOf, type ServerConfig } from './config.js'
 import { createApp } from './http/app.js'
+import { createAbuseLimits } from './limits/abuse-limits.js'
+import { createHashQueue } from './limits/hash-queue.js'
 import { createLogger, type Logger } from './logger.js'
 import type { PasswordHasher } from './passwords.js'
 import { createMemoryRevocations } from './revocation/memory-revocations.js'
 import { createRedisRevocations } from './revocation/redis-revocations.js'
 import type { AccessTokenRevocations } from './revocation/types.js'
 import { type AuthService, createAuthService } from './service/auth-service.js'
+import { logSecurityEvents } from './service/security-events.js'
 import { createMemoryStore } from './store/memory-store.js'
 import { createRedisStore } from './store/redis-store.js'
 import type { TokenStore } from './store/types.js'
@@ -131,12 +134,32 @@ export function createServerFromConfig(
     clock,
     revocations,
     ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
+    // The counters live where the sessions do: in Redis, shared by every instance.
+    limits: createAbuseLimits({
+      ...(config.tokenStore === 'redis' && dependencies.redis !== undefined
+        ? { redis: dependencies.redis }
+        : {}),
+      keyPrefix: config.redisKeyPrefix,
+      rules: abuseLimitRulesOf(config),
+    }),
+    hashQueue: createHashQueue({
+      concurrency: config.passwordHashConcurrency,
+      queueSize: config.passwordHashQueue,
+    }),
+    onSecurityEvent: logSecurityEvents(logger),
   })
   const app = createApp({
     auth,
     store,
     logger,
     corsOrigins: config.corsOrigins,
+    refreshTokenTransport: {
+      mode: config.refreshTokenTransport,
+      cookieName: config.refreshCookieName,
+      secure: config.cookieSecure,
+      sameSite: config.cookieSamesite,
+      domain: config.cookieDomain,
+    },
     trustProxy: config.trustProxy,
   })
   return {

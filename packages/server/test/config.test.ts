@@ -56,11 +56,23 @@ describe('loadConfig', () => {
       passwordMinScore: 3,
       refreshTokenTtl: 604_800,
       sessionMaxAge: 2_592_000,
-      refreshReuseGrace: 10,
+      refreshReuseGrace: 30,
       clockTolerance: 5,
       loginMaxFailures: 5,
+      loginFailureWindow: 900,
+      loginMaxFailuresPerAddress: 100,
+      loginRateLimit: 60,
+      registerRateLimit: 10,
+      passwordHashConcurrency: 2,
+      passwordHashQueue: 64,
+      maxSessionsPerUser: 50,
       corsOrigins: [],
-      trustProxy: false,
+      refreshTokenTransport: 'both',
+      refreshCookieName: 'rk_refresh',
+      cookieSecure: true,
+      cookieSamesite: 'strict',
+      cookieDomain: null,
+      trustProxy: 0,
       logLevel: 'info',
       logFormat: 'json',
       nodeEnv: 'development',
@@ -89,8 +101,15 @@ describe('loadConfig', () => {
       REFRESH_REUSE_GRACE: '0',
       CLOCK_TOLERANCE: '0',
       LOGIN_MAX_FAILURES: '10',
+      LOGIN_FAILURE_WINDOW: '600',
+      LOGIN_MAX_FAILURES_PER_ADDRESS: '0',
+      LOGIN_RATE_LIMIT: '30',
+      REGISTER_RATE_LIMIT: '3',
+      PASSWORD_HASH_CONCURRENCY: '4',
+      PASSWORD_HASH_QUEUE: '0',
+      MAX_SESSIONS_PER_USER: '5',
       CORS_ORIGINS: 'http://localhost:5173,https://app.example',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '2',
       LOG_LEVEL: 'debug',
       NODE_ENV: 'production',
     })
@@ -114,8 +133,15 @@ describe('loadConfig', () => {
       refreshReuseGrace: 0,
       clockTolerance: 0,
       loginMaxFailures: 10,
+      loginFailureWindow: 600,
+      loginMaxFailuresPerAddress: 0,
+      loginRateLimit: 30,
+      registerRateLimit: 3,
+      passwordHashConcurrency: 4,
+      passwordHashQueue: 0,
+      maxSessionsPerUser: 5,
       corsOrigins: ['http://localhost:5173', 'https://app.example'],
-      trustProxy: true,
+      trustProxy: 2,
       logLevel: 'debug',
       nodeEnv: 'production',
     })
@@ -135,7 +161,11 @@ describe('loadConfig', () => {
     expect(messageOf({ SESSION_MAX_AGE: '-1' })).toMatch(/^SESSION_MAX_AGE /)
     expect(messageOf({ REFRESH_REUSE_GRACE: 'ten' })).toMatch(/^REFRESH_REUSE_GRACE /)
     expect(messageOf({ CLOCK_TOLERANCE: '5s' })).toMatch(/^CLOCK_TOLERANCE /)
-    expect(messageOf({ LOGIN_MAX_FAILURES: '0' })).toMatch(/^LOGIN_MAX_FAILURES /)
+    expect(messageOf({ LOGIN_MAX_FAILURES: '-1' })).toMatch(/^LOGIN_MAX_FAILURES /)
+    expect(messageOf({ PASSWORD_HASH_CONCURRENCY: '-1' })).toMatch(/^PASSWORD_HASH_CONCURRENCY /)
+    expect(messageOf({ MAX_SESSIONS_PER_USER: 'many' })).toMatch(/^MAX_SESSIONS_PER_USER /)
+    expect(messageOf({ TRUST_PROXY: 'yes' })).toMatch(/^TRUST_PROXY must be a number of proxy hops/)
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1)
     expect(messageOf({ TOKEN_STORE: 'postgres' })).toBe(
       'TOKEN_STORE must be one of redis|memory, got "postgres"',
     )
@@ -146,6 +176,41 @@ describe('loadConfig', () => {
     expect(messageOf({ TRUST_PROXY: 'yes please' })).toMatch(/^TRUST_PROXY /)
     expect(messageOf({ LOG_LEVEL: 'verbose' })).toMatch(/^LOG_LEVEL must be one of/)
     expect(messageOf({ REFRESH_TOKEN_SECRET: 'short' })).toMatch(/^REFRESH_TOKEN_SECRET /)
+  })
+
+  it('reads the refresh cookie variables and refuses combinations browsers would drop', () => {
+    expect(
+      loadConfig({
+        REFRESH_TOKEN_TRANSPORT: 'Cookie',
+        REFRESH_COOKIE_NAME: '__Secure-rt',
+        COOKIE_SECURE: 'true',
+        COOKIE_SAMESITE: 'None',
+        COOKIE_DOMAIN: '.example.com',
+      }),
+    ).toMatchObject({
+      refreshTokenTransport: 'cookie',
+      refreshCookieName: '__Secure-rt',
+      cookieSecure: true,
+      cookieSamesite: 'none',
+      cookieDomain: '.example.com',
+    })
+    expect(loadConfig({ COOKIE_SECURE: 'false', COOKIE_SAMESITE: 'lax' })).toMatchObject({
+      cookieSecure: false,
+      cookieSamesite: 'lax',
+    })
+    expect(messageOf({ REFRESH_TOKEN_TRANSPORT: 'header' })).toMatch(/^REFRESH_TOKEN_TRANSPORT /)
+    expect(messageOf({ REFRESH_COOKIE_NAME: 'rk refresh' })).toMatch(/^REFRESH_COOKIE_NAME /)
+    expect(messageOf({ REFRESH_COOKIE_NAME: 'rk;x=1' })).toMatch(/^REFRESH_COOKIE_NAME /)
+    expect(messageOf({ REFRESH_COOKIE_NAME: '__Host-rt' })).toMatch(/^REFRESH_COOKIE_NAME /)
+    expect(messageOf({ REFRESH_COOKIE_NAME: '__Secure-rt', COOKIE_SECURE: 'false' })).toMatch(
+      /^REFRESH_COOKIE_NAME /,
+    )
+    expect(messageOf({ COOKIE_SECURE: 'maybe' })).toMatch(/^COOKIE_SECURE /)
+    expect(messageOf({ COOKIE_SAMESITE: 'loose' })).toMatch(/^COOKIE_SAMESITE /)
+    expect(messageOf({ COOKIE_SAMESITE: 'none', COOKIE_SECURE: 'false' })).toBe(
+      'COOKIE_SAMESITE none requires COOKIE_SECURE=true',
+    )
+    expect(messageOf({ COOKIE_DOMAIN: 'example.com; Path=/' })).toMatch(/^COOKIE_DOMAIN /)
   })
 
   it('treats an empty or blank variable as unset', () => {

@@ -43,6 +43,10 @@ export const SERVER_ERRORS = {
   method_not_allowed: { status: 405, description: 'known path, wrong method' },
   user_exists: { status: 409, description: 'register with a taken username' },
   payload_too_large: { status: 413, description: 'body over 16 KiB' },
+  csrf_rejected: {
+    status: 403,
+    description: 'refresh cookie sent without the transport header, or from another origin',
+  },
   unsupported_media_type: { status: 415, description: 'body with a content type other than JSON' },
   rate_limited: { status: 429, description: 'too many failed logins (with Retry-After)' },
   internal_error: { status: 500, description: 'a bug; logged server-side with a request id' },

@@ -42,6 +42,12 @@ export interface RefreshRequest {
 /** Body of `POST /auth/logout`. */
 export type LogoutRequest = RefreshRequest
 
+/**
+ * `200` answer of login and refresh when the refresh token travels in the `HttpOnly` cookie
+ * (`X-Refresh-Token-Transport: cookie`): the body never carries it.
+ */
+export type CookieTokenResponse = Omit<TokenResponse, 'refreshToken'>
+
 /** `200` answer of login and refresh (RFC 6749 §5.1 in camelCase). */
 export interface TokenResponse {
   /** A JWT. */

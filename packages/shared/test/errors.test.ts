@@ -21,6 +21,7 @@ describe('error table', () => {
       method_not_allowed: 405,
       user_exists: 409,
       payload_too_large: 413,
+      csrf_rejected: 403,
       unsupported_media_type: 415,
       rate_limited: 429,
       internal_error: 500,

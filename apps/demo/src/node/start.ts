@@ -106,6 +106,9 @@ async function main(): Promise<void> {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       // Every request reaches the server through the demo server on this machine.
       TRUST_PROXY: 'true',
+      // Secure by default, as in production: Chromium keeps a Secure cookie that
+      // http://localhost sets. COOKIE_SECURE=false only for a browser or host that drops it.
+      COOKIE_SECURE: process.env.COOKIE_SECURE ?? 'true',
     },
     onUnexpectedExit: (how) => {
       // A Ctrl-C reaches the server too; give our own SIGINT handler its turn first.

@@ -2,6 +2,8 @@ import {
   createAuthClient,
   isAuthError,
   localStorageStorage,
+  memoryStorage,
+  type RefreshTokenTransport,
   type StoredTokens,
 } from '@refresh-kit/client-sdk'
 import { browserCoordinator } from '@refresh-kit/client-sdk/cross-tab'
@@ -15,6 +17,7 @@ import {
 import axios, { type AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
 import { DEMO_CONFIG_PATH, DEMO_USER, type DemoConfig } from '../demo-config.js'
 import { makeStale, type StaleMode } from '../stale-token.js'
+import { createCustodyView } from './custody-view.js'
 import { byId, el } from './dom.js'
 import { renderSessions } from './sessions-view.js'
 import { createTimeline } from './timeline.js'
@@ -35,12 +38,27 @@ const HEARTBEAT_MS = 4000
 const TOKENS_KEY = 'refresh-kit.tokens'
 
 const params = new URLSearchParams(location.search)
+/**
+ * `cookie` (the default): the refresh token in the server's HttpOnly cookie, the access token
+ * in this tab's memory. `?transport=body`: both in localStorage, as v1 did, to compare.
+ */
+const transport: RefreshTokenTransport = params.get('transport') === 'body' ? 'body' : 'cookie'
+const cookieMode = transport === 'cookie'
+if (cookieMode) {
+  // Tokens a body-mode visit left behind are no session here: nothing of them stays readable.
+  localStorage.removeItem(TOKENS_KEY)
+}
 const timeline = createTimeline(byId('timeline'))
-const view = createTokenView({ leewaySeconds: LEEWAY_SECONDS })
-const storage = localStorageStorage({ key: TOKENS_KEY })
+const view = createTokenView({ leewaySeconds: LEEWAY_SECONDS, refreshTokenReadable: !cookieMode })
+const custody = createCustodyView(transport)
+const storage = cookieMode ? memoryStorage() : localStorageStorage({ key: TOKENS_KEY })
 let refreshesSent = 0
-/** Refresh tokens this tab received itself; any other one came from another tab. */
-const ownRefreshTokens = new Set<string>()
+/** Tokens this tab received itself (by refresh token, or access token in cookie mode); any other came from another tab. */
+const ownTokens = new Set<string>()
+const identity = (tokens: { accessToken?: unknown; refreshToken?: unknown }) =>
+  String((cookieMode ? tokens.accessToken : tokens.refreshToken) ?? '')
+const generationNote = (tokens: StoredTokens) =>
+  cookieMode ? '' : ` (generation ${refreshGeneration(tokens.refreshToken)})`
 
 const status = byId('status')
 const answer = byId('answer')
@@ -84,11 +102,8 @@ http.interceptors.response.use(
   (response: AxiosResponse) => {
     const path = pathOf(response.config)
     const data = response.data as Partial<StoredTokens> | undefined
-    if (
-      (path === ROUTES.refresh || path === ROUTES.login) &&
-      typeof data?.refreshToken === 'string'
-    ) {
-      ownRefreshTokens.add(data.refreshToken)
+    if ((path === ROUTES.refresh || path === ROUTES.login) && data !== undefined) {
+      ownTokens.add(identity(data))
     }
     const tag = response.config.demoTag
     if (path !== ROUTES.refresh) {
@@ -120,6 +135,7 @@ const auth = createAuthClient({
   baseURL: location.origin,
   axios: http,
   storage,
+  refreshTokenTransport: transport,
   coordinator: browserCoordinator(),
   leewaySeconds: LEEWAY_SECONDS,
 })
@@ -148,21 +164,20 @@ function setState(state: 'signed-in' | 'signed-out' | 'expired', tokens: StoredT
 /** Shows the stored tokens; cleared tokens keep an expired session's notice on screen. */
 function show(tokens: StoredTokens | null) {
   view.show(tokens)
+  custody.show(tokens)
   if (tokens !== null) setState('signed-in', tokens)
   else setState(status.dataset.state === 'expired' ? 'expired' : 'signed-out', null)
 }
 
 auth.on('tokens', (tokens) => {
-  if (
-    tokens !== null &&
-    !ownRefreshTokens.has(tokens.refreshToken) &&
-    status.dataset.state === 'signed-in'
-  ) {
+  if (tokens !== null && !ownTokens.has(identity(tokens)) && status.dataset.state === 'signed-in') {
     timeline.add(
       'released',
-      `Picked up the tokens another tab stored (generation ${refreshGeneration(tokens.refreshToken)})`,
+      cookieMode
+        ? 'Picked up the access token another tab received'
+        : `Picked up the tokens another tab stored${generationNote(tokens)}`,
     )
-    ownRefreshTokens.add(tokens.refreshToken)
+    ownTokens.add(identity(tokens))
   }
   show(tokens)
 })
@@ -174,12 +189,14 @@ auth.on('refresh', (event) => {
         ? `Refresh started: the access token is within ${LEEWAY_SECONDS} s of expiry`
         : event.trigger === 'reactive'
           ? 'Refresh started: the server said the access token is no good'
-          : 'Refresh started',
+          : event.trigger === 'restore'
+            ? 'Restoring the session: the HttpOnly cookie goes to /auth/refresh'
+            : 'Refresh started',
     )
   } else {
     timeline.add(
       'released',
-      `New tokens stored (generation ${refreshGeneration(event.tokens.refreshToken)}); ${event.released} waiting request${event.released === 1 ? '' : 's'} released`,
+      `${cookieMode ? 'New access token in memory, refresh cookie rotated' : 'New tokens stored'}${generationNote(event.tokens)}; ${event.released} waiting request${event.released === 1 ? '' : 's'} released`,
     )
   }
 })
@@ -191,16 +208,20 @@ auth.on('sessionExpired', (error) => {
   timeline.add('expired', `Session expired${cause}: tokens cleared, sign in again`)
   setState('expired', null)
   view.show(null)
+  custody.show(null)
 })
 auth.on('logout', () => {
   timeline.add('info', 'Signed out')
   setState('signed-out', null)
   view.show(null)
+  custody.show(null)
 })
 
 // Another tab rewrote the shared tokens (the stale-token buttons): show what is stored now.
 window.addEventListener('storage', (event) => {
-  if (event.key === TOKENS_KEY) void storage.get().then((tokens) => view.show(tokens))
+  if (!cookieMode && event.key === TOKENS_KEY) {
+    void storage.get().then((tokens) => view.show(tokens))
+  }
 })
 
 function message(error: unknown): string {
@@ -351,8 +372,34 @@ async function start() {
     )
     banner.hidden = false
   }
-  const tokens = await auth.manager.getTokens()
-  if (tokens !== null) ownRefreshTokens.add(tokens.refreshToken)
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('[data-transport]')) {
+    const target = new URLSearchParams(location.search)
+    target.set('transport', link.dataset.transport ?? 'cookie')
+    link.href = `?${target.toString()}`
+    link.setAttribute('aria-current', String(link.dataset.transport === transport))
+    // Each transport starts clean: the session of the other one is ended, not carried over.
+    link.addEventListener('click', (event) => {
+      if (link.dataset.transport === transport) return
+      event.preventDefault()
+      void auth.logout().finally(() => location.assign(link.href))
+    })
+  }
+  let tokens: StoredTokens | null = null
+  try {
+    // Cookie mode: memory is empty after a reload; the HttpOnly cookie brings the session back.
+    tokens = await auth.restore()
+    if (cookieMode) {
+      timeline.add(
+        'info',
+        tokens === null
+          ? 'No session cookie: sign in'
+          : 'Session restored from the HttpOnly cookie after the page load',
+      )
+    }
+  } catch (error) {
+    timeline.add('error', `Could not restore the session: ${message(error)}`)
+  }
+  if (tokens !== null) ownTokens.add(identity(tokens))
   show(tokens)
   if (tokens !== null) await loadSessions().catch(() => {})
   document.body.dataset.ready = 'true'

@@ -47,7 +47,13 @@ export interface TokenView {
  * setInterval(view.tick, 100)
  * ```
  */
-export function createTokenView(options: { leewaySeconds: number; now?: () => number }): TokenView {
+export function createTokenView(options: {
+  leewaySeconds: number
+  /** Whether the page can read the refresh token (body transport) to show its generation. */
+  refreshTokenReadable?: boolean
+  now?: () => number
+}): TokenView {
+  const readable = options.refreshTokenReadable ?? true
   const now = options.now ?? Date.now
   const countdown = byId('countdown')
   const fill = byId('countdown-fill')
@@ -94,8 +100,10 @@ export function createTokenView(options: { leewaySeconds: number; now?: () => nu
           ? (payload.exp - payload.iat) * 1000
           : 15_000
       current = { tokens, lifetimeMs }
-      generation.textContent = `generation ${refreshGeneration(tokens.refreshToken)}`
-      generation.dataset.generation = refreshGeneration(tokens.refreshToken)
+      generation.textContent = readable
+        ? `generation ${refreshGeneration(tokens.refreshToken)}`
+        : 'refresh token: HttpOnly cookie'
+      generation.dataset.generation = readable ? refreshGeneration(tokens.refreshToken) : 'hidden'
       claims.replaceChildren(
         ...CLAIMS.flatMap((name) => {
           const value = el('dd', { 'data-claim': name }, claimValue(name, payload))

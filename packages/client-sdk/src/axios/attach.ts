@@ -1,5 +1,10 @@
 import type { TokenResponse } from '@refresh-kit/shared'
-import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from 'axios'
+import type {
+  AxiosError,
+  AxiosInstance,
+  AxiosRequestConfig,
+  InternalAxiosRequestConfig,
+} from 'axios'
 import axios from 'axios'
 import { AuthError } from '../errors.js'
 import { check as checkOption } from '../lib/check.js'
@@ -7,6 +12,7 @@ import type { AuthPaths } from '../lib/endpoints.js'
 import { resolveEndpoints } from '../lib/endpoints.js'
 import type { TokenManager, TokenManagerOptions } from '../manager/token-manager.js'
 import { createTokenManager } from '../manager/token-manager.js'
+import { type TokenRequest, tokenRequest } from '../transport.js'
 import type { RefreshFunction } from '../types.js'
 import { memoizeByURL } from './url.js'
 
@@ -29,7 +35,11 @@ export interface AttachOptions extends Omit<TokenManagerOptions, 'refresh'> {
   authorizedOrigins?: string[]
   /** Token endpoint paths, relative to `baseURL`. @default the ROUTES of @refresh-kit/shared */
   paths?: Partial<AuthPaths>
-  /** A refresh for another backend. @default POST `paths.refresh` `{ refreshToken }` expecting a TokenResponse */
+  /**
+   * A refresh for another backend. @default POST `paths.refresh` expecting a TokenResponse:
+   * `{ refreshToken }`, or with `refreshTokenTransport: 'cookie'` no body, the transport header
+   * and credentials
+   */
   refresh?: RefreshFunction
   /** Which failed responses refresh and replay. @default a 401 whose body `error` is `token_expired` or `invalid_token` */
   shouldRefresh?: (error: AxiosError) => boolean
@@ -74,6 +84,17 @@ function abortable<T>(promise: Promise<T>, config: InternalAxiosRequestConfig): 
 }
 
 /**
+ * @internal
+ * The axios config of a token endpoint request: never refreshed, and cookies only when the
+ * refresh cookie is needed (other requests keep the instance's `withCredentials`).
+ */
+export const tokenConfig = (request: TokenRequest): AxiosRequestConfig => ({
+  skipAuthRefresh: true,
+  headers: request.headers,
+  ...(request.credentials && { withCredentials: true }),
+})
+
+/**
  * Installs the token interceptors on an axios instance: the bearer token on requests to the
  * authorized origins, refresh before a request inside the leeway, requests held while a
  * refresh is in flight, and one replay of each request that fails with an expired token.
@@ -98,16 +119,18 @@ export function attachTokenRefresh(
   const check = (ok: boolean, option: string) => checkOption(ok, 'attachTokenRefresh', option)
   const shouldRefresh = options.shouldRefresh ?? defaultShouldRefresh
   check(typeof shouldRefresh === 'function', 'shouldRefresh')
+  const transport = options.refreshTokenTransport ?? 'body'
   const refresh: RefreshFunction =
     options.refresh ??
-    (async (refreshToken, { signal }) =>
-      (
-        await instance.post<TokenResponse>(
-          endpoints.refresh,
-          { refreshToken },
-          { signal, skipAuthRefresh: true },
-        )
-      ).data)
+    (async (refreshToken, { signal }) => {
+      const request = tokenRequest(transport, 'refresh', refreshToken)
+      return (
+        await instance.post<TokenResponse>(endpoints.refresh, request.body, {
+          ...tokenConfig(request),
+          signal,
+        })
+      ).data
+    })
   const manager = options.manager ?? createTokenManager({ ...options, refresh })
 
   // Only requests to an authorized origin take part; the token endpoints never carry the bearer.

@@ -5,7 +5,7 @@ import type { AccountMethods } from '../lib/account.js'
 import { accountMethods } from '../lib/account.js'
 import { check } from '../lib/check.js'
 import type { AttachOptions } from './attach.js'
-import { attachTokenRefresh } from './attach.js'
+import { attachTokenRefresh, tokenConfig } from './attach.js'
 
 /** Options of {@link createAuthClient}: every option of {@link attachTokenRefresh}, with `baseURL` required. */
 export interface AuthClientOptions extends AttachOptions {
@@ -36,12 +36,25 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   check(typeof options?.baseURL === 'string', 'createAuthClient', 'baseURL')
   const http = options.axios ?? axios.create({ baseURL: options.baseURL })
   const { manager, endpoints } = attachTokenRefresh(http, options)
-  const methods = accountMethods(manager, endpoints, async (method, url, data, authed) => {
-    try {
-      return (await http.request({ method, url, data, skipAuthRefresh: !authed })).data
-    } catch (error) {
-      throw toAuthError(error)
-    }
-  })
+  const methods = accountMethods(
+    manager,
+    endpoints,
+    async (method, url, data, authed, token) => {
+      try {
+        return (
+          await http.request({
+            method,
+            url,
+            data,
+            skipAuthRefresh: !authed,
+            ...(token && tokenConfig(token)),
+          })
+        ).data
+      } catch (error) {
+        throw toAuthError(error)
+      }
+    },
+    options.refreshTokenTransport,
+  )
   return { http, ...methods }
 }

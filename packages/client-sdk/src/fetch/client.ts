@@ -8,6 +8,7 @@ import { resolveEndpoints } from '../lib/endpoints.js'
 import { isAbsolute, joinURL, parseURL } from '../lib/url.js'
 import type { TokenManager, TokenManagerOptions } from '../manager/token-manager.js'
 import { createTokenManager } from '../manager/token-manager.js'
+import { type TokenRequest, tokenRequest } from '../transport.js'
 import type { RefreshFunction } from '../types.js'
 
 /** The `init` of an {@link AuthFetch} call: `fetch`'s own, plus `skipAuthRefresh`. */
@@ -118,14 +119,18 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     url: string,
     body?: unknown,
     signal?: AbortSignal,
+    token?: TokenRequest,
   ): Promise<T> => {
     const response = await fetcher(
       toRequest(url, {
         method,
-        ...(body !== undefined && {
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(body),
-        }),
+        headers: {
+          ...token?.headers,
+          ...(body !== undefined && { 'Content-Type': 'application/json' }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        // Cookies only where the refresh cookie is needed.
+        ...(token?.credentials && { credentials: 'include' as const }),
         ...(signal && { signal }),
       }),
     )
@@ -139,8 +144,10 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
 
   const refresh: RefreshFunction =
     options.refresh ??
-    ((refreshToken, { signal }) =>
-      call<TokenResponse>(send, 'POST', endpoints.refresh, { refreshToken }, signal))
+    ((refreshToken, { signal }) => {
+      const request = tokenRequest(options.refreshTokenTransport ?? 'body', 'refresh', refreshToken)
+      return call<TokenResponse>(send, 'POST', endpoints.refresh, request.body, signal, request)
+    })
   const manager = options.manager ?? createTokenManager({ ...options, refresh })
 
   const authFetch = async (input: RequestInfo | URL, init?: AuthFetchInit): Promise<Response> => {
@@ -162,12 +169,17 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     return send(withBearer(request, tokens.accessToken))
   }
 
-  const methods = accountMethods(manager, endpoints, async (method, url, body, authed) => {
-    try {
-      return await call(authed ? authFetch : send, method, url, body)
-    } catch (error) {
-      throw toAuthError(error)
-    }
-  })
+  const methods = accountMethods(
+    manager,
+    endpoints,
+    async (method, url, body, authed, token) => {
+      try {
+        return await call(authed ? authFetch : send, method, url, body, undefined, token)
+      } catch (error) {
+        throw toAuthError(error)
+      }
+    },
+    options.refreshTokenTransport,
+  )
   return Object.assign(authFetch, methods, { endpoints })
 }

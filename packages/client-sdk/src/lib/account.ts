@@ -1,20 +1,30 @@
 import type {
+  CookieTokenResponse,
   Credentials,
   PublicUser,
+  RefreshTokenTransport,
   RegisterResponse,
   SessionInfo,
   SessionListResponse,
   TokenResponse,
 } from '@refresh-kit/shared'
 import type { TokenManager } from '../manager/token-manager.js'
+import { type TokenRequest, tokenRequest } from '../transport.js'
 import type { AuthEvents, StoredTokens } from '../types.js'
 import type { AuthPaths } from './endpoints.js'
 
 /**
  * Sends one JSON request and resolves with the answer's body; rejects with an `AuthError`.
  * `authed` requests go through the binding (bearer, refresh, replay); the others never do.
+ * `token`: a token endpoint's request, whose headers and credentials the binding adds.
  */
-export type Send = <T>(method: string, url: string, body?: unknown, authed?: boolean) => Promise<T>
+export type Send = <T>(
+  method: string,
+  url: string,
+  body?: unknown,
+  authed?: boolean,
+  token?: TokenRequest,
+) => Promise<T>
 
 /**
  * What every client of the SDK offers, whichever HTTP client it is built on: the axios
@@ -36,6 +46,13 @@ export interface AccountMethods {
   login(credentials: Credentials): Promise<StoredTokens>
   /** `POST /auth/logout` (best effort), clears storage, emits `logout`. */
   logout(): Promise<void>
+  /**
+   * Picks up the session after a page load: with `refreshTokenTransport: 'cookie'`, asks
+   * `/auth/refresh` for an access token (the `HttpOnly` cookie authenticates it); resolves
+   * `null` when there is no session. Runs by itself on first use; call it at start-up to
+   * know at once whether the user is signed in.
+   */
+  restore(): Promise<StoredTokens | null>
   /** `POST /auth/logout-all`: ends every session of the user, then clears storage here. Rejects, keeping the tokens, when the server did not confirm. */
   logoutAll(): Promise<void>
   /** `GET /auth/sessions`: the user's sessions, `current` marking this one. */
@@ -65,22 +82,35 @@ export function accountMethods(
   manager: TokenManager,
   endpoints: AuthPaths,
   send: Send,
+  transport: RefreshTokenTransport = 'body',
 ): AccountMethods {
+  const post = <T>(url: string, request: TokenRequest) =>
+    send<T>('POST', url, request.body, false, request)
   return {
     manager,
     register: async (credentials) =>
       (await send<RegisterResponse>('POST', endpoints.register, credentials)).user,
     login: async (credentials) =>
-      manager.setTokens(await send<TokenResponse>('POST', endpoints.login, credentials)),
+      manager.setTokens(
+        await post<TokenResponse | CookieTokenResponse>(
+          endpoints.login,
+          tokenRequest(transport, 'login', credentials),
+        ),
+      ),
     async logout() {
       // A refresh in flight would store a successor that the logout below does not revoke.
       await manager.settled()
       const tokens = await manager.getTokens()
-      if (tokens !== null) {
-        await send('POST', endpoints.logout, { refreshToken: tokens.refreshToken }).catch(() => {})
+      // The cookie is sent whatever this page holds: the server revokes it and clears it.
+      if (tokens !== null || transport === 'cookie') {
+        await post(
+          endpoints.logout,
+          tokenRequest(transport, 'logout', tokens?.refreshToken ?? ''),
+        ).catch(() => {})
       }
       await manager.clear()
     },
+    restore: () => manager.restore(),
     async logoutAll() {
       await send('POST', endpoints.logoutAll, undefined, true)
       await manager.clear()

@@ -1,3 +1,9 @@
+import {
+  DEFAULT_LEEWAY_SECONDS,
+  DEFAULT_REFRESH_BACKOFF_INITIAL_MS,
+  DEFAULT_REFRESH_TIMEOUT_MS,
+  type RefreshTokenTransport,
+} from '@refresh-kit/shared'
 import { AuthError, isAuthError, retryAfterMs, toAuthError } from '../errors.js'
 import { check as checkOption } from '../lib/check.js'
 import { memoryStorage } from '../storage/memory.js'
@@ -19,13 +25,28 @@ export interface TokenManagerOptions {
   /** Where the tokens live. @default memoryStorage() */
   storage?: TokenStorage
   /**
+   * Where the refresh token lives. `cookie`: in the server's `HttpOnly` cookie, never in
+   * JavaScript. Storage then holds the access token alone (`refreshToken` is `''`), `refresh`
+   * is called with `''`, a page that starts without tokens asks the server once
+   * ({@link TokenManager.restore}), and tabs hand each other the access token over the
+   * coordinator, since each keeps its own in memory.
+   * @default 'body'
+   */
+  refreshTokenTransport?: RefreshTokenTransport
+  /**
    * Refresh before a request when the access token expires within this many seconds, but
    * never earlier than halfway through its lifetime: a token that lives less than twice the
    * leeway is still used for its first half instead of refreshing on every request.
    * @default 30
    */
   leewaySeconds?: number
-  /** Give up on a refresh that has not answered after this long. @default 10000 */
+  /**
+   * Give up on a refresh that has not answered after this long. A refresh that timed out or
+   * lost its connection is retried once at once; with the default, that retry reaches the
+   * server within 10 s of the rotation it repeats, inside the server's default 30 s reuse
+   * grace window, so a lost answer never signs the user out. Keep twice this value below the
+   * server's `REFRESH_REUSE_GRACE`. @default 5000
+   */
   refreshTimeoutMs?: number
   /** Wait after a transient refresh failure: exponential with jitter, or the server's `Retry-After`. @default { initialMs: 500, maxMs: 30000 } */
   backoff?: { initialMs?: number; maxMs?: number }
@@ -58,7 +79,16 @@ export interface TokenManager {
   /** The stored tokens, as they are (no refresh). */
   getTokens(): Promise<StoredTokens | null>
   /** Stores tokens from a login answer (expiry computed on the local clock now) and emits `tokens`. */
-  setTokens(result: RefreshResult & { refreshToken: string }): Promise<StoredTokens>
+  setTokens(result: RefreshResult): Promise<StoredTokens>
+  /**
+   * The session after a page load. With the cookie transport and nothing stored, asks the
+   * server for an access token once (the refresh cookie authenticates it; one flight, shared
+   * with any request that needs a token meanwhile), resolving `null` when there is no session
+   * (no `sessionExpired`: nothing was lost). Otherwise the stored tokens, without a request.
+   * Also run on first use by `getAccessToken`, `refresh` and `isAuthenticated`.
+   * Rejects with a `retryable` `AuthError` when the server could not be reached; the next use tries again.
+   */
+  restore(): Promise<StoredTokens | null>
   /** A valid access token: waits for a refresh in flight, refreshes first inside the leeway; `null` when signed out. */
   getAccessToken(): Promise<string | null>
   /** Joins the refresh in flight or starts one. Rejects with an `AuthError`. */
@@ -78,6 +108,8 @@ export interface TokenManager {
 interface Flight {
   promise: Promise<StoredTokens>
   waiters: number
+  /** Restoring a session from the refresh cookie: "no session" is then an answer, not an expiry. */
+  restoring: boolean
 }
 
 /**
@@ -94,13 +126,16 @@ interface Flight {
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const refreshFn = options.refresh
   const storage = options.storage ?? memoryStorage()
-  const leewayMs = (options.leewaySeconds ?? 30) * 1000
-  const timeoutMs = options.refreshTimeoutMs ?? 10_000
-  const initialMs = options.backoff?.initialMs ?? 500
+  const leewayMs = (options.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS) * 1000
+  const timeoutMs = options.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS
+  const initialMs = options.backoff?.initialMs ?? DEFAULT_REFRESH_BACKOFF_INITIAL_MS
   const maxMs = options.backoff?.maxMs ?? 30_000
   const coordinator = options.coordinator
   const now = options.now ?? Date.now
+  const transport = options.refreshTokenTransport ?? 'body'
+  const cookie = transport === 'cookie'
   const check = (ok: boolean, option: string) => checkOption(ok, 'createTokenManager', option)
+  check(cookie || transport === 'body', 'refreshTokenTransport')
   check(typeof refreshFn === 'function', 'refresh')
   check(typeof storage?.get === 'function', 'storage')
   check(typeof now === 'function', 'now')
@@ -116,8 +151,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   let failures = 0
   let retryAt = 0
   let lastError: AuthError | null = null
+  // Cookie transport: whether this page has asked the server for its session (or needs not).
+  let restored = !cookie
 
   const stored = (tokens: StoredTokens | null) => {
+    restored = true
     failures = retryAt = 0
     lastError = null
     events.emit('tokens', tokens)
@@ -138,7 +176,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     cause?: AuthError,
   ): Promise<AuthError> => {
     const error = expired(cause)
-    if (publish) await storage.remove()
+    // With the cookie transport each tab keeps its own tokens: an announcement clears them too.
+    if (publish || cookie) await storage.remove()
     stored(null)
     if (kind === 'logout') events.emit('logout')
     else events.emit('sessionExpired', error)
@@ -149,13 +188,25 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   // Checks a token answer and dates it on the local clock, now that it has arrived.
   const toTokens = (result: RefreshResult, previous: StoredTokens | null): StoredTokens => {
     const receivedAt = now()
-    const refreshToken = result?.refreshToken ?? previous?.refreshToken
+    // Cookie transport: a refresh token in the body is never kept (the server ignored the
+    // transport header and put it where scripts can read it); the answer is refused.
+    const refreshToken = cookie
+      ? result?.refreshToken === undefined
+        ? ''
+        : null
+      : (result?.refreshToken ?? previous?.refreshToken)
     if (
       typeof result?.accessToken !== 'string' ||
       typeof refreshToken !== 'string' ||
       !(result.expiresIn >= 0)
     ) {
-      throw new AuthError('internal_error', { message: 'malformed token answer', retryable: true })
+      throw new AuthError('internal_error', {
+        message:
+          refreshToken === null
+            ? 'refresh token in the body, not the cookie'
+            : 'malformed token answer',
+        retryable: refreshToken !== null,
+      })
     }
     return {
       accessToken: result.accessToken,
@@ -173,9 +224,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const save = async (tokens: StoredTokens) => {
     await storage.set(tokens)
     stored(tokens)
-    coordinator?.publish({ type: 'tokens' })
+    // Cookie transport: the other tabs cannot read this tab's memory, so the tokens travel
+    // along (the access token only: the refresh token is in no tab).
+    coordinator?.publish(cookie ? { type: 'tokens', tokens } : { type: 'tokens' })
     return tokens
   }
+
+  // Two snapshots of one session state: another tab or a login stored something else meanwhile.
+  const same = (a: StoredTokens, b: StoredTokens) =>
+    a.refreshToken === b.refreshToken && a.accessToken === b.accessToken
 
   const callRefresh = async (refreshToken: string): Promise<RefreshResult> => {
     const controller = new AbortController()
@@ -200,24 +257,58 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   }
 
+  // A refresh that got no answer (a timeout, a dropped connection) may have rotated on the
+  // server: it is retried once at once, while the previous token is still inside the server's
+  // grace window, and gets the same successor. An answer (5xx, 429, 401) is never retried here.
+  // `superseded`: another tab stored a successor meanwhile, and retrying would present a token
+  // that may be two generations old.
+  // `intended` null: restoring from the refresh cookie, where nothing stored must appear meanwhile.
+  const callWithRetry = (intended: StoredTokens | null): Promise<RefreshResult | 'superseded'> => {
+    const refreshToken = intended?.refreshToken ?? ''
+    return callRefresh(refreshToken).catch(async (thrown: unknown) => {
+      const { code } = toAuthError(thrown)
+      if (code !== 'refresh_timeout' && code !== 'network_error') throw thrown
+      const current = await storage.get()
+      const unchanged =
+        intended === null ? current === null : current !== null && same(current, intended)
+      return unchanged ? callRefresh(refreshToken) : 'superseded'
+    })
+  }
+
   // Runs inside the cross-tab lock when there is one: storage is re-read there, because
   // another tab may have rotated the refresh token while this one waited for the lock.
-  const rotate = async (intended: string): Promise<StoredTokens> => {
+  // `intended` null: restoring a session from the refresh cookie, nothing stored yet.
+  const rotate = async (intended: StoredTokens | null): Promise<StoredTokens> => {
+    // Across tabs, the tab that held the lock before stored its tokens (in shared storage, or
+    // announced them to each tab's memory) just before releasing it; the lock, the message and
+    // another process's storage write travel apart, so what is already on its way gets its
+    // turn before storage is read.
+    if (coordinator) await new Promise((resolve) => setTimeout(resolve, 0))
     const current = await storage.get()
-    // Signed out meanwhile (here or in another tab): nothing to refresh, nothing new to announce.
-    if (current === null) throw expired()
-    if (current.refreshToken !== intended) return stored(current) as StoredTokens
-    let tokens: StoredTokens
+    if (intended === null) {
+      if (current !== null) return stored(current) as StoredTokens
+    } else {
+      // Signed out meanwhile (here or in another tab): nothing to refresh, nothing new to announce.
+      if (current === null) throw expired()
+      if (!same(current, intended)) return stored(current) as StoredTokens
+    }
+    let tokens: StoredTokens | null
     try {
-      tokens = toTokens(await callRefresh(intended), current)
+      const answer = await callWithRetry(intended)
+      tokens = answer === 'superseded' ? null : toTokens(answer, current)
     } catch (thrown) {
       const error = toAuthError(thrown)
       const status = error.status ?? 0
       if (error.code === 'session_expired' || (status >= 400 && status <= 403)) {
         // Before signing out (refresh_token_reused above all): another tab may hold the successor.
         const latest = await storage.get()
-        if (latest !== null && latest.refreshToken !== intended) {
+        if (latest !== null && (intended === null || !same(latest, intended))) {
           return stored(latest) as StoredTokens
+        }
+        // No session to restore: nothing was lost, so nothing is announced.
+        if (intended === null) {
+          restored = true
+          throw expired(error)
         }
         throw await signOut('sessionExpired', true, error)
       }
@@ -229,11 +320,18 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       events.emit('refreshFailed', error)
       throw error
     }
-    // A logout (here or in another tab) while the refresh was on the wire must not be undone.
     const latest = await storage.get()
+    if (intended === null) {
+      if (latest !== null) return stored(latest) as StoredTokens
+      if (tokens === null) throw expired()
+      return save(tokens)
+    }
+    // A logout (here or in another tab) while the refresh was on the wire must not be undone.
     if (latest === null) throw expired()
     // Rotation-safe: the successor is stored before any waiting request is released.
-    return latest.refreshToken === intended ? save(tokens) : (stored(latest) as StoredTokens)
+    return tokens !== null && same(latest, intended)
+      ? save(tokens)
+      : (stored(latest) as StoredTokens)
   }
 
   const join = (current: Flight) => {
@@ -243,12 +341,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   const run = async (
     current: Flight,
-    intended: StoredTokens,
+    intended: StoredTokens | null,
     trigger: RefreshTrigger,
   ): Promise<StoredTokens> => {
     events.emit('refresh', { phase: 'start', trigger })
     try {
-      const task = () => rotate(intended.refreshToken)
+      const task = () => rotate(intended)
       const tokens = await (coordinator === undefined ? task() : coordinator.withRefreshLock(task))
       events.emit('refresh', { phase: 'success', tokens, released: current.waiters })
       return tokens
@@ -259,12 +357,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   }
 
-  const start = (intended: StoredTokens, trigger: RefreshTrigger): Promise<StoredTokens> => {
+  const start = (intended: StoredTokens | null, trigger: RefreshTrigger): Promise<StoredTokens> => {
     if (flight !== null) return join(flight)
     // During backoff, fail fast with the last error instead of storming the server.
     if (lastError !== null && now() < retryAt) return Promise.reject(lastError)
     started += 1
-    const current = { waiters: 0 } as Flight
+    const current = { waiters: 0, restoring: intended === null } as Flight
     flight = current
     current.promise = run(current, intended, trigger)
     return join(current)
@@ -283,9 +381,30 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const isFlight = (value: StoredTokens | Flight | null): value is Flight =>
     value !== null && 'promise' in value
 
+  // Resolves null when there is no session to restore (the server refused).
+  const restore = async (): Promise<StoredTokens | null> => {
+    const current = await snapshot()
+    const joined = isFlight(current)
+    if (!joined && (current !== null || restored)) return current
+    const promise = joined ? join(current) : start(null, 'restore')
+    return !joined || current.restoring
+      ? promise.catch((error) => {
+          if (isAuthError(error) && error.code === 'session_expired') return null
+          throw error
+        })
+      : promise
+  }
+
   const unsubscribe = coordinator?.subscribe((message) => {
-    if (message.type === 'tokens') storage.get().then(stored, () => {})
-    else signOut(message.type, false)
+    if (message.type !== 'tokens') signOut(message.type, false)
+    else if (cookie && message.tokens !== undefined) {
+      // Each tab keeps its own tokens: the announced ones are stored here too.
+      const tokens = message.tokens
+      storage.set(tokens).then(
+        () => stored(tokens),
+        () => {},
+      )
+    } else storage.get().then(stored, () => {})
   })
 
   // Wake-up: a visible tab or a network back re-checks expiry (failures reach the events).
@@ -304,6 +423,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const manager: TokenManager = {
     getTokens: () => storage.get(),
     setTokens: async (result) => save(toTokens(result, null)),
+    restore,
     async getAccessToken() {
       // The common case without snapshot()'s extra async step: no flight before the read nor
       // after it. Storage is still read on every call: it is the source of truth (another tab,
@@ -312,6 +432,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const before = started
       const read = flight ?? (await storage.get())
       const current = flight === null && before === started ? read : await snapshot()
+      if (isFlight(current) ? current.restoring : current === null && !restored) {
+        return (await restore())?.accessToken ?? null
+      }
       if (isFlight(current)) return (await join(current)).accessToken
       if (current === null) return null
       // Half the lifetime at most, or a token shorter-lived than the leeway refreshes every time.
@@ -330,13 +453,18 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     async refresh(refreshOptions = {}) {
       const current = await snapshot()
       if (isFlight(current)) return join(current)
-      if (current === null) throw expired()
+      if (current === null) {
+        const session = restored ? null : await restore()
+        if (session === null) throw expired()
+        return session
+      }
       const stale = refreshOptions.staleAccessToken
       if (stale !== undefined && stale !== current.accessToken) return current
       return start(current, refreshOptions.trigger ?? 'manual')
     },
     async isAuthenticated() {
-      const tokens = await storage.get()
+      // A restore that could not reach the server leaves the answer at "not yet".
+      const tokens = restored ? await storage.get() : await restore().catch(() => null)
       return tokens !== null && tokens.refreshExpiresAt > now()
     },
     async settled() {

@@ -1,4 +1,4 @@
-// Behaviour 19 in real Chromium: a page holding `<base href>` to another origin. Relative
+// In real Chromium: a page holding `<base href>` to another origin. Relative
 // requests go where the browser sends them, and that origin never receives the bearer.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'

@@ -1,4 +1,5 @@
 // The fetch binding's own behaviours; the wire behaviours it shares with axios are in test/wire.test.ts.
+import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createAuthFetch } from '../../src/fetch/client.js'
@@ -123,5 +124,75 @@ describe('createAuthFetch', () => {
     await authFetch.login(ada)
     await authFetch('/api/echo')
     expect(seen).toEqual([`POST ${API}/auth/login`, `GET ${API}/api/echo`])
+  })
+})
+
+describe('createAuthFetch in cookie mode', () => {
+  it('sends the transport header with credentials to the token endpoints only, and never holds a refresh token', async () => {
+    const seen: { path: string; transport: string | null; credentials: string; body: string }[] = []
+    let issued = 0
+    const answer = () => {
+      issued += 1
+      return HttpResponse.json({
+        accessToken: `at-${issued}`,
+        tokenType: 'Bearer',
+        expiresIn: 900,
+        refreshExpiresIn: 3600,
+      })
+    }
+    const record = async (request: Request) => {
+      seen.push({
+        path: new URL(request.url).pathname,
+        transport: request.headers.get('x-refresh-token-transport'),
+        credentials: request.credentials,
+        body: await request.text(),
+      })
+    }
+    msw.use(
+      http.post(`${API}/auth/login`, async ({ request }) => {
+        await record(request)
+        return answer()
+      }),
+      http.post(`${API}/auth/refresh`, async ({ request }) => {
+        await record(request)
+        return answer()
+      }),
+      http.post(`${API}/auth/logout`, async ({ request }) => {
+        await record(request)
+        return new HttpResponse(null, { status: 204 })
+      }),
+      http.get(`${API}/api/cookie`, async ({ request }) => {
+        await record(request)
+        return request.headers.get('authorization') === `Bearer at-${issued}`
+          ? HttpResponse.json({ ok: true })
+          : HttpResponse.json({ error: 'token_expired', message: 'expired' }, { status: 401 })
+      }),
+    )
+    const storage = memoryStorage()
+    const authFetch = createAuthFetch({
+      baseURL: API,
+      storage,
+      refreshTokenTransport: 'cookie',
+    })
+    await authFetch.login(ada)
+    expect((await storage.get())?.refreshToken).toBe('')
+    issued += 1 // the server moved on: the stored access token is now refused
+    expect(await (await authFetch('/api/cookie')).json()).toEqual({ ok: true })
+    await authFetch.logout()
+    expect(seen.map(({ path, transport, credentials }) => [path, transport, credentials])).toEqual([
+      ['/auth/login', 'cookie', 'include'],
+      ['/api/cookie', null, 'same-origin'],
+      ['/auth/refresh', 'cookie', 'include'],
+      ['/api/cookie', null, 'same-origin'],
+      ['/auth/logout', 'cookie', 'include'],
+    ])
+    // The refresh and the logout carry no body: the cookie authenticates them.
+    expect(seen.filter((s) => s.path !== '/auth/login').map((s) => s.body)).toEqual([
+      '',
+      '',
+      '',
+      '',
+    ])
+    expect(await storage.get()).toBeNull()
   })
 })

@@ -175,6 +175,57 @@ describe('createTokenManager', () => {
     expect([tab.events.logout, tab.events.sessionExpired]).toEqual([1, 0])
   })
 
+  it('by default gives a refresh 5 s, retries it once at once, and gives up after 2 × 5 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      const started: number[] = []
+      const tab = manager({
+        refresh: () => {
+          started.push(Date.now())
+          return new Promise(() => {})
+        },
+      })
+      await tab.instance.setTokens(login)
+      const outcome = tab.instance.refresh().catch((e: unknown) => e)
+      const t0 = Date.now()
+      await vi.advanceTimersByTimeAsync(4_999)
+      expect(started.map((at) => at - t0)).toEqual([0])
+      await vi.advanceTimersByTimeAsync(1)
+      expect(started.map((at) => at - t0)).toEqual([0, 5_000])
+      await vi.advanceTimersByTimeAsync(5_000)
+      const error = await outcome
+      expect(isAuthError(error) && error.code).toBe('refresh_timeout')
+      expect(started).toHaveLength(2)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('skips the immediate retry when another tab stored a successor meanwhile, and adopts it', async () => {
+    const storage = memoryStorage()
+    const calls: string[] = []
+    const tab = manager({
+      storage,
+      refreshTimeoutMs: 20,
+      refresh: async (refreshToken) => {
+        calls.push(refreshToken)
+        // Another tab sharing the storage finishes its refresh while this answer is lost.
+        await storage.set({
+          ...login,
+          refreshToken: 'rt-other',
+          expiresAt: START + 60_000,
+          refreshExpiresAt: START + 3_600_000,
+        })
+        return new Promise(() => {})
+      },
+    })
+    await tab.instance.setTokens(login)
+    const tokens = await tab.instance.refresh()
+    expect(calls).toEqual(['rt-0'])
+    expect(tokens.refreshToken).toBe('rt-other')
+    expect(tab.events.sessionExpired).toBe(0)
+  })
+
   it('aborts the refresh function on timeout and rejects with refresh_timeout', async () => {
     let signal: AbortSignal | undefined
     const tab = manager({
@@ -371,6 +422,180 @@ describe('across tabs, through the coordinator seam', () => {
     await tab.instance.setTokens(login)
     await tab.instance.refresh()
     expect(during).toEqual([true])
+  })
+})
+
+/** A backend whose refresh token lives in a cookie the client never sees: it counts calls. */
+interface CookieBackend {
+  calls: string[]
+  issued: number
+  failWith: Error | null
+  refresh: RefreshFunction
+}
+
+function cookieBackend(): CookieBackend {
+  const backend: CookieBackend = {
+    calls: [] as string[],
+    issued: 0,
+    /** When set, the next answers are this error instead. */
+    failWith: null as Error | null,
+    refresh: (async (refreshToken: string) => {
+      backend.calls.push(refreshToken)
+      if (backend.failWith !== null) throw backend.failWith
+      backend.issued += 1
+      return { accessToken: `at-${backend.issued}`, expiresIn: 60, refreshExpiresIn: 3600 }
+    }) as RefreshFunction,
+  }
+  return backend
+}
+
+const cookieLogin = { accessToken: 'at-0', expiresIn: 60, refreshExpiresIn: 3600 }
+
+describe('cookie transport', () => {
+  it('stores the access token alone: no refresh token is ever written, and refresh is called without one', async () => {
+    const backend = cookieBackend()
+    const written: StoredTokens[] = []
+    const inner = memoryStorage()
+    const storage: TokenStorage = {
+      get: () => inner.get(),
+      set: async (tokens) => {
+        written.push(tokens)
+        await inner.set(tokens)
+      },
+      remove: () => inner.remove(),
+    }
+    const tab = manager({ refresh: backend.refresh, storage, refreshTokenTransport: 'cookie' })
+    await tab.instance.setTokens(cookieLogin)
+    tab.advance(45_000)
+    expect(await tab.instance.getAccessToken()).toBe('at-1')
+    expect(backend.calls).toEqual([''])
+    expect(written.map((tokens) => tokens.refreshToken)).toEqual(['', ''])
+    expect(written.at(-1)).toEqual({
+      accessToken: 'at-1',
+      refreshToken: '',
+      issuedAt: START + 45_000,
+      expiresAt: START + 45_000 + 60_000,
+      refreshExpiresAt: START + 45_000 + 3_600_000,
+    })
+  })
+
+  it('refuses an answer that carries a refresh token in its body, storing nothing', async () => {
+    const tab = manager({ refresh: cookieBackend().refresh, refreshTokenTransport: 'cookie' })
+    await expect(tab.instance.setTokens(login)).rejects.toThrow(
+      /refresh token in the body, not the cookie/,
+    )
+    expect(await tab.instance.getTokens()).toBeNull()
+  })
+
+  it('restores the session on first use with one request for any number of callers', async () => {
+    const backend = cookieBackend()
+    const tab = manager({ refresh: backend.refresh, refreshTokenTransport: 'cookie' })
+    const starts: string[] = []
+    tab.instance.on('refresh', (event) => {
+      if (event.phase === 'start') starts.push(event.trigger)
+    })
+    const tokens = await Promise.all([
+      tab.instance.getAccessToken(),
+      tab.instance.getAccessToken(),
+      tab.instance.isAuthenticated(),
+      tab.instance.restore(),
+    ])
+    expect(tokens.slice(0, 3)).toEqual(['at-1', 'at-1', true])
+    expect(tokens[3]).toMatchObject({ accessToken: 'at-1', refreshToken: '' })
+    expect(backend.calls).toEqual([''])
+    expect(starts).toEqual(['restore'])
+    // Restored once: later calls use the stored token.
+    expect(await tab.instance.restore()).toMatchObject({ accessToken: 'at-1' })
+    expect(backend.calls).toHaveLength(1)
+  })
+
+  it('restores to null without sessionExpired when there is no cookie session, and does not ask again', async () => {
+    const backend = cookieBackend()
+    backend.failWith = httpError(401, 'invalid_refresh_token')
+    const tab = manager({ refresh: backend.refresh, refreshTokenTransport: 'cookie' })
+    expect(await tab.instance.restore()).toBeNull()
+    expect(await tab.instance.getAccessToken()).toBeNull()
+    expect(await tab.instance.isAuthenticated()).toBe(false)
+    await expect(tab.instance.refresh()).rejects.toMatchObject({ code: 'session_expired' })
+    expect(backend.calls).toHaveLength(1)
+    expect(tab.events.sessionExpired).toBe(0)
+  })
+
+  it('tries the restore again on the next use after a transient failure', async () => {
+    const backend = cookieBackend()
+    backend.failWith = httpError(503, 'service_unavailable')
+    const tab = manager({ refresh: backend.refresh, refreshTokenTransport: 'cookie' })
+    const failure = await tab.instance.restore().catch((error: unknown) => error)
+    expect(isAuthError(failure) && failure.retryable).toBe(true)
+    backend.failWith = null
+    expect(await tab.instance.getAccessToken()).toBe('at-1')
+    expect(backend.calls).toHaveLength(2)
+  })
+
+  it('in body mode, restore reads storage and sends nothing', async () => {
+    const backend = rotatingBackend()
+    const tab = manager({ refresh: backend.refresh })
+    expect(await tab.instance.restore()).toBeNull()
+    await tab.instance.setTokens(login)
+    expect(await tab.instance.restore()).toMatchObject({ refreshToken: 'rt-0' })
+    expect(backend.calls).toEqual([])
+  })
+
+  it('two tabs, each with its own memory: one refresh reaches the server and both use its token', async () => {
+    const coordinator = tabs()
+    const backend = cookieBackend()
+    const a = manager({
+      refresh: backend.refresh,
+      refreshTokenTransport: 'cookie',
+      coordinator: coordinator(),
+    })
+    const b = manager({
+      refresh: backend.refresh,
+      refreshTokenTransport: 'cookie',
+      coordinator: coordinator(),
+    })
+    await a.instance.setTokens(cookieLogin)
+    // B heard of the login: its own memory holds the access token now.
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(await b.instance.getTokens()).toMatchObject({ accessToken: 'at-0', refreshToken: '' })
+    a.advance(60_000)
+    b.advance(60_000)
+    const tokens = await Promise.all([a.instance.getAccessToken(), b.instance.getAccessToken()])
+    expect(tokens).toEqual(['at-1', 'at-1'])
+    expect(backend.calls).toEqual([''])
+  })
+
+  it('a logout in one tab clears the memory of the others', async () => {
+    const coordinator = tabs()
+    const backend = cookieBackend()
+    const a = manager({
+      refresh: backend.refresh,
+      refreshTokenTransport: 'cookie',
+      coordinator: coordinator(),
+    })
+    const b = manager({
+      refresh: backend.refresh,
+      refreshTokenTransport: 'cookie',
+      coordinator: coordinator(),
+    })
+    await a.instance.setTokens(cookieLogin)
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    await a.instance.clear()
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(await b.instance.getTokens()).toBeNull()
+    expect(b.events.logout).toBe(1)
+    // Signed out: no restore is attempted behind the user's back.
+    expect(await b.instance.getAccessToken()).toBeNull()
+    expect(backend.calls).toEqual([])
+  })
+
+  it('refuses an unknown transport at construction', () => {
+    expect(() =>
+      createTokenManager({
+        refresh: cookieBackend().refresh,
+        refreshTokenTransport: 'header' as never,
+      }),
+    ).toThrow(/`refreshTokenTransport`/)
   })
 })
 

@@ -3,9 +3,11 @@ import { type Logger, silentLogger } from '../logger.js'
 import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { accessLog } from './access-log.js'
+import { clientAddressOf } from './client-address.js'
 import { cors } from './cors.js'
 import { errorHandler, toAuthError } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
+import { createRefreshTransport, type RefreshTransportOptions } from './refresh-transport.js'
 import { requestId } from './request-id.js'
 import { createRouter } from './routes.js'
 
@@ -19,8 +21,18 @@ export interface AppOptions {
   logger?: Logger
   /** Browser origins allowed by CORS, e.g. `['http://localhost:5173']`. @default [] */
   corsOrigins?: readonly string[]
-  /** Take the client address from `X-Forwarded-For` (behind a proxy you trust). @default false */
-  trustProxy?: boolean
+  /**
+   * How login, refresh and logout carry the refresh token: body, `HttpOnly` cookie, or the
+   * client's choice. The origins allowed to use the cookie are `corsOrigins` and the server's own.
+   * @default { mode: 'both', cookieName: 'rk_refresh', secure: true, sameSite: 'strict', domain: null }
+   */
+  refreshTokenTransport?: Omit<RefreshTransportOptions, 'allowedOrigins'>
+  /**
+   * Trusted proxy hops in front of the server: the client address is then the Nth valid
+   * address from the right of `X-Forwarded-For` (`true` means 1, `false` 0: the socket's
+   * address). See `clientAddressOf`. @default 0
+   */
+  trustProxy?: boolean | number
   /** `Retry-After` seconds of `503 service_unavailable`. @default 2 */
   unavailableRetryAfterSeconds?: number
   /**
@@ -62,7 +74,14 @@ export function createApp(options: AppOptions): Koa {
     throw new TypeError('createApp: options.jwksMaxAgeSeconds must be an integer >= 0')
   }
 
-  const app = new Koa({ proxy: options.trustProxy ?? false })
+  const trustProxy = options.trustProxy ?? 0
+  const trustedHops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy
+  if (!Number.isSafeInteger(trustedHops) || trustedHops < 0) {
+    throw new TypeError('createApp: options.trustProxy must be a boolean or an integer >= 0')
+  }
+
+  // Koa's own `proxy` would take X-Forwarded-For's left-most entry, which the client writes.
+  const app = new Koa()
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
     const failure = toAuthError(error)
     const log: Logger = ctx?.state.log ?? logger
@@ -72,8 +91,16 @@ export function createApp(options: AppOptions): Koa {
       cause: failure.cause ?? error,
     })
   })
-  const router = createRouter({ auth, store, jwksMaxAgeSeconds })
+  const transport = createRefreshTransport({
+    ...options.refreshTokenTransport,
+    allowedOrigins: corsOrigins,
+  })
+  const router = createRouter({ auth, store, jwksMaxAgeSeconds, transport })
   app.use(requestId(logger))
+  app.use(async (ctx, next) => {
+    ctx.state.clientAddress = clientAddressOf(ctx, trustedHops)
+    await next()
+  })
   app.use(accessLog())
   app.use(errorHandler({ unavailableRetryAfterSeconds }))
   app.use(cors({ origins: corsOrigins }))

@@ -1,3 +1,5 @@
+import koaCors from '@koa/cors'
+import { REFRESH_TOKEN_TRANSPORT_HEADER } from '@refresh-kit/shared'
 import type { Middleware } from 'koa'
 
 /** Options of {@link cors}. */
@@ -8,33 +10,22 @@ export interface CorsOptions {
   maxAgeSeconds?: number
 }
 
-const ALLOW_METHODS = 'GET, POST, DELETE'
-const ALLOW_HEADERS = 'Authorization, Content-Type, X-Request-Id'
-const EXPOSE_HEADERS = 'Retry-After, X-Request-Id, WWW-Authenticate'
-
 /**
- * CORS for an explicit list of origins, no credentials (tokens travel in headers and bodies,
- * never cookies). Answers preflights itself; other origins get no CORS headers at all.
+ * Credentialed CORS (through `@koa/cors`) for an explicit list of origins: they may send the
+ * refresh cookie and the transport header. Any other origin gets no CORS headers at all, so
+ * its preflight fails and a browser never sends it the cookie-authenticated request.
  */
 export function cors(options: CorsOptions = {}): Middleware {
   const origins = new Set(options.origins ?? [])
-  const maxAge = String(options.maxAgeSeconds ?? 600)
-  return async (ctx, next) => {
-    ctx.vary('Origin')
-    const origin = ctx.get('Origin')
-    if (origin === '' || !origins.has(origin)) {
-      await next()
-      return
-    }
-    ctx.set('Access-Control-Allow-Origin', origin)
-    if (ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method') !== '') {
-      ctx.set('Access-Control-Allow-Methods', ALLOW_METHODS)
-      ctx.set('Access-Control-Allow-Headers', ALLOW_HEADERS)
-      ctx.set('Access-Control-Max-Age', maxAge)
-      ctx.status = 204
-      return
-    }
-    ctx.set('Access-Control-Expose-Headers', EXPOSE_HEADERS)
-    await next()
-  }
+  return koaCors({
+    origin: (ctx) => {
+      const origin = ctx.get('Origin')
+      return origins.has(origin) ? origin : ''
+    },
+    credentials: true,
+    allowMethods: ['GET', 'POST', 'DELETE'],
+    allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', REFRESH_TOKEN_TRANSPORT_HEADER],
+    exposeHeaders: ['Retry-After', 'X-Request-Id', 'WWW-Authenticate'],
+    maxAge: options.maxAgeSeconds ?? 600,
+  })
 }

@@ -1,9 +1,14 @@
 import type { Middleware } from 'koa'
 
-/** `Cache-Control: no-store` on every `/auth/*` answer, errors included (RFC 6749 §5.1). */
+/**
+ * `Cache-Control: no-store` on every `/auth/*` answer, errors included (RFC 6749 §5.1),
+ * whatever the case of the path: the router matches `/AUTH/LOGIN` too, and its tokens must
+ * not be cached either.
+ */
 export function noStoreOnAuth(): Middleware {
   return async (ctx, next) => {
-    if (ctx.path === '/auth' || ctx.path.startsWith('/auth/')) {
+    const path = ctx.path.toLowerCase()
+    if (path === '/auth' || path.startsWith('/auth/')) {
       ctx.set('Cache-Control', 'no-store')
       ctx.set('Pragma', 'no-cache')
     }

@@ -5,8 +5,8 @@ import { childLogger, type Logger } from '../logger.js'
 /** The header that carries a request's id, in and out. */
 export const REQUEST_ID_HEADER = 'X-Request-Id'
 
-// Accept a caller's id only when it is short and harmless in a log line.
-const SANE_ID = /^[A-Za-z0-9._:-]{8,128}$/
+// Accept a caller's id only when it is short and harmless in a log line (the contract's pattern).
+const SANE_ID = /^[A-Za-z0-9._-]{1,64}$/
 
 /**
  * Gives every request an id (a sane incoming `X-Request-Id`, or a new UUID) and a logger

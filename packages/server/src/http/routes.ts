@@ -6,12 +6,13 @@ import {
   type MeResponse,
   ROUTES,
 } from '@refresh-kit/shared'
-import { AuthError, StoreUnavailableError } from '../errors.js'
+import { AuthError, isAuthError, StoreUnavailableError } from '../errors.js'
 import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { jsonBody } from './json-body.js'
+import type { RefreshTransport } from './refresh-transport.js'
 import { type AuthState, requireAuth } from './require-auth.js'
-import { readCredentials, readPasswordChange, readRefreshToken } from './validation.js'
+import { readCredentials, readPasswordChange } from './validation.js'
 
 /** What the routes need. */
 export interface RoutesOptions {
@@ -19,18 +20,32 @@ export interface RoutesOptions {
   store: TokenStore
   /** `max-age` of the JWKS answer, in seconds. */
   jwksMaxAgeSeconds: number
+  /** Where login, refresh and logout carry the refresh token. */
+  transport: RefreshTransport
 }
 
 type Body = Record<string, unknown>
 
+/** The address the app's first middleware resolved (see `clientAddressOf`). */
+function clientAddress(ctx: { state: object }): string {
+  const address = (ctx.state as { clientAddress?: unknown }).clientAddress
+  return typeof address === 'string' ? address : 'unknown'
+}
+
 /** Every route of the HTTP contract. */
-export function createRouter({ auth, store, jwksMaxAgeSeconds }: RoutesOptions): Router<AuthState> {
+export function createRouter({
+  auth,
+  store,
+  jwksMaxAgeSeconds,
+  transport,
+}: RoutesOptions): Router<AuthState> {
   const router = new Router<AuthState>()
   const body = jsonBody()
   const signedIn = requireAuth({ verifier: auth })
 
   router.post(ROUTES.register, body, async (ctx) => {
-    const user = await auth.register(readCredentials(ctx.request.body as Body))
+    const credentials = readCredentials(ctx.request.body as Body)
+    const user = await auth.register({ ...credentials, clientAddress: clientAddress(ctx) })
     ctx.status = 201
     ctx.body = { user }
   })
@@ -38,24 +53,43 @@ export function createRouter({ auth, store, jwksMaxAgeSeconds }: RoutesOptions):
   router.post(ROUTES.login, body, async (ctx) => {
     const credentials = readCredentials(ctx.request.body as Body)
     const userAgent = ctx.get('User-Agent')
-    ctx.body = await auth.login({
+    // A bad transport header is refused before a session is created.
+    transport.inCookie(ctx)
+    const answer = await auth.login({
       ...credentials,
-      clientAddress: ctx.ip,
+      clientAddress: clientAddress(ctx),
       userAgent: userAgent === '' ? null : userAgent,
     })
+    ctx.body = transport.answer(ctx, answer)
   })
 
-  router.post(ROUTES.refresh, body, async (ctx) => {
-    ctx.body = await auth.refresh(readRefreshToken(ctx.request.body as Body))
+  router.post(ROUTES.refresh, transport.guard, body, async (ctx) => {
+    const presented = transport.read(ctx, ctx.request.body as Body)
+    try {
+      if (presented.token === null) {
+        throw new AuthError('invalid_refresh_token', 'no refresh cookie was sent')
+      }
+      ctx.body = transport.answer(
+        ctx,
+        await auth.refresh(presented.token, { clientAddress: clientAddress(ctx) }),
+      )
+    } catch (error) {
+      // A refused cookie is removed, so the browser stops sending it; an outage keeps it.
+      if (presented.fromCookie && isAuthError(error) && error.status === 401) transport.clear(ctx)
+      throw error
+    }
   })
 
-  router.post(ROUTES.logout, body, async (ctx) => {
-    await auth.logout(readRefreshToken(ctx.request.body as Body))
+  router.post(ROUTES.logout, transport.guard, body, async (ctx) => {
+    const presented = transport.read(ctx, ctx.request.body as Body)
+    if (presented.token !== null) await auth.logout(presented.token)
+    if (presented.fromCookie || transport.inCookie(ctx)) transport.clear(ctx)
     ctx.status = 204
   })
 
   router.post(ROUTES.logoutAll, signedIn, body, async (ctx) => {
-    await auth.logoutAll(ctx.state.auth.userId)
+    const { userId, sessionId } = ctx.state.auth
+    await auth.logoutAll(userId, { sessionId, clientAddress: clientAddress(ctx) })
     ctx.status = 204
   })
 

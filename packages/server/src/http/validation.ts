@@ -4,6 +4,8 @@ import { AuthError } from '../errors.js'
 
 type Body = Record<string, unknown>
 
+const LONE_SURROGATE = /\p{Surrogate}/u
+
 function usernameProblem(value: unknown): string | null {
   const { min, max, pattern } = FIELD_BOUNDS.username
   if (typeof value !== 'string') return 'must be a string'
@@ -16,6 +18,8 @@ function passwordProblem(value: unknown): string | null {
   const { min, max } = FIELD_BOUNDS.password
   if (typeof value !== 'string') return 'must be a string'
   if (value.length < min || value.length > max) return `must be ${min} to ${max} characters`
+  // A lone surrogate cannot be encoded: it would hash as U+FFFD and match another password.
+  if (LONE_SURROGATE.test(value)) return 'must be well-formed Unicode (no lone surrogates)'
   return null
 }
 

@@ -92,6 +92,11 @@ function listen(options: RevocationListenerOptions, name: string): Listener {
   if (typeof redis !== 'object' || redis === null || typeof redis.zrange !== 'function') {
     throw new TypeError(`${name}: options.redis must be an ioredis Redis or Cluster client`)
   }
+  // The channel is not a key, so a client-side prefix would reach the key and not the channel.
+  const clientPrefix = (redis as { options?: { keyPrefix?: unknown } }).options?.keyPrefix
+  if (typeof clientPrefix === 'string' && clientPrefix !== '') {
+    throw new TypeError(`${name}: options.redis must have no keyPrefix of its own: pass keyPrefix`)
+  }
   const keyPrefix = options.keyPrefix ?? 'rk:'
   if (typeof keyPrefix !== 'string')
     throw new TypeError(`${name}: options.keyPrefix must be a string`)

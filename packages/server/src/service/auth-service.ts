@@ -2,6 +2,17 @@ import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh
 import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
 import { randomId } from '../lib/random-id.js'
+import {
+  type AbuseLimits,
+  createAbuseLimits,
+  DEFAULT_ABUSE_LIMIT_RULES,
+} from '../limits/abuse-limits.js'
+import {
+  createHashQueue,
+  DEFAULT_HASH_CONCURRENCY,
+  DEFAULT_HASH_QUEUE_SIZE,
+  type HashQueue,
+} from '../limits/hash-queue.js'
 import { createPasswordPolicy, type PasswordPolicy } from '../password-strength.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
 import { createMemoryRevocations } from '../revocation/memory-revocations.js'
@@ -10,6 +21,7 @@ import type { SessionRecord, TokenStore } from '../store/types.js'
 import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
 import type { TokenKeys } from '../tokens/keys.js'
 import { createRefreshTokenCodec } from '../tokens/refresh-token.js'
+import type { SecurityEventHandler } from './security-events.js'
 
 /**
  * The policy of the token service, all resolved: `authSettingsOf(config)` reads them from a
@@ -30,17 +42,18 @@ export interface AuthSettings {
   reuseGraceSeconds: number
   /** Leeway for access-token `exp` and `nbf`, in seconds (`CLOCK_TOLERANCE`). */
   clockToleranceSeconds: number
-  /** Failed logins per username, and per client address, before `429` (`LOGIN_MAX_FAILURES`). */
-  loginMaxFailures: number
-  /** The window those failures are counted in, in seconds. */
-  loginFailureWindowSeconds: number
+  /**
+   * Sessions per user; a login beyond it ends the least recently used one, `0` sets no
+   * bound (`MAX_SESSIONS_PER_USER`).
+   */
+  maxSessionsPerUser: number
   /** The zxcvbn score (0 to 4) a new password must reach; `0` turns the check off (`PASSWORD_MIN_SCORE`). */
   passwordMinScore: number
 }
 
 /** Options of {@link createAuthService}: its dependencies and its {@link AuthSettings}. */
 export interface AuthServiceOptions extends AuthSettings {
-  /** Where users, sessions and login counters live. */
+  /** Where users and sessions live. */
   store: TokenStore
   /** Access-token and refresh-token keys (see `createTokenKeys`). */
   keys: TokenKeys
@@ -48,6 +61,20 @@ export interface AuthServiceOptions extends AuthSettings {
   clock?: Clock
   /** Password hashing; inject a cheap one in tests. @default createPasswordHasher() */
   passwords?: PasswordHasher
+  /**
+   * The login and registration limits, reserved before the password work they protect;
+   * `createServerFromConfig` builds them from the configuration, on Redis with the Redis store.
+   * @default createAbuseLimits({ rules: DEFAULT_ABUSE_LIMIT_RULES }) (in process memory)
+   */
+  limits?: AbuseLimits
+  /**
+   * The bound on password hashing (registration, login, password change); beyond it `503`
+   * at once.
+   * @default createHashQueue({ concurrency: DEFAULT_HASH_CONCURRENCY, queueSize: DEFAULT_HASH_QUEUE_SIZE })
+   */
+  hashQueue?: HashQueue
+  /** Receives the security events (reuse, lockout, eviction, logout-all). @default ignores them */
+  onSecurityEvent?: SecurityEventHandler
   /**
    * Which new passwords are refused, at registration and change.
    * @default createPasswordPolicy({ minScore: passwordMinScore, userInputs: ['refresh-kit', issuer] })
@@ -59,6 +86,14 @@ export interface AuthServiceOptions extends AuthSettings {
    * @default createMemoryRevocations({ accessTokenTtlSeconds, clockToleranceSeconds, clock })
    */
   revocations?: AccessTokenRevocations
+}
+
+/** Where a request comes from, for the limits and the security log. */
+export interface RequestContext {
+  /** The client address as the limits count it (see `clientAddressOf`). @default null */
+  clientAddress?: string | null
+  /** The session of the access token that made the request, if any. @default null */
+  sessionId?: string | null
 }
 
 /** Input of {@link AuthService.login}. */
@@ -87,24 +122,29 @@ export interface ChangePasswordInput {
 export interface RegisterInput {
   username: string
   password: string
+  /** The client's address, for the registration limit. @default 'unknown' (one shared budget) */
+  clientAddress?: string
 }
 
 /** Everything the HTTP layer asks of the token server, free of HTTP. */
 export interface AuthService extends AccessTokenVerifier {
-  /** @throws AuthError `user_exists` */
+  /** @throws AuthError `user_exists`, `rate_limited`, `service_unavailable` (hasher full) */
   register(input: RegisterInput): Promise<PublicUser>
-  /** Starts a session. @throws AuthError `invalid_credentials`, `rate_limited` */
+  /**
+   * Starts a session, ending the user's least recently used one beyond the session bound.
+   * @throws AuthError `invalid_credentials`, `rate_limited`, `service_unavailable` (hasher full)
+   */
   login(input: LoginInput): Promise<TokenResponse>
   /** Rotates a refresh token. @throws AuthError `invalid_refresh_token`, `refresh_token_reused` */
-  refresh(refreshToken: string): Promise<TokenResponse>
+  refresh(refreshToken: string, context?: RequestContext): Promise<TokenResponse>
   /** Revokes the session of a refresh token; silent for an unknown or revoked one (RFC 7009). */
   logout(refreshToken: string): Promise<void>
   /** Revokes every session of the user and every access token issued before; returns how many sessions there were. */
-  logoutAll(userId: string): Promise<number>
+  logoutAll(userId: string, context?: RequestContext): Promise<number>
   /**
    * Replaces the password and ends every other session of the user.
    * @throws AuthError `invalid_credentials` (counted as a failed login), `rate_limited`,
-   * `invalid_request` for a guessable new password
+   * `invalid_request` for a guessable new password, `service_unavailable` (hasher full)
    */
   changePassword(input: ChangePasswordInput): Promise<void>
   /** The user's live sessions, newest first, with `current` marking `currentSessionId`. */
@@ -150,8 +190,12 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const refreshTtl = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds, 1)
   const maxAge = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds, 1)
   const grace = integer('reuseGraceSeconds', options.reuseGraceSeconds, 0)
-  const maxFailures = integer('loginMaxFailures', options.loginMaxFailures, 1)
-  const failureWindow = integer('loginFailureWindowSeconds', options.loginFailureWindowSeconds, 1)
+  const limits = options.limits ?? createAbuseLimits({ rules: DEFAULT_ABUSE_LIMIT_RULES })
+  const hashQueue =
+    options.hashQueue ??
+    createHashQueue({ concurrency: DEFAULT_HASH_CONCURRENCY, queueSize: DEFAULT_HASH_QUEUE_SIZE })
+  const maxSessions = integer('maxSessionsPerUser', options.maxSessionsPerUser, 0)
+  const onSecurityEvent = options.onSecurityEvent ?? (() => {})
   const access = createAccessTokens({
     keys: keys.access,
     issuer: options.issuer,
@@ -211,9 +255,6 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     }
   }
 
-  const failureKeys = (username: string, clientAddress: string) =>
-    [`login-failures:user:${username}`, `login-failures:addr:${clientAddress}`] as const
-
   return {
     publicJwks: keys.access.publicJwks,
     verifyAccessToken(token) {
@@ -222,9 +263,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       return context
     },
 
-    async register({ username, password }) {
+    async register({ username, password, clientAddress = 'unknown' }) {
       checkNewPassword(password, username)
-      const passwordHash = await passwords.hash(password)
+      await limits.reserveRegistration(clientAddress)
+      const passwordHash = await hashQueue.run(clientAddress, () => passwords.hash(password))
       const user = { id: randomId(), username, passwordHash, createdAt: clock() }
       if (!(await store.createUser(user))) {
         throw new AuthError('user_exists', 'this username is already taken')
@@ -233,23 +275,36 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     },
 
     async login({ username, password, clientAddress, userAgent }) {
-      const keys = failureKeys(username, clientAddress)
-      const counts = await Promise.all(keys.map((key) => store.peek(key)))
-      const blocked = counts.filter((state) => state.count >= maxFailures)
-      if (blocked.length > 0) {
-        const retryAfterSeconds = Math.max(1, ...blocked.map((state) => state.resetInSeconds))
-        throw new AuthError('rate_limited', 'too many failed logins; try again later', {
-          retryAfterSeconds,
-        })
+      // Reserved before the password is verified: a parallel burst cannot pass a check
+      // that would only be counted afterwards.
+      const reservation = await limits.reserveLogin(username, clientAddress)
+      let user: Awaited<ReturnType<TokenStore['findUserByUsername']>>
+      let valid: boolean
+      try {
+        user = await store.findUserByUsername(username)
+        const found = user
+        // An unknown user costs the same scrypt work as a wrong password.
+        valid = await hashQueue.run(clientAddress, () =>
+          found === null
+            ? passwords.verifyNothing(password)
+            : passwords.verify(password, found.passwordHash),
+        )
+      } catch (error) {
+        // Nothing was verified: this try was no failure.
+        await reservation.cancelled().catch(() => undefined)
+        throw error
       }
-      const user = await store.findUserByUsername(username)
-      // An unknown user costs the same scrypt work as a wrong password.
-      const valid =
-        user === null
-          ? await passwords.verifyNothing(password)
-          : await passwords.verify(password, user.passwordHash)
       if (user === null || !valid) {
-        await Promise.all(keys.map((key) => store.hit(key, failureWindow)))
+        // Logged once per lock: when a failure uses the last try of a limit.
+        if (reservation.locks.length > 0) {
+          onSecurityEvent({
+            type: 'login_locked',
+            userId: user?.id ?? null,
+            username,
+            clientAddress,
+            limits: reservation.locks,
+          })
+        }
         throw new AuthError('invalid_credentials', 'wrong username or password')
       }
       const now = clock()
@@ -261,13 +316,26 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
           now,
           idleTtlSeconds: refreshTtl,
           maxAgeSeconds: maxAge,
+          maxSessions,
         }),
-        store.reset(keys[0]),
+        reservation.succeeded(),
       ])
+      if (session.evictedSessionIds.length > 0) {
+        await sessionsEnded(user.id, session.evictedSessionIds)
+      }
+      for (const evicted of session.evictedSessionIds) {
+        onSecurityEvent({
+          type: 'session_evicted',
+          userId: user.id,
+          sessionId: evicted,
+          bySessionId: session.id,
+          clientAddress,
+        })
+      }
       return tokenResponse(session, user.username, now)
     },
 
-    async refresh(refreshToken) {
+    async refresh(refreshToken, context = {}) {
       // A forged or tampered token stops here, before any store call.
       const claims = refreshTokens.parse(refreshToken)
       if (claims === null) throw invalidRefresh()
@@ -281,6 +349,12 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         graceSeconds: grace,
       })
       if (result.status === 'reused') {
+        onSecurityEvent({
+          type: 'refresh_token_reused',
+          userId: claims.userId,
+          sessionId: claims.sessionId,
+          clientAddress: context.clientAddress ?? null,
+        })
         await sessionsEnded(claims.userId, [claims.sessionId])
         throw new AuthError(
           'refresh_token_reused',
@@ -300,10 +374,17 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       await sessionsEnded(claims.userId, [claims.sessionId])
     },
 
-    async logoutAll(userId) {
+    async logoutAll(userId, context = {}) {
       const notBefore = Math.floor(clock() / 1000)
       const ended = await store.revokeAllSessions(userId)
       await sessionsEnded(userId, ended, notBefore)
+      onSecurityEvent({
+        type: 'logout_all',
+        userId,
+        sessionId: context.sessionId ?? null,
+        clientAddress: context.clientAddress ?? null,
+        sessions: ended.length,
+      })
       return ended.length
     },
 
@@ -311,24 +392,34 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       const user = await store.findUserById(userId)
       if (user === null) throw new AuthError('invalid_credentials', 'wrong password')
       checkNewPassword(newPassword, user.username)
-      const keys = failureKeys(user.username, clientAddress)
-      // Counted before the check, in one atomic step per key, and cleared on success: no
-      // burst of parallel guesses gets more than the limit of them verified.
-      const counts = await Promise.all(keys.map((key) => store.hit(key, failureWindow)))
-      const blocked = counts.filter((state) => state.count > maxFailures)
-      if (blocked.length > 0) {
-        throw new AuthError('rate_limited', 'too many failed logins; try again later', {
-          retryAfterSeconds: Math.max(1, ...blocked.map((state) => state.resetInSeconds)),
-        })
+      // The same reservation as a login's: a wrong current password is a failed login.
+      const reservation = await limits.reserveLogin(user.username, clientAddress)
+      let valid: boolean
+      try {
+        valid = await hashQueue.run(clientAddress, () =>
+          passwords.verify(currentPassword, user.passwordHash),
+        )
+      } catch (error) {
+        await reservation.cancelled().catch(() => undefined)
+        throw error
       }
-      if (!(await passwords.verify(currentPassword, user.passwordHash))) {
+      if (!valid) {
+        if (reservation.locks.length > 0) {
+          onSecurityEvent({
+            type: 'login_locked',
+            userId,
+            username: user.username,
+            clientAddress,
+            limits: reservation.locks,
+          })
+        }
         throw new AuthError('invalid_credentials', 'the current password is wrong')
       }
-      const passwordHash = await passwords.hash(newPassword)
+      await reservation.succeeded()
+      const passwordHash = await hashQueue.run(clientAddress, () => passwords.hash(newPassword))
       if (!(await store.setPasswordHash(userId, passwordHash))) {
         throw new AuthError('invalid_credentials', 'wrong password')
       }
-      await store.reset(keys[0])
       await sessionsEnded(userId, await store.revokeAllSessions(userId, sessionId))
     },
 

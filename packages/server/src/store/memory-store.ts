@@ -2,16 +2,16 @@ import type { Clock } from '../clock.js'
 import {
   checkCreateSessionInput,
   checkRotateInput,
-  checkWindow,
   DEFAULT_USER_TTL_SECONDS,
   isIssuableGeneration,
   isLive,
+  leastRecentlyUsedFirst,
   newestFirst,
   toMs,
 } from './lib/session-rules.js'
 import type {
+  CreatedSession,
   CreateSessionInput,
-  RateLimitState,
   RotateInput,
   RotateResult,
   SessionRecord,
@@ -22,7 +22,7 @@ import type {
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * The store's own clock, for what no caller passes a time to: rate-limit windows and the
+   * The store's own clock, for what no caller passes a time to: key lifetimes and the
    * sweeping that frees expired entries. Session expiry is still decided with the `now` of
    * each call, exactly as in the Redis store.
    * @default Date.now
@@ -46,11 +46,6 @@ interface Timed<T> {
   value: T
   /** On the store's own clock, like a Redis TTL. */
   deadline: number
-}
-
-interface Window {
-  count: number
-  resetAt: number
 }
 
 /**
@@ -80,7 +75,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
   const users = new Map<string, Timed<UserRecord>>()
   const usernames = new Map<string, Timed<string>>()
   const sessions = new Map<string, Map<string, Timed<SessionRecord>>>()
-  const windows = new Map<string, Window>()
   let lastSweep = Number.NEGATIVE_INFINITY
 
   function sweep(): void {
@@ -93,7 +87,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
       for (const [id, entry] of family) if (entry.deadline <= at) family.delete(id)
       if (family.size === 0) sessions.delete(userId)
     }
-    for (const [key, window] of windows) if (window.resetAt <= at) windows.delete(key)
   }
 
   function alive<T>(map: Map<string, Timed<T>>, key: string): T | undefined {
@@ -139,42 +132,28 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
     })
   }
 
-  function liveWindow(key: string): Window | undefined {
-    const window = windows.get(key)
-    if (window === undefined) return undefined
-    if (window.resetAt <= clock()) {
-      windows.delete(key)
-      return undefined
-    }
-    return window
-  }
-
-  function windowState(window: Window): RateLimitState {
-    return {
-      count: window.count,
-      resetInSeconds: Math.max(1, Math.ceil((window.resetAt - clock()) / 1000)),
-    }
-  }
-
   return {
     async createUser(user) {
       sweep()
-      if (alive(usernames, user.username) !== undefined) return false
+      // Usernames are unique in any case; the record keeps the case it was given.
+      const folded = user.username.toLowerCase()
+      if (alive(usernames, folded) !== undefined) return false
       if (alive(users, user.id) !== undefined) {
         throw new Error(`a user with id ${user.id} already exists`)
       }
       const deadline = clock() + userTtlMs
-      usernames.set(user.username, { value: user.id, deadline })
+      usernames.set(folded, { value: user.id, deadline })
       users.set(user.id, { value: { ...user }, deadline })
       return true
     },
 
     async findUserByUsername(username) {
       sweep()
-      const id = alive(usernames, username)
+      const folded = username.toLowerCase()
+      const id = alive(usernames, folded)
       if (id === undefined) return null
       const user = alive(users, id)
-      return user === undefined || user.username !== username ? null : { ...user }
+      return user === undefined || user.username.toLowerCase() !== folded ? null : { ...user }
     },
 
     async findUserById(id) {
@@ -183,10 +162,28 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
       return user === undefined ? null : { ...user }
     },
 
-    async createSession(input: CreateSessionInput) {
+    async createSession(input: CreateSessionInput): Promise<CreatedSession> {
       checkCreateSessionInput(input)
       sweep()
       const { now } = input
+      const maxSessions = input.maxSessions ?? 0
+      const evictedSessionIds: string[] = []
+      const family = familyOf(input.userId)
+      if (family !== undefined) {
+        const live: SessionRecord[] = []
+        for (const [id, entry] of family) {
+          if (isLive(entry.value, now)) live.push(entry.value)
+          else family.delete(id)
+        }
+        // As the Redis script does: the least recently used go, in the login's own step.
+        if (maxSessions > 0 && live.length >= maxSessions) {
+          live.sort(leastRecentlyUsedFirst)
+          for (const session of live.slice(0, live.length - maxSessions + 1)) {
+            family.delete(session.id)
+            evictedSessionIds.push(session.id)
+          }
+        }
+      }
       const absoluteExpiresAt = now + toMs(input.maxAgeSeconds)
       const session: SessionRecord = {
         id: input.sessionId,
@@ -205,10 +202,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
       if (user !== undefined) {
         const deadline = clock() + userTtlMs
         users.set(user.id, { value: user, deadline })
-        const index = usernames.get(user.username)
+        const index = usernames.get(user.username.toLowerCase())
         if (index !== undefined && index.value === user.id) index.deadline = deadline
       }
-      return { ...session }
+      return { ...session, evictedSessionIds }
     },
 
     async rotate(input: RotateInput): Promise<RotateResult> {
@@ -284,29 +281,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
       if (user === undefined) return false
       user.passwordHash = passwordHash
       return true
-    },
-
-    async hit(key, windowSeconds) {
-      checkWindow(windowSeconds)
-      sweep()
-      const window = liveWindow(key)
-      if (window !== undefined) {
-        window.count += 1
-        return windowState(window)
-      }
-      const started: Window = { count: 1, resetAt: clock() + windowSeconds * 1000 }
-      windows.set(key, started)
-      return windowState(started)
-    },
-
-    async peek(key) {
-      sweep()
-      const window = liveWindow(key)
-      return window === undefined ? { count: 0, resetInSeconds: 0 } : windowState(window)
-    },
-
-    async reset(key) {
-      windows.delete(key)
     },
 
     async ping() {},

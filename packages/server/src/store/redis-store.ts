@@ -3,9 +3,7 @@ import { redisKeys, unpackSession } from './lib/keys.js'
 import {
   createSessionScript,
   getSessionScript,
-  hitScript,
   listSessionsScript,
-  peekScript,
   putUserScript,
   reclaimUsernameScript,
   releaseUsernameScript,
@@ -21,7 +19,6 @@ import {
 import {
   checkCreateSessionInput,
   checkRotateInput,
-  checkWindow,
   DEFAULT_USER_TTL_SECONDS,
   isIssuableGeneration,
   isLive,
@@ -30,7 +27,7 @@ import {
 } from './lib/session-rules.js'
 import { storeError } from './lib/unavailable.js'
 import type {
-  RateLimitState,
+  CreatedSession,
   RotateResult,
   SessionRecord,
   TokenStore,
@@ -59,6 +56,14 @@ export interface RedisStoreOptions {
    * @default 31_536_000 (one year)
    */
   userTtlSeconds?: number
+  /**
+   * Whose clock decides rotation times, the grace window and expiry: `'redis'`, the Redis
+   * server's (`TIME` inside each script; on a cluster the slot's master), so that instances
+   * whose clocks differ agree on one grace window; or `'caller'`, the `now` each call passes,
+   * for tests that move time instead of sleeping.
+   * @default 'redis'
+   */
+  clock?: 'redis' | 'caller'
 }
 
 /** How old a username claim with no user behind it must be before another user may take it. */
@@ -107,14 +112,6 @@ function toSession(
   }
 }
 
-function toRateLimit(reply: Reply): RateLimitState {
-  const [count, ttl] = list(reply).map(int)
-  if (count === undefined || ttl === undefined || count === 0) {
-    return { count: 0, resetInSeconds: 0 }
-  }
-  return { count, resetInSeconds: Math.max(1, Math.ceil(ttl / 1000)) }
-}
-
 /**
  * The production {@link TokenStore} on Redis or Redis Cluster.
  *
@@ -137,6 +134,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   const redis = options?.redis
   const keyPrefix = options?.keyPrefix ?? 'rk:'
   const userTtlSeconds = options?.userTtlSeconds ?? DEFAULT_USER_TTL_SECONDS
+  const clock = options?.clock ?? 'redis'
   if (typeof redis !== 'object' || redis === null || typeof redis.defineCommand !== 'function') {
     throw new TypeError('redis must be an ioredis Redis or Cluster client')
   }
@@ -147,6 +145,11 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     throw new TypeError('redis must have no keyPrefix of its own: pass keyPrefix to the store')
   }
   if (typeof keyPrefix !== 'string') throw new TypeError('keyPrefix must be a string')
+  if (clock !== 'redis' && clock !== 'caller') {
+    throw new TypeError("clock must be 'redis' or 'caller'")
+  }
+  // The `now` argument of a script: empty makes it read the Redis server's clock.
+  const at = (now: number): number | string => (clock === 'caller' ? now : '')
   if (!Number.isFinite(userTtlSeconds) || userTtlSeconds <= 0) {
     throw new TypeError('userTtlSeconds must be a positive number of seconds')
   }
@@ -208,7 +211,8 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   return {
     createUser: (user) =>
       guard(async () => {
-        const indexKey = keys.username(user.username)
+        // Indexed in lower case: `Alice` cannot register once `alice` exists.
+        const indexKey = keys.username(user.username.toLowerCase())
         if (!(await claimUsername(indexKey, user.id))) return false
         try {
           const written = await run(putUserScript, {
@@ -234,40 +238,72 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
 
     findUserByUsername: (username) =>
       guard(async () => {
-        const id = await redis.get(keys.username(username))
-        if (id === null) return null
-        const user = await findUserById(id)
-        return user?.username === username ? user : null
+        const folded = username.toLowerCase()
+        const byFolded = async (id: string | null) => {
+          const user = id === null ? null : await findUserById(id)
+          return user?.username.toLowerCase() === folded ? user : null
+        }
+        if (folded === username) return byFolded(await redis.get(keys.username(folded)))
+        // Before 1.1 the index kept the name's exact case: such a name still works for its
+        // owner, typed exactly as registered, and moves to the lower-case index on the way
+        // when that one is free (see the README's migration note). It is asked first, so a
+        // 1.0 `Alice` is not shadowed by a 1.0 `alice`. Two GETs: the keys are in two slots.
+        const legacyKey = keys.username(username)
+        const [id, legacyId] = await Promise.all([
+          redis.get(keys.username(folded)),
+          redis.get(legacyKey),
+        ])
+        const legacy = legacyId === null ? null : await findUserById(legacyId)
+        if (legacyId !== null && legacy?.username === username) {
+          if (
+            id === null &&
+            (await redis.set(keys.username(folded), legacyId, 'PX', userTtlMs, 'NX')) === 'OK'
+          ) {
+            await run(releaseUsernameScript, {
+              keys: { usernameIndex: legacyKey },
+              args: { userId: legacyId },
+            })
+          }
+          return legacy
+        }
+        return byFolded(id)
       }),
 
     findUserById: (id) => guard(() => findUserById(id)),
 
-    createSession: async (input) => {
+    createSession: async (input): Promise<CreatedSession> => {
       checkCreateSessionInput(input)
       return guard(async () => {
-        const { userId, sessionId, now } = input
-        const username = await run(createSessionScript, {
-          keys: {
-            sessions: keys.sessions(userId),
-            userAgent: keys.userAgent(userId, sessionId),
-            user: keys.user(userId),
-          },
-          args: {
-            sessionId,
-            now,
-            idleMs: toMs(input.idleTtlSeconds),
-            maxAgeMs: toMs(input.maxAgeSeconds),
-            userTtlMs,
-            hasUserAgent: input.userAgent === null ? '0' : '1',
-            userAgent: input.userAgent ?? '',
-            userAgentPrefix: keys.userAgentPrefix(userId),
-            indexRenewalSeconds,
-          },
-        })
-        const name = text(username)
+        const { userId, sessionId } = input
+        const reply = list(
+          await run(createSessionScript, {
+            keys: {
+              sessions: keys.sessions(userId),
+              userAgent: keys.userAgent(userId, sessionId),
+              user: keys.user(userId),
+            },
+            args: {
+              sessionId,
+              now: at(input.now),
+              idleMs: toMs(input.idleTtlSeconds),
+              maxAgeMs: toMs(input.maxAgeSeconds),
+              userTtlMs,
+              hasUserAgent: input.userAgent === null ? '0' : '1',
+              userAgent: input.userAgent ?? '',
+              userAgentPrefix: keys.userAgentPrefix(userId),
+              indexRenewalSeconds,
+              maxSessions: input.maxSessions ?? 0,
+            },
+          }),
+        )
+        const now = int(reply[0])
+        const name = text(reply[1])
+        const evictedSessionIds = reply.slice(2).map((id) => text(id) ?? '')
         // The username index lives in another slot, so renewing it takes a second command;
         // the script asks for it once per interval, so most logins are one round trip.
-        if (name !== null) await redis.pexpire(keys.username(name), userTtlMs)
+        if (name !== null && name !== '') {
+          await redis.pexpire(keys.username(name.toLowerCase()), userTtlMs)
+        }
         const absoluteExpiresAt = now + toMs(input.maxAgeSeconds)
         return {
           id: sessionId,
@@ -279,6 +315,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
           generation: 0,
           rotatedAt: now,
           userAgent: input.userAgent,
+          evictedSessionIds,
         }
       })
     },
@@ -297,7 +334,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
             args: {
               sessionId: input.sessionId,
               generation: input.generation,
-              now: input.now,
+              now: at(input.now),
               idleMs: toMs(input.idleTtlSeconds),
               graceMs: toMs(input.graceSeconds),
             },
@@ -318,11 +355,11 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         const reply = list(
           await run(getSessionScript, {
             keys: { sessions: keys.sessions(userId), userAgent: keys.userAgent(userId, sessionId) },
-            args: { sessionId },
+            args: { sessionId, now: at(now) },
           }),
         )
         const session = toSession(userId, sessionId, reply[0], reply[1])
-        return session !== null && isLive(session, now) ? session : null
+        return session !== null && isLive(session, int(reply[2])) ? session : null
       }),
 
     listSessions: (userId, now) =>
@@ -330,7 +367,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         const reply = list(
           await run(listSessionsScript, {
             keys: { sessions: keys.sessions(userId) },
-            args: { userAgentPrefix: keys.userAgentPrefix(userId), now },
+            args: { userAgentPrefix: keys.userAgentPrefix(userId), now: at(now) },
           }),
         )
         const sessions: SessionRecord[] = []
@@ -374,28 +411,6 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
           args: { passwordHash },
         })
         return int(updated) === 1
-      }),
-
-    hit: async (key, windowSeconds) => {
-      checkWindow(windowSeconds)
-      return guard(async () =>
-        toRateLimit(
-          await run(hitScript, {
-            keys: { counter: keys.rate(key) },
-            args: { windowMs: windowSeconds * 1000 },
-          }),
-        ),
-      )
-    },
-
-    peek: (key) =>
-      guard(async () =>
-        toRateLimit(await run(peekScript, { keys: { counter: keys.rate(key) }, args: {} })),
-      ),
-
-    reset: (key) =>
-      guard(async () => {
-        await redis.del(keys.rate(key))
       }),
 
     ping: () =>

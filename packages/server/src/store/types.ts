@@ -43,6 +43,18 @@ export interface CreateSessionInput {
   idleTtlSeconds: number
   /** Absolute lifetime in seconds, from login. */
   maxAgeSeconds: number
+  /**
+   * Sessions the user may hold, this one included: beyond it the least recently used ones
+   * end, in the same atomic step. `0` (or absent) sets no bound.
+   * @default 0
+   */
+  maxSessions?: number
+}
+
+/** A new session, and the sessions its login ended to stay within `maxSessions`. */
+export interface CreatedSession extends SessionRecord {
+  /** Ids of the least recently used sessions the login ended, oldest first. */
+  evictedSessionIds: string[]
 }
 
 /** Input of {@link TokenStore.rotate}: what a presented refresh token claims. */
@@ -84,27 +96,27 @@ export type RotateResult =
   | { status: 'reused' }
   | { status: 'invalid' }
 
-/** Outcome of counting one event against a fixed-window limit. */
-export interface RateLimitState {
-  /** Events counted in the current window, this one included. */
-  count: number
-  /** Seconds until the window resets. */
-  resetInSeconds: number
-}
-
 /**
  * Every operation the server needs from storage. Implementations throw
  * `StoreUnavailableError` (see `errors.ts`) when the backing service cannot be reached in time, and
  * nothing else for operational failures.
  */
 export interface TokenStore {
-  /** Adds a user; `false` when the username is taken (case-sensitive, as given). */
+  /**
+   * Adds a user; `false` when the username is taken in any case (`Alice` when `alice`
+   * exists). The record keeps the name as given.
+   */
   createUser(user: UserRecord): Promise<boolean>
+  /** The user of a username in any case. */
   findUserByUsername(username: string): Promise<UserRecord | null>
   findUserById(id: string): Promise<UserRecord | null>
 
-  /** Creates a session at generation 0. */
-  createSession(input: CreateSessionInput): Promise<SessionRecord>
+  /**
+   * Creates a session at generation 0, ending the user's least recently used sessions
+   * beyond `maxSessions` in the same atomic step (one script on Redis), so that no number
+   * of parallel logins leaves the user with more.
+   */
+  createSession(input: CreateSessionInput): Promise<CreatedSession>
   /**
    * Checks and rotates in one atomic step (one round trip on Redis), reading the user's
    * username in the same step; a session whose user record is gone is ended as `invalid`.
@@ -123,13 +135,6 @@ export interface TokenStore {
   revokeAllSessions(userId: string, exceptSessionId?: string): Promise<string[]>
   /** Replaces the user's password hash; `false` when there is no such user. */
   setPasswordHash(userId: string, passwordHash: string): Promise<boolean>
-
-  /** Counts one event under `key` in a fixed window of `windowSeconds`. */
-  hit(key: string, windowSeconds: number): Promise<RateLimitState>
-  /** The current count under `key` without adding to it. */
-  peek(key: string): Promise<RateLimitState>
-  /** Forgets the count under `key`. */
-  reset(key: string): Promise<void>
 
   /** Resolves when the store answers; throws `StoreUnavailableError` (see `errors.ts`) otherwise. */
   ping(): Promise<void>

@@ -126,7 +126,7 @@ describe('requireAuth({ redis }) in another Koa service', () => {
     }
   })
 
-  it('refuses redis together with revocations, naming both', () => {
+  it('refuses redis together with revocations, and a client with a key prefix of its own', () => {
     const shared = requireAuth({ verifier, redis: client() })
     expect(() =>
       requireAuth({
@@ -140,6 +140,9 @@ describe('requireAuth({ redis }) in another Koa service', () => {
         },
       }),
     ).toThrow(/options\.redis or options\.revocations/)
+    const prefixed = new Redis({ lazyConnect: true, keyPrefix: 'app:' })
+    expect(() => requireAuth({ verifier, redis: prefixed })).toThrow(/no keyPrefix of its own/)
+    prefixed.disconnect()
     return shared.close()
   })
 })

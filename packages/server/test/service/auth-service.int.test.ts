@@ -1,4 +1,5 @@
 import type { TokenResponse } from '@refresh-kit/shared'
+import { DEFAULT_REFRESH_REUSE_GRACE_SECONDS } from '@refresh-kit/shared'
 import { useTestRedis } from '@refresh-kit/testing'
 import { describe, expect, it } from 'vitest'
 import { isAuthError } from '../../src/errors.js'
@@ -10,7 +11,9 @@ import { cheapPasswords, JWT_SECRET, manualClock, settings, setup } from '../sup
 import { recordCommands } from '../support/record-commands.js'
 
 const redis = useTestRedis('service')
-const redisStore = () => createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix })
+// These tests move the service's injected clock: the store decides with it, not with Redis's.
+const redisStore = () =>
+  createRedisStore({ redis: redis.client(), keyPrefix: redis.keyPrefix, clock: 'caller' })
 const onRedis = (options: Parameters<typeof setup>[0] = {}) =>
   setup({ store: redisStore(), ...options })
 
@@ -53,7 +56,7 @@ describe('rotation', () => {
     const { pair } = await signIn()
     const next = await refresh(http, pair.refreshToken)
     expect(next.status).toBe(200)
-    clock.advance(11)
+    clock.advance(DEFAULT_REFRESH_REUSE_GRACE_SECONDS + 1)
     const reused = await refresh(http, pair.refreshToken)
     expect(reused.status).toBe(401)
     expect(reused.body).toEqual({ error: 'refresh_token_reused', message: expect.any(String) })
@@ -226,7 +229,7 @@ describe('one Redis round trip per refresh', () => {
     const clock = manualClock()
     const tokens = createAuthService({
       ...settings,
-      store: createRedisStore({ redis: client, keyPrefix: redis.keyPrefix }),
+      store: createRedisStore({ redis: client, keyPrefix: redis.keyPrefix, clock: 'caller' }),
       keys: createTokenKeys({ jwtSecret: JWT_SECRET }),
       passwords: cheapPasswords,
       clock,

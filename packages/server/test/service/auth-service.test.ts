@@ -45,8 +45,8 @@ describe('createAuthService', () => {
     expect(() => createAuthService({ ...settings, store, keys, reuseGraceSeconds: -1 })).toThrow(
       /options.reuseGraceSeconds/,
     )
-    expect(() => createAuthService({ ...settings, store, keys, loginMaxFailures: 0 })).toThrow(
-      /options.loginMaxFailures/,
+    expect(() => createAuthService({ ...settings, store, keys, maxSessionsPerUser: -1 })).toThrow(
+      /options.maxSessionsPerUser/,
     )
     expect(() =>
       createAuthService({ ...settings, store, keys, refreshTokenTtlSeconds: 1.5 }),

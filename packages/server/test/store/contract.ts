@@ -66,7 +66,7 @@ export function describeTokenStoreContract(
       now = T0,
       overrides: { idle?: number; maxAge?: number; userAgent?: string | null } = {},
     ): Promise<SessionRecord> {
-      return store.createSession({
+      const { evictedSessionIds, ...session } = await store.createSession({
         userId,
         sessionId: id(),
         userAgent: overrides.userAgent === undefined ? 'Mozilla/5.0 (X11)' : overrides.userAgent,
@@ -74,6 +74,8 @@ export function describeTokenStoreContract(
         idleTtlSeconds: overrides.idle ?? IDLE,
         maxAgeSeconds: overrides.maxAge ?? MAX_AGE,
       })
+      expect(evictedSessionIds).toEqual([])
+      return session
     }
 
     /** A user the store holds a record of: rotation needs one, for the username. */
@@ -132,12 +134,12 @@ export function describeTokenStoreContract(
         expect(await store.createUser(user({ username: clash.username }))).toBe(true)
       })
 
-      it('treats usernames as case-sensitive and unknown ones as absent', async () => {
-        const lower = user({ username: `case.${id().slice(0, 6)}` })
+      it('treats usernames without regard to case and unknown ones as absent', async () => {
+        const lower = user({ username: `case.${id().slice(0, 6)}`.toLowerCase() })
         const upper = user({ username: lower.username.toUpperCase() })
         expect(await store.createUser(lower)).toBe(true)
-        expect(await store.createUser(upper)).toBe(true)
-        expect((await store.findUserByUsername(upper.username))?.id).toBe(upper.id)
+        expect(await store.createUser(upper)).toBe(false)
+        expect((await store.findUserByUsername(upper.username))?.id).toBe(lower.id)
         expect(await store.findUserByUsername(`nobody.${id()}`)).toBeNull()
         expect(await store.findUserById(id())).toBeNull()
       })
@@ -435,50 +437,98 @@ export function describeTokenStoreContract(
       })
     })
 
-    describe('rate limits', () => {
-      it('counts hits in one window and peeks without counting', async () => {
-        const key = `login:${id()}`
-        expect((await store.hit(key, 60)).count).toBe(1)
-        expect((await store.hit(key, 60)).count).toBe(2)
-        const third = await store.hit(key, 60)
-        expect(third.count).toBe(3)
-        expect(third.resetInSeconds).toBeGreaterThanOrEqual(1)
-        expect(third.resetInSeconds).toBeLessThanOrEqual(60)
-        const peeked = await store.peek(key)
-        expect(peeked.count).toBe(3)
-        expect(peeked.resetInSeconds).toBeGreaterThanOrEqual(1)
-        expect(peeked.resetInSeconds).toBeLessThanOrEqual(60)
-        expect((await store.peek(key)).count).toBe(3)
+    describe('sessions per user', () => {
+      it('ends the least recently used sessions beyond maxSessions, in the login step', async () => {
+        const ada = await registered()
+        const sessions: SessionRecord[] = []
+        for (let n = 0; n < 5; n++) sessions.push(await login(ada.id, T0 + n * SECOND))
+        const [first, second, third, fourth, fifth] = sessions
+        if (!first || !second || !third || !fourth || !fifth) throw new Error('no sessions')
+        // Using the oldest makes it the most recently used: the second is now the least.
+        expect((await rotate(first, 0, T0 + 10 * SECOND)).status).toBe('rotated')
+        const sixth = await store.createSession({
+          userId: ada.id,
+          sessionId: id(),
+          userAgent: null,
+          now: T0 + 11 * SECOND,
+          idleTtlSeconds: IDLE,
+          maxAgeSeconds: MAX_AGE,
+          maxSessions: 4,
+        })
+        expect(sixth.evictedSessionIds).toEqual([second.id, third.id])
+        const listed = await store.listSessions(ada.id, T0 + 12 * SECOND)
+        expect(listed.map((s) => s.id)).toEqual([sixth.id, fifth.id, fourth.id, first.id])
+        expect((await rotate(second, 0, T0 + 12 * SECOND)).status).toBe('invalid')
+        expect(await store.getSession(ada.id, third.id, T0 + 12 * SECOND)).toBeNull()
       })
 
-      it('keeps keys apart and reports an unknown key as empty', async () => {
-        const a = `ip:${id()}`
-        const b = `ip:${id()}`
-        await store.hit(a, 60)
-        await store.hit(a, 60)
-        expect((await store.hit(b, 60)).count).toBe(1)
-        expect(await store.peek(`ip:${id()}`)).toEqual({ count: 0, resetInSeconds: 0 })
+      it('never holds more than maxSessions under parallel logins', async () => {
+        const ada = await registered()
+        const created = await Promise.all(
+          Array.from({ length: 40 }, (_, n) =>
+            store.createSession({
+              userId: ada.id,
+              sessionId: id(),
+              userAgent: null,
+              now: T0 + n,
+              idleTtlSeconds: IDLE,
+              maxAgeSeconds: MAX_AGE,
+              maxSessions: 7,
+            }),
+          ),
+        )
+        const evicted = created.flatMap((s) => s.evictedSessionIds)
+        expect(evicted).toHaveLength(33)
+        expect(new Set(evicted).size).toBe(33)
+        const listed = await store.listSessions(ada.id, T0 + SECOND)
+        expect(listed).toHaveLength(7)
+        for (const s of listed) expect(evicted).not.toContain(s.id)
       })
 
-      it('forgets a count on reset', async () => {
-        const key = `login:${id()}`
-        await store.hit(key, 60)
-        await store.hit(key, 60)
-        await store.reset(key)
-        expect(await store.peek(key)).toEqual({ count: 0, resetInSeconds: 0 })
-        expect((await store.hit(key, 60)).count).toBe(1)
+      it('sets no bound without maxSessions, and evicts nothing', async () => {
+        const ada = await registered()
+        // login() checks that nothing was evicted.
+        for (let n = 0; n < 12; n++) await login(ada.id, T0 + n)
+        expect(await store.listSessions(ada.id, T0 + SECOND)).toHaveLength(12)
       })
 
-      it('starts a new window once the old one has passed', async () => {
-        const key = `login:${id()}`
-        expect((await store.hit(key, 1)).count).toBe(1)
-        await subject.passTime(1.2)
-        expect(await store.peek(key)).toEqual({ count: 0, resetInSeconds: 0 })
-        expect((await store.hit(key, 1)).count).toBe(1)
+      it('rejects a maxSessions that is not a whole number >= 0', async () => {
+        const ada = await registered()
+        const input = {
+          userId: ada.id,
+          sessionId: id(),
+          userAgent: null,
+          now: T0,
+          idleTtlSeconds: IDLE,
+          maxAgeSeconds: MAX_AGE,
+        }
+        await expect(store.createSession({ ...input, maxSessions: -1 })).rejects.toThrow(
+          /maxSessions/,
+        )
+        await expect(store.createSession({ ...input, maxSessions: 1.5 })).rejects.toThrow(
+          /maxSessions/,
+        )
       })
+    })
 
-      it('rejects a window that is not a positive whole number of seconds', async () => {
-        await expect(store.hit(`k:${id()}`, 0)).rejects.toThrow(/windowSeconds/)
+    describe('usernames', () => {
+      it('are unique in any case, found in any case, and kept as registered', async () => {
+        const suffix = id()
+          .slice(0, 8)
+          .replace(/[^A-Za-z0-9]/g, 'x')
+        const alice = user({ username: `Alice.${suffix}` })
+        expect(await store.createUser(alice)).toBe(true)
+        expect(await store.createUser(user({ username: `alice.${suffix.toLowerCase()}` }))).toBe(
+          false,
+        )
+        expect(await store.createUser(user({ username: `ALICE.${suffix.toUpperCase()}` }))).toBe(
+          false,
+        )
+        for (const spelling of [`alice.${suffix}`.toLowerCase(), `ALICE.${suffix}`.toUpperCase()]) {
+          const found = await store.findUserByUsername(spelling)
+          expect(found?.id).toBe(alice.id)
+          expect(found?.username).toBe(`Alice.${suffix}`)
+        }
       })
     })
 

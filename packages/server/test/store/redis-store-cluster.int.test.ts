@@ -1,6 +1,8 @@
 import { type RedisClusterProcess, startRedisCluster } from '@refresh-kit/testing'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isAuthError } from '../../src/errors.js'
+import { createAbuseLimits, DEFAULT_ABUSE_LIMIT_RULES } from '../../src/limits/abuse-limits.js'
 import { failFastClusterOptions } from '../../src/store/redis-options.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import { describeTokenStoreContract } from './contract.js'
@@ -26,7 +28,8 @@ afterAll(async () => {
 })
 
 describeTokenStoreContract('Redis Cluster store', () => ({
-  store: createRedisStore({ redis: client, keyPrefix: 'rk:' }),
+  // The contract moves time through each call's `now`: the store decides with it.
+  store: createRedisStore({ redis: client, keyPrefix: 'rk:', clock: 'caller' }),
   passTime: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
 }))
 
@@ -54,10 +57,39 @@ describe('Redis Cluster store', () => {
         graceSeconds: 10,
       })
       expect(rotated.status).toBe('rotated')
+      // Dated by the slot master's TIME, not by the (long past) `now` the caller passed.
+      expect(rotated.status === 'rotated' && rotated.session.rotatedAt - now).toBeGreaterThan(
+        24 * 3600 * 1000,
+      )
       expect(await store.revokeAllSessions(userId)).toHaveLength(1)
       await store.createSession({ ...input, idleTtlSeconds: 60, maxAgeSeconds: 600 })
     }
     const sizes = await Promise.all(client.nodes('master').map((node) => node.dbsize()))
     expect(sizes.filter((size) => size > 0).length).toBeGreaterThan(1)
+  })
+})
+
+describe('abuse limits on Redis Cluster', () => {
+  it('grants exactly LOGIN_MAX_FAILURES of 100 parallel reservations per pair, for pairs on several masters', async () => {
+    const limits = createAbuseLimits({
+      redis: client,
+      keyPrefix: 'limits:',
+      rules: {
+        ...DEFAULT_ABUSE_LIMIT_RULES,
+        loginAttemptsPerAddress: { points: 0, durationSeconds: 60 },
+      },
+    })
+    for (const user of ['ada', 'grace', 'linus', 'barbara']) {
+      const results = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          limits.reserveLogin(user, '192.0.2.1').then(
+            () => 'granted',
+            (error: unknown) => (isAuthError(error) ? error.code : String(error)),
+          ),
+        ),
+      )
+      expect(results.filter((r) => r === 'granted')).toHaveLength(5)
+      expect(results.filter((r) => r === 'rate_limited')).toHaveLength(95)
+    }
   })
 })

@@ -17,7 +17,8 @@ const sharedClient = () => {
 }
 
 describeTokenStoreContract('Redis store', () => ({
-  store: createRedisStore({ redis: sharedClient(), keyPrefix: redis.keyPrefix }),
+  // The contract moves time through each call's `now`: the store decides with it.
+  store: createRedisStore({ redis: sharedClient(), keyPrefix: redis.keyPrefix, clock: 'caller' }),
   // Rate-limit windows are real key TTLs on Redis: let them run out.
   passTime: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
 }))
@@ -83,11 +84,8 @@ describe('Redis store', () => {
       await store.rotate(rotation(user.id, second.sessionId, 0, T0 + 5000))
       await store.rotate(rotation(user.id, second.sessionId, 0, T0 + 60_000)) // reuse
       await store.listSessions(user.id, T0 + 7000)
-      await store.hit(`login:${user.username}`, 60)
       await store.revokeSession(user.id, third.sessionId)
     }
-    await store.hit('ip:127.0.0.1', 60)
-    written.add('127.0.0.1')
 
     const keys = (await redis.keys()).filter((key) => key.startsWith(keyPrefix))
     expect(keys.length).toBeGreaterThan(users.length * 3)
@@ -216,9 +214,6 @@ describe('Redis store', () => {
     await store.listSessions(userId, T0)
     await store.revokeSession(userId, created.id)
     await store.revokeAllSessions(userId)
-    await store.hit(`login:${user.username}`, 60)
-    await store.peek(`login:${user.username}`)
-    await store.reset(`login:${user.username}`)
     // MONITOR lags behind: wait for a marker sent after the workload.
     const marker = `end-of-workload-${id()}`
     await client.echo(marker)
@@ -263,11 +258,54 @@ describe('Redis store', () => {
     expect(await store.findUserByUsername(username)).toEqual(retry)
   })
 
+  it('finds a mixed-case name indexed before 1.1 for its exact spelling, and moves it to the lower-case index', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const userId = id()
+    const username = `Legacy.${id()
+      .slice(0, 6)
+      .replace(/[^a-z0-9]/gi, 'q')}X`
+    // What a 1.0 server wrote: the index under the name's exact case.
+    await client.set(`${redis.keyPrefix}un:${username}`, userId, 'PX', 60_000)
+    await client.hset(`${redis.keyPrefix}{u:${userId}}:u`, 'n', username, 'h', 'h', 'c', T0)
+    await client.pexpire(`${redis.keyPrefix}{u:${userId}}:u`, 60_000)
+    expect((await store.findUserByUsername(username))?.id).toBe(userId)
+    expect(await client.get(`${redis.keyPrefix}un:${username.toLowerCase()}`)).toBe(userId)
+    expect(await client.exists(`${redis.keyPrefix}un:${username}`)).toBe(0)
+    // From now on any case finds it, and the name cannot be taken again in another case.
+    expect((await store.findUserByUsername(username.toUpperCase()))?.username).toBe(username)
+    const again = { id: id(), username: username.toLowerCase(), passwordHash: 'h', createdAt: T0 }
+    expect(await store.createUser(again)).toBe(false)
+  })
+
+  it('keeps two 1.0 names that differ only in case apart: each by its exact spelling', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const lower = `twin.${id()
+      .slice(0, 6)
+      .replace(/[^a-z0-9]/gi, 'q')}`.toLowerCase()
+    const upper = lower.toUpperCase()
+    const ids = { [lower]: id(), [upper]: id() }
+    for (const name of [lower, upper]) {
+      const userId = ids[name] ?? ''
+      await client.set(`${redis.keyPrefix}un:${name}`, userId, 'PX', 60_000)
+      await client.hset(`${redis.keyPrefix}{u:${userId}}:u`, 'n', name, 'h', 'h', 'c', T0)
+      await client.pexpire(`${redis.keyPrefix}{u:${userId}}:u`, 60_000)
+    }
+    for (let round = 0; round < 2; round++) {
+      expect((await store.findUserByUsername(upper))?.id).toBe(ids[upper])
+      expect((await store.findUserByUsername(lower))?.id).toBe(ids[lower])
+    }
+    // The lower-case index stays with the name registered in lower case.
+    expect(await client.get(`${redis.keyPrefix}un:${lower}`)).toBe(ids[lower])
+  })
+
   it('hands over a username whose claim was abandoned, but not one still being registered', async () => {
     const client = redis.client()
     const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
-    const fresh = `fresh.${id().slice(0, 6)}`
-    const abandoned = `abandoned.${id().slice(0, 6)}`
+    // The index is kept in lower case.
+    const fresh = `fresh.${id().slice(0, 6)}`.toLowerCase()
+    const abandoned = `abandoned.${id().slice(0, 6)}`.toLowerCase()
     const yearMs = 365 * 24 * 3600 * 1000
     // A claim just made, its user hash not written yet: a registration under way.
     await client.set(`${redis.keyPrefix}un:${fresh}`, id(), 'PX', yearMs)
@@ -291,7 +329,7 @@ describe('Redis store', () => {
     const userId = id()
     const username = `renew.${userId.slice(0, 6)}`
     const userKey = `${redis.keyPrefix}{u:${userId}}:u`
-    const indexKey = `${redis.keyPrefix}un:${username}`
+    const indexKey = `${redis.keyPrefix}un:${username.toLowerCase()}`
     await store.createUser({ id: userId, username, passwordHash: 'h', createdAt: T0 })
     await client.pexpire(userKey, 5000)
     await client.pexpire(indexKey, 5000)
@@ -370,9 +408,6 @@ describe('Redis store when Redis goes away', () => {
       revokeSession: () => store.revokeSession(userId, created.id),
       revokeAllSessions: () => store.revokeAllSessions(userId),
       setPasswordHash: () => store.setPasswordHash(userId, 'scrypt$x'),
-      hit: () => store.hit('login:outage', 60),
-      peek: () => store.peek('login:outage'),
-      reset: () => store.reset('login:outage'),
       ping: () => store.ping(),
     }
     for (const [name, call] of Object.entries(calls)) {
@@ -399,5 +434,86 @@ describe('Redis store when Redis goes away', () => {
     expect(resumed.status === 'rotated' && resumed.session.generation).toBe(2)
     expect((await store.findUserByUsername(user.username))?.id).toBe(userId)
     expect(await store.createUser({ ...user, id: id(), username: `after.${id()}` })).toBe(true)
+  })
+})
+
+describe("Redis store on the Redis server's clock (the default)", () => {
+  const MINUTE = 60_000
+  async function redisNow(client: Redis): Promise<number> {
+    const [seconds, micros] = await client.time()
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
+  }
+
+  it('dates logins and rotations with Redis TIME, whatever the calling instance believes', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const userId = await register(store)
+    const before = await redisNow(client)
+    // An instance whose clock is a year behind.
+    const created = await store.createSession(session(userId, before - 365 * 24 * 60 * MINUTE))
+    const rotated = await store.rotate(rotation(userId, created.id, 0, 0))
+    const after = await redisNow(client)
+    expect(created.createdAt).toBeGreaterThanOrEqual(before)
+    expect(created.createdAt).toBeLessThanOrEqual(after)
+    expect(rotated.status).toBe('rotated')
+    if (rotated.status !== 'rotated') return
+    expect(rotated.session.rotatedAt).toBeGreaterThanOrEqual(created.createdAt)
+    expect(rotated.session.rotatedAt).toBeLessThanOrEqual(after)
+    // Judged live on the Redis clock, though the caller's clock is a year ahead.
+    const aYearOn = after + 365 * 24 * 60 * MINUTE
+    expect(await store.getSession(userId, created.id, aYearOn)).toEqual(rotated.session)
+    expect((await store.listSessions(userId, aYearOn)).map((s) => s.id)).toEqual([created.id])
+  })
+
+  it('keeps one grace window for two instances whose clocks are minutes apart', async () => {
+    const client = redis.client()
+    const userId = id()
+    const redisClock = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    await redisClock.createUser({
+      id: userId,
+      username: `skew.${userId.slice(0, 8)}`,
+      passwordHash: 'h',
+      createdAt: T0,
+    })
+    const real = await redisNow(client)
+    const behind = real - 5 * MINUTE
+    const ahead = real + 5 * MINUTE
+    const login = await redisClock.createSession(session(userId, behind))
+    // The instance behind rotates; the client's retry reaches the instance ahead.
+    expect((await redisClock.rotate(rotation(userId, login.id, 0, behind))).status).toBe('rotated')
+    const retried = await redisClock.rotate(rotation(userId, login.id, 0, ahead))
+    expect(retried.status).toBe('grace')
+
+    // On the callers' clocks the same two calls are ten minutes apart: reuse, session revoked.
+    const callerClock = createRedisStore({
+      redis: client,
+      keyPrefix: redis.keyPrefix,
+      clock: 'caller',
+    })
+    const other = await callerClock.createSession(session(userId, behind))
+    expect((await callerClock.rotate(rotation(userId, other.id, 0, behind))).status).toBe('rotated')
+    expect((await callerClock.rotate(rotation(userId, other.id, 0, ahead))).status).toBe('reused')
+  })
+
+  it('still detects reuse once the grace window has passed on the Redis clock', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
+    const userId = await register(store)
+    const login = await store.createSession(session(userId))
+    const oneSecondGrace = (generation: number) => ({
+      ...rotation(userId, login.id, generation, T0),
+      graceSeconds: 1,
+    })
+    expect((await store.rotate(oneSecondGrace(0))).status).toBe('rotated')
+    expect((await store.rotate(oneSecondGrace(0))).status).toBe('grace')
+    await new Promise((resolve) => setTimeout(resolve, 1_200))
+    expect(await store.rotate(oneSecondGrace(0))).toEqual({ status: 'reused' })
+    expect(await store.rotate(oneSecondGrace(1))).toEqual({ status: 'invalid' })
+  })
+
+  it("refuses a clock that is neither 'redis' nor 'caller'", () => {
+    expect(() =>
+      createRedisStore({ redis: redis.client(), clock: 'local' as unknown as 'redis' }),
+    ).toThrow(/clock/)
   })
 })

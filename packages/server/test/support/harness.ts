@@ -2,6 +2,7 @@ import type { TokenResponse } from '@refresh-kit/shared'
 import request from 'supertest'
 import { authSettingsOf, loadConfig } from '../../src/config.js'
 import { createApp } from '../../src/http/app.js'
+import { createAbuseLimits, DEFAULT_ABUSE_LIMIT_RULES } from '../../src/limits/abuse-limits.js'
 import type { Logger } from '../../src/logger.js'
 import { createPasswordHasher } from '../../src/passwords.js'
 import { type AuthServiceOptions, createAuthService } from '../../src/service/auth-service.js'
@@ -55,9 +56,11 @@ export const claimChecks = {
 export interface HarnessOptions extends Partial<Omit<AuthServiceOptions, 'store' | 'keys'>> {
   store?: TokenStore
   corsOrigins?: string[]
-  trustProxy?: boolean
+  trustProxy?: boolean | number
   logger?: Logger
   jwtSecret?: string
+  /** Failed logins per (username, address) of the default limits. @default 5 */
+  loginMaxFailures?: number
 }
 
 /** An app on a store (in memory unless given), with a manual clock and cheap passwords. */
@@ -65,10 +68,30 @@ export function setup(options: HarnessOptions = {}) {
   const clock = (options.clock as ManualClock | undefined) ?? manualClock()
   const store = options.store ?? createMemoryStore({ now: clock })
   const keys = createTokenKeys({ jwtSecret: options.jwtSecret ?? JWT_SECRET })
-  const { corsOrigins, trustProxy, logger, jwtSecret: _secret, ...serviceOptions } = options
+  const {
+    corsOrigins,
+    trustProxy,
+    logger,
+    jwtSecret: _secret,
+    loginMaxFailures,
+    ...serviceOptions
+  } = options
   const tokens = createAuthService({
     ...settings,
     passwords: cheapPasswords,
+    // Tests register and log in many users from one address: the per-address attempt and
+    // registration limits are off unless a test passes its own limits.
+    limits: createAbuseLimits({
+      rules: {
+        ...DEFAULT_ABUSE_LIMIT_RULES,
+        loginFailuresPerPair: {
+          points: loginMaxFailures ?? DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.points,
+          durationSeconds: DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.durationSeconds,
+        },
+        loginAttemptsPerAddress: { points: 0, durationSeconds: 60 },
+        registrationsPerAddress: { points: 0, durationSeconds: 3600 },
+      },
+    }),
     ...serviceOptions,
     clock,
     store,

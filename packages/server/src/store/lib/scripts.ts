@@ -1,9 +1,12 @@
 /**
  * The Lua scripts of the Redis store. Each runs atomically on one slot: the user-agent keys
  * it builds from a prefix in ARGV share the hash tag of its declared keys. Times and
- * durations are integer milliseconds; expiry is decided with the caller's `now`, and real
- * key TTLs (the same durations from the moment of the write) are the backstop that frees
- * memory. Session records are packed as `lib/keys.ts` describes.
+ * durations are integer milliseconds. Rotation times, the grace window and expiry are decided
+ * on the Redis server's clock (`TIME`, read inside the script: on a cluster the slot's
+ * master), so instances whose clocks differ agree on them; a `now` argument that is not empty
+ * replaces it (tests that move time). Redis 7 replicates scripts by their effects, so `TIME`
+ * is allowed before writes. Real key TTLs (the same durations from the moment of the write)
+ * are the backstop that frees memory. Session records are packed as `lib/keys.ts` describes.
  */
 
 /**
@@ -62,6 +65,12 @@ local function unpack36(v)
   return {g = t[1], c = c, l = c + t[3], a = c + t[4], i = c + t[5], r = c + t[6]}
 end
 local function dead(s, now) return now >= s.i or now >= s.a end
+-- The time that decides: the caller's when given (tests), else this Redis server's.
+local function clock(given)
+  if given ~= '' then return tonumber(given) end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local function extend(key, ms)
   if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, int(ms)) end
 end
@@ -117,7 +126,7 @@ export function defineScript<const K extends string, const A extends string>(def
  *
  * @example
  * ```ts
- * scriptArguments(hitScript, { keys: { counter }, args: { windowMs: 900_000 } })
+ * scriptArguments(revokeSessionScript, { keys: { sessions, userAgent }, args: { sessionId } })
  * ```
  */
 export function scriptArguments<K extends string, A extends string>(
@@ -131,11 +140,14 @@ export function scriptArguments<K extends string, A extends string>(
 }
 
 /**
- * KEYS: sessions, user agent, user. ARGV: sessionId, now, idleMs, maxAgeMs, userTtlMs,
- * hasUserAgent ('1' or '0'), userAgent, user-agent key prefix, index renewal interval in
- * seconds. Drops the user's dead sessions on the way, so a user's hash cannot grow without
- * bound, and renews the user record's TTL (a login). Returns the username when its index is
- * due for renewal (field `x`: when it was last renewed, on the Redis clock), else nothing.
+ * KEYS: sessions, user agent, user. ARGV: sessionId, now ('' for the Redis clock), idleMs,
+ * maxAgeMs, userTtlMs, hasUserAgent ('1' or '0'), userAgent, user-agent key prefix, index
+ * renewal interval in seconds, maxSessions (0: no bound). Drops the user's dead sessions on
+ * the way and, beyond maxSessions, the least recently used live ones, so a user's hash never
+ * holds more than maxSessions and every script that reads it is bounded by it; renews the
+ * user record's TTL (a login). Returns {the time it decided with, the username when its index
+ * is due for renewal (field `x`: when it was last renewed, on the Redis clock) or '', evicted
+ * session ids...}.
  */
 export const createSessionScript = defineScript({
   name: 'refreshKitCreateSession',
@@ -150,15 +162,37 @@ export const createSessionScript = defineScript({
     'userAgent',
     'userAgentPrefix',
     'indexRenewalSeconds',
+    'maxSessions',
   ],
   helpers: true,
   lua: `
-local now = tonumber(ARG.now)
+local now = clock(ARG.now)
+local maxSessions = tonumber(ARG.maxSessions)
 local fields = redis.call('HGETALL', KEY.sessions)
+local live = {}
 for j = 1, #fields, 2 do
-  if dead(unpack36(fields[j + 1]), now) then
+  local s = unpack36(fields[j + 1])
+  if dead(s, now) then
     redis.call('HDEL', KEY.sessions, fields[j])
     redis.call('DEL', ARG.userAgentPrefix .. fields[j])
+  else
+    live[#live + 1] = {id = fields[j], l = s.l, c = s.c}
+  end
+end
+local out = {0, ''}
+-- The bound is enforced here, in the login's own atomic step: checked anywhere else, parallel
+-- logins would each see room and all be added.
+if maxSessions > 0 and #live >= maxSessions then
+  -- Least recently used first (last login or refresh), then oldest login, then id.
+  table.sort(live, function(x, y)
+    if x.l ~= y.l then return x.l < y.l end
+    if x.c ~= y.c then return x.c < y.c end
+    return x.id < y.id
+  end)
+  for k = 1, #live - maxSessions + 1 do
+    redis.call('HDEL', KEY.sessions, live[k].id)
+    redis.call('DEL', ARG.userAgentPrefix .. live[k].id)
+    out[#out + 1] = live[k].id
   end
 end
 local absolute = now + tonumber(ARG.maxAgeMs)
@@ -172,19 +206,21 @@ else
   redis.call('DEL', KEY.userAgent)
 end
 local username = redis.call('HGET', KEY.user, 'n')
-if not username then return false end
+if not username then return out end
 redis.call('PEXPIRE', KEY.user, ARG.userTtlMs)
 -- The username index is in another slot; ask for its renewal only once per interval.
-local clock = tonumber(redis.call('TIME')[1])
+local second = tonumber(redis.call('TIME')[1])
 local renewed = tonumber(redis.call('HGET', KEY.user, 'x') or '0')
-if clock - renewed < tonumber(ARG.indexRenewalSeconds) then return false end
-redis.call('HSET', KEY.user, 'x', int(clock))
-return username
+if second - renewed < tonumber(ARG.indexRenewalSeconds) then return out end
+redis.call('HSET', KEY.user, 'x', int(second))
+out[2] = username
+return out
 `,
 })
 
 /**
- * KEYS: sessions, user agent, user. ARGV: sessionId, generation, now, idleMs, graceMs.
+ * KEYS: sessions, user agent, user. ARGV: sessionId, generation, now ('' for the Redis
+ * clock), idleMs, graceMs.
  * Returns {0} invalid, {3} reused, or {1 rotated | 2 grace, packed record, username,
  * user agent}. Check and rotate in one step, or two concurrent refreshes would both rotate.
  * The username comes from the user hash in the same slot, so a refresh stays one round trip
@@ -201,7 +237,7 @@ local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
 if not packed then return {0} end
 local s = unpack36(packed)
 local generation = tonumber(ARG.generation)
-local now = tonumber(ARG.now)
+local now = clock(ARG.now)
 local function forget()
   redis.call('HDEL', KEY.sessions, ARG.sessionId)
   redis.call('DEL', KEY.userAgent)
@@ -234,22 +270,25 @@ return {status, packed, username, redis.call('GET', KEY.userAgent)}
 `,
 })
 
-/** KEYS: sessions, user agent. ARGV: sessionId. Returns {packed record, user agent}. */
+/**
+ * KEYS: sessions, user agent. ARGV: sessionId, now ('' for the Redis clock). Returns
+ * {packed record, user agent, the time to judge its expiry with}.
+ */
 export const getSessionScript = defineScript({
   name: 'refreshKitGetSession',
   keys: ['sessions', 'userAgent'],
-  args: ['sessionId'],
-  helpers: false,
+  args: ['sessionId', 'now'],
+  helpers: true,
   lua: `
 local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
 if not packed then return {} end
-return {packed, redis.call('GET', KEY.userAgent)}
+return {packed, redis.call('GET', KEY.userAgent), int(clock(ARG.now))}
 `,
 })
 
 /**
- * KEYS: sessions. ARGV: user-agent key prefix, now. Drops dead sessions and returns the
- * live ones as a flat list of id, packed record, user agent.
+ * KEYS: sessions. ARGV: user-agent key prefix, now ('' for the Redis clock). Drops dead
+ * sessions and returns the live ones as a flat list of id, packed record, user agent.
  */
 export const listSessionsScript = defineScript({
   name: 'refreshKitListSessions',
@@ -257,7 +296,7 @@ export const listSessionsScript = defineScript({
   args: ['userAgentPrefix', 'now'],
   helpers: true,
   lua: `
-local now = tonumber(ARG.now)
+local now = clock(ARG.now)
 local fields = redis.call('HGETALL', KEY.sessions)
 local out = {}
 for j = 1, #fields, 2 do
@@ -373,40 +412,6 @@ return 1
 `,
 })
 
-/**
- * KEYS: counter. ARGV: windowMs. A fixed window: the first hit starts it (INCR, then the
- * expiry only when there is none yet, as EXPIRE NX) and later hits never extend it.
- * Returns {count, pttl}.
- */
-export const hitScript = defineScript({
-  name: 'refreshKitHit',
-  keys: ['counter'],
-  args: ['windowMs'],
-  helpers: false,
-  lua: `
-local count = redis.call('INCR', KEY.counter)
-local ttl = redis.call('PTTL', KEY.counter)
-if ttl < 0 then
-  redis.call('PEXPIRE', KEY.counter, ARG.windowMs)
-  ttl = tonumber(ARG.windowMs)
-end
-return {count, ttl}
-`,
-})
-
-/** KEYS: counter. Returns {count, pttl}, {0, 0} when there is no window. */
-export const peekScript = defineScript({
-  name: 'refreshKitPeek',
-  keys: ['counter'],
-  args: [],
-  helpers: false,
-  lua: `
-local count = redis.call('GET', KEY.counter)
-if not count then return {0, 0} end
-return {tonumber(count), redis.call('PTTL', KEY.counter)}
-`,
-})
-
 /** Every script, for registration on a client. */
 export const STORE_SCRIPTS: readonly StoreScript[] = [
   createSessionScript,
@@ -419,6 +424,4 @@ export const STORE_SCRIPTS: readonly StoreScript[] = [
   putUserScript,
   releaseUsernameScript,
   reclaimUsernameScript,
-  hitScript,
-  peekScript,
 ]

@@ -30,6 +30,19 @@ export function checkCreateSessionInput(input: CreateSessionInput): void {
   assertTime('now', input.now)
   assertPositive('idleTtlSeconds', input.idleTtlSeconds)
   assertPositive('maxAgeSeconds', input.maxAgeSeconds)
+  const max = input.maxSessions ?? 0
+  if (!Number.isSafeInteger(max) || max < 0) {
+    throw new TypeError(`maxSessions must be a whole number >= 0, got ${String(max)}`)
+  }
+}
+
+/** Least recently used first (last login or refresh), then oldest login, then id. */
+export function leastRecentlyUsedFirst(a: SessionRecord, b: SessionRecord): number {
+  return (
+    a.lastUsedAt - b.lastUsedAt ||
+    a.createdAt - b.createdAt ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  )
 }
 
 /** Rejects a malformed {@link RotateInput}: a caller bug, never a user input. */
@@ -49,15 +62,6 @@ export function checkRotateInput(input: RotateInput): void {
  */
 export function isIssuableGeneration(generation: number): boolean {
   return Number.isSafeInteger(generation) && generation >= 0
-}
-
-/** Validates a `windowSeconds` of a rate limit. */
-export function checkWindow(windowSeconds: number): void {
-  if (!Number.isSafeInteger(windowSeconds) || windowSeconds <= 0) {
-    throw new TypeError(
-      `windowSeconds must be a positive whole number of seconds, got ${String(windowSeconds)}`,
-    )
-  }
 }
 
 /** Newest login first; the id breaks ties so the order is stable. */

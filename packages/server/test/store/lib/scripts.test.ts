@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   defineScript,
-  hitScript,
+  revokeSessionScript,
   rotateScript,
   STORE_SCRIPTS,
   scriptArguments,
@@ -16,10 +16,12 @@ describe('store scripts with named keys and arguments', () => {
     })
     expect(rotateScript.numberOfKeys).toBe(3)
     expect(argv).toEqual(['k-sessions', 'k-ua', 'k-user', 's1', 2, 3, 4, 5])
-    expect(scriptArguments(hitScript, { keys: { counter: 'c' }, args: { windowMs: 9 } })).toEqual([
-      'c',
-      9,
-    ])
+    expect(
+      scriptArguments(revokeSessionScript, {
+        args: { sessionId: 's9' },
+        keys: { userAgent: 'k-ua', sessions: 'k-sessions' },
+      }),
+    ).toEqual(['k-sessions', 'k-ua', 's9'])
   })
 
   it('binds every name to its position in the Lua prelude, and never indexes KEYS or ARGV in a body', () => {
