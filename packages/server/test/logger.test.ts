@@ -105,7 +105,7 @@ describe('createLogger (pino)', () => {
     expect(seen).toEqual([{ requestId: 'r9', status: 200 }])
   })
 
-  it('drops a request logger\'s lines below the level and keeps its bindings in nested children', () => {
+  it("drops a request logger's lines below the level and keeps its bindings in nested children", () => {
     const { logger, parsed } = capture('warn')
     const child = childLogger(logger, { requestId: 'req-9' })
     child.info('below the level')
