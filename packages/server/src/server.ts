@@ -26,7 +26,11 @@ export interface ServerDependencies {
   redis?: Redis | Cluster
   /** @default `createLogger({ level: config.logLevel, format: config.logFormat })` */
   logger?: Logger
-  /** @default Date.now */
+  /**
+   * The service's clock. Given, it also dates the sessions in Redis; left out, the Redis
+   * server's own clock does, so instances whose clocks differ share one grace window.
+   * @default Date.now
+   */
   clock?: Clock
   /** @default createPasswordHasher() (scrypt N=2^15) */
   passwords?: PasswordHasher
@@ -89,7 +93,12 @@ export function createServerFromConfig(
         'createServerFromConfig: dependencies.redis is required when tokenStore is "redis"',
       )
     }
-    store = createRedisStore({ redis: dependencies.redis, keyPrefix: config.redisKeyPrefix })
+    store = createRedisStore({
+      redis: dependencies.redis,
+      keyPrefix: config.redisKeyPrefix,
+      // An injected clock governs the sessions too (tests move it); otherwise Redis's own does.
+      clock: dependencies.clock === undefined ? 'redis' : 'caller',
+    })
   } else {
     store = createMemoryStore({ now: clock })
   }

@@ -240,7 +240,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   }
   const refreshTokens = createRefreshTokenCodec(keys.refreshMacKey)
 
-  const tokenResponse = (session: SessionRecord, username: string, now: number): TokenResponse => {
+  const tokenResponse = (session: SessionRecord, username: string): TokenResponse => {
     const signed = access.sign({ userId: session.userId, sessionId: session.id, username })
     return {
       accessToken: signed.token,
@@ -251,7 +251,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       }),
       tokenType: 'Bearer',
       expiresIn: signed.expiresIn,
-      refreshExpiresIn: Math.max(0, Math.ceil((session.idleExpiresAt - now) / 1000)),
+      // Measured on the clock the store decided with (Redis's own, by default), not this one.
+      refreshExpiresIn: Math.max(0, Math.ceil((session.idleExpiresAt - session.lastUsedAt) / 1000)),
     }
   }
 
@@ -332,7 +333,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
           clientAddress,
         })
       }
-      return tokenResponse(session, user.username, now)
+      return tokenResponse(session, user.username)
     },
 
     async refresh(refreshToken, context = {}) {
@@ -362,7 +363,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         )
       }
       if (result.status === 'invalid') throw invalidRefresh()
-      return tokenResponse(result.session, result.username, now)
+      return tokenResponse(result.session, result.username)
     },
 
     async logout(refreshToken) {

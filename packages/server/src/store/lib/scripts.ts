@@ -179,7 +179,7 @@ for j = 1, #fields, 2 do
     live[#live + 1] = {id = fields[j], l = s.l, c = s.c}
   end
 end
-local out = {0, ''}
+local out = {int(now), ''}
 -- The bound is enforced here, in the login's own atomic step: checked anywhere else, parallel
 -- logins would each see room and all be added.
 if maxSessions > 0 and #live >= maxSessions then
