@@ -10,7 +10,15 @@ const root = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 export const sourceAliases = [
   { find: /^@refresh-kit\/testing$/, replacement: root('./packages/testing/src/index.ts') },
   { find: /^@refresh-kit\/testing\/redis$/, replacement: root('./packages/testing/src/redis.ts') },
+  {
+    find: /^@refresh-kit\/shared\/schemas$/,
+    replacement: root('./packages/shared/src/schemas/index.ts'),
+  },
   { find: /^@refresh-kit\/shared$/, replacement: root('./packages/shared/src/index.ts') },
+  {
+    find: /^@refresh-kit\/server\/postgres$/,
+    replacement: root('./packages/server/src/postgres.ts'),
+  },
   { find: /^@refresh-kit\/server$/, replacement: root('./packages/server/src/index.ts') },
   {
     find: /^@refresh-kit\/client-sdk\/fetch$/,

@@ -473,6 +473,20 @@ export const CONFIG_SCHEMA = z.object({
         'unset',
       ),
     ),
+  METRICS_PORT: integer(0, 65535)
+    .nullable()
+    .default(null)
+    .register(
+      configDocs,
+      doc(
+        'port of the Prometheus `GET /metrics` listener, apart from the API; `0` picks a free one',
+        'unset (no metrics listener)',
+      ),
+    ),
+  METRICS_HOST: z
+    .string()
+    .default('127.0.0.1')
+    .register(configDocs, doc('bind address of the metrics listener')),
 })
 
 type Shape = typeof CONFIG_SCHEMA.shape

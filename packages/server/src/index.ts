@@ -18,8 +18,30 @@ export {
 } from './config.js'
 export type { AuthErrorOptions } from './errors.js'
 export { AuthError, isAuthError, StoreUnavailableError } from './errors.js'
+export type {
+  AuthEventHandler,
+  AuthEventMap,
+  AuthEventName,
+  AuthEvents,
+  AuthEventsOptions,
+  LoginEvent,
+  LoginLockedEvent,
+  LoginOutcome,
+  LogoutEvent,
+  RefreshEvent,
+  RefreshOutcome,
+  RequestOrigin,
+  ReuseDetectedEvent,
+  SessionEndedEvent,
+  SessionEndReason,
+  StoreErrorEvent,
+} from './events/auth-events.js'
+export { createAuthEvents } from './events/auth-events.js'
+export { logSecurityEvents } from './events/security-log.js'
 export type { AppOptions } from './http/app.js'
 export { createApp } from './http/app.js'
+export type { AuthRouterOptions } from './http/auth-router.js'
+export { createAuthRouter } from './http/auth-router.js'
 export { clientAddressOf, normalizeAddress } from './http/client-address.js'
 export type {
   PresentedRefreshToken,
@@ -58,6 +80,10 @@ export {
 } from './limits/hash-queue.js'
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js'
 export { childLogger, createLogger, REDACTED_FIELDS, silentLogger } from './logger.js'
+export type { MetricsOptions, ServerMetrics } from './metrics/metrics.js'
+export { createMetrics } from './metrics/metrics.js'
+export type { MetricsServer, MetricsServerOptions } from './metrics/metrics-server.js'
+export { startMetricsServer } from './metrics/metrics-server.js'
 export type { PasswordPolicy, PasswordPolicyOptions } from './password-strength.js'
 export { createPasswordPolicy } from './password-strength.js'
 export type { PasswordHasher, PasswordHasherOptions } from './passwords.js'
@@ -84,14 +110,12 @@ export type {
   AuthService,
   AuthServiceOptions,
   AuthSettings,
+  CallOrigin,
   ChangePasswordInput,
   LoginInput,
   RegisterInput,
-  RequestContext,
 } from './service/auth-service.js'
 export { createAuthService } from './service/auth-service.js'
-export type { SecurityEvent, SecurityEventHandler } from './service/security-events.js'
-export { logSecurityEvents } from './service/security-events.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'
 export { createMemoryStore } from './store/memory-store.js'
 export type { FailFastClusterOptions, FailFastRedisOptions } from './store/redis-options.js'
@@ -121,6 +145,8 @@ export {
   MIN_RSA_BITS,
 } from './tokens/algorithms.js'
 export type { AccessTokenSubject, AuthContext } from './tokens/auth-context.js'
+export type { AccessTokenClaimsHook, AccessTokenClaimsInput } from './tokens/custom-claims.js'
+export { MAX_ACCESS_TOKEN_BYTES, REGISTERED_CLAIMS } from './tokens/custom-claims.js'
 export { jwkThumbprint, publicJwkOf } from './tokens/jwk.js'
 export type {
   JwksVerifierOptions,
@@ -146,3 +172,6 @@ export type {
   SigningKeyStatus,
 } from './tokens/signing-keys.js'
 export { createSigningKeySet, privateJwkOf } from './tokens/signing-keys.js'
+export type { StoreUsersOptions } from './users/store-users.js'
+export { createStoreUsers } from './users/store-users.js'
+export type { AuthUser, UserAdapter } from './users/types.js'

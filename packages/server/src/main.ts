@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import { Cluster, Redis } from 'ioredis'
 import { ConfigError, loadConfig, type ServerConfig } from './config.js'
 import { createLogger } from './logger.js'
+import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js'
 import { logRotationBounds } from './rotation-bounds.js'
 import { createServerFromConfig } from './server.js'
 import { failFastClusterOptions, failFastRedisOptions } from './store/redis-options.js'
@@ -186,6 +187,24 @@ async function main(): Promise<void> {
   process.stdout.write(
     `refresh-kit token server listening on http://${host}:${port} (store: ${config.tokenStore})\n`,
   )
+  let metricsServer: MetricsServer | undefined
+  if (server.metrics !== null && config.metricsPort !== null) {
+    try {
+      metricsServer = await startMetricsServer({
+        metrics: server.metrics,
+        port: config.metricsPort,
+        host: config.metricsHost,
+      })
+    } catch (error) {
+      fail(
+        `cannot listen for metrics on ${config.metricsHost}:${config.metricsPort}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      )
+    }
+    const metricsHost = config.metricsHost.includes(':')
+      ? `[${config.metricsHost}]`
+      : config.metricsHost
+    process.stdout.write(`metrics on http://${metricsHost}:${metricsServer.port}/metrics\n`)
+  }
 
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return
@@ -194,6 +213,7 @@ async function main(): Promise<void> {
     setTimeout(() => fail('shutdown took too long; exiting'), SHUTDOWN_TIMEOUT_MS).unref()
     // close() stops accepting and waits for in-flight requests to finish.
     http.close(async () => {
+      await metricsServer?.close()
       await server.close()
       if (redis !== undefined) await redis.quit().catch(() => redis.disconnect())
       process.exit(0)

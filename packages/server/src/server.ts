@@ -2,20 +2,24 @@ import type { Cluster, Redis } from 'ioredis'
 import type Koa from 'koa'
 import type { Clock } from './clock.js'
 import { abuseLimitRulesOf, authSettingsOf, type ServerConfig } from './config.js'
+import { type AuthEvents, createAuthEvents } from './events/auth-events.js'
+import { logSecurityEvents } from './events/security-log.js'
 import { createApp } from './http/app.js'
 import { createAbuseLimits } from './limits/abuse-limits.js'
 import { createHashQueue } from './limits/hash-queue.js'
 import { createLogger, type Logger } from './logger.js'
+import { createMetrics, type ServerMetrics } from './metrics/metrics.js'
 import type { PasswordHasher } from './passwords.js'
 import { createMemoryRevocations } from './revocation/memory-revocations.js'
 import { createRedisRevocations } from './revocation/redis-revocations.js'
 import type { AccessTokenRevocations } from './revocation/types.js'
 import { type AuthService, createAuthService } from './service/auth-service.js'
-import { logSecurityEvents } from './service/security-events.js'
 import { createMemoryStore } from './store/memory-store.js'
 import { createRedisStore } from './store/redis-store.js'
 import type { TokenStore } from './store/types.js'
+import type { AccessTokenClaimsHook } from './tokens/custom-claims.js'
 import { createTokenKeys } from './tokens/keys.js'
+import type { UserAdapter } from './users/types.js'
 
 /** Dependencies of {@link createServerFromConfig} that configuration cannot hold. */
 export interface ServerDependencies {
@@ -34,6 +38,15 @@ export interface ServerDependencies {
   clock?: Clock
   /** @default createPasswordHasher() (scrypt N=2^15) */
   passwords?: PasswordHasher
+  /** Where users live (see `UserAdapter`). @default users in the token store */
+  users?: UserAdapter
+  /** Extra access-token claims (see `AccessTokenClaimsHook`). @default none */
+  accessTokenClaims?: AccessTokenClaimsHook
+  /**
+   * The events bus; subscribe before or after, the security log and the metrics are
+   * subscribed here. @default a new `createAuthEvents()`
+   */
+  events?: AuthEvents
 }
 
 /** Refuses nothing: `ACCESS_TOKEN_REVOCATION=false`, access tokens live until they expire. */
@@ -51,6 +64,10 @@ export interface ConfiguredServer {
   auth: AuthService
   store: TokenStore
   logger: Logger
+  /** The events the token service emits (`server.events.on('login', ...)`). */
+  events: AuthEvents
+  /** The Prometheus metrics when `config.metricsPort` is set, else `null`. */
+  metrics: ServerMetrics | null
   /** Where ended sessions are recorded and checked (see `createRedisRevocations`). */
   revocations: AccessTokenRevocations
   /**
@@ -120,6 +137,17 @@ export function createServerFromConfig(
       verificationKids: keys.access.publicJwks.map((jwk) => jwk.kid),
     })
   }
+  const events =
+    dependencies.events ??
+    createAuthEvents({
+      onHandlerError: (error, event) => logger.error('an event handler failed', { event, error }),
+    })
+  logSecurityEvents(events, logger)
+  let metrics: ServerMetrics | null = null
+  if (config.metricsPort !== null) {
+    metrics = createMetrics()
+    metrics.observe(events)
+  }
   const revocations = !config.accessTokenRevocation
     ? NO_REVOCATIONS
     : config.tokenStore === 'redis' && dependencies.redis !== undefined
@@ -141,6 +169,11 @@ export function createServerFromConfig(
     store,
     keys,
     clock,
+    events,
+    ...(dependencies.users === undefined ? {} : { users: dependencies.users }),
+    ...(dependencies.accessTokenClaims === undefined
+      ? {}
+      : { accessTokenClaims: dependencies.accessTokenClaims }),
     revocations,
     ...(dependencies.passwords === undefined ? {} : { passwords: dependencies.passwords }),
     // The counters live where the sessions do: in Redis, shared by every instance.
@@ -155,7 +188,6 @@ export function createServerFromConfig(
       concurrency: config.passwordHashConcurrency,
       queueSize: config.passwordHashQueue,
     }),
-    onSecurityEvent: logSecurityEvents(logger),
   })
   const app = createApp({
     auth,
@@ -170,6 +202,7 @@ export function createServerFromConfig(
       domain: config.cookieDomain,
     },
     trustProxy: config.trustProxy,
+    ...(metrics === null ? {} : { metrics }),
   })
   return {
     app,
@@ -177,6 +210,8 @@ export function createServerFromConfig(
     store,
     logger,
     revocations,
+    events,
+    metrics,
     ready: () => revocations.ready(),
     close: async () => {
       await revocations.close()

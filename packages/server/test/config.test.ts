@@ -226,6 +226,16 @@ describe('loadConfig', () => {
     )
   })
 
+  it('opens no metrics listener unless METRICS_PORT is set, and binds it to loopback by default', () => {
+    expect(loadConfig({})).toMatchObject({ metricsPort: null, metricsHost: '127.0.0.1' })
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' })).toMatchObject({
+      metricsPort: 9464,
+      metricsHost: '0.0.0.0',
+    })
+    expect(loadConfig({ METRICS_PORT: '0' }).metricsPort).toBe(0)
+    expect(messageOf({ METRICS_PORT: '70000' })).toMatch(/^METRICS_PORT must be a whole number/)
+  })
+
   it('declares every variable once, with a description and a default the table can show', () => {
     for (const [name, schema] of Object.entries(CONFIG_SCHEMA.shape)) {
       const doc = configDocs.get(schema)

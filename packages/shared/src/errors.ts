@@ -36,6 +36,11 @@ export const SERVER_ERRORS = {
     description:
       'an already-rotated refresh token presented after the reuse grace window: the session is revoked',
   },
+  insufficient_scope: {
+    status: 403,
+    description:
+      'a valid access token without the scope or role the route requires (RFC 6750 §3.1)',
+  },
   not_found: {
     status: 404,
     description: "unknown route, or a session id that is not the caller's",

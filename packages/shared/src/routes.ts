@@ -20,6 +20,7 @@ export const ROUTES = {
   jwks: '/.well-known/jwks.json',
   healthz: '/healthz',
   readyz: '/readyz',
+  openapi: '/openapi.json',
 } as const
 
 /** One of the server's route paths. */

@@ -122,8 +122,12 @@ export interface JwksResponse {
   keys: PublicJwk[]
 }
 
-/** The claims of an access token (RFC 9068). */
+/**
+ * The claims of an access token (RFC 9068), and any the server's `accessTokenClaims` adds
+ * (e.g. `scope`, `roles`).
+ */
 export interface AccessTokenClaims {
+  [claim: string]: unknown
   iss: string
   aud: string | string[]
   /** User id. */

@@ -17,6 +17,7 @@ describe('error table', () => {
       token_expired: 401,
       invalid_refresh_token: 401,
       refresh_token_reused: 401,
+      insufficient_scope: 403,
       not_found: 404,
       method_not_allowed: 405,
       user_exists: 409,

@@ -1,15 +1,15 @@
 import Koa from 'koa'
 import { type Logger, silentLogger } from '../logger.js'
+import type { ServerMetrics } from '../metrics/metrics.js'
 import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { accessLog } from './access-log.js'
-import { clientAddressOf } from './client-address.js'
+import { createAuthRouter } from './auth-router.js'
 import { cors } from './cors.js'
 import { errorHandler, toAuthError } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
-import { createRefreshTransport, type RefreshTransportOptions } from './refresh-transport.js'
+import type { RefreshTransportOptions } from './refresh-transport.js'
 import { requestId } from './request-id.js'
-import { createRouter } from './routes.js'
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -40,6 +40,11 @@ export interface AppOptions {
    * resource servers may keep the key set. @default 300
    */
   jwksMaxAgeSeconds?: number
+  /**
+   * Times every request into `refresh_kit_http_request_duration_seconds` (see
+   * `createMetrics`); serve them apart with `startMetricsServer`. @default no metrics
+   */
+  metrics?: ServerMetrics
 }
 
 /**
@@ -91,16 +96,16 @@ export function createApp(options: AppOptions): Koa {
       cause: failure.cause ?? error,
     })
   })
-  const transport = createRefreshTransport({
-    ...options.refreshTokenTransport,
-    allowedOrigins: corsOrigins,
+  const router = createAuthRouter({
+    auth,
+    store,
+    jwksMaxAgeSeconds,
+    unavailableRetryAfterSeconds,
+    refreshTokenTransport: { ...options.refreshTokenTransport, allowedOrigins: corsOrigins },
+    trustProxy: trustedHops,
   })
-  const router = createRouter({ auth, store, jwksMaxAgeSeconds, transport })
   app.use(requestId(logger))
-  app.use(async (ctx, next) => {
-    ctx.state.clientAddress = clientAddressOf(ctx, trustedHops)
-    await next()
-  })
+  if (options.metrics !== undefined) app.use(options.metrics.httpDuration())
   app.use(accessLog())
   app.use(errorHandler({ unavailableRetryAfterSeconds }))
   app.use(cors({ origins: corsOrigins }))

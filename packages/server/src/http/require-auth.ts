@@ -21,6 +21,19 @@ export type RequireAuthOptions = {
   /** The `realm` of the `WWW-Authenticate` challenge. @default 'refresh-kit' */
   realm?: string
   /**
+   * Scopes the token must grant, all of them: read from the `scope` claim (space-separated,
+   * RFC 9068 §2.2.3) or an `scp` array. Without them the answer is
+   * `403 insufficient_scope` with `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"`.
+   * @default none required
+   */
+  scope?: string | readonly string[]
+  /**
+   * Roles of which the token must carry at least one, read from a `roles` array claim (or a
+   * `role` string). Without one the answer is `403 insufficient_scope`.
+   * @default none required
+   */
+  role?: string | readonly string[]
+  /**
    * The token server's Redis (or Redis Cluster) client: the access tokens of sessions ended
    * on the token server are then refused here too, at once, from a list held in memory (no
    * Redis call per request; see `createRevocationListener`). The middleware opens one
@@ -63,6 +76,43 @@ function quoted(value: string): string {
   return value.replace(/["\\]/g, "'")
 }
 
+const TOKEN_CHARS = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+
+function namesOf(option: 'scope' | 'role', value: string | readonly string[] | undefined) {
+  if (value === undefined) return []
+  const names = typeof value === 'string' ? value.split(' ').filter((name) => name !== '') : value
+  if (
+    !Array.isArray(names) ||
+    names.length === 0 ||
+    names.some((name) => typeof name !== 'string' || !TOKEN_CHARS.test(name))
+  ) {
+    throw new TypeError(
+      `requireAuth: options.${option} must be a name or a list of names without spaces or quotes`,
+    )
+  }
+  return names as string[]
+}
+
+function grantedScopes(claims: Readonly<Record<string, unknown>>): Set<string> {
+  const granted = new Set<string>()
+  if (typeof claims.scope === 'string') {
+    for (const name of claims.scope.split(' ')) if (name !== '') granted.add(name)
+  }
+  if (Array.isArray(claims.scp)) {
+    for (const name of claims.scp) if (typeof name === 'string') granted.add(name)
+  }
+  return granted
+}
+
+function grantedRoles(claims: Readonly<Record<string, unknown>>): Set<string> {
+  const granted = new Set<string>()
+  if (Array.isArray(claims.roles)) {
+    for (const name of claims.roles) if (typeof name === 'string') granted.add(name)
+  }
+  if (typeof claims.role === 'string') granted.add(claims.role)
+  return granted
+}
+
 function verifierOf(options: RequireAuthOptions): AccessTokenVerifier | RemoteAccessTokenVerifier {
   if (options.verifier === undefined) {
     if (!('jwksUri' in options) && !('jwks' in options)) {
@@ -88,6 +138,8 @@ function verifierOf(options: RequireAuthOptions): AccessTokenVerifier | RemoteAc
  * without touching the store, puts `{ userId, sessionId, username, claims }` in
  * `ctx.state.auth`, and otherwise answers `401` itself (`missing_token`, `invalid_token`,
  * `token_expired`) with an RFC 6750 `WWW-Authenticate` challenge, so it works in any Koa app.
+ * `ctx.state.auth.claims` holds every claim, custom ones included; with `scope` or `role`,
+ * a token without them is answered `403 insufficient_scope`.
  * With `jwksUri`, keys come from the token server's JWKS (cached, see `createRemoteJwks`);
  * when they cannot be fetched and none is cached for the token, the answer is
  * `503 service_unavailable` with `Retry-After`, since the token may well be valid.
@@ -100,6 +152,8 @@ function verifierOf(options: RequireAuthOptions): AccessTokenVerifier | RemoteAc
  * router.get('/orders', requireAuth({ verifier: tokens }), (ctx) => {
  *   ctx.body = listOrders(ctx.state.auth.userId)
  * })
+ * // Only for tokens that grant a scope (403 insufficient_scope otherwise):
+ * router.post('/orders', requireAuth({ verifier: tokens, scope: 'orders:write' }), createOrder)
  * // In any other service, with no shared secret:
  * const auth = requireAuth({
  *   jwksUri: 'https://auth.example/.well-known/jwks.json',
@@ -114,6 +168,8 @@ function verifierOf(options: RequireAuthOptions): AccessTokenVerifier | RemoteAc
 export function requireAuth(options: RequireAuthOptions): RequireAuthMiddleware {
   const verifier = verifierOf(options)
   const realm = quoted(options.realm ?? 'refresh-kit')
+  const scopes = namesOf('scope', options.scope)
+  const roles = namesOf('role', options.role)
   if (options.redis !== undefined && options.revocations !== undefined) {
     throw new TypeError('requireAuth: give options.redis or options.revocations, not both')
   }
@@ -161,6 +217,25 @@ export function requireAuth(options: RequireAuthOptions): RequireAuthMiddleware 
       )
       ctx.body = body
       return
+    }
+    if (scopes.length > 0 || roles.length > 0) {
+      const granted = grantedScopes(auth.claims)
+      const missing = scopes.filter((name) => !granted.has(name))
+      const userRoles = grantedRoles(auth.claims)
+      const roleMissing = roles.length > 0 && !roles.some((name) => userRoles.has(name))
+      if (missing.length > 0 || roleMissing) {
+        const message =
+          missing.length > 0
+            ? `the access token lacks the scope ${missing.join(' ')}`
+            : `the access token has none of the roles ${roles.join(', ')}`
+        ctx.status = 403
+        ctx.set(
+          'WWW-Authenticate',
+          `Bearer realm="${realm}", error="insufficient_scope", error_description="${quoted(message)}"${scopes.length > 0 ? `, scope="${scopes.join(' ')}"` : ''}`,
+        )
+        ctx.body = { error: 'insufficient_scope', message } satisfies ErrorBody
+        return
+      }
     }
     ctx.state.auth = auth
     await next()

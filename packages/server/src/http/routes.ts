@@ -6,6 +6,8 @@ import {
   type MeResponse,
   ROUTES,
 } from '@refresh-kit/shared'
+import { createOpenApiDocument } from '@refresh-kit/shared/schemas'
+import type { Middleware } from 'koa'
 import { AuthError, isAuthError, StoreUnavailableError } from '../errors.js'
 import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
@@ -22,11 +24,15 @@ export interface RoutesOptions {
   jwksMaxAgeSeconds: number
   /** Where login, refresh and logout carry the refresh token. */
   transport: RefreshTransport
+  /** Prepended to every path, e.g. `/identity`; `''` for none. */
+  prefix: string
+  /** Run before the handler of every route of this router (not for unmatched paths). */
+  use?: Middleware[]
 }
 
 type Body = Record<string, unknown>
 
-/** The address the app's first middleware resolved (see `clientAddressOf`). */
+/** The address the router's first middleware resolved (see `clientAddressOf`). */
 function clientAddress(ctx: { state: object }): string {
   const address = (ctx.state as { clientAddress?: unknown }).clientAddress
   return typeof address === 'string' ? address : 'unknown'
@@ -38,17 +44,23 @@ export function createRouter({
   store,
   jwksMaxAgeSeconds,
   transport,
+  prefix,
+  use = [],
 }: RoutesOptions): Router<AuthState> {
-  const router = new Router<AuthState>()
+  const router = new Router<AuthState>(prefix === '' ? {} : { prefix })
+  for (const middleware of use) router.use(middleware)
   const body = jsonBody()
   const signedIn = requireAuth({ verifier: auth })
 
-  router.post(ROUTES.register, body, async (ctx) => {
-    const credentials = readCredentials(ctx.request.body as Body)
-    const user = await auth.register({ ...credentials, clientAddress: clientAddress(ctx) })
-    ctx.status = 201
-    ctx.body = { user }
-  })
+  // An adapter that cannot create users turns registration off: the path is then unknown.
+  if (auth.canRegister) {
+    router.post(ROUTES.register, body, async (ctx) => {
+      const credentials = readCredentials(ctx.request.body as Body)
+      const user = await auth.register({ ...credentials, clientAddress: clientAddress(ctx) })
+      ctx.status = 201
+      ctx.body = { user }
+    })
+  }
 
   router.post(ROUTES.login, body, async (ctx) => {
     const credentials = readCredentials(ctx.request.body as Body)
@@ -82,7 +94,8 @@ export function createRouter({
 
   router.post(ROUTES.logout, transport.guard, body, async (ctx) => {
     const presented = transport.read(ctx, ctx.request.body as Body)
-    if (presented.token !== null) await auth.logout(presented.token)
+    if (presented.token !== null)
+      await auth.logout(presented.token, { clientAddress: clientAddress(ctx) })
     if (presented.fromCookie || transport.inCookie(ctx)) transport.clear(ctx)
     ctx.status = 204
   })
@@ -99,7 +112,7 @@ export function createRouter({
       ...readPasswordChange(ctx.request.body as Body),
       userId,
       sessionId,
-      clientAddress: ctx.ip,
+      clientAddress: clientAddress(ctx),
     })
     ctx.status = 204
   })
@@ -116,7 +129,8 @@ export function createRouter({
 
   router.delete(ROUTES.session, signedIn, async (ctx) => {
     const id = ctx.params.id ?? ''
-    await auth.revokeSession(ctx.state.auth.userId, id)
+    const { userId, sessionId } = ctx.state.auth
+    await auth.revokeSession(userId, id, { clientAddress: clientAddress(ctx), sessionId })
     ctx.status = 204
   })
 
@@ -137,6 +151,13 @@ export function createRouter({
       return
     }
     ctx.body = jwks
+  })
+
+  // Built once: it describes this router as configured (prefix, registration on or off).
+  const openapi = JSON.stringify(createOpenApiDocument({ prefix, registration: auth.canRegister }))
+  router.get(ROUTES.openapi, (ctx) => {
+    ctx.type = 'application/json'
+    ctx.body = openapi
   })
 
   router.get(ROUTES.healthz, (ctx) => {

@@ -1,11 +1,20 @@
+import { createHash } from 'node:crypto'
 import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
 import type { Clock } from '../clock.js'
-import { AuthError } from '../errors.js'
+import { AuthError, isAuthError } from '../errors.js'
+import {
+  type AuthEvents,
+  createAuthEvents,
+  type LoginOutcome,
+  type RequestOrigin,
+  type SessionEndReason,
+} from '../events/auth-events.js'
 import { randomId } from '../lib/random-id.js'
 import {
   type AbuseLimits,
   createAbuseLimits,
   DEFAULT_ABUSE_LIMIT_RULES,
+  type LoginReservation,
 } from '../limits/abuse-limits.js'
 import {
   createHashQueue,
@@ -18,10 +27,22 @@ import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
 import { createMemoryRevocations } from '../revocation/memory-revocations.js'
 import type { AccessTokenRevocations } from '../revocation/types.js'
 import type { SessionRecord, TokenStore } from '../store/types.js'
-import { type AccessTokenVerifier, createAccessTokens } from '../tokens/access-token.js'
+import {
+  type AccessTokenVerifier,
+  createAccessTokens,
+  type SignedAccessToken,
+} from '../tokens/access-token.js'
+import {
+  type AccessTokenClaimsHook,
+  checkCustomClaims,
+  checkTokenSize,
+} from '../tokens/custom-claims.js'
 import type { TokenKeys } from '../tokens/keys.js'
 import { createRefreshTokenCodec } from '../tokens/refresh-token.js'
-import type { SecurityEventHandler } from './security-events.js'
+import { createStoreUsers, isBackedBy } from '../users/store-users.js'
+import type { AuthUser, UserAdapter } from '../users/types.js'
+import { failureTimer } from './lib/failure-timer.js'
+import { observeStore } from './lib/observe-store.js'
 
 /**
  * The policy of the token service, all resolved: `authSettingsOf(config)` reads them from a
@@ -73,8 +94,6 @@ export interface AuthServiceOptions extends AuthSettings {
    * @default createHashQueue({ concurrency: DEFAULT_HASH_CONCURRENCY, queueSize: DEFAULT_HASH_QUEUE_SIZE })
    */
   hashQueue?: HashQueue
-  /** Receives the security events (reuse, lockout, eviction, logout-all). @default ignores them */
-  onSecurityEvent?: SecurityEventHandler
   /**
    * Which new passwords are refused, at registration and change.
    * @default createPasswordPolicy({ minScore: passwordMinScore, userInputs: ['refresh-kit', issuer] })
@@ -86,14 +105,30 @@ export interface AuthServiceOptions extends AuthSettings {
    * @default createMemoryRevocations({ accessTokenTtlSeconds, clockToleranceSeconds, clock })
    */
   revocations?: AccessTokenRevocations
+  /**
+   * Where users live (see `UserAdapter`). With your own adapter, the token server still
+   * keeps sessions in `store`, with a small record per user that signs in (id only), and
+   * asks `users.findById` at every refresh.
+   * @default createStoreUsers({ store, passwords }): users in the token store, registration on
+   */
+  users?: UserAdapter
+  /**
+   * Adds claims to every access token at login and refresh (see `AccessTokenClaimsHook`).
+   * Registered claims are refused, and a token past 4 KiB is an error.
+   * @default no extra claims
+   */
+  accessTokenClaims?: AccessTokenClaimsHook
+  /**
+   * Where `login`, `refresh`, `reuseDetected`, `logout`, `sessionEnded` and `storeError`
+   * are emitted (see `createAuthEvents`). @default a bus of its own, at `service.events`
+   */
+  events?: AuthEvents
 }
 
-/** Where a request comes from, for the limits and the security log. */
-export interface RequestContext {
-  /** The client address as the limits count it (see `clientAddressOf`). @default null */
-  clientAddress?: string | null
-  /** The session of the access token that made the request, if any. @default null */
-  sessionId?: string | null
+/** Who is asking and from where, for the events and the security log. */
+export interface CallOrigin extends Partial<RequestOrigin> {
+  /** The session of the access token that asked, when there is one. */
+  sessionId?: string
 }
 
 /** Input of {@link AuthService.login}. */
@@ -128,7 +163,12 @@ export interface RegisterInput {
 
 /** Everything the HTTP layer asks of the token server, free of HTTP. */
 export interface AuthService extends AccessTokenVerifier {
-  /** @throws AuthError `user_exists`, `rate_limited`, `service_unavailable` (hasher full) */
+  /** Whether users can register (the user adapter can create users). */
+  readonly canRegister: boolean
+  /**
+   * @throws AuthError `user_exists`, `rate_limited`, `service_unavailable` (hasher full), or
+   * `not_found` when registration is off
+   */
   register(input: RegisterInput): Promise<PublicUser>
   /**
    * Starts a session, ending the user's least recently used one beyond the session bound.
@@ -136,23 +176,26 @@ export interface AuthService extends AccessTokenVerifier {
    */
   login(input: LoginInput): Promise<TokenResponse>
   /** Rotates a refresh token. @throws AuthError `invalid_refresh_token`, `refresh_token_reused` */
-  refresh(refreshToken: string, context?: RequestContext): Promise<TokenResponse>
+  refresh(refreshToken: string, origin?: CallOrigin): Promise<TokenResponse>
   /** Revokes the session of a refresh token; silent for an unknown or revoked one (RFC 7009). */
-  logout(refreshToken: string): Promise<void>
+  logout(refreshToken: string, origin?: CallOrigin): Promise<void>
   /** Revokes every session of the user and every access token issued before; returns how many sessions there were. */
-  logoutAll(userId: string, context?: RequestContext): Promise<number>
+  logoutAll(userId: string, origin?: CallOrigin): Promise<number>
   /**
    * Replaces the password and ends every other session of the user.
    * @throws AuthError `invalid_credentials` (counted as a failed login), `rate_limited`,
-   * `invalid_request` for a guessable new password, `service_unavailable` (hasher full)
+   * `invalid_request` for a guessable new password, `service_unavailable` (hasher full),
+   * `not_found` when users live in another user adapter (which owns their passwords)
    */
   changePassword(input: ChangePasswordInput): Promise<void>
   /** The user's live sessions, newest first, with `current` marking `currentSessionId`. */
   listSessions(userId: string, currentSessionId: string): Promise<SessionInfo[]>
   /** @throws AuthError `not_found` when the user has no such session */
-  revokeSession(userId: string, sessionId: string): Promise<void>
+  revokeSession(userId: string, sessionId: string, origin?: CallOrigin): Promise<void>
   /** Public keys for `/.well-known/jwks.json`; empty while only HS256 is configured. */
   readonly publicJwks: readonly PublicJwk[]
+  /** The events this service emits; subscribe with `events.on(name, handler)`. */
+  readonly events: AuthEvents
 }
 
 const MAX_USER_AGENT = 256
@@ -180,13 +223,38 @@ const invalidRefresh = () =>
  * ```
  */
 export function createAuthService(options: AuthServiceOptions): AuthService {
-  const { store, keys } = options
-  if (store === undefined) throw new TypeError('createAuthService: options.store is required')
+  const { keys } = options
+  if (options.store === undefined)
+    throw new TypeError('createAuthService: options.store is required')
   if (keys === undefined) throw new TypeError('createAuthService: options.keys is required')
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function')
     throw new TypeError('createAuthService: options.clock must be a function')
+  const events = options.events ?? createAuthEvents()
+  if (typeof events.on !== 'function' || typeof events.emit !== 'function') {
+    throw new TypeError('createAuthService: options.events must come from createAuthEvents()')
+  }
+  const claimsHook = options.accessTokenClaims
+  if (claimsHook !== undefined && typeof claimsHook !== 'function') {
+    throw new TypeError('createAuthService: options.accessTokenClaims must be a function')
+  }
   const passwords = options.passwords ?? createPasswordHasher()
+  const users = options.users ?? createStoreUsers({ store: options.store, passwords, clock })
+  for (const method of ['authenticate', 'findById'] as const) {
+    if (typeof users[method] !== 'function') {
+      throw new TypeError(`createAuthService: options.users.${method} must be a function`)
+    }
+  }
+  const create = users.create
+  if (create !== undefined && typeof create !== 'function') {
+    throw new TypeError('createAuthService: options.users.create must be a function when given')
+  }
+  // With the default adapter the rotation script reads the username in the same round trip;
+  // any other adapter is asked at every refresh, so a deleted user cannot refresh.
+  const ownUsers = isBackedBy(users, options.store)
+  const store = observeStore(options.store, (operation, error) =>
+    events.emit('storeError', { operation, error }),
+  )
   const refreshTtl = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds, 1)
   const maxAge = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds, 1)
   const grace = integer('reuseGraceSeconds', options.reuseGraceSeconds, 0)
@@ -195,7 +263,6 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     options.hashQueue ??
     createHashQueue({ concurrency: DEFAULT_HASH_CONCURRENCY, queueSize: DEFAULT_HASH_QUEUE_SIZE })
   const maxSessions = integer('maxSessionsPerUser', options.maxSessionsPerUser, 0)
-  const onSecurityEvent = options.onSecurityEvent ?? (() => {})
   const access = createAccessTokens({
     keys: keys.access,
     issuer: options.issuer,
@@ -204,6 +271,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     clockToleranceSeconds: options.clockToleranceSeconds,
     clock,
   })
+  const refreshTokens = createRefreshTokenCodec(keys.refreshMacKey)
   const revocations =
     options.revocations ??
     createMemoryRevocations({
@@ -221,7 +289,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   /**
    * The one place a session's end reaches its access tokens: every path that ends sessions
    * (logout, logout-all, revoke, reuse detection, eviction, password change) reports them
-   * here, and they are refused on every instance from then on.
+   * here, and they are refused on every instance from then on. `userId` is the access
+   * token's `sub` (the user adapter's id).
    */
   const sessionsEnded = (userId: string, sessionIds: readonly string[], notBefore?: number) =>
     revocations.revoke({
@@ -238,10 +307,43 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       })
     }
   }
-  const refreshTokens = createRefreshTokenCodec(keys.refreshMacKey)
+  // An adapter that answers "no such user" faster than "wrong password" would tell an
+  // attacker which usernames exist: failures are held to the time successes take.
+  const failures = ownUsers ? null : failureTimer()
 
-  const tokenResponse = (session: SessionRecord, username: string): TokenResponse => {
-    const signed = access.sign({ userId: session.userId, sessionId: session.id, username })
+  /**
+   * The id the store keeps a user's sessions under. The default adapter's ids are the
+   * store's own. Another adapter's ids (UUIDs, numbers, anything) are digested into the
+   * fixed-size id refresh tokens and store keys are built from; the user record kept under
+   * it (see ensureSessionOwner) names the adapter's id, read back in the rotation's round trip.
+   */
+  const storeIdOf = ownUsers
+    ? (userId: string) => userId
+    : (userId: string) =>
+        createHash('sha256').update(`user:${userId}`).digest().subarray(0, 16).toString('base64url')
+  const OWNER = '#'
+  /** The adapter's id of a session owner, from the name of its store record. */
+  const adapterIdOf = (recordName: string): string | null =>
+    recordName.startsWith(OWNER) ? recordName.slice(OWNER.length) : null
+  /** The adapter's id behind a store id, for events after a store-only step. */
+  const adapterIdOfStoreId = async (storeId: string): Promise<string | null> => {
+    if (ownUsers) return storeId
+    const record = await store.findUserById(storeId)
+    return record === null ? null : adapterIdOf(record.username)
+  }
+
+  /** An access token for `user` in `sessionId`, custom claims checked and size bounded. */
+  const signAccess = async (user: AuthUser, sessionId: string) => {
+    if (claimsHook === undefined) {
+      return access.sign({ userId: user.id, sessionId, username: user.username })
+    }
+    const extra = checkCustomClaims(await claimsHook({ user, sessionId }))
+    const signed = access.sign({ userId: user.id, sessionId, username: user.username }, extra)
+    checkTokenSize(signed.token)
+    return signed
+  }
+
+  const tokenResponse = (session: SessionRecord, signed: SignedAccessToken): TokenResponse => {
     return {
       accessToken: signed.token,
       refreshToken: refreshTokens.issue({
@@ -256,8 +358,65 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     }
   }
 
+  /**
+   * The store's scripts bound and expire each user's sessions through a user record; a user
+   * of another adapter gets one with their id and a name no real username can take.
+   */
+  const ensureSessionOwner = async (user: AuthUser): Promise<string> => {
+    if (ownUsers) return user.id
+    if (typeof user.id !== 'string' || user.id === '' || user.id.length > 128) {
+      throw new TypeError('users.authenticate must return an id of 1 to 128 characters')
+    }
+    const storeId = storeIdOf(user.id)
+    if ((await store.findUserById(storeId)) !== null) return storeId
+    // A name no username can take ('#' is not allowed in one), holding the adapter's id.
+    const created = await store.createUser({
+      id: storeId,
+      username: `${OWNER}${user.id}`,
+      passwordHash: '!',
+      createdAt: clock(),
+    })
+    if (!created && (await store.findUserById(storeId)) === null) {
+      throw new Error(`cannot keep a session record for user ${user.id}`)
+    }
+    return storeId
+  }
+
+  const authenticate = async (username: string, password: string): Promise<AuthUser | null> => {
+    if (failures === null) return users.authenticate(username, password)
+    const started = performance.now()
+    const user = await users.authenticate(username, password)
+    if (user !== null) failures.succeeded(performance.now() - started)
+    else await failures.failed(performance.now() - started)
+    return user
+  }
+
+  /** The id of a username's user, for the lockout event; only the token store can say. */
+  const userIdOfName = async (username: string): Promise<string | null> =>
+    ownUsers ? ((await store.findUserByUsername(username))?.id ?? null) : null
+
+  const endSessions = (
+    reason: SessionEndReason,
+    userId: string,
+    sessionId: string | null,
+    count: number,
+    origin: CallOrigin,
+  ) => {
+    if (count > 0) {
+      events.emit('sessionEnded', {
+        reason,
+        userId,
+        sessionId,
+        count,
+        clientAddress: origin.clientAddress ?? null,
+      })
+    }
+  }
+
   return {
     publicJwks: keys.access.publicJwks,
+    events,
+    canRegister: create !== undefined,
     verifyAccessToken(token) {
       const context = access.verifyAccessToken(token)
       revocations.assertNotRevoked(context.claims)
@@ -265,54 +424,70 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     },
 
     async register({ username, password, clientAddress = 'unknown' }) {
+      if (create === undefined) {
+        throw new AuthError('not_found', 'registration is not offered by this server')
+      }
       checkNewPassword(password, username)
       await limits.reserveRegistration(clientAddress)
-      const passwordHash = await hashQueue.run(clientAddress, () => passwords.hash(password))
-      const user = { id: randomId(), username, passwordHash, createdAt: clock() }
-      if (!(await store.createUser(user))) {
-        throw new AuthError('user_exists', 'this username is already taken')
-      }
+      // The adapter hashes the password: it runs in a slot of the bounded hash queue.
+      const user = await hashQueue.run(clientAddress, () => create.call(users, username, password))
+      if (user === null) throw new AuthError('user_exists', 'this username is already taken')
       return { id: user.id, username: user.username }
     },
 
     async login({ username, password, clientAddress, userAgent }) {
+      const emitLogin = (
+        outcome: LoginOutcome,
+        ids: { userId: string; sessionId: string } | null = null,
+      ) =>
+        events.emit('login', {
+          outcome,
+          username,
+          userId: ids?.userId ?? null,
+          sessionId: ids?.sessionId ?? null,
+          clientAddress,
+        })
       // Reserved before the password is verified: a parallel burst cannot pass a check
       // that would only be counted afterwards.
-      const reservation = await limits.reserveLogin(username, clientAddress)
-      let user: Awaited<ReturnType<TokenStore['findUserByUsername']>>
-      let valid: boolean
+      let reservation: LoginReservation
       try {
-        user = await store.findUserByUsername(username)
-        const found = user
-        // An unknown user costs the same scrypt work as a wrong password.
-        valid = await hashQueue.run(clientAddress, () =>
-          found === null
-            ? passwords.verifyNothing(password)
-            : passwords.verify(password, found.passwordHash),
-        )
+        reservation = await limits.reserveLogin(username, clientAddress)
+      } catch (error) {
+        if (isAuthError(error) && error.code === 'rate_limited') emitLogin('rate_limited')
+        throw error
+      }
+      let user: AuthUser | null
+      try {
+        // The adapter verifies the password (an unknown user costs the same work) in a slot
+        // of the bounded hash queue.
+        user = await hashQueue.run(clientAddress, () => authenticate(username, password))
       } catch (error) {
         // Nothing was verified: this try was no failure.
         await reservation.cancelled().catch(() => undefined)
         throw error
       }
-      if (user === null || !valid) {
-        // Logged once per lock: when a failure uses the last try of a limit.
+      if (user === null) {
+        // Once per lock: when a failure uses the last try of a limit.
         if (reservation.locks.length > 0) {
-          onSecurityEvent({
-            type: 'login_locked',
-            userId: user?.id ?? null,
+          events.emit('loginLocked', {
             username,
+            userId: await userIdOfName(username),
             clientAddress,
             limits: reservation.locks,
           })
         }
+        emitLogin('invalid_credentials')
         throw new AuthError('invalid_credentials', 'wrong username or password')
       }
+      const storeId = await ensureSessionOwner(user)
+      const sessionId = randomId()
+      // Signed first: a claims hook that fails leaves no session behind.
+      const signed = await signAccess(user, sessionId)
       const now = clock()
       const [session] = await Promise.all([
         store.createSession({
-          userId: user.id,
-          sessionId: randomId(),
+          userId: storeId,
+          sessionId,
           userAgent: userAgent === null ? null : userAgent.slice(0, MAX_USER_AGENT),
           now,
           idleTtlSeconds: refreshTtl,
@@ -321,25 +496,34 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         }),
         reservation.succeeded(),
       ])
-      if (session.evictedSessionIds.length > 0) {
-        await sessionsEnded(user.id, session.evictedSessionIds)
+      const evicted = session.evictedSessionIds
+      if (evicted.length > 0) {
+        await sessionsEnded(user.id, evicted)
+        for (const id of evicted) {
+          events.emit('sessionEnded', {
+            reason: 'evicted',
+            userId: user.id,
+            sessionId: id,
+            count: 1,
+            bySessionId: session.id,
+            clientAddress,
+          })
+        }
       }
-      for (const evicted of session.evictedSessionIds) {
-        onSecurityEvent({
-          type: 'session_evicted',
-          userId: user.id,
-          sessionId: evicted,
-          bySessionId: session.id,
-          clientAddress,
-        })
-      }
-      return tokenResponse(session, user.username)
+      const response = tokenResponse(session, signed)
+      emitLogin('success', { userId: user.id, sessionId: session.id })
+      return response
     },
 
-    async refresh(refreshToken, context = {}) {
+    async refresh(refreshToken, origin = {}) {
+      const clientAddress = origin.clientAddress ?? null
       // A forged or tampered token stops here, before any store call.
       const claims = refreshTokens.parse(refreshToken)
-      if (claims === null) throw invalidRefresh()
+      if (claims === null) {
+        events.emit('refresh', { outcome: 'invalid', userId: null, sessionId: null, clientAddress })
+        throw invalidRefresh()
+      }
+      let ids = { userId: claims.userId, sessionId: claims.sessionId }
       const now = clock()
       // One store call, one Redis round trip: the rotation also reads the username the new
       // access token carries.
@@ -350,46 +534,81 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         graceSeconds: grace,
       })
       if (result.status === 'reused') {
-        onSecurityEvent({
-          type: 'refresh_token_reused',
-          userId: claims.userId,
-          sessionId: claims.sessionId,
-          clientAddress: context.clientAddress ?? null,
-        })
-        await sessionsEnded(claims.userId, [claims.sessionId])
+        if (!ownUsers)
+          ids = { ...ids, userId: (await adapterIdOfStoreId(ids.userId)) ?? ids.userId }
+        events.emit('refresh', { outcome: 'reused', ...ids, clientAddress })
+        await sessionsEnded(ids.userId, [ids.sessionId])
+        events.emit('reuseDetected', { ...ids, clientAddress })
+        endSessions('reuse', ids.userId, ids.sessionId, 1, origin)
         throw new AuthError(
           'refresh_token_reused',
           'this refresh token was already used; the session has been revoked',
         )
       }
-      if (result.status === 'invalid') throw invalidRefresh()
-      return tokenResponse(result.session, result.username)
+      if (result.status === 'invalid') {
+        events.emit('refresh', { outcome: 'invalid', ...ids, clientAddress })
+        throw invalidRefresh()
+      }
+      let user: AuthUser | null = { id: claims.userId, username: result.username }
+      if (!ownUsers) {
+        const adapterId = adapterIdOf(result.username)
+        ids = { ...ids, userId: adapterId ?? ids.userId }
+        user = adapterId === null ? null : await users.findById(adapterId)
+        if (user === null) {
+          // The user is gone from their database: so is the session.
+          const ended = await store.revokeSession(claims.userId, claims.sessionId)
+          await sessionsEnded(ids.userId, [ids.sessionId])
+          events.emit('refresh', { outcome: 'invalid', ...ids, clientAddress })
+          endSessions('revoked', ids.userId, ids.sessionId, ended ? 1 : 0, origin)
+          throw invalidRefresh()
+        }
+      }
+      const response = tokenResponse(result.session, await signAccess(user, claims.sessionId))
+      events.emit('refresh', { outcome: result.status, ...ids, clientAddress })
+      return response
     },
 
-    async logout(refreshToken) {
+    async logout(refreshToken, origin = {}) {
       const claims = refreshTokens.parse(refreshToken)
       if (claims === null) return
-      await store.revokeSession(claims.userId, claims.sessionId)
+      const [ended, userId] = await Promise.all([
+        store.revokeSession(claims.userId, claims.sessionId),
+        adapterIdOfStoreId(claims.userId),
+      ])
       // Recorded even when the session was already gone: a logout retried after an answer
       // lost to an outage still reaches the access tokens. Only a genuine token gets here.
-      await sessionsEnded(claims.userId, [claims.sessionId])
+      await sessionsEnded(userId ?? claims.userId, [claims.sessionId])
+      events.emit('logout', {
+        all: false,
+        userId: userId ?? claims.userId,
+        sessionId: claims.sessionId,
+        sessions: ended ? 1 : 0,
+        clientAddress: origin.clientAddress ?? null,
+      })
+      endSessions('logout', userId ?? claims.userId, claims.sessionId, ended ? 1 : 0, origin)
     },
 
-    async logoutAll(userId, context = {}) {
+    async logoutAll(userId, origin = {}) {
       const notBefore = Math.floor(clock() / 1000)
-      const ended = await store.revokeAllSessions(userId)
+      const ended = await store.revokeAllSessions(storeIdOf(userId))
       await sessionsEnded(userId, ended, notBefore)
-      onSecurityEvent({
-        type: 'logout_all',
+      const count = ended.length
+      events.emit('logout', {
+        all: true,
         userId,
-        sessionId: context.sessionId ?? null,
-        clientAddress: context.clientAddress ?? null,
-        sessions: ended.length,
+        sessionId: origin.sessionId ?? null,
+        sessions: count,
+        clientAddress: origin.clientAddress ?? null,
       })
-      return ended.length
+      endSessions('logout_all', userId, null, count, origin)
+      return count
     },
 
     async changePassword({ userId, sessionId, currentPassword, newPassword, clientAddress }) {
+      // Another adapter owns its users' passwords: it changes them, not the token server.
+      if (!ownUsers) {
+        throw new AuthError('not_found', 'password change is not offered by this server')
+      }
       const user = await store.findUserById(userId)
       if (user === null) throw new AuthError('invalid_credentials', 'wrong password')
       checkNewPassword(newPassword, user.username)
@@ -406,8 +625,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       }
       if (!valid) {
         if (reservation.locks.length > 0) {
-          onSecurityEvent({
-            type: 'login_locked',
+          events.emit('loginLocked', {
             userId,
             username: user.username,
             clientAddress,
@@ -421,11 +639,13 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (!(await store.setPasswordHash(userId, passwordHash))) {
         throw new AuthError('invalid_credentials', 'wrong password')
       }
-      await sessionsEnded(userId, await store.revokeAllSessions(userId, sessionId))
+      const ended = await store.revokeAllSessions(userId, sessionId)
+      await sessionsEnded(userId, ended)
+      endSessions('revoked', userId, null, ended.length, { clientAddress })
     },
 
     async listSessions(userId, currentSessionId) {
-      const sessions = await store.listSessions(userId, clock())
+      const sessions = await store.listSessions(storeIdOf(userId), clock())
       return sessions.map((session) => ({
         id: session.id,
         createdAt: new Date(session.createdAt).toISOString(),
@@ -435,11 +655,12 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       }))
     },
 
-    async revokeSession(userId, sessionId) {
-      if (!(await store.revokeSession(userId, sessionId))) {
+    async revokeSession(userId, sessionId, origin = {}) {
+      if (!(await store.revokeSession(storeIdOf(userId), sessionId))) {
         throw new AuthError('not_found', 'no such session')
       }
       await sessionsEnded(userId, [sessionId])
+      endSessions('revoked', userId, sessionId, 1, origin)
     },
   }
 }

@@ -40,7 +40,14 @@ export interface AccessTokenVerifier {
 
 /** Signs and verifies access tokens. */
 export interface AccessTokens extends AccessTokenVerifier {
-  sign(subject: AccessTokenSubject): SignedAccessToken
+  /**
+   * Signs a token for `subject`; `extraClaims` (already checked, see `accessTokenClaims`)
+   * come first, so the claims the server sets always win.
+   */
+  sign(
+    subject: AccessTokenSubject,
+    extraClaims?: Readonly<Record<string, unknown>>,
+  ): SignedAccessToken
 }
 
 function positiveInteger(option: string, value: number, min: number): number {
@@ -126,9 +133,10 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   const verified = verifiedTokens(tolerance)
 
   return {
-    sign({ userId, sessionId, username }) {
+    sign({ userId, sessionId, username }, extraClaims) {
       const iat = Math.floor(clock() / 1000)
       const claims: AccessTokenClaims = {
+        ...extraClaims,
         iss: issuer,
         aud: audience,
         sub: userId,

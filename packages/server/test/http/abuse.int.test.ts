@@ -2,6 +2,8 @@ import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { useTestRedis } from '@refresh-kit/testing'
 import { afterAll, describe, expect, it } from 'vitest'
+import { createAuthEvents } from '../../src/events/auth-events.js'
+import { logSecurityEvents } from '../../src/events/security-log.js'
 import {
   type AbuseLimitRules,
   createAbuseLimits,
@@ -10,7 +12,6 @@ import {
 import { createHashQueue } from '../../src/limits/hash-queue.js'
 import { createLogger } from '../../src/logger.js'
 import type { PasswordHasher } from '../../src/passwords.js'
-import { logSecurityEvents } from '../../src/service/security-events.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import { cheapPasswords, setup } from '../support/harness.js'
 
@@ -376,9 +377,11 @@ describe('security events', () => {
         },
       },
     })
+    const events = createAuthEvents()
+    logSecurityEvents(events, logger)
     const { http, signIn, clock } = onRedis(
       {},
-      { onSecurityEvent: logSecurityEvents(logger), maxSessionsPerUser: 1, reuseGraceSeconds: 0 },
+      { events, maxSessionsPerUser: 1, reuseGraceSeconds: 0 },
     )
     const { username, userId, pair } = await signIn()
     clock.advance(1)
@@ -397,11 +400,11 @@ describe('security events', () => {
     for (let n = 0; n < 6; n++) {
       await http.post('/auth/login').send({ username, password: `wrong guess ${n}` })
     }
-    const events = lines.map((line) => line.event)
-    expect(events).toContain('session_evicted')
-    expect(events).toContain('refresh_token_reused')
-    expect(events).toContain('logout_all')
-    expect(events.filter((event) => event === 'login_locked')).toHaveLength(1)
+    const logged = lines.map((line) => line.event)
+    expect(logged).toContain('session_evicted')
+    expect(logged).toContain('refresh_token_reused')
+    expect(logged).toContain('logout_all')
+    expect(logged.filter((event) => event === 'login_locked')).toHaveLength(1)
     for (const line of lines) {
       expect(line.level).toBe('warn')
       const text = JSON.stringify(line)

@@ -1,0 +1,102 @@
+import type { Router } from '@koa/router'
+import type { AuthService } from '../service/auth-service.js'
+import type { TokenStore } from '../store/types.js'
+import { clientAddressOf } from './client-address.js'
+import { errorHandler } from './error-handler.js'
+import { noStoreOnAuth } from './no-store.js'
+import { createRefreshTransport, type RefreshTransportOptions } from './refresh-transport.js'
+import type { AuthState } from './require-auth.js'
+import { createRouter } from './routes.js'
+
+/** Options of {@link createAuthRouter}. */
+export interface AuthRouterOptions {
+  /** The auth service (see `createAuthService`). Required. */
+  auth: AuthService
+  /** The store behind `auth`, asked by `/readyz`. Required. */
+  store: TokenStore
+  /**
+   * Prepended to every path: with `'/identity'`, login is `POST /identity/auth/login`. Give
+   * the SDK the same prefix in its base URL. Must start with `/` and not end with one.
+   * @default '' (the paths of the HTTP contract as they are)
+   */
+  prefix?: string
+  /** `Retry-After` seconds of `503 service_unavailable`. @default 2 */
+  unavailableRetryAfterSeconds?: number
+  /** `Cache-Control: public, max-age` of `GET /.well-known/jwks.json`, in seconds. @default 300 */
+  jwksMaxAgeSeconds?: number
+  /**
+   * How login, refresh and logout carry the refresh token: body, `HttpOnly` cookie (its
+   * path follows the prefix), or the client's choice; `allowedOrigins` are the browser
+   * origins besides the server's own that may use the cookie.
+   * @default { mode: 'both', cookieName: 'rk_refresh', secure: true, sameSite: 'strict', domain: null, allowedOrigins: [] }
+   */
+  refreshTokenTransport?: RefreshTransportOptions
+  /**
+   * Trusted proxy hops in front of the app: the client address that the login and
+   * registration limits count is then the Nth valid address from the right of
+   * `X-Forwarded-For` (`true` means 1, `false` 0: the socket's address). See `clientAddressOf`.
+   * @default 0
+   */
+  trustProxy?: boolean | number
+}
+
+function integerOption(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new TypeError(`createAuthRouter: options.${name} must be an integer >= ${min}`)
+  }
+  return value
+}
+
+/**
+ * The token server's routes as a `@koa/router` router, to mount in a Koa app you already
+ * run, under any prefix. Its routes answer errors with the contract's JSON body and
+ * `Cache-Control: no-store` by themselves, so nothing else of your app changes; protect
+ * your own routes with `requireAuth({ verifier: auth })`.
+ *
+ * @example
+ * ```ts
+ * const routes = createAuthRouter({ auth, store, prefix: '/identity' })
+ * app.use(routes.routes()).use(routes.allowedMethods())
+ * router.get('/api/orders', requireAuth({ verifier: auth, scope: 'orders:read' }), listOrders)
+ * ```
+ */
+export function createAuthRouter(options: AuthRouterOptions): Router<AuthState> {
+  const { auth, store } = options
+  if (auth === undefined) throw new TypeError('createAuthRouter: options.auth is required')
+  if (store === undefined) throw new TypeError('createAuthRouter: options.store is required')
+  const prefix = options.prefix ?? ''
+  if (typeof prefix !== 'string' || (prefix !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix))) {
+    throw new TypeError(
+      'createAuthRouter: options.prefix must be "" or a path like /identity (no trailing slash)',
+    )
+  }
+  const trustProxy = options.trustProxy ?? 0
+  const trustedHops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy
+  if (!Number.isSafeInteger(trustedHops) || trustedHops < 0) {
+    throw new TypeError('createAuthRouter: options.trustProxy must be a boolean or an integer >= 0')
+  }
+  const router = createRouter({
+    auth,
+    store,
+    prefix,
+    transport: createRefreshTransport(options.refreshTokenTransport),
+    jwksMaxAgeSeconds: integerOption('jwksMaxAgeSeconds', options.jwksMaxAgeSeconds ?? 300, 0),
+    // Router-level middleware runs for this router's routes only, around their handlers.
+    use: [
+      errorHandler({
+        unavailableRetryAfterSeconds: integerOption(
+          'unavailableRetryAfterSeconds',
+          options.unavailableRetryAfterSeconds ?? 2,
+          1,
+        ),
+      }),
+      noStoreOnAuth(prefix),
+      // The address the abuse limits count and the security events carry.
+      async (ctx, next) => {
+        ctx.state.clientAddress = clientAddressOf(ctx, trustedHops)
+        await next()
+      },
+    ],
+  })
+  return router
+}

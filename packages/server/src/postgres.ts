@@ -1,0 +1,6 @@
+export type {
+  PostgresQueryable,
+  PostgresUserAdapter,
+  PostgresUsersOptions,
+} from './users/postgres-users.js'
+export { createPostgresUsers } from './users/postgres-users.js'
