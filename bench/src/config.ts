@@ -22,14 +22,36 @@ export interface BenchConfig {
   serverEntry: string | null
   /** When set (`BENCH_CPU_PROF=dir`), the server runs with `node --cpu-prof` into that dir. */
   cpuProfileDir: string | null
-  /** Where the JSON of the run is written (`BENCH_OUTPUT`). @default 'results/latest.json' */
+  /** Where the JSON of the run is written (`BENCH_OUTPUT`); the plots go beside it. @default 'results/latest.json' */
   outputPath: string
+  /** Live-session counts of the scale curve (`BENCH_SCALE_SESSIONS`). @default [10_000, 100_000, 1_000_000] */
+  scaleSessions: readonly number[]
+  /** Sessions per user of the per-user curve (`BENCH_USER_SESSIONS`). @default [1, 10, 25, 50] */
+  userSessions: readonly number[]
+  /** The server's `MAX_SESSIONS_PER_USER` in the per-user curve (`BENCH_MAX_SESSIONS_PER_USER`). @default 50 */
+  maxSessionsPerUser: number
+  /** Sequential logins timed at each point of the per-user curve (`BENCH_LOGINS`). @default 5 */
+  logins: number
+  /** Seconds each point of a curve is measured (`BENCH_CURVE_DURATION`). @default 5 */
+  curveDurationSeconds: number
+  /** Seconds of discarded load before each point of a curve (`BENCH_CURVE_WARMUP`). @default 2 */
+  curveWarmupSeconds: number
 }
 
-const SCENARIOS: readonly ScenarioId[] = ['me', 'refresh', 'login']
+const SCENARIOS: readonly ScenarioId[] = ['me', 'koa-jwt', 'refresh', 'naive-refresh', 'login']
 
 /** Every section of the run, in the order they run. */
-export const SECTIONS = ['size', 'overhead', 'burst', 'memory', 'server', 'revocation'] as const
+export const SECTIONS = [
+  'size',
+  'overhead',
+  'burst',
+  'memory',
+  'server',
+  'revocation',
+  'scale',
+  'per-user',
+  'processes',
+] as const
 export type SectionName = (typeof SECTIONS)[number]
 
 function positive(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -40,6 +62,22 @@ function positive(name: string, fallback: number, env: NodeJS.ProcessEnv): numbe
     throw new TypeError(`${name} must be a positive number, got ${JSON.stringify(raw)}`)
   }
   return value
+}
+
+function positiveList(
+  name: string,
+  fallback: readonly number[],
+  env: NodeJS.ProcessEnv,
+): readonly number[] {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const values = raw.split(',').map((item) => Number(item.trim()))
+  if (values.some((value) => !Number.isSafeInteger(value) || value <= 0)) {
+    throw new TypeError(
+      `${name} must be comma-separated positive integers, got ${JSON.stringify(raw)}`,
+    )
+  }
+  return values
 }
 
 /**
@@ -91,6 +129,12 @@ export function readConfig(env: NodeJS.ProcessEnv): BenchConfig {
     cpuProfileDir:
       env.BENCH_CPU_PROF === undefined || env.BENCH_CPU_PROF === '' ? null : env.BENCH_CPU_PROF,
     outputPath: env.BENCH_OUTPUT ?? 'results/latest.json',
+    scaleSessions: positiveList('BENCH_SCALE_SESSIONS', [10_000, 100_000, 1_000_000], env),
+    userSessions: positiveList('BENCH_USER_SESSIONS', [1, 10, 25, 50], env),
+    maxSessionsPerUser: Math.round(positive('BENCH_MAX_SESSIONS_PER_USER', 50, env)),
+    logins: Math.round(positive('BENCH_LOGINS', 5, env)),
+    curveDurationSeconds: positive('BENCH_CURVE_DURATION', 5, env),
+    curveWarmupSeconds: positive('BENCH_CURVE_WARMUP', 2, env),
   }
 }
 

@@ -1,15 +1,18 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
-import { dirname, resolve } from 'node:path'
+import { basename, dirname, extname, join, resolve } from 'node:path'
 import { axiosAuthRefresh } from './clients/axios-auth-refresh.js'
+import { rawFetch, refreshKitFetch } from './clients/fetch.js'
 import { rawAxios } from './clients/raw-axios.js'
 import { refreshKit } from './clients/refresh-kit.js'
 import { readConfig, runs } from './config.js'
 import { startLocalApi } from './lib/local-api.js'
 import { describeMachine } from './lib/machine.js'
 import { BENCH_ROOT } from './lib/paths.js'
+import { buildPlots } from './report/plots.js'
 import { collectTargets, renderReport } from './report/render.js'
 import type { BenchResults } from './report/results.js'
+import { measurePerUserCurve, measureProcessesCurve, measureScaleCurve } from './sections/curves.js'
 import { measureRevocation } from './sections/revocation.js'
 import { measureBurst } from './sections/sdk-burst.js'
 import { measureOverhead } from './sections/sdk-overhead.js'
@@ -36,7 +39,7 @@ async function main(): Promise<void> {
     `${date}: ${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`,
   )
 
-  const partial: Omit<BenchResults, 'targets'> = {
+  const partial: Omit<BenchResults, 'targets' | 'plots'> = {
     date,
     command: 'pnpm bench',
     settings,
@@ -45,10 +48,14 @@ async function main(): Promise<void> {
     wallSeconds: 0,
     size: null,
     overhead: null,
+    overheadFetch: null,
     burst: null,
     memory: null,
     server: null,
     revocation: null,
+    scale: null,
+    perUser: null,
+    processes: null,
   }
 
   if (runs(config, 'size')) {
@@ -63,6 +70,12 @@ async function main(): Promise<void> {
         partial.overhead = await measureOverhead(
           api,
           [rawAxios, refreshKit, axiosAuthRefresh({ deduplicateRefresh: true })],
+          config.overheadRequests,
+        )
+        log(`SDK overhead, fetch entry: ${config.overheadRequests} sequential requests per client`)
+        partial.overheadFetch = await measureOverhead(
+          api,
+          [rawFetch, refreshKitFetch],
           config.overheadRequests,
         )
       }
@@ -113,14 +126,47 @@ async function main(): Promise<void> {
     })
   }
 
+  const curveLoad = {
+    durationSeconds: config.curveDurationSeconds,
+    warmupSeconds: config.curveWarmupSeconds,
+    connections: config.connections,
+    log,
+  }
+  if (runs(config, 'scale')) {
+    log(`scale: refresh and memory at ${config.scaleSessions.join(', ')} live sessions`)
+    partial.scale = await measureScaleCurve(config.scaleSessions, curveLoad)
+  }
+  if (runs(config, 'per-user')) {
+    log(`per-user: login and refresh at ${config.userSessions.join(', ')} sessions per user`)
+    partial.perUser = await measurePerUserCurve(config.userSessions, config.maxSessionsPerUser, {
+      ...curveLoad,
+      logins: config.logins,
+    })
+  }
+  if (runs(config, 'processes')) {
+    log('processes: refresh throughput of 1 and 2 server processes, one Redis and a cluster')
+    partial.processes = await measureProcessesCurve(curveLoad)
+  }
+
   partial.wallSeconds = (Date.now() - started) / 1000
   partial.loadAverageAtEnd = loadavg().map((value) => Math.round(value * 100) / 100)
-  const results: BenchResults = { ...partial, targets: collectTargets(partial) }
-  process.stdout.write(`${renderReport(results)}\n`)
   const output = resolve(BENCH_ROOT, config.outputPath)
+  const stem = basename(output, extname(output))
+  const plotFiles = buildPlots(partial)
+  const results: BenchResults = {
+    ...partial,
+    targets: collectTargets(partial),
+    plots: plotFiles.map((plot) => `${stem}-${plot.name}.svg`),
+  }
+  process.stdout.write(`${renderReport(results)}\n`)
   await mkdir(dirname(output), { recursive: true })
   await writeFile(output, `${JSON.stringify(results, null, 2)}\n`)
-  log(`results written to ${output}`)
+  for (const plot of plotFiles) {
+    await writeFile(join(dirname(output), `${stem}-${plot.name}.svg`), plot.svg)
+  }
+  log(
+    `results written to ${output}${plotFiles.length > 0 ? `, ${plotFiles.length} plots beside it` : ''}`,
+  )
 }
 
 main().then(

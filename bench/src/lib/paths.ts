@@ -13,3 +13,6 @@ export const SERVER_MAIN = join(
   'dist',
   'main.js',
 )
+
+/** The hand-written Koa app users would otherwise run (koa-jwt, GET/DEL/SET rotation), run under tsx. */
+export const BASELINE_ENTRY = join(BENCH_ROOT, 'src', 'baselines', 'koa-baseline.ts')

@@ -1,4 +1,5 @@
 import type { MachineInfo } from '../lib/machine.js'
+import type { PerUserResult, ProcessesResult, ScaleResult } from '../sections/curves.js'
 import type { RevocationResult } from '../sections/revocation.js'
 import type { BurstResult } from '../sections/sdk-burst.js'
 import type { OverheadResult } from '../sections/sdk-overhead.js'
@@ -19,9 +20,16 @@ export interface BenchResults {
   wallSeconds: number
   size: SizeResult | null
   overhead: OverheadResult | null
+  /** The fetch entry against raw fetch, measured the same way. */
+  overheadFetch: OverheadResult | null
   burst: BurstResult | null
   memory: MemoryResult | null
   server: ServerResult | null
   revocation: RevocationResult | null
+  scale: ScaleResult | null
+  perUser: PerUserResult | null
+  processes: ProcessesResult | null
+  /** The SVG plots written beside the JSON, relative to it. */
+  plots: string[]
   targets: TargetCheck[]
 }

@@ -20,11 +20,18 @@ export interface TargetCheck {
 export function checkTarget(
   name: string,
   actual: number,
-  comparison: '>=' | '<=',
+  comparison: '>=' | '<=' | '>' | '<',
   bound: number,
   shown: string,
 ): TargetCheck {
-  const met = comparison === '>=' ? actual >= bound : actual <= bound
+  const met =
+    comparison === '>='
+      ? actual >= bound
+      : comparison === '<='
+        ? actual <= bound
+        : comparison === '>'
+          ? actual > bound
+          : actual < bound
   return {
     name,
     target: `${comparison} ${bound}`,

@@ -17,6 +17,8 @@ export interface OverheadRow {
 
 /** What {@link measureOverhead} found. */
 export interface OverheadResult {
+  /** The client every ratio is taken against. */
+  floor: string
   requestsPerClient: number
   rounds: number
   rows: OverheadRow[]
@@ -66,6 +68,7 @@ export async function measureOverhead(
     }
     const floor = totals[0] ?? Number.NaN
     return {
+      floor: factories[0]?.name ?? 'none',
       requestsPerClient: requests,
       rounds: ROUNDS,
       rows: factories.map((factory, index) => {

@@ -7,6 +7,8 @@ import { build } from 'esbuild'
 /** The size of one package's ESM entry, bundled as an app would ship it. */
 export interface SizeRow {
   package: string
+  /** The goal in gzipped bytes, for refresh-kit's entries. */
+  target: number | null
   version: string
   /** The files that ended up in the bundle, relative to the bench package. */
   files: string[]
@@ -22,7 +24,7 @@ export interface SizeResult {
 
 const benchRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-async function measure(name: string): Promise<SizeRow> {
+async function measure(name: string, target: number | null = null): Promise<SizeRow> {
   const result = await build({
     // Resolved as a bundler resolves an app's `import` of the package: its ESM entry.
     stdin: { contents: `export * from '${name}'`, resolveDir: benchRoot, loader: 'js' },
@@ -42,7 +44,13 @@ async function measure(name: string): Promise<SizeRow> {
   const files = Object.keys(result.metafile.inputs).filter((input) => input !== '<stdin>')
   return {
     package: name,
-    version: packageVersion(name),
+    target,
+    version: packageVersion(
+      name
+        .split('/')
+        .slice(0, name.startsWith('@') ? 2 : 1)
+        .join('/'),
+    ),
     files,
     minifiedBytes: output.contents.byteLength,
     gzippedBytes: gzipSync(output.contents, { level: 9 }).byteLength,
@@ -62,13 +70,18 @@ function packageVersion(name: string): string {
  *
  * @example
  * ```ts
- * const { rows } = await measureSizes() // refresh-kit's client SDK, then axios-auth-refresh
+ * const { rows } = await measureSizes() // refresh-kit's axios, fetch and cross-tab entries, then axios-auth-refresh
  * ```
  */
 export async function measureSizes(): Promise<SizeResult> {
   return {
     method:
       "esbuild bundle of `export * from '<package>'` (its ESM entry), minify, format esm, platform browser, axios external; zlib gzip level 9",
-    rows: [await measure('@refresh-kit/client-sdk'), await measure('axios-auth-refresh')],
+    rows: [
+      await measure('@refresh-kit/client-sdk', 2560),
+      await measure('@refresh-kit/client-sdk/fetch', 2560),
+      await measure('@refresh-kit/client-sdk/cross-tab', 1024),
+      await measure('axios-auth-refresh'),
+    ],
   }
 }

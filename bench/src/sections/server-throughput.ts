@@ -6,7 +6,10 @@ import {
   type TokenStore,
 } from '@refresh-kit/server'
 import type { TokenResponse } from '@refresh-kit/shared'
+import jsonwebtoken from 'jsonwebtoken'
+import { readCommandStats, usecOf } from '../lib/commandstats.js'
 import { type LoadFigures, runLoad } from '../lib/load.js'
+import { BASELINE_ENTRY } from '../lib/paths.js'
 import {
   benchRedisClient,
   deleteKeysUnder,
@@ -14,10 +17,17 @@ import {
   provisionRedis,
   redisCpuSeconds,
 } from '../lib/redis.js'
-import { startServerProcess } from '../lib/server-process.js'
+import { type ServerProcess, startServerProcess } from '../lib/server-process.js'
 
 /** The scenarios of the server run; the baseline always runs, the others are relative to it. */
-export type ScenarioId = 'baseline' | 'me' | 'refresh' | 'login'
+export type ScenarioId = 'baseline' | 'me' | 'koa-jwt' | 'refresh' | 'naive-refresh' | 'login'
+
+/** Redis commands that do a scenario's store work, priced by `INFO commandstats`. */
+const STORE_COMMANDS: Partial<Record<ScenarioId, readonly string[]>> = {
+  // A script's usec includes the commands it runs (counted again under their own names).
+  refresh: ['evalsha', 'eval'],
+  'naive-refresh': ['get', 'del', 'set'],
+}
 
 /** One measured scenario of the server. */
 export interface ServerScenario {
@@ -28,6 +38,10 @@ export interface ServerScenario {
   figures: LoadFigures
   /** `reqPerSec` divided by the baseline's. */
   ratioToBaseline: number
+  /** Which server answered: refresh-kit, or the hand-written Koa app users would otherwise run. */
+  server: 'refresh-kit' | 'koa-baseline'
+  /** Redis `usec` (INFO commandstats) of the scenario's store commands per 2xx response. */
+  redisCommandUsPerResponse: number | null
 }
 
 /** What {@link measureServer} found. */
@@ -156,21 +170,33 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
       id: ScenarioId,
       name: string,
       scenario: Omit<Parameters<typeof runLoad>[0], 'url' | 'durationSeconds' | 'connections'>,
+      target: ServerProcess = server,
     ): Promise<ServerScenario> => {
-      const common = { url: server.url, connections: options.connections }
+      const common = { url: target.url, connections: options.connections }
       await runLoad({ ...common, ...scenario, durationSeconds: options.warmupSeconds })
       const figures = await runLoad(
         { ...common, ...scenario, durationSeconds: options.durationSeconds },
-        { server: () => server.cpuSeconds(), redis: () => redisCpuSeconds(redis) },
+        {
+          server: () => target.cpuSeconds(),
+          redis: () => redisCpuSeconds(redis),
+          commands: () => readCommandStats(redis),
+        },
       )
       const baseline = scenarios[0]?.figures.reqPerSec ?? figures.reqPerSec
-      const result = {
+      const storeCommands = STORE_COMMANDS[id]
+      const answered = figures.statusCodes['200'] ?? 0
+      const result: ServerScenario = {
         id,
         name,
         method: scenario.method,
         path: scenario.path,
         figures,
         ratioToBaseline: figures.reqPerSec / baseline,
+        server: target === server ? 'refresh-kit' : 'koa-baseline',
+        redisCommandUsPerResponse:
+          storeCommands === undefined || figures.commandStats === null || answered === 0
+            ? null
+            : usecOf(figures.commandStats, storeCommands) / answered,
       }
       const serverCpu = figures.cpuPerRequestUs.server
       log(
@@ -185,14 +211,48 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
       method: 'GET',
       path: '/healthz',
     })
-    if (wanted('me')) {
-      await measure('me', 'GET /auth/me (valid token)', {
-        method: 'GET',
-        path: '/auth/me',
-        headers: { authorization: `Bearer ${login.accessToken}` },
-      })
+    let refresh: ServerResult['refresh'] = null
+    const baselineServer =
+      wanted('koa-jwt') || wanted('naive-refresh')
+        ? await startServerProcess({
+            entry: BASELINE_ENTRY,
+            env: {
+              PORT: '0',
+              HOST: '127.0.0.1',
+              REDIS_URL: redisHandle.url,
+              BASELINE_JWT_SECRET: jwtSecret,
+              BASELINE_KEY_PREFIX: `${keyPrefix}naive:`,
+              NODE_ENV: 'production',
+            },
+          })
+        : null
+    try {
+      if (wanted('me')) {
+        await measure('me', 'GET /auth/me (valid token)', {
+          method: 'GET',
+          path: '/auth/me',
+          headers: { authorization: `Bearer ${login.accessToken}` },
+        })
+      }
+      if (baselineServer !== null && wanted('koa-jwt')) {
+        // Signed as koa-jwt's README has it: jsonwebtoken with the string secret.
+        const token = jsonwebtoken.sign({ sub: user.id, username: USERNAME }, jwtSecret, {
+          expiresIn: '15m',
+        })
+        await measure(
+          'koa-jwt',
+          'GET /auth/me, Koa + koa-jwt (users would write)',
+          { method: 'GET', path: '/auth/me', headers: { authorization: `Bearer ${token}` } },
+          baselineServer,
+        )
+      }
+      if (wanted('refresh')) refresh = await measureRefresh()
+      if (baselineServer !== null && wanted('naive-refresh')) {
+        await measureNaiveRefresh(baselineServer)
+      }
+    } finally {
+      await baselineServer?.stop()
     }
-    const refresh = wanted('refresh') ? await measureRefresh() : null
     if (wanted('login')) {
       await measure('login', 'POST /auth/login (scrypt)', {
         method: 'POST',
@@ -202,18 +262,53 @@ export async function measureServer(options: ServerBenchOptions): Promise<Server
       })
     }
 
-    async function measureRefresh(): Promise<NonNullable<ServerResult['refresh']>> {
-      // One unused refresh token per request, for as many as could be sent: a refresh does all a
-      // protected request does and more, so the /auth/me rate with a margin bounds it (with a
-      // floor, in case that ran while the machine was busy). Running out shows as non-2xx.
+    function poolSizeFor(): number {
       const ceilingRate =
         scenarios.find((scenario) => scenario.id === 'me')?.figures.reqPerSec ??
         baseline.figures.reqPerSec
-      const poolSize =
+      return (
         Math.ceil(
           Math.max(ceilingRate * 1.5, MIN_POOL_RATE) *
             (options.warmupSeconds + options.durationSeconds),
         ) + 2000
+      )
+    }
+
+    async function measureNaiveRefresh(target: ServerProcess): Promise<void> {
+      // The common rotation's records: opaque random token -> JSON of who it belongs to.
+      const size = poolSizeFor()
+      const tokens = Array.from({ length: size }, () => randomBytes(32).toString('base64url'))
+      const record = JSON.stringify({ userId: user?.id ?? '', username: USERNAME })
+      for (let start = 0; start < size; start += 5000) {
+        const pipeline = redis.pipeline()
+        for (const token of tokens.slice(start, start + 5000)) {
+          pipeline.set(`${keyPrefix}naive:${token}`, record, 'EX', 7200)
+        }
+        await pipeline.exec()
+      }
+      let cursor = 0
+      await measure(
+        'naive-refresh',
+        'POST /auth/refresh, GET/DEL/SET rotation (users would write)',
+        {
+          method: 'POST',
+          path: '/auth/refresh',
+          headers: { 'content-type': 'application/json' },
+          nextBody: () => {
+            const token = tokens[cursor] ?? 'exhausted'
+            cursor += 1
+            return JSON.stringify({ refreshToken: token })
+          },
+        },
+        target,
+      )
+    }
+
+    async function measureRefresh(): Promise<NonNullable<ServerResult['refresh']>> {
+      // One unused refresh token per request, for as many as could be sent: a refresh does all a
+      // protected request does and more, so the /auth/me rate with a margin bounds it (with a
+      // floor, in case that ran while the machine was busy). Running out shows as non-2xx.
+      const poolSize = poolSizeFor()
       const poolStarted = Date.now()
       const codec = createRefreshTokenCodec(createTokenKeys({ jwtSecret }).refreshMacKey)
       const userIds = Array.from({ length: Math.ceil(poolSize / SESSIONS_PER_POOL_USER) }, () =>

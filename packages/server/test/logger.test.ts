@@ -104,4 +104,16 @@ describe('createLogger (pino)', () => {
     childLogger(plain, { requestId: 'r9' }).info('hello', { status: 200 })
     expect(seen).toEqual([{ requestId: 'r9', status: 200 }])
   })
+
+  it("drops a request logger's lines below the level and keeps its bindings in nested children", () => {
+    const { logger, parsed } = capture('warn')
+    const child = childLogger(logger, { requestId: 'req-9' })
+    child.info('below the level')
+    child.warn('at the level')
+    childLogger(child, { userId: 'u1' }).error('nested')
+    expect(parsed()).toEqual([
+      expect.objectContaining({ msg: 'at the level', requestId: 'req-9' }),
+      expect.objectContaining({ msg: 'nested', requestId: 'req-9', userId: 'u1' }),
+    ])
+  })
 })

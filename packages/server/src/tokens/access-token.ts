@@ -7,6 +7,7 @@ import type { AccessTokenSubject, AuthContext } from './auth-context.js'
 import type { AccessTokenKeys } from './keys.js'
 import { invalidToken, verifyAccessTokenWith } from './lib/access-claims.js'
 import { createJwtSigner, readHeader } from './lib/jwt.js'
+import { verifiedTokens } from './lib/verified-tokens.js'
 
 /** Options of {@link createAccessTokens}. */
 export interface AccessTokensOptions {
@@ -127,6 +128,10 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     return key
   }
 
+  // The key set is fixed for the life of this object, so a verified token stays verified
+  // until its time bounds say otherwise: a client's repeat requests skip the signature check.
+  const verified = verifiedTokens(tolerance)
+
   return {
     sign({ userId, sessionId, username }, extraClaims) {
       const iat = Math.floor(clock() / 1000)
@@ -145,13 +150,18 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     },
 
     verifyAccessToken(token) {
-      return verifyAccessTokenWith(token, keyOf(token), {
+      const nowSeconds = Math.floor(clock() / 1000)
+      const known = verified.get(token, nowSeconds)
+      if (known !== undefined) return known
+      const context = verifyAccessTokenWith(token, keyOf(token), {
         algorithm,
         issuer,
         audience,
         clockToleranceSeconds: tolerance,
-        nowSeconds: Math.floor(clock() / 1000),
+        nowSeconds,
       })
+      verified.set(token, context)
+      return context
     },
   }
 }
