@@ -85,7 +85,8 @@ export function createApp(options: AppOptions): Koa {
     throw new TypeError('createApp: options.trustProxy must be a boolean or an integer >= 0')
   }
 
-  // Koa's own `proxy` would take X-Forwarded-For's left-most entry, which the client writes.
+  // Koa's own `proxy` would take X-Forwarded-For's left-most entry, which the client writes:
+  // the router counts trusted hops itself, for the client address and its own origin.
   const app = new Koa()
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
     const failure = toAuthError(error)

@@ -79,7 +79,10 @@ export function createAuthRouter(options: AuthRouterOptions): Router<AuthState> 
     auth,
     store,
     prefix,
-    transport: createRefreshTransport(options.refreshTokenTransport),
+    transport: createRefreshTransport({
+      ...options.refreshTokenTransport,
+      behindProxy: trustedHops > 0,
+    }),
     jwksMaxAgeSeconds: integerOption('jwksMaxAgeSeconds', options.jwksMaxAgeSeconds ?? 300, 0),
     // Router-level middleware runs for this router's routes only, around their handlers.
     use: [

@@ -24,6 +24,11 @@ export interface RefreshTransportOptions {
   domain?: string | null
   /** Browser origins, besides the server's own, that may refresh and log out by cookie. @default [] */
   allowedOrigins?: readonly string[]
+  /**
+   * Whether proxies the server trusts stand in front of it: its own origin is then the host
+   * and protocol they forward (`X-Forwarded-Host`, `X-Forwarded-Proto`). @default false
+   */
+  behindProxy?: boolean
 }
 
 /** A refresh token read from a request, and where it came from. */
@@ -95,6 +100,7 @@ export function createRefreshTransport(options: RefreshTransportOptions = {}): R
   const sameSite = options.sameSite ?? 'strict'
   const domain = options.domain ?? null
   const allowed = new Set(options.allowedOrigins ?? [])
+  const behindProxy = options.behindProxy ?? false
   if (!['body', 'cookie', 'both'].includes(mode)) {
     throw new TypeError('createRefreshTransport: options.mode must be body, cookie or both')
   }
@@ -140,8 +146,11 @@ export function createRefreshTransport(options: RefreshTransportOptions = {}): R
     }
     const origin = ctx.get('Origin')
     // Koa 3's ctx.origin is the request's Origin header: the server's own is built here, from
-    // the forwarded protocol and host when the proxy is trusted.
-    const own = `${ctx.protocol}://${ctx.host}`
+    // the forwarded protocol and host when a proxy is trusted (this router may be mounted in
+    // an app whose own `proxy` setting says otherwise).
+    const own = behindProxy
+      ? `${forwarded(ctx, 'X-Forwarded-Proto') ?? ctx.protocol}://${forwarded(ctx, 'X-Forwarded-Host') ?? ctx.host}`
+      : `${ctx.protocol}://${ctx.host}`
     if (origin !== '' && origin !== own && !allowed.has(origin)) {
       throw new AuthError('csrf_rejected', 'this origin may not use the refresh cookie')
     }
@@ -183,4 +192,10 @@ export function createRefreshTransport(options: RefreshTransportOptions = {}): R
       setCookie(ctx, '', 0)
     },
   }
+}
+
+/** The first value of a forwarded header, as the proxy nearest the client set it. */
+function forwarded(ctx: Context, header: string): string | undefined {
+  const value = ctx.get(header).split(',')[0]?.trim()
+  return value === undefined || value === '' ? undefined : value
 }

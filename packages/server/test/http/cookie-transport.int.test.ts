@@ -329,6 +329,23 @@ describe('CSRF defence', () => {
     expect((await refreshByCookie(server, cookie.value as string)).status).toBe(200)
   })
 
+  it('takes the host a trusted proxy forwarded as its own origin (regression: a page served on one origin with the API behind its forwarding was refused 403)', async () => {
+    const forwarded = { 'X-Forwarded-Host': 'app.example.test', 'X-Forwarded-For': '203.0.113.9' }
+    const page = { ...forwarded, Origin: 'http://app.example.test' }
+    const behindProxy = await start({ TRUST_PROXY: '1' })
+    const first = (await signIn(behindProxy)).cookie
+    expect((await refreshByCookie(behindProxy, first.value as string, page)).status).toBe(200)
+    // Without a trusted proxy, the same headers are the client's own words: refused.
+    const direct = await start()
+    const second = (await signIn(direct)).cookie
+    await expectError(
+      await refreshByCookie(direct, second.value as string, page),
+      403,
+      'csrf_rejected',
+    )
+    expect(direct.rotations()).toBe(0)
+  })
+
   it('refuses a cookie logout without the header and revokes nothing', async () => {
     const server = await start()
     const { cookie } = await signIn(server)
