@@ -382,7 +382,7 @@ export function buildTables(results: BenchResults): Table[] {
           : [
               `refresh: ${formatNumber(pool.poolSize)} sessions pre-created through the Redis store in ${pool.poolCreateSeconds.toFixed(1)} s; ${formatNumber(pool.handedOut)} tokens handed out (warm-up included), each once; ${formatNumber(pool.rotatedInStore)} sessions rotated in the store, ${pool.rotatedTwice} rotated twice (grace hits impossible: no token sent twice)${pool.exhausted ? '; THE POOL RAN OUT: the non-2xx are requests sent past it' : ''}`,
             ]),
-        `login: scrypt ${server.login.scrypt === null ? 'parameters unknown' : `N=${server.login.scrypt.N} (2^${Math.log2(server.login.scrypt.N)}), r=${server.login.scrypt.r}, p=${server.login.scrypt.p}`}, one user, every call a full password check and a new session; LOGIN_RATE_LIMIT=0 (off), so the per-address limit in front of a login does not answer instead`,
+        `login: scrypt ${server.login.scrypt === null ? 'parameters unknown' : `N=${server.login.scrypt.N} (2^${Math.log2(server.login.scrypt.N)}), r=${server.login.scrypt.r}, p=${server.login.scrypt.p}`}, one user, every call a full password check and a new session; LOGIN_RATE_LIMIT, LOGIN_MAX_FAILURES and LOGIN_MAX_FAILURES_PER_ADDRESS 0 (off), so the limits in front of a login do not answer instead`,
         ...(server.cpuProfileDir === null
           ? []
           : [`server CPU profile written to ${server.cpuProfileDir}`]),
