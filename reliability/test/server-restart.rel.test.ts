@@ -22,10 +22,12 @@ const redis = useTestRedis('restart')
 const RAW_LOOPS = 8
 const SDK_CLIENTS = 4
 /**
- * The SDK refreshes inside its leeway, which is at most half a token's lifetime: with 4 s
- * tokens the clients refresh on their own every ~2 s.
+ * Long enough that no token expires across the restart. The SDK refreshes inside its leeway
+ * (at most half a token's lifetime), so the test ages the clients' tokens by moving their
+ * clock past half of it: once before SIGTERM and once after the restart.
  */
-const ACCESS_TOKEN_TTL = 4
+const ACCESS_TOKEN_TTL = 32
+const AGE_TOKENS_MS = (ACCESS_TOKEN_TTL / 2 + 1) * 1000
 /** Logins sent just before SIGTERM: slow (scrypt), so most are still running when it lands. */
 const IN_FLIGHT_LOGINS = 6
 
@@ -91,8 +93,10 @@ describe('server restart under load', () => {
     const sessions = await openSessions(server.url, usernames, RAW_LOOPS / usernames.length)
     const clients: AuthClient[] = []
     const signOuts: string[] = []
+    let clockAheadMs = 0
+    const sdkNow = () => Date.now() + clockAheadMs
     for (let i = 0; i < SDK_CLIENTS; i++) {
-      const auth = createAuthClient({ baseURL: server.url, storage: memoryStorage() })
+      const auth = createAuthClient({ baseURL: server.url, storage: memoryStorage(), now: sdkNow })
       auth.on('sessionExpired', (error) => signOuts.push(`client ${i}: ${error.code}`))
       auth.on('logout', () => signOuts.push(`client ${i}: logout`))
       await auth.login({ username: usernames[i % usernames.length] as string, password: PASSWORD })
@@ -140,6 +144,7 @@ describe('server restart under load', () => {
       { concurrency: SDK_CLIENTS * 2, signal: stop.signal },
     )
 
+    clockAheadMs += AGE_TOKENS_MS
     await sleep(mode.restartLoadMs / 2)
     // Slow requests in flight when SIGTERM lands: each must still get its answer.
     const logins = Array.from({ length: IN_FLIGHT_LOGINS }, () =>
@@ -155,6 +160,7 @@ describe('server restart under load', () => {
     const stoppedAt = performance.now()
     await server.start()
     const backAt = performance.now()
+    clockAheadMs += AGE_TOKENS_MS
     await sleep(mode.restartLoadMs / 2)
     stop.abort()
     const samples = [...(await raw), ...(await sdk)]
