@@ -39,11 +39,12 @@ let proxy: FaultProxy
 beforeAll(async () => {
   // A one-second access token: the SDK refreshes before every round of requests.
   app = await startInProcessServer({ accessTokenTtlSeconds: 1 })
-  // One refresh in three meets a fault, taking each kind in turn.
+  // Every other refresh meets a fault, taking each kind in turn: all of them within the first
+  // ten refreshes, which even a short run (and the SDK's immediate retries) always reaches.
   proxy = await startFaultProxy({
     upstream: app.url,
     faultFor: (n) =>
-      n % 3 === 1 ? (FAULTS[Math.floor(n / 3) % FAULTS.length] as RefreshFault) : 'pass',
+      n % 2 === 1 ? (FAULTS[Math.floor(n / 2) % FAULTS.length] as RefreshFault) : 'pass',
     slowMs: 300,
     stallMs: REFRESH_TIMEOUT_MS * 3,
   })
