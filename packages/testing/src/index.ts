@@ -1,3 +1,5 @@
+export type { ForwardingProxy } from './forwarding-proxy.js'
+export { startForwardingProxy } from './forwarding-proxy.js'
 export type { ProvisionedRedis, RedisServerOptions, RedisServerProcess } from './redis.js'
 export {
   dockerEngineAnswers,

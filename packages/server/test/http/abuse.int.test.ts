@@ -1,6 +1,5 @@
-import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { useTestRedis } from '@refresh-kit/testing'
+import { startForwardingProxy, useTestRedis } from '@refresh-kit/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createAuthEvents } from '../../src/events/auth-events.js'
 import { logSecurityEvents } from '../../src/events/security-log.js'
@@ -210,40 +209,6 @@ describe('per-address limits', () => {
   })
 })
 
-/** A reverse proxy that appends the address it received each request from, as nginx does. */
-async function appendingProxy(target: string): Promise<{ url: string; close(): Promise<void> }> {
-  const upstream = new URL(target)
-  const server: Server = createServer((req, res) => {
-    const seen = req.headers['x-forwarded-for']
-    const forwarded = [seen, req.socket.remoteAddress].filter((part) => part !== undefined)
-    const outgoing = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, 'x-forwarded-for': forwarded.join(', ') },
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
-      },
-    )
-    outgoing.on('error', () => res.destroy())
-    req.pipe(outgoing)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
-
 describe('TRUST_PROXY as a hop count', () => {
   const closing: (() => Promise<void>)[] = []
   afterAll(async () => {
@@ -261,7 +226,9 @@ describe('TRUST_PROXY as a hop count', () => {
     const server = app.listen(0, '127.0.0.1')
     await new Promise((resolve) => server.once('listening', resolve))
     closing.push(() => new Promise((resolve) => server.close(() => resolve(undefined))))
-    const proxy = await appendingProxy(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    const proxy = await startForwardingProxy(
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    )
     closing.push(proxy.close)
     const login = async (spoof: string) => {
       const res = await fetch(`${proxy.url}/auth/login`, {
