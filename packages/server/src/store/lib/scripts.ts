@@ -11,9 +11,10 @@
 
 /**
  * A script for ioredis `defineCommand` (run by EVALSHA, with EVAL on NOSCRIPT) whose keys and
- * arguments have names. The Lua body reads them as `KEY.name` and `ARG.name`, callers pass
+ * arguments have names. The Lua body is written with `KEY.name` and `ARG.name`, callers pass
  * them as objects, and the one list here decides their positions on both sides: reordering
- * it can never hand a script one value in another's place.
+ * it can never hand a script one value in another's place. The names are compiled into
+ * `KEYS[n]` and `ARGV[n]` when the script is defined, so a call builds no table of them.
  */
 export interface StoreScript<K extends string = string, A extends string = string> {
   readonly name: string
@@ -22,7 +23,7 @@ export interface StoreScript<K extends string = string, A extends string = strin
   /** Argument names, in the order of `ARGV`. */
   readonly args: readonly A[]
   readonly numberOfKeys: number
-  /** The body, preceded by the `KEY` and `ARG` tables. */
+  /** The body as Redis runs it: the shared helpers it asked for, its names made positions. */
   readonly lua: string
 }
 
@@ -92,32 +93,30 @@ export function defineScript<const K extends string, const A extends string>(def
   const { name, keys, args, lua } = definition
   const problem = (what: string) => new Error(`store script ${name}: ${what}`)
   if (/\b(KEYS|ARGV)\[/.test(lua)) throw problem('reads KEYS or ARGV by position')
-  const tables: [string, readonly string[]][] = [
-    ['KEY', keys],
-    ['ARG', args],
+  const tables: [string, string, readonly string[]][] = [
+    ['KEY', 'KEYS', keys],
+    ['ARG', 'ARGV', args],
   ]
-  for (const [table, names] of tables) {
+  let body = lua
+  for (const [table, positional, names] of tables) {
     if (new Set(names).size !== names.length) throw problem(`declares a ${table} name twice`)
     for (const item of names) {
       if (!NAME.test(item)) throw problem(`${table}.${item} is not a Lua name`)
       if (!new RegExp(`\\b${table}\\.${item}\\b`).test(lua))
         throw problem(`never uses ${table}.${item}`)
     }
-    for (const used of lua.matchAll(new RegExp(`\\b${table}\\.([A-Za-z0-9]+)`, 'g'))) {
-      if (!names.includes(used[1] ?? '')) {
-        throw problem(`uses ${table}.${used[1]}, which it does not declare`)
-      }
-    }
+    body = body.replace(new RegExp(`\\b${table}\\.([A-Za-z0-9]+)\\b`, 'g'), (_, used: string) => {
+      const at = names.indexOf(used)
+      if (at < 0) throw problem(`uses ${table}.${used}, which it does not declare`)
+      return `${positional}[${at + 1}]`
+    })
   }
-  const tableOf = (variable: string, source: string, names: readonly string[]) =>
-    `local ${variable} = {${names.map((item, at) => `${item} = ${source}[${at + 1}]`).join(', ')}}`
-  const prelude = [tableOf('KEY', 'KEYS', keys), tableOf('ARG', 'ARGV', args)].join('\n')
   return {
     name,
     keys,
     args,
     numberOfKeys: keys.length,
-    lua: `${prelude}\n${definition.helpers ? HELPERS : ''}${lua}`,
+    lua: `${definition.helpers ? HELPERS : ''}${body}`,
   }
 }
 
