@@ -476,6 +476,38 @@ describe('Redis store', () => {
     expect(await client.exists(`${tag}:a:${old}`)).toBe(0)
   })
 
+  it("reads none of a user's sessions at a login below the bound, and all of them at the bound", async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix, clock: 'caller' })
+    const userId = await register(store)
+    const monitor = await redis.client().monitor()
+    const seen: string[][] = []
+    monitor.on('monitor', (_time: string, args: string[]) => seen.push(args))
+    const login = (n: number) =>
+      store.createSession({ ...session(userId, T0 + n), userAgent: null, maxSessions: 8 })
+    for (let n = 0; n < 8; n++) await login(n)
+    const sessionsKey = `${redis.keyPrefix}{u:${userId}}:s`
+    const reads = () =>
+      seen.filter(
+        ([name, key]) => /^(hgetall|hkeys|hvals|hscan)$/i.test(name ?? '') && key === sessionsKey,
+      )
+    const settle = async () => {
+      // MONITOR lags behind: wait for a marker sent after the logins.
+      const marker = `end-of-logins-${id()}`
+      await client.echo(marker)
+      await expect
+        .poll(() => seen.some((args) => args.includes(marker)), { timeout: 10_000 })
+        .toBe(true)
+    }
+    await settle()
+    expect(reads()).toEqual([])
+    const ninth = await login(8)
+    await settle()
+    monitor.disconnect()
+    expect(reads()).toHaveLength(1)
+    expect(ninth.evictedSessionIds).toHaveLength(1)
+  })
+
   it('names the bad option', () => {
     const client = sharedClient()
     expect(() => createRedisStore({ redis: client, userTtlSeconds: 0 })).toThrow(/userTtlSeconds/)

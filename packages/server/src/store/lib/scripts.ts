@@ -136,9 +136,12 @@ export function scriptArguments<K extends string, A extends string>(
  * the user agent's digest ('' for none), the prefix of the user-agent keys of 0.1.0, index
  * renewal interval in seconds, maxSessions (0: no bound).
  *
- * Drops the user's dead sessions on the way and, beyond maxSessions, the least recently used
- * live ones, so a user's hash never holds more than maxSessions and every script that reads
- * it is bounded by it; renews the user record's TTL (a login).
+ * Below the bound a login reads none of the user's sessions, so its cost does not grow with
+ * them. At the bound it drops the dead ones first (they never push a live one out), then the
+ * least recently used live ones, so the hash never holds more than maxSessions and every
+ * script that reads it is bounded by it. Without a bound it drops the dead ones each time the
+ * count reaches a power of two from 16 on: they never outnumber the live ones by much, at a
+ * cost per login that stays constant on average. Renews the user record's TTL (a login).
  * Returns {the time it decided with, the username when its index is due for renewal (field
  * `x`: when it was last renewed, on the Redis clock) or '', evicted session ids...}.
  */
@@ -160,10 +163,12 @@ export const createSessionScript = defineScript({
   lua: `
 local now = clock(ARG.now)
 local maxSessions = tonumber(ARG.maxSessions)
+local count = redis.call('HLEN', KEY.sessions)
 local out = {string.format('%d', now), ''}
 -- The bound is enforced here, in the login's own atomic step: checked anywhere else, parallel
 -- logins would each see room and all be added.
-do
+if (maxSessions > 0 and count >= maxSessions)
+    or (maxSessions == 0 and count >= 16 and bit.band(count, count - 1) == 0) then
   local fields = redis.call('HGETALL', KEY.sessions)
   local live = {}
   for j = 1, #fields, 2 do
