@@ -117,8 +117,11 @@ function unpacked(packed: Reply): PackedSession | null {
   return record === null ? null : unpackSession(record)
 }
 
-/** How many user agents each store keeps in memory, by digest: a few kilobytes of strings each. */
-const USER_AGENT_CACHE_SIZE = 1024
+/**
+ * How many user agents each store keeps in memory, by digest (about 1 MiB of strings at most):
+ * more than the browsers and versions that are in use at any one time.
+ */
+const USER_AGENT_CACHE_SIZE = 8192
 
 /**
  * How much longer than the absolute session lifetime a shared user-agent record is kept: the

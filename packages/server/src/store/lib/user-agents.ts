@@ -17,8 +17,9 @@ export function userAgentDigest(userAgent: string): string {
 }
 
 /**
- * User agents by digest, at most `capacity` of them, the oldest entry going first when full.
- * A content-named record never changes, so an entry is never stale: it only saves a read.
+ * User agents by digest, at most `capacity` of them, the least recently used going first when
+ * full. A content-named record never changes, so an entry is never stale: it only saves a read
+ * (a round trip on a refresh, since the record lives outside the session's slot).
  */
 export interface UserAgentCache {
   get(digest: string): string | undefined
@@ -27,11 +28,20 @@ export interface UserAgentCache {
 
 /** A {@link UserAgentCache} of at most `capacity` entries. */
 export function createUserAgentCache(capacity: number): UserAgentCache {
+  // A Map keeps insertion order: an entry used again moves to the end, the first one is the
+  // least recently used.
   const entries = new Map<string, string>()
   return {
-    get: (digest) => entries.get(digest),
+    get(digest) {
+      const userAgent = entries.get(digest)
+      if (userAgent !== undefined) {
+        entries.delete(digest)
+        entries.set(digest, userAgent)
+      }
+      return userAgent
+    },
     set(digest, userAgent) {
-      if (entries.has(digest)) return
+      entries.delete(digest)
       if (entries.size >= capacity) {
         const oldest = entries.keys().next()
         if (oldest.done !== true) entries.delete(oldest.value)
