@@ -508,6 +508,24 @@ describe('Redis store', () => {
     expect(ninth.evictedSessionIds).toHaveLength(1)
   })
 
+  it('without a bound, drops dead sessions at logins where the count reaches a power of two', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix, clock: 'caller' })
+    const userId = await register(store)
+    const sessionsKey = `${redis.keyPrefix}{u:${userId}}:s`
+    for (let n = 0; n < 15; n++) {
+      await store.createSession({ ...session(userId, T0 + n), idleTtlSeconds: 60 })
+    }
+    const later = T0 + 3600 * 1000
+    // 15 dead sessions: this login sees 15 and reads none of them.
+    await store.createSession({ ...session(userId, later), userAgent: null })
+    expect(await client.hlen(sessionsKey)).toBe(16)
+    // This one sees 16, drops the 15 dead ones and adds itself beside the live one.
+    await store.createSession({ ...session(userId, later), userAgent: null })
+    expect(await client.hlen(sessionsKey)).toBe(2)
+    expect(await store.listSessions(userId, later)).toHaveLength(2)
+  })
+
   it('names the bad option', () => {
     const client = sharedClient()
     expect(() => createRedisStore({ redis: client, userTtlSeconds: 0 })).toThrow(/userTtlSeconds/)
