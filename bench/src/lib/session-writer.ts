@@ -38,7 +38,8 @@ const USER_TTL_MS = 365 * 24 * 3600 * 1000
 /**
  * Writes `users × sessionsPerUser` live sessions with their user records. Fast path: the
  * store's key layout written directly (one HSET of all of a user's sessions, their packed
- * records `g:c:l:a:i:r`, plus the user hash and its username index), pipelined. The first
+ * records `g:c:l:a:i` without a user agent, plus the user hash and its username index),
+ * pipelined. The first
  * user is then read back through the store itself; if the store does not see its sessions
  * (the layout moved on), everything is written again through `store.createSession`, slower
  * but always right.
@@ -54,7 +55,7 @@ export async function writeSessions(options: WriteSessionsOptions): Promise<Writ
   const maxAgeMs = options.maxAgeMs ?? 7_200_000
   const started = Date.now()
   const now = Date.now()
-  const packed = [0, now, 0, maxAgeMs, Math.min(idleMs, maxAgeMs), 0].map(b36).join(':')
+  const packed = [0, now, 0, maxAgeMs, Math.min(idleMs, maxAgeMs)].map(b36).join(':')
   const userIds = Array.from({ length: users }, () => randomBytes(16).toString('base64url'))
   // Ids as the server makes them: 16 random bytes, 22 base64url characters.
   const sessions: string[][] = userIds.map(() =>

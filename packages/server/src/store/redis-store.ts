@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis'
-import { redisKeys, unpackSession } from './lib/keys.js'
+import { type PackedSession, redisKeys, unpackSession } from './lib/keys.js'
 import {
   createSessionScript,
   getSessionScript,
@@ -15,6 +15,7 @@ import {
   type StoreScript,
   scriptArguments,
   setPasswordHashScript,
+  shareUserAgentScript,
 } from './lib/scripts.js'
 import {
   checkCreateSessionInput,
@@ -26,6 +27,7 @@ import {
   toMs,
 } from './lib/session-rules.js'
 import { storeError } from './lib/unavailable.js'
+import { createUserAgentCache, userAgentDigest } from './lib/user-agents.js'
 import type {
   CreatedSession,
   RotateResult,
@@ -89,16 +91,13 @@ function list(value: Reply): Reply[] {
   return value
 }
 
-/** A session from its packed record and user agent as the scripts return them, or `null`. */
+/** A session from its unpacked record and its user agent. */
 function toSession(
   userId: string,
   sessionId: string,
-  packed: Reply,
-  userAgent: Reply,
-): SessionRecord | null {
-  const record = text(packed)
-  const fields = record === null ? null : unpackSession(record)
-  if (fields === null) return null
+  fields: PackedSession,
+  userAgent: string | null,
+): SessionRecord {
   return {
     id: sessionId,
     userId,
@@ -108,9 +107,28 @@ function toSession(
     idleExpiresAt: fields.idleExpiresAt,
     generation: fields.generation,
     rotatedAt: fields.rotatedAt,
-    userAgent: text(userAgent),
+    userAgent,
   }
 }
+
+/** A packed record as a script returns it, unpacked, or `null`. */
+function unpacked(packed: Reply): PackedSession | null {
+  const record = text(packed)
+  return record === null ? null : unpackSession(record)
+}
+
+/**
+ * How many user agents each store keeps in memory, by digest (about 1 MiB of strings at most):
+ * more than the browsers and versions that are in use at any one time.
+ */
+const USER_AGENT_CACHE_SIZE = 8192
+
+/**
+ * How much longer than the absolute session lifetime a shared user-agent record is kept: the
+ * record is written beside the login's script, not inside it, so it may start its TTL a moment
+ * before the session starts its lifetime.
+ */
+const USER_AGENT_MARGIN_MS = 60 * 60 * 1000
 
 /**
  * The production {@link TokenStore} on Redis or Redis Cluster.
@@ -158,6 +176,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   // or more, and ends at most a tenth of the TTL before the user record it points to.
   const indexRenewalSeconds = Math.max(1, Math.floor(userTtlSeconds / 10))
   const keys = redisKeys(keyPrefix)
+  const userAgents = createUserAgentCache(USER_AGENT_CACHE_SIZE)
 
   for (const script of STORE_SCRIPTS) {
     redis.defineCommand(script.name, { lua: script.lua, numberOfKeys: script.numberOfKeys })
@@ -179,6 +198,26 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     } catch (error) {
       throw storeError(error)
     }
+  }
+
+  /**
+   * The user agent of a session: from its 0.1.0 key as the script read it (`ownKey`), or from
+   * the shared record its digest names, through the cache. The record is read outside the
+   * scripts (it lives in another slot); a missing one is a session without a user agent.
+   */
+  function userAgentOf(
+    fields: PackedSession,
+    ownKey: Reply,
+  ): string | null | Promise<string | null> {
+    if (fields.userAgent === 'own-key') return text(ownKey)
+    const digest = fields.userAgentDigest
+    if (digest === null) return null
+    const cached = userAgents.get(digest)
+    if (cached !== undefined) return cached
+    return redis.get(keys.sharedUserAgent(digest)).then((userAgent) => {
+      if (userAgent !== null) userAgents.set(digest, userAgent)
+      return userAgent
+    })
   }
 
   async function findUserById(id: string): Promise<UserRecord | null> {
@@ -274,28 +313,34 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     createSession: async (input): Promise<CreatedSession> => {
       checkCreateSessionInput(input)
       return guard(async () => {
-        const { userId, sessionId } = input
-        const reply = list(
-          await run(createSessionScript, {
-            keys: {
-              sessions: keys.sessions(userId),
-              userAgent: keys.userAgent(userId, sessionId),
-              user: keys.user(userId),
-            },
+        const { userId, sessionId, userAgent } = input
+        const idleMs = toMs(input.idleTtlSeconds)
+        const maxAgeMs = toMs(input.maxAgeSeconds)
+        const digest = userAgent === null ? '' : userAgentDigest(userAgent)
+        if (userAgent !== null) userAgents.set(digest, userAgent)
+        const [reply] = await Promise.all([
+          run(createSessionScript, {
+            keys: { sessions: keys.sessions(userId), user: keys.user(userId) },
             args: {
               sessionId,
               now: at(input.now),
-              idleMs: toMs(input.idleTtlSeconds),
-              maxAgeMs: toMs(input.maxAgeSeconds),
+              idle36: Math.min(idleMs, maxAgeMs).toString(36),
+              maxAge36: maxAgeMs.toString(36),
               userTtlMs,
-              hasUserAgent: input.userAgent === null ? '0' : '1',
-              userAgent: input.userAgent ?? '',
+              userAgentDigest: digest,
               userAgentPrefix: keys.userAgentPrefix(userId),
               indexRenewalSeconds,
               maxSessions: input.maxSessions ?? 0,
             },
-          }),
-        )
+          }).then(list),
+          // Its own command: the record lives in another slot than the user's keys.
+          userAgent === null
+            ? undefined
+            : run(shareUserAgentScript, {
+                keys: { userAgent: keys.sharedUserAgent(digest) },
+                args: { userAgent, ttlMs: maxAgeMs + USER_AGENT_MARGIN_MS },
+              }),
+        ])
         const now = int(reply[0])
         const name = text(reply[1])
         const evictedSessionIds = reply.slice(2).map((id) => text(id) ?? '')
@@ -304,17 +349,17 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         if (name !== null && name !== '') {
           await redis.pexpire(keys.username(name.toLowerCase()), userTtlMs)
         }
-        const absoluteExpiresAt = now + toMs(input.maxAgeSeconds)
+        const absoluteExpiresAt = now + maxAgeMs
         return {
           id: sessionId,
           userId,
           createdAt: now,
           lastUsedAt: now,
           absoluteExpiresAt,
-          idleExpiresAt: Math.min(now + toMs(input.idleTtlSeconds), absoluteExpiresAt),
+          idleExpiresAt: Math.min(now + idleMs, absoluteExpiresAt),
           generation: 0,
           rotatedAt: now,
-          userAgent: input.userAgent,
+          userAgent,
           evictedSessionIds,
         }
       })
@@ -343,9 +388,16 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         const status = int(reply[0])
         if (status === 3) return { status: 'reused' }
         if (status !== 1 && status !== 2) return { status: 'invalid' }
-        const session = toSession(input.userId, input.sessionId, reply[1], reply[3])
+        const fields = unpacked(reply[1])
         const username = text(reply[2])
-        if (session === null || username === null) return { status: 'invalid' }
+        if (fields === null || username === null) return { status: 'invalid' }
+        const userAgent = userAgentOf(fields, reply[3])
+        const session = toSession(
+          input.userId,
+          input.sessionId,
+          fields,
+          userAgent instanceof Promise ? await userAgent : userAgent,
+        )
         return { status: status === 1 ? 'rotated' : 'grace', session, username }
       })
     },
@@ -358,8 +410,10 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
             args: { sessionId, now: at(now) },
           }),
         )
-        const session = toSession(userId, sessionId, reply[0], reply[1])
-        return session !== null && isLive(session, int(reply[2])) ? session : null
+        const fields = unpacked(reply[0])
+        if (fields === null) return null
+        const session = toSession(userId, sessionId, fields, await userAgentOf(fields, reply[2]))
+        return isLive(session, int(reply[1])) ? session : null
       }),
 
     listSessions: (userId, now) =>
@@ -370,14 +424,19 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
             args: { userAgentPrefix: keys.userAgentPrefix(userId), now: at(now) },
           }),
         )
-        const sessions: SessionRecord[] = []
+        const sessions: Promise<SessionRecord>[] = []
         for (let at = 0; at + 2 < reply.length; at += 3) {
           const sessionId = text(reply[at])
-          const session =
-            sessionId === null ? null : toSession(userId, sessionId, reply[at + 1], reply[at + 2])
-          if (session !== null) sessions.push(session)
+          const fields = unpacked(reply[at + 1])
+          if (sessionId === null || fields === null) continue
+          // The shared records of a user's sessions are read in parallel, each once cached.
+          sessions.push(
+            Promise.resolve(userAgentOf(fields, reply[at + 2])).then((userAgent) =>
+              toSession(userId, sessionId, fields, userAgent),
+            ),
+          )
         }
-        return sessions.sort(newestFirst)
+        return (await Promise.all(sessions)).sort(newestFirst)
       }),
 
     revokeSession: (userId, sessionId) =>

@@ -462,6 +462,50 @@ export function describeTokenStoreContract(
         expect(await store.getSession(ada.id, third.id, T0 + 12 * SECOND)).toBeNull()
       })
 
+      it('drops dead sessions before it ends a live one at the bound', async () => {
+        const ada = await registered()
+        const short = [await login(ada.id, T0, { idle: 60 }), await login(ada.id, T0, { idle: 60 })]
+        const kept = await login(ada.id, T0)
+        const later = T0 + 61 * SECOND
+        const created = await store.createSession({
+          userId: ada.id,
+          sessionId: id(),
+          userAgent: null,
+          now: later,
+          idleTtlSeconds: IDLE,
+          maxAgeSeconds: MAX_AGE,
+          maxSessions: 3,
+        })
+        expect(created.evictedSessionIds).toEqual([])
+        const listed = await store.listSessions(ada.id, later)
+        expect(listed.map((s) => s.id)).toEqual([created.id, kept.id])
+        for (const s of short) expect(await rotate(s, 0, later)).toEqual({ status: 'invalid' })
+      })
+
+      it('gives each session its own user agent, and keeps it for the others when one ends', async () => {
+        const ada = await registered()
+        const browser = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'
+        const [first, second] = [
+          await login(ada.id, T0, { userAgent: browser }),
+          await login(ada.id, T0 + SECOND, { userAgent: browser }),
+        ]
+        const other = await login(ada.id, T0 + 2 * SECOND, { userAgent: 'curl/8.5' })
+        if (first === undefined || second === undefined) throw new Error('no session')
+        expect(await store.revokeSession(ada.id, first.id)).toBe(true)
+        const rotated = await rotate(second, 0, T0 + 3 * SECOND)
+        expect(rotated.status === 'rotated' && rotated.session.userAgent).toBe(browser)
+        const graced = await rotate(second, 0, T0 + 4 * SECOND)
+        expect(graced.status === 'grace' && graced.session.userAgent).toBe(browser)
+        expect((await store.getSession(ada.id, second.id, T0 + 4 * SECOND))?.userAgent).toBe(
+          browser,
+        )
+        const listed = await store.listSessions(ada.id, T0 + 4 * SECOND)
+        expect(listed.map((s) => [s.id, s.userAgent])).toEqual([
+          [other.id, 'curl/8.5'],
+          [second.id, browser],
+        ])
+      })
+
       it('never holds more than maxSessions under parallel logins', async () => {
         const ada = await registered()
         const created = await Promise.all(

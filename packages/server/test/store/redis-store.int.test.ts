@@ -102,9 +102,10 @@ describe('Redis store', () => {
         }
       } else throw new Error(`unexpected ${type} at ${key}`)
     }
-    // Integers (counters, times), packed session records (generation and times in base 36),
-    // and what the workload wrote: nothing else, so nothing a refresh token could be rebuilt from.
-    const packedSession = /^[0-9a-z]{1,11}(:-?[0-9a-z]{1,11}){5}$/
+    // Integers (counters, times), packed session records (generation and times in base 36,
+    // then a user agent's digest), and what the workload wrote: nothing else, so nothing a
+    // refresh token could be rebuilt from.
+    const packedSession = /^[0-9a-z]{1,11}(:-?[0-9a-z]{1,11}){4}(\/[A-Za-z0-9_-]{12})?$/
     const unexpected = values.filter(
       (value) => !/^\d+$/.test(value) && !packedSession.test(value) && !written.has(value),
     )
@@ -145,7 +146,7 @@ describe('Redis store', () => {
     expect(sent.names()).toEqual(['evalsha'])
   })
 
-  it('ends a session whose user record expired, leaving neither its record nor its user agent', async () => {
+  it('ends a session whose user record expired, leaving no record of it', async () => {
     const client = redis.client()
     const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix })
     const userId = await register(store)
@@ -153,10 +154,8 @@ describe('Redis store', () => {
     const other = await store.createSession(session(userId))
     expect((await store.rotate(rotation(userId, ended.id, 0, T0))).status).toBe('rotated')
     const sessionsKey = `${redis.keyPrefix}{u:${userId}}:s`
-    const userAgentKey = `${redis.keyPrefix}{u:${userId}}:a:${ended.id}`
     const before = await client.hget(sessionsKey, ended.id)
     expect(before).not.toBeNull()
-    expect(await client.exists(userAgentKey)).toBe(1)
     // What the key's TTL does to a user who stayed away too long.
     await client.del(`${redis.keyPrefix}{u:${userId}}:u`)
     const sent = recordCommands(client)
@@ -165,7 +164,6 @@ describe('Redis store', () => {
     })
     expect(sent.names()).toEqual(['evalsha'])
     expect(await client.hget(sessionsKey, ended.id)).toBeNull()
-    expect(await client.exists(userAgentKey)).toBe(0)
     // The presented generation was current: only a rotation would have changed the record,
     // and a retry of the same token finds nothing to rotate either.
     expect(await store.rotate(rotation(userId, ended.id, 1, T0 + 1000))).toEqual({
@@ -335,8 +333,10 @@ describe('Redis store', () => {
     await client.pexpire(indexKey, 5000)
     const sent = recordCommands(client)
     await store.createSession(session(userId))
-    // One round trip: the index was renewed just now, at registration.
-    expect(sent.names()).toHaveLength(1)
+    // One round trip: the index was renewed just now, at registration. (The shared user-agent
+    // record is written by a second script, sent beside the login's.)
+    expect(sent.names()).toHaveLength(2)
+    expect(sent.names()).not.toContain('pexpire')
     expect(await client.pttl(userKey)).toBeGreaterThan(500_000)
     expect(await client.pttl(indexKey)).toBeLessThanOrEqual(5000)
     // As if the index had last been renewed more than a tenth of the TTL (60 s) ago.
@@ -345,6 +345,185 @@ describe('Redis store', () => {
     expect(await client.pttl(userKey)).toBeGreaterThan(500_000)
     expect(await client.pttl(indexKey)).toBeGreaterThan(500_000)
     expect((await store.findUserByUsername(username))?.id).toBe(userId)
+  })
+
+  it('stores a user agent once for all the sessions that send it, each keeping only its digest', async () => {
+    const keyPrefix = `${redis.keyPrefix}shared:${id().slice(0, 6)}:`
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix, clock: 'caller' })
+    const browser =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
+    const owners = [await register(store), await register(store)]
+    for (const userId of owners) {
+      for (let n = 0; n < 3; n++)
+        await store.createSession({ ...session(userId), userAgent: browser })
+    }
+    const keys = (await redis.keys()).filter((key) => key.startsWith(keyPrefix))
+    const shared = keys.filter((key) => key.startsWith(`${keyPrefix}ua:`))
+    expect(shared).toHaveLength(1)
+    expect(keys.filter((key) => key.includes('}:a:'))).toEqual([])
+    expect(await client.get(shared[0] ?? '')).toBe(browser)
+    // It outlives the longest session that names it: 30 days from the latest login.
+    expect(await client.pttl(shared[0] ?? '')).toBeGreaterThanOrEqual(30 * 24 * 3600 * 1000)
+    for (const userId of owners) {
+      const records = Object.values(await client.hgetall(`${keyPrefix}{u:${userId}}:s`))
+      expect(records).toHaveLength(3)
+      for (const record of records) expect(record.length).toBeLessThanOrEqual(64)
+      expect(await client.object('ENCODING', `${keyPrefix}{u:${userId}}:s`)).toBe('listpack')
+      const listed = await store.listSessions(userId, T0)
+      expect(listed.map((s) => s.userAgent)).toEqual([browser, browser, browser])
+    }
+  })
+
+  it('never shortens a shared user agent record that a longer-lived session named', async () => {
+    const keyPrefix = `${redis.keyPrefix}shared-ttl:${id().slice(0, 6)}:`
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix, clock: 'caller' })
+    const userAgent = `probe/${id()}`
+    const userId = await register(store)
+    await store.createSession({ ...session(userId), userAgent, maxAgeSeconds: 30 * 24 * 3600 })
+    await store.createSession({ ...session(userId), userAgent, maxAgeSeconds: 3600 })
+    const [key] = (await redis.keys()).filter((k) => k.startsWith(`${keyPrefix}ua:`))
+    expect(await client.pttl(key ?? '')).toBeGreaterThan(29 * 24 * 3600 * 1000)
+  })
+
+  it('reads a shared user agent it has not seen from Redis, and lists a session whose record is gone without one', async () => {
+    const keyPrefix = `${redis.keyPrefix}shared-read:${id().slice(0, 6)}:`
+    const client = redis.client()
+    const writer = createRedisStore({ redis: client, keyPrefix, clock: 'caller' })
+    const userId = await register(writer)
+    const userAgent = `reader/${id()}`
+    const created = await writer.createSession({ ...session(userId), userAgent })
+    // Another instance: nothing cached.
+    const reader = createRedisStore({ redis: client, keyPrefix, clock: 'caller' })
+    expect((await reader.listSessions(userId, T0))[0]?.userAgent).toBe(userAgent)
+    const [key] = (await redis.keys()).filter((k) => k.startsWith(`${keyPrefix}ua:`))
+    await client.del(key ?? '')
+    const late = createRedisStore({ redis: client, keyPrefix, clock: 'caller' })
+    expect((await late.listSessions(userId, T0))[0]?.userAgent).toBeNull()
+    expect((await late.getSession(userId, created.id, T0))?.userAgent).toBeNull()
+    const rotated = await late.rotate(rotation(userId, created.id, 0, T0 + 1000))
+    expect(rotated.status === 'rotated' && rotated.session.userAgent).toBeNull()
+    // The instance that has it cached still shows it: a content-named record never changes.
+    expect((await reader.getSession(userId, created.id, T0 + 1000))?.userAgent).toBe(userAgent)
+  })
+
+  it('keeps serving sessions whose user agent has a key of its own, as 0.1.0 wrote them', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix, clock: 'caller' })
+    const userId = await register(store)
+    const tag = `${redis.keyPrefix}{u:${userId}}`
+    const b36 = (value: number) => value.toString(36)
+    const day = 24 * 3600 * 1000
+    // g:c:l:a:i:r, the user agent at {u:<id>}:a:<session>; one session without one.
+    const legacy = { id: id(), userAgent: 'Mozilla/5.0 (Macintosh) Safari/605.1.15' }
+    const bare = id()
+    const record = ['0', b36(T0), '0', b36(30 * day), b36(7 * day), '0'].join(':')
+    await client.hset(`${tag}:s`, legacy.id, record, bare, record)
+    await client.pexpire(`${tag}:s`, 7 * day)
+    await client.set(`${tag}:a:${legacy.id}`, legacy.userAgent, 'PX', 5000)
+
+    expect((await store.getSession(userId, legacy.id, T0))?.userAgent).toBe(legacy.userAgent)
+    const rotated = await store.rotate(rotation(userId, legacy.id, 0, T0 + 1000))
+    expect(rotated).toEqual({
+      status: 'rotated',
+      session: {
+        id: legacy.id,
+        userId,
+        createdAt: T0,
+        lastUsedAt: T0 + 1000,
+        absoluteExpiresAt: T0 + 30 * day,
+        idleExpiresAt: T0 + 1000 + 7 * day,
+        generation: 1,
+        rotatedAt: T0 + 1000,
+        userAgent: legacy.userAgent,
+      },
+      username: `rt.${userId.slice(0, 8)}`,
+    })
+    // Its user-agent key now lives as long as the session may.
+    expect(await client.pttl(`${tag}:a:${legacy.id}`)).toBeGreaterThan(6 * day)
+    const graced = await store.rotate(rotation(userId, legacy.id, 0, T0 + 2000))
+    expect(graced.status === 'grace' && graced.session.userAgent).toBe(legacy.userAgent)
+    const listed = await store.listSessions(userId, T0 + 2000)
+    expect(new Map(listed.map((s) => [s.id, s.userAgent]))).toEqual(
+      new Map([
+        [legacy.id, legacy.userAgent],
+        [bare, null],
+      ]),
+    )
+    const next = await store.rotate(rotation(userId, legacy.id, 1, T0 + 3000))
+    expect(next.status === 'rotated' && next.session.generation).toBe(2)
+    expect(await store.rotate(rotation(userId, legacy.id, 0, T0 + 60_000))).toEqual({
+      status: 'reused',
+    })
+    expect(await client.exists(`${tag}:a:${legacy.id}`)).toBe(0)
+    expect((await store.rotate(rotation(userId, bare, 0, T0 + 1000))).status).toBe('rotated')
+  })
+
+  it('ends a 0.1.0 session and its user-agent key when a login evicts it at the bound', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix, clock: 'caller' })
+    const userId = await register(store)
+    const tag = `${redis.keyPrefix}{u:${userId}}`
+    const day = 24 * 3600 * 1000
+    const old = id()
+    const record = ['0', T0.toString(36), '0', (30 * day).toString(36), (7 * day).toString(36), '0']
+    await client.hset(`${tag}:s`, old, record.join(':'))
+    await client.pexpire(`${tag}:s`, 7 * day)
+    await client.set(`${tag}:a:${old}`, 'curl/7.0', 'PX', 7 * day)
+    const created = await store.createSession({ ...session(userId, T0 + 1000), maxSessions: 1 })
+    expect(created.evictedSessionIds).toEqual([old])
+    expect(await client.exists(`${tag}:a:${old}`)).toBe(0)
+  })
+
+  it("reads none of a user's sessions at a login below the bound, and all of them at the bound", async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix, clock: 'caller' })
+    const userId = await register(store)
+    const monitor = await redis.client().monitor()
+    const seen: string[][] = []
+    monitor.on('monitor', (_time: string, args: string[]) => seen.push(args))
+    const login = (n: number) =>
+      store.createSession({ ...session(userId, T0 + n), userAgent: null, maxSessions: 8 })
+    for (let n = 0; n < 8; n++) await login(n)
+    const sessionsKey = `${redis.keyPrefix}{u:${userId}}:s`
+    const reads = () =>
+      seen.filter(
+        ([name, key]) => /^(hgetall|hkeys|hvals|hscan)$/i.test(name ?? '') && key === sessionsKey,
+      )
+    const settle = async () => {
+      // MONITOR lags behind: wait for a marker sent after the logins.
+      const marker = `end-of-logins-${id()}`
+      await client.echo(marker)
+      await expect
+        .poll(() => seen.some((args) => args.includes(marker)), { timeout: 10_000 })
+        .toBe(true)
+    }
+    await settle()
+    expect(reads()).toEqual([])
+    const ninth = await login(8)
+    await settle()
+    monitor.disconnect()
+    expect(reads()).toHaveLength(1)
+    expect(ninth.evictedSessionIds).toHaveLength(1)
+  })
+
+  it('without a bound, drops dead sessions at logins where the count reaches a power of two', async () => {
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix: redis.keyPrefix, clock: 'caller' })
+    const userId = await register(store)
+    const sessionsKey = `${redis.keyPrefix}{u:${userId}}:s`
+    for (let n = 0; n < 15; n++) {
+      await store.createSession({ ...session(userId, T0 + n), idleTtlSeconds: 60 })
+    }
+    const later = T0 + 3600 * 1000
+    // 15 dead sessions: this login sees 15 and reads none of them.
+    await store.createSession({ ...session(userId, later), userAgent: null })
+    expect(await client.hlen(sessionsKey)).toBe(16)
+    // This one sees 16, drops the 15 dead ones and adds itself beside the live one.
+    await store.createSession({ ...session(userId, later), userAgent: null })
+    expect(await client.hlen(sessionsKey)).toBe(2)
+    expect(await store.listSessions(userId, later)).toHaveLength(2)
   })
 
   it('names the bad option', () => {

@@ -1,26 +1,32 @@
 /**
  * The Redis key layout. Every key of one user carries the hash tag `{u:<userId>}`, so each
- * multi-key script touches a single Cluster slot; only the username index and the rate-limit
- * counters (one key each) live elsewhere.
+ * multi-key script touches a single Cluster slot; only the username index, the shared
+ * user-agent records and the rate-limit counters (one key each) live elsewhere.
  *
  * - `<prefix>{u:<userId>}:u` user hash: `n` username, `h` password hash, `c` created at
  * - `<prefix>{u:<userId>}:s` the user's sessions: one hash field per session id, its value
  *   a packed record (see {@link unpackSession})
- * - `<prefix>{u:<userId>}:a:<sessionId>` a session's user agent, when there is one
+ * - `<prefix>ua:<digest>` a user agent, stored once for every session that sends it and named
+ *   by its digest (see `user-agents.ts`); its sessions keep only the digest
+ * - `<prefix>{u:<userId>}:a:<sessionId>` a session's user agent as 0.1.0 wrote it,
+ *   read and renewed for their sessions until these end, never written any more
  * - `<prefix>un:<username>` the user id of a username
  * - `<prefix>rl:<key>` a rate-limit counter
  *
  * One hash per user rather than a hash per session plus an index: a key costs Redis about
  * 100 bytes before its value, and a small hash stays in the compact listpack encoding as
  * long as every value is at most 64 bytes, which a packed record is and a browser's user
- * agent is not (so it gets a key of its own).
+ * agent is not (so it is shared, in a key of its own).
  */
 export interface RedisKeys {
   user(userId: string): string
   sessions(userId: string): string
+  /** The per-session user-agent key of 0.1.0. */
   userAgent(userId: string, sessionId: string): string
-  /** What a session id is appended to for its user-agent key, for scripts that walk sessions. */
+  /** What a session id is appended to for its 0.1.0 user-agent key, for scripts that walk sessions. */
   userAgentPrefix(userId: string): string
+  /** The shared record of the user agent with this digest. */
+  sharedUserAgent(digest: string): string
   username(username: string): string
   rate(key: string): string
 }
@@ -33,12 +39,13 @@ export function redisKeys(prefix: string): RedisKeys {
     sessions: (userId) => `${tag(userId)}:s`,
     userAgent: (userId, sessionId) => `${tag(userId)}:a:${sessionId}`,
     userAgentPrefix: (userId) => `${tag(userId)}:a:`,
+    sharedUserAgent: (digest) => `${prefix}ua:${digest}`,
     username: (username) => `${prefix}un:${username}`,
     rate: (key) => `${prefix}rl:${key}`,
   }
 }
 
-/** The numbers of a packed session record, as its scripts write it. */
+/** The numbers of a packed session record, as its scripts write it, and where its user agent is. */
 export interface PackedSession {
   generation: number
   createdAt: number
@@ -46,26 +53,52 @@ export interface PackedSession {
   absoluteExpiresAt: number
   idleExpiresAt: number
   rotatedAt: number
+  /**
+   * `digest`: the user agent is the shared record of `userAgentDigest`; `none`: the session
+   * has none; `own-key`: a 0.1.0 record, whose user agent, if any, is in its own key.
+   */
+  userAgent: 'digest' | 'none' | 'own-key'
+  userAgentDigest: string | null
 }
 
+const RECORD =
+  /^([0-9a-z]+):([0-9a-z]+):(-?[0-9a-z]+):([0-9a-z]+):(-?[0-9a-z]+)(?:\/([A-Za-z0-9_-]+)|:(-?[0-9a-z]+))?$/
+
 /**
- * Reads a packed session record `g:c:l:a:i:r`: the generation and the creation time, then
- * the other four times as offsets from the creation time, all integer milliseconds in base 36.
- * This keeps a record near 40 bytes, well under the 64 that keep a hash compact, and a
- * one-session user's hash in Redis's 80-byte allocation class.
+ * Reads a packed session record `g:c:l:a:i`, optionally followed by `/<user-agent digest>`:
+ * the generation and the creation time, then the last use and the absolute and idle expiries
+ * as offsets from the creation time, all integer milliseconds in base 36. The last use is
+ * also the start of the grace window: a login and a rotation are the only writes, and each
+ * sets both. 0.1.0 wrote `g:c:l:a:i:r`, the rotation time apart (always equal to
+ * the last use) and the user agent in a key of its own; such records are read as they are.
+ * This keeps a record near 40 bytes, well under the 64 that keep a hash compact.
  */
 export function unpackSession(packed: string): PackedSession | null {
-  const parts = packed.split(':')
-  if (parts.length !== 6) return null
-  const numbers = parts.map((part) => Number.parseInt(part, 36))
+  const match = RECORD.exec(packed)
+  if (match === null) return null
+  const [
+    ,
+    generation = '',
+    created = '',
+    lastUsed = '',
+    absolute = '',
+    idle = '',
+    digest,
+    rotated,
+  ] = match
+  const numbers = [generation, created, lastUsed, absolute, idle, rotated ?? lastUsed].map((part) =>
+    Number.parseInt(part, 36),
+  )
   if (numbers.some((value) => !Number.isSafeInteger(value))) return null
-  const [generation = 0, createdAt = 0, lastUsed = 0, absolute = 0, idle = 0, rotated = 0] = numbers
+  const [g = 0, c = 0, l = 0, a = 0, i = 0, r = 0] = numbers
   return {
-    generation,
-    createdAt,
-    lastUsedAt: createdAt + lastUsed,
-    absoluteExpiresAt: createdAt + absolute,
-    idleExpiresAt: createdAt + idle,
-    rotatedAt: createdAt + rotated,
+    generation: g,
+    createdAt: c,
+    lastUsedAt: c + l,
+    absoluteExpiresAt: c + a,
+    idleExpiresAt: c + i,
+    rotatedAt: c + r,
+    userAgent: digest !== undefined ? 'digest' : rotated !== undefined ? 'own-key' : 'none',
+    userAgentDigest: digest ?? null,
   }
 }

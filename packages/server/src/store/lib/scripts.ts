@@ -11,9 +11,10 @@
 
 /**
  * A script for ioredis `defineCommand` (run by EVALSHA, with EVAL on NOSCRIPT) whose keys and
- * arguments have names. The Lua body reads them as `KEY.name` and `ARG.name`, callers pass
+ * arguments have names. The Lua body is written with `KEY.name` and `ARG.name`, callers pass
  * them as objects, and the one list here decides their positions on both sides: reordering
- * it can never hand a script one value in another's place.
+ * it can never hand a script one value in another's place. The names are compiled into
+ * `KEYS[n]` and `ARGV[n]` when the script is defined, so a call builds no table of them.
  */
 export interface StoreScript<K extends string = string, A extends string = string> {
   readonly name: string
@@ -22,7 +23,7 @@ export interface StoreScript<K extends string = string, A extends string = strin
   /** Argument names, in the order of `ARGV`. */
   readonly args: readonly A[]
   readonly numberOfKeys: number
-  /** The body, preceded by the `KEY` and `ARG` tables. */
+  /** The body as Redis runs it: the shared helpers it asked for, its names made positions. */
   readonly lua: string
 }
 
@@ -34,45 +35,37 @@ export interface ScriptInput<K extends string, A extends string> {
 
 const NAME = /^[A-Za-z][A-Za-z0-9]*$/
 
-// Lua numbers are doubles: integers are formatted explicitly, or 13-digit times would
-// become 1.7e+12.
+// What the session scripts share. Each is a local function defined by every call of a script
+// that asks for it (Redis runs a script's body anew each time), so they are few and small, and
+// the work is done by C functions (`string.match`, `tonumber(x, 36)`, `string.format`) rather
+// than Lua loops wherever one exists. Lua numbers are doubles: integers are formatted
+// explicitly, or 13-digit times would become 1.7e+12.
 const HELPERS = `
 local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
-local function int(x) return string.format('%d', x) end
 local function b36(n)
   if n < 0 then return '-' .. b36(-n) end
-  if n == 0 then return '0' end
   local s = ''
-  while n > 0 do
+  repeat
     local d = n % 36
     s = string.sub(DIGITS, d + 1, d + 1) .. s
     n = (n - d) / 36
-  end
+  until n == 0
   return s
 end
-local function from36(v)
-  if string.sub(v, 1, 1) == '-' then return -tonumber(string.sub(v, 2), 36) end
+-- A packed session record in either layout (see lib/keys.ts): generation, creation time, the
+-- last use, absolute and idle expiries as offsets from it, then the rest: '' (no user agent),
+-- '/<digest>' (a shared user-agent record) or ':<rotated at>' (the layout of 0.1.0,
+-- whose user agent, if any, has a key of its own).
+local RECORD = '^(%w+):(%w+):(-?%w+):(%w+):(-?%w+)(.*)$'
+local function n36(v)
+  if string.byte(v) == 45 then return -tonumber(string.sub(v, 2), 36) end
   return tonumber(v, 36)
 end
-local function pack(s)
-  return table.concat({b36(s.g), b36(s.c), b36(s.l - s.c), b36(s.a - s.c), b36(s.i - s.c),
-    b36(s.r - s.c)}, ':')
-end
-local function unpack36(v)
-  local t = {}
-  for part in string.gmatch(v, '[^:]+') do t[#t + 1] = from36(part) end
-  local c = t[2]
-  return {g = t[1], c = c, l = c + t[3], a = c + t[4], i = c + t[5], r = c + t[6]}
-end
-local function dead(s, now) return now >= s.i or now >= s.a end
 -- The time that decides: the caller's when given (tests), else this Redis server's.
 local function clock(given)
   if given ~= '' then return tonumber(given) end
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local function extend(key, ms)
-  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, int(ms)) end
+  return t[1] * 1000 + math.floor(t[2] / 1000)
 end
 `
 
@@ -85,39 +78,37 @@ export function defineScript<const K extends string, const A extends string>(def
   name: string
   keys: readonly K[]
   args: readonly A[]
-  /** Whether the body uses the shared helpers (`pack`, `unpack36`, `dead`, ...). */
+  /** Whether the body uses the shared helpers (`b36`, `n36`, `clock`). */
   helpers: boolean
   lua: string
 }): StoreScript<K, A> {
   const { name, keys, args, lua } = definition
   const problem = (what: string) => new Error(`store script ${name}: ${what}`)
   if (/\b(KEYS|ARGV)\[/.test(lua)) throw problem('reads KEYS or ARGV by position')
-  const tables: [string, readonly string[]][] = [
-    ['KEY', keys],
-    ['ARG', args],
+  const tables: [string, string, readonly string[]][] = [
+    ['KEY', 'KEYS', keys],
+    ['ARG', 'ARGV', args],
   ]
-  for (const [table, names] of tables) {
+  let body = lua
+  for (const [table, positional, names] of tables) {
     if (new Set(names).size !== names.length) throw problem(`declares a ${table} name twice`)
     for (const item of names) {
       if (!NAME.test(item)) throw problem(`${table}.${item} is not a Lua name`)
       if (!new RegExp(`\\b${table}\\.${item}\\b`).test(lua))
         throw problem(`never uses ${table}.${item}`)
     }
-    for (const used of lua.matchAll(new RegExp(`\\b${table}\\.([A-Za-z0-9]+)`, 'g'))) {
-      if (!names.includes(used[1] ?? '')) {
-        throw problem(`uses ${table}.${used[1]}, which it does not declare`)
-      }
-    }
+    body = body.replace(new RegExp(`\\b${table}\\.([A-Za-z0-9]+)\\b`, 'g'), (_, used: string) => {
+      const at = names.indexOf(used)
+      if (at < 0) throw problem(`uses ${table}.${used}, which it does not declare`)
+      return `${positional}[${at + 1}]`
+    })
   }
-  const tableOf = (variable: string, source: string, names: readonly string[]) =>
-    `local ${variable} = {${names.map((item, at) => `${item} = ${source}[${at + 1}]`).join(', ')}}`
-  const prelude = [tableOf('KEY', 'KEYS', keys), tableOf('ARG', 'ARGV', args)].join('\n')
   return {
     name,
     keys,
     args,
     numberOfKeys: keys.length,
-    lua: `${prelude}\n${definition.helpers ? HELPERS : ''}${lua}`,
+    lua: `${definition.helpers ? HELPERS : ''}${body}`,
   }
 }
 
@@ -140,26 +131,30 @@ export function scriptArguments<K extends string, A extends string>(
 }
 
 /**
- * KEYS: sessions, user agent, user. ARGV: sessionId, now ('' for the Redis clock), idleMs,
- * maxAgeMs, userTtlMs, hasUserAgent ('1' or '0'), userAgent, user-agent key prefix, index
- * renewal interval in seconds, maxSessions (0: no bound). Drops the user's dead sessions on
- * the way and, beyond maxSessions, the least recently used live ones, so a user's hash never
- * holds more than maxSessions and every script that reads it is bounded by it; renews the
- * user record's TTL (a login). Returns {the time it decided with, the username when its index
- * is due for renewal (field `x`: when it was last renewed, on the Redis clock) or '', evicted
- * session ids...}.
+ * KEYS: sessions, user. ARGV: sessionId, now ('' for the Redis clock), the idle and absolute
+ * lifetimes in milliseconds in base 36 (the idle one capped by the other), userTtlMs,
+ * the user agent's digest ('' for none), the prefix of the user-agent keys of 0.1.0, index
+ * renewal interval in seconds, maxSessions (0: no bound).
+ *
+ * Below the bound a login reads none of the user's sessions, so its cost does not grow with
+ * them. At the bound it drops the dead ones first (they never push a live one out), then the
+ * least recently used live ones, so the hash never holds more than maxSessions and every
+ * script that reads it is bounded by it. Without a bound it drops the dead ones each time the
+ * count reaches a power of two from 16 on: they never outnumber the live ones by much, at a
+ * cost per login that stays constant on average. Renews the user record's TTL (a login).
+ * Returns {the time it decided with, the username when its index is due for renewal (field
+ * `x`: when it was last renewed, on the Redis clock) or '', evicted session ids...}.
  */
 export const createSessionScript = defineScript({
   name: 'refreshKitCreateSession',
-  keys: ['sessions', 'userAgent', 'user'],
+  keys: ['sessions', 'user'],
   args: [
     'sessionId',
     'now',
-    'idleMs',
-    'maxAgeMs',
+    'idle36',
+    'maxAge36',
     'userTtlMs',
-    'hasUserAgent',
-    'userAgent',
+    'userAgentDigest',
     'userAgentPrefix',
     'indexRenewalSeconds',
     'maxSessions',
@@ -168,64 +163,66 @@ export const createSessionScript = defineScript({
   lua: `
 local now = clock(ARG.now)
 local maxSessions = tonumber(ARG.maxSessions)
-local fields = redis.call('HGETALL', KEY.sessions)
-local live = {}
-for j = 1, #fields, 2 do
-  local s = unpack36(fields[j + 1])
-  if dead(s, now) then
-    redis.call('HDEL', KEY.sessions, fields[j])
-    redis.call('DEL', ARG.userAgentPrefix .. fields[j])
-  else
-    live[#live + 1] = {id = fields[j], l = s.l, c = s.c}
-  end
-end
-local out = {int(now), ''}
+local count = redis.call('HLEN', KEY.sessions)
+local out = {string.format('%d', now), ''}
 -- The bound is enforced here, in the login's own atomic step: checked anywhere else, parallel
 -- logins would each see room and all be added.
-if maxSessions > 0 and #live >= maxSessions then
-  -- Least recently used first (last login or refresh), then oldest login, then id.
-  table.sort(live, function(x, y)
-    if x.l ~= y.l then return x.l < y.l end
-    if x.c ~= y.c then return x.c < y.c end
-    return x.id < y.id
-  end)
-  for k = 1, #live - maxSessions + 1 do
-    redis.call('HDEL', KEY.sessions, live[k].id)
-    redis.call('DEL', ARG.userAgentPrefix .. live[k].id)
-    out[#out + 1] = live[k].id
+if (maxSessions > 0 and count >= maxSessions)
+    or (maxSessions == 0 and count >= 16 and bit.band(count, count - 1) == 0) then
+  local fields = redis.call('HGETALL', KEY.sessions)
+  local live = {}
+  for j = 1, #fields, 2 do
+    local id = fields[j]
+    local g, c, l, a, i, rest = string.match(fields[j + 1], RECORD)
+    local created = g and n36(c)
+    if not g or now >= created + n36(i) or now >= created + n36(a) then
+      redis.call('HDEL', KEY.sessions, id)
+      if not g or string.byte(rest) == 58 then redis.call('DEL', ARG.userAgentPrefix .. id) end
+    else
+      live[#live + 1] = {id = id, l = created + n36(l), c = created, legacy = string.byte(rest) == 58}
+    end
+  end
+  if maxSessions > 0 and #live >= maxSessions then
+    -- Least recently used first (last login or refresh), then oldest login, then id.
+    table.sort(live, function(x, y)
+      if x.l ~= y.l then return x.l < y.l end
+      if x.c ~= y.c then return x.c < y.c end
+      return x.id < y.id
+    end)
+    for k = 1, #live - maxSessions + 1 do
+      redis.call('HDEL', KEY.sessions, live[k].id)
+      if live[k].legacy then redis.call('DEL', ARG.userAgentPrefix .. live[k].id) end
+      out[#out + 1] = live[k].id
+    end
   end
 end
-local absolute = now + tonumber(ARG.maxAgeMs)
-local idle = math.min(now + tonumber(ARG.idleMs), absolute)
-local s = {g = 0, c = now, l = now, a = absolute, i = idle, r = now}
-redis.call('HSET', KEY.sessions, ARG.sessionId, pack(s))
-extend(KEY.sessions, idle - now)
-if ARG.hasUserAgent == '1' then
-  redis.call('SET', KEY.userAgent, ARG.userAgent, 'PX', int(idle - now))
-else
-  redis.call('DEL', KEY.userAgent)
-end
-local username = redis.call('HGET', KEY.user, 'n')
-if not username then return out end
+local packed = '0:' .. b36(now) .. ':0:' .. ARG.maxAge36 .. ':' .. ARG.idle36
+if ARG.userAgentDigest ~= '' then packed = packed .. '/' .. ARG.userAgentDigest end
+redis.call('HSET', KEY.sessions, ARG.sessionId, packed)
+-- A new hash has no TTL yet, which PEXPIRE GT would take for an infinite one.
+local idleMs = n36(ARG.idle36)
+if redis.call('PTTL', KEY.sessions) < idleMs then redis.call('PEXPIRE', KEY.sessions, idleMs) end
+local user = redis.call('HMGET', KEY.user, 'n', 'x')
+if not user[1] then return out end
 redis.call('PEXPIRE', KEY.user, ARG.userTtlMs)
 -- The username index is in another slot; ask for its renewal only once per interval.
 local second = tonumber(redis.call('TIME')[1])
-local renewed = tonumber(redis.call('HGET', KEY.user, 'x') or '0')
-if second - renewed < tonumber(ARG.indexRenewalSeconds) then return out end
-redis.call('HSET', KEY.user, 'x', int(second))
-out[2] = username
+if second - tonumber(user[2] or '0') < tonumber(ARG.indexRenewalSeconds) then return out end
+redis.call('HSET', KEY.user, 'x', string.format('%d', second))
+out[2] = user[1]
 return out
 `,
 })
 
 /**
- * KEYS: sessions, user agent, user. ARGV: sessionId, generation, now ('' for the Redis
- * clock), idleMs, graceMs.
- * Returns {0} invalid, {3} reused, or {1 rotated | 2 grace, packed record, username,
- * user agent}. Check and rotate in one step, or two concurrent refreshes would both rotate.
- * The username comes from the user hash in the same slot, so a refresh stays one round trip
- * without a copy of it in every session; a session whose user record is gone (expired) is
- * dropped before anything is written, as invalid.
+ * KEYS: sessions, the session's user-agent key of 0.1.0, user. ARGV: sessionId, generation,
+ * now ('' for the Redis clock), idleMs, graceMs.
+ * Returns {0} invalid, {3} reused, or {1 rotated | 2 grace, packed record, username} and, for
+ * a 0.1.0 record, its user agent. Check and rotate in one step, or two concurrent refreshes
+ * would both rotate. The username comes from the user hash in the same slot, so a refresh
+ * stays one round trip without a copy of it in every session; a session whose user record is
+ * gone (expired) is dropped before anything is written, as invalid. A shared user-agent
+ * record is left alone: it lives as long as the longest session that names it can.
  */
 export const rotateScript = defineScript({
   name: 'refreshKitRotate',
@@ -235,44 +232,47 @@ export const rotateScript = defineScript({
   lua: `
 local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
 if not packed then return {0} end
-local s = unpack36(packed)
-local generation = tonumber(ARG.generation)
+local g, c, l, a, i, rest = string.match(packed, RECORD)
 local now = clock(ARG.now)
-local function forget()
-  redis.call('HDEL', KEY.sessions, ARG.sessionId)
-  redis.call('DEL', KEY.userAgent)
-end
 local username = redis.call('HGET', KEY.user, 'n')
-if not username or dead(s, now) then
-  forget()
+local legacy = g and string.byte(rest) == 58
+local created = g and n36(c)
+local absolute = g and created + n36(a)
+if not username or not g or now >= created + n36(i) or now >= absolute then
+  redis.call('HDEL', KEY.sessions, ARG.sessionId)
+  if legacy or not g then redis.call('DEL', KEY.userAgent) end
   return {0}
 end
-local status
-if generation == s.g then
-  s.g = s.g + 1
-  s.r = now
-  s.l = now
-  s.i = math.min(now + tonumber(ARG.idleMs), s.a)
-  packed = pack(s)
+local generation = tonumber(ARG.generation)
+g = tonumber(g, 36)
+local status = 2
+if generation == g then
+  local idle = math.min(now + tonumber(ARG.idleMs), absolute)
+  local last = b36(now - created)
+  if legacy then rest = ':' .. last end
+  packed = b36(g + 1) .. ':' .. c .. ':' .. last .. ':' .. a .. ':' .. b36(idle - created) .. rest
   redis.call('HSET', KEY.sessions, ARG.sessionId, packed)
-  extend(KEY.sessions, s.i - now)
-  redis.call('PEXPIRE', KEY.userAgent, int(s.i - now))
+  -- The hash lives as long as its longest-lived session; it has a TTL since its first login.
+  redis.call('PEXPIRE', KEY.sessions, idle - now, 'GT')
+  if legacy then redis.call('PEXPIRE', KEY.userAgent, idle - now) end
   status = 1
-elseif generation > s.g then
+elseif generation > g then
   return {0}
-elseif generation == s.g - 1 and now - s.r <= tonumber(ARG.graceMs) then
-  status = 2
-else
-  forget()
+elseif generation ~= g - 1
+    or now - (created + n36(legacy and string.sub(rest, 2) or l)) > tonumber(ARG.graceMs) then
+  redis.call('HDEL', KEY.sessions, ARG.sessionId)
+  if legacy then redis.call('DEL', KEY.userAgent) end
   return {3}
 end
-return {status, packed, username, redis.call('GET', KEY.userAgent)}
+if legacy then return {status, packed, username, redis.call('GET', KEY.userAgent)} end
+return {status, packed, username}
 `,
 })
 
 /**
- * KEYS: sessions, user agent. ARGV: sessionId, now ('' for the Redis clock). Returns
- * {packed record, user agent, the time to judge its expiry with}.
+ * KEYS: sessions, the session's user-agent key of 0.1.0. ARGV: sessionId, now ('' for the
+ * Redis clock). Returns {packed record, the time to judge its expiry with} and, for a 0.1.0
+ * record, its user agent.
  */
 export const getSessionScript = defineScript({
   name: 'refreshKitGetSession',
@@ -282,13 +282,17 @@ export const getSessionScript = defineScript({
   lua: `
 local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
 if not packed then return {} end
-return {packed, redis.call('GET', KEY.userAgent), int(clock(ARG.now))}
+local g, c, l, a, i, rest = string.match(packed, RECORD)
+local now = string.format('%d', clock(ARG.now))
+if g and string.byte(rest) == 58 then return {packed, now, redis.call('GET', KEY.userAgent)} end
+return {packed, now}
 `,
 })
 
 /**
- * KEYS: sessions. ARGV: user-agent key prefix, now ('' for the Redis clock). Drops dead
- * sessions and returns the live ones as a flat list of id, packed record, user agent.
+ * KEYS: sessions. ARGV: the prefix of the user-agent keys of 0.1.0, now ('' for the Redis
+ * clock). Drops dead sessions and returns the live ones as a flat list of id, packed record,
+ * and the user agent of a 0.1.0 record (nil for any other).
  */
 export const listSessionsScript = defineScript({
   name: 'refreshKitListSessions',
@@ -301,17 +305,35 @@ local fields = redis.call('HGETALL', KEY.sessions)
 local out = {}
 for j = 1, #fields, 2 do
   local id = fields[j]
-  local s = unpack36(fields[j + 1])
-  if dead(s, now) then
+  local g, c, l, a, i, rest = string.match(fields[j + 1], RECORD)
+  local created = g and n36(c)
+  local legacy = g and string.byte(rest) == 58
+  if not g or now >= created + n36(i) or now >= created + n36(a) then
     redis.call('HDEL', KEY.sessions, id)
-    redis.call('DEL', ARG.userAgentPrefix .. id)
+    if legacy or not g then redis.call('DEL', ARG.userAgentPrefix .. id) end
   else
     out[#out + 1] = id
     out[#out + 1] = fields[j + 1]
-    out[#out + 1] = redis.call('GET', ARG.userAgentPrefix .. id)
+    out[#out + 1] = legacy and redis.call('GET', ARG.userAgentPrefix .. id)
   end
 end
 return out
+`,
+})
+
+/**
+ * KEYS: a shared user-agent record. ARGV: the user agent, TTL in milliseconds. Writes it, or
+ * lengthens its TTL to at least this one: it must outlive every session that names it, and a
+ * login never shortens what an earlier one with a longer lifetime set.
+ */
+export const shareUserAgentScript = defineScript({
+  name: 'refreshKitShareUserAgent',
+  keys: ['userAgent'],
+  args: ['userAgent', 'ttlMs'],
+  helpers: false,
+  lua: `
+if redis.call('SET', KEY.userAgent, ARG.userAgent, 'NX', 'PX', ARG.ttlMs) then return 1 end
+return redis.call('PEXPIRE', KEY.userAgent, ARG.ttlMs, 'GT')
 `,
 })
 
@@ -418,6 +440,7 @@ export const STORE_SCRIPTS: readonly StoreScript[] = [
   rotateScript,
   getSessionScript,
   listSessionsScript,
+  shareUserAgentScript,
   revokeSessionScript,
   revokeAllSessionsScript,
   setPasswordHashScript,
