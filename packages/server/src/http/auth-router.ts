@@ -1,4 +1,5 @@
 import type { Router } from '@koa/router'
+import type { Middleware } from 'koa'
 import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { clientAddressOf } from './client-address.js'
@@ -38,6 +39,29 @@ export interface AuthRouterOptions {
    * @default 0
    */
   trustProxy?: boolean | number
+}
+
+/**
+ * What runs around every route of the router, outermost first: the contract's error body,
+ * `Cache-Control: no-store`, and the client address the abuse limits count and the security
+ * events carry.
+ */
+function routeEnvelope({
+  handleErrors,
+  noStore,
+  trustedHops,
+}: {
+  handleErrors: Middleware
+  noStore: Middleware
+  trustedHops: number
+}): Middleware {
+  return (ctx, next) =>
+    handleErrors(ctx, () =>
+      noStore(ctx, () => {
+        ctx.state.clientAddress = clientAddressOf(ctx, trustedHops)
+        return next()
+      }),
+    )
 }
 
 function integerOption(name: string, value: number, min: number): number {
@@ -84,21 +108,20 @@ export function createAuthRouter(options: AuthRouterOptions): Router<AuthState> 
       behindProxy: trustedHops > 0,
     }),
     jwksMaxAgeSeconds: integerOption('jwksMaxAgeSeconds', options.jwksMaxAgeSeconds ?? 300, 0),
-    // Router-level middleware runs for this router's routes only, around their handlers.
+    // Router-level middleware runs for this router's routes only, around their handlers: one
+    // function, since the router matches, wraps and composes each of its layers per request.
     use: [
-      errorHandler({
-        unavailableRetryAfterSeconds: integerOption(
-          'unavailableRetryAfterSeconds',
-          options.unavailableRetryAfterSeconds ?? 2,
-          1,
-        ),
+      routeEnvelope({
+        handleErrors: errorHandler({
+          unavailableRetryAfterSeconds: integerOption(
+            'unavailableRetryAfterSeconds',
+            options.unavailableRetryAfterSeconds ?? 2,
+            1,
+          ),
+        }),
+        noStore: noStoreOnAuth(prefix),
+        trustedHops,
       }),
-      noStoreOnAuth(prefix),
-      // The address the abuse limits count and the security events carry.
-      async (ctx, next) => {
-        ctx.state.clientAddress = clientAddressOf(ctx, trustedHops)
-        await next()
-      },
     ],
   })
   return router
