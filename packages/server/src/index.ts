@@ -125,6 +125,7 @@ export { createRedisStore } from './store/redis-store.js'
 export type {
   CreatedSession,
   CreateSessionInput,
+  RotatedSession,
   RotateInput,
   RotateResult,
   SessionRecord,

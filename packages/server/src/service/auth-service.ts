@@ -26,7 +26,7 @@ import { createPasswordPolicy, type PasswordPolicy } from '../password-strength.
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
 import { createMemoryRevocations } from '../revocation/memory-revocations.js'
 import type { AccessTokenRevocations } from '../revocation/types.js'
-import type { SessionRecord, TokenStore } from '../store/types.js'
+import type { RotatedSession, TokenStore } from '../store/types.js'
 import {
   type AccessTokenVerifier,
   createAccessTokens,
@@ -343,7 +343,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     return signed
   }
 
-  const tokenResponse = (session: SessionRecord, signed: SignedAccessToken): TokenResponse => {
+  const tokenResponse = (session: RotatedSession, signed: SignedAccessToken): TokenResponse => {
     return {
       accessToken: signed.token,
       refreshToken: refreshTokens.issue({

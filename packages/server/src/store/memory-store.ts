@@ -12,6 +12,7 @@ import {
 import type {
   CreatedSession,
   CreateSessionInput,
+  RotatedSession,
   RotateInput,
   RotateResult,
   SessionRecord,
@@ -48,6 +49,10 @@ interface Timed<T> {
   deadline: number
 }
 
+/** What a rotation returns: the Redis store's rotation never reads the user agent either. */
+function withoutUserAgent({ userAgent: _userAgent, ...session }: SessionRecord): RotatedSession {
+  return session
+}
 /**
  * A {@link TokenStore} in process memory: zero setup for development and tests, one process
  * only (sessions are lost on restart and not shared between instances). It follows the
@@ -230,14 +235,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
           idleExpiresAt: Math.min(now + toMs(input.idleTtlSeconds), session.absoluteExpiresAt),
         }
         putSession(rotated, now)
-        return { status: 'rotated', session: { ...rotated }, username }
+        return { status: 'rotated', session: withoutUserAgent(rotated), username }
       }
       if (generation > session.generation) return { status: 'invalid' }
       if (
         generation === session.generation - 1 &&
         now - session.rotatedAt <= toMs(input.graceSeconds)
       ) {
-        return { status: 'grace', session: { ...session }, username }
+        return { status: 'grace', session: withoutUserAgent(session), username }
       }
       removeSession(input.userId, input.sessionId)
       return { status: 'reused' }

@@ -30,6 +30,7 @@ import { storeError } from './lib/unavailable.js'
 import { createUserAgentCache, userAgentDigest } from './lib/user-agents.js'
 import type {
   CreatedSession,
+  RotatedSession,
   RotateResult,
   SessionRecord,
   TokenStore,
@@ -91,13 +92,12 @@ function list(value: Reply): Reply[] {
   return value
 }
 
-/** A session from its unpacked record and its user agent. */
-function toSession(
+/** A session from its unpacked record, without its user agent. */
+function toRotatedSession(
   userId: string,
   sessionId: string,
   fields: PackedSession,
-  userAgent: string | null,
-): SessionRecord {
+): RotatedSession {
   return {
     id: sessionId,
     userId,
@@ -107,8 +107,17 @@ function toSession(
     idleExpiresAt: fields.idleExpiresAt,
     generation: fields.generation,
     rotatedAt: fields.rotatedAt,
-    userAgent,
   }
+}
+
+/** A session from its unpacked record and its user agent. */
+function toSession(
+  userId: string,
+  sessionId: string,
+  fields: PackedSession,
+  userAgent: string | null,
+): SessionRecord {
+  return { ...toRotatedSession(userId, sessionId, fields), userAgent }
 }
 
 /** A packed record as a script returns it, unpacked, or `null`. */
@@ -391,13 +400,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         const fields = unpacked(reply[1])
         const username = text(reply[2])
         if (fields === null || username === null) return { status: 'invalid' }
-        const userAgent = userAgentOf(fields, reply[3])
-        const session = toSession(
-          input.userId,
-          input.sessionId,
-          fields,
-          userAgent instanceof Promise ? await userAgent : userAgent,
-        )
+        const session = toRotatedSession(input.userId, input.sessionId, fields)
         return { status: status === 1 ? 'rotated' : 'grace', session, username }
       })
     },

@@ -90,9 +90,15 @@ export interface RotateInput {
  * }
  * ```
  */
+/**
+ * A session as a rotation leaves it: everything but its user agent, which a refresh never
+ * needs, so the rotation reads nothing beyond the session and its user.
+ */
+export type RotatedSession = Omit<SessionRecord, 'userAgent'>
+
 export type RotateResult =
-  | { status: 'rotated'; session: SessionRecord; username: string }
-  | { status: 'grace'; session: SessionRecord; username: string }
+  | { status: 'rotated'; session: RotatedSession; username: string }
+  | { status: 'grace'; session: RotatedSession; username: string }
   | { status: 'reused' }
   | { status: 'invalid' }
 

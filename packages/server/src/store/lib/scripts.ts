@@ -217,8 +217,8 @@ return out
 /**
  * KEYS: sessions, the session's user-agent key of 0.1.0, user. ARGV: sessionId, generation,
  * now ('' for the Redis clock), idleMs, graceMs.
- * Returns {0} invalid, {3} reused, or {1 rotated | 2 grace, packed record, username} and, for
- * a 0.1.0 record, its user agent. Check and rotate in one step, or two concurrent refreshes
+ * Returns {0} invalid, {3} reused, or {1 rotated | 2 grace, packed record, username}: no user
+ * agent, which a refresh never needs. Check and rotate in one step, or two concurrent refreshes
  * would both rotate. The username comes from the user hash in the same slot, so a refresh
  * stays one round trip without a copy of it in every session; a session whose user record is
  * gone (expired) is dropped before anything is written, as invalid. A shared user-agent
@@ -264,7 +264,6 @@ elseif generation ~= g - 1
   if legacy then redis.call('DEL', KEY.userAgent) end
   return {3}
 end
-if legacy then return {status, packed, username, redis.call('GET', KEY.userAgent)} end
 return {status, packed, username}
 `,
 })
