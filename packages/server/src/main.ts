@@ -24,9 +24,15 @@ function redactedUrl(url: string): string {
   return parsed.toString()
 }
 
+// Commands of requests that arrive together leave in one write and come back in one read:
+// ioredis gathers them until the event loop has handled the sockets that were ready, and
+// sends the next batch once the last one is answered. Under load a socket write costs more
+// than the script it carries (tens of µs on a loopback), for the server and for Redis.
+const AUTO_PIPELINING = { enableAutoPipelining: true } as const
+
 function buildRedis(config: ServerConfig): Redis | Cluster {
   if (config.redisClusterNodes.length === 0 && config.redisSentinels.length === 0) {
-    return new Redis(config.redisUrl, { ...failFastRedisOptions })
+    return new Redis(config.redisUrl, { ...failFastRedisOptions, ...AUTO_PIPELINING })
   }
   // Cluster and Sentinel-managed nodes share the credentials of REDIS_URL, whose password
   // loadConfig has already replaced with REDIS_PASSWORD when that is set.
@@ -39,6 +45,7 @@ function buildRedis(config: ServerConfig): Redis | Cluster {
     return new Redis({
       ...failFastRedisOptions,
       ...credentials,
+      ...AUTO_PIPELINING,
       sentinels: config.redisSentinels,
       name: config.redisSentinelName,
       ...(config.redisPassword === null ? {} : { sentinelPassword: config.redisPassword }),
@@ -49,6 +56,7 @@ function buildRedis(config: ServerConfig): Redis | Cluster {
   }
   return new Cluster(config.redisClusterNodes, {
     ...failFastClusterOptions,
+    ...AUTO_PIPELINING,
     // Replicas lag behind the last rotation: reads must see what the scripts wrote.
     scaleReads: 'master',
     slotsRefreshTimeout: 1000,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { freePort, type RedisServerProcess, startRedisServer } from '@refresh-kit/testing'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
@@ -99,6 +100,68 @@ describe('main.ts as a process', () => {
       expect(await run.exited).toBe(0)
     } finally {
       run.child.kill('SIGKILL')
+    }
+  })
+
+  it('rotates through its pipelined Redis client: in parallel, after SCRIPT FLUSH, and again after an outage', async () => {
+    const own = await startRedisServer({ persistent: true })
+    const port = await freePort()
+    const run = runMain({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL: own.url,
+      JWT_SECRET: 'main-test-secret-0123456789abcdefghijklmnop',
+    })
+    const base = `http://127.0.0.1:${port}`
+    const post = async (path: string, body: object) => {
+      const res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+      return { status: res.status, body: (await res.json()) as Record<string, string> }
+    }
+    const refreshAll = (tokens: string[]) =>
+      Promise.all(tokens.map((refreshToken) => post('/auth/refresh', { refreshToken })))
+    const admin = new Redis(own.url)
+    try {
+      await until(() => run.stdout().includes('listening'), 'the listening line')
+      const credentials = { username: 'pipelined', password: 'a long passphrase nobody guesses' }
+      expect((await post('/auth/register', credentials)).status).toBe(201)
+      let tokens: string[] = []
+      for (let i = 0; i < 6; i++) {
+        const login = await post('/auth/login', credentials)
+        expect(login.status).toBe(200)
+        tokens.push(login.body.refreshToken ?? '')
+      }
+      // Sent together, so the client batches them; each gets its own successor.
+      const first = await refreshAll(tokens)
+      expect(first.map((answer) => answer.status)).toEqual(tokens.map(() => 200))
+      tokens = first.map((answer) => answer.body.refreshToken ?? '')
+      expect(new Set(tokens).size).toBe(tokens.length)
+      await admin.script('FLUSH')
+      const second = await refreshAll(tokens)
+      expect(second.map((answer) => answer.status)).toEqual(tokens.map(() => 200))
+      tokens = second.map((answer) => answer.body.refreshToken ?? '')
+      admin.disconnect()
+      await own.stop()
+      const down = Date.now()
+      const outage = await post('/auth/refresh', { refreshToken: tokens[0] })
+      expect(outage.status).toBe(503)
+      expect(Date.now() - down).toBeLessThan(2000)
+      await own.start()
+      let after = await post('/auth/refresh', { refreshToken: tokens[0] })
+      const deadline = Date.now() + 10_000
+      while (after.status === 503 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        after = await post('/auth/refresh', { refreshToken: tokens[0] })
+      }
+      expect(after.status).toBe(200)
+    } finally {
+      admin.disconnect()
+      run.child.kill('SIGKILL')
+      await run.exited
+      await own.dispose()
     }
   })
 
