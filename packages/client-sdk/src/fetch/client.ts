@@ -5,7 +5,7 @@ import { accountMethods } from '../lib/account.js'
 import { check } from '../lib/check.js'
 import type { AuthPaths } from '../lib/endpoints.js'
 import { resolveEndpoints } from '../lib/endpoints.js'
-import { isAbsolute, joinURL, parseURL } from '../lib/url.js'
+import { isAbsolute, memoizeURL, parseURL } from '../lib/url.js'
 import type { TokenManager, TokenManagerOptions } from '../manager/token-manager.js'
 import { createTokenManager } from '../manager/token-manager.js'
 import { type TokenRequest, tokenRequest } from '../transport.js'
@@ -53,20 +53,20 @@ export interface AuthFetch extends AccountMethods {
 
 const REFRESHABLE: readonly unknown[] = ['token_expired', 'invalid_token']
 
-/** @internal The default `shouldRefresh`. */
-const defaultShouldRefresh = async (response: Response): Promise<boolean> =>
+/** @internal The default `shouldRefresh`: an answer other than 401 is decided without a wait. */
+const defaultShouldRefresh = (response: Response): boolean | Promise<boolean> =>
   response.status === 401 &&
-  REFRESHABLE.includes(
-    (
-      (await response
-        .clone()
-        .json()
-        .catch(() => null)) as { error?: unknown } | null
-    )?.error,
-  )
+  response
+    .clone()
+    .json()
+    .then(
+      (body: { error?: unknown } | null) => REFRESHABLE.includes(body?.error),
+      () => false,
+    )
 
 /** Waits for `promise`, but rejects as `fetch` does when the request's own signal aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
+  if (!signal) return promise
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason)
     if (signal.aborted) onAbort()
@@ -102,38 +102,49 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   )
   const shouldRefresh = options.shouldRefresh ?? defaultShouldRefresh
   check(typeof shouldRefresh === 'function', 'createAuthFetch', 'shouldRefresh')
-  const send = options.fetch ?? ((request: Request) => globalThis.fetch(request))
+  const custom = options.fetch
+  // A URL and an init go to the global fetch as they are: building a Request here would have
+  // it built twice, once here and once inside fetch. A custom fetch takes a Request.
+  const send = (input: Request | string, init?: RequestInit): Promise<Response> =>
+    custom === undefined
+      ? globalThis.fetch(input, init)
+      : custom(init === undefined && typeof input !== 'string' ? input : new Request(input, init))
 
-  // A relative URL is joined to baseURL, then resolved as the browser resolves it.
-  const toRequest = (input: RequestInfo | URL, init?: RequestInit) => {
-    if (input instanceof Request) return init === undefined ? input : new Request(input, init)
-    const url = joinURL(baseURL, String(input))
-    return new Request(isAbsolute(url) ? url : (parseURL(url)?.href ?? url), init)
-  }
+  // A relative URL is joined to baseURL, then resolved as the browser resolves it; the answer
+  // for a URL the client sends again and again is remembered, with whether it is managed.
+  const resolve = memoizeURL((url): [string, boolean] => {
+    const parsed = parseURL(url)
+    return [isAbsolute(url) ? url : (parsed?.href ?? url), managed(parsed)]
+  })
+  const toRequest = (input: RequestInfo | URL, init?: RequestInit) =>
+    input instanceof Request
+      ? init === undefined
+        ? input
+        : new Request(input, init)
+      : new Request(resolve(baseURL, String(input))[0], init)
 
   // One JSON call: the answer's body, or an error carrying the answer as axios's does (the
   // manager reads its status and Retry-After).
   const call = async <T>(
-    fetcher: (request: Request) => Promise<Response>,
+    // The token endpoints are absolute URLs already (resolved once, from baseURL).
+    fetcher: (url: string, init: RequestInit) => Promise<Response>,
     method: string,
     url: string,
     body?: unknown,
     signal?: AbortSignal,
     token?: TokenRequest,
   ): Promise<T> => {
-    const response = await fetcher(
-      toRequest(url, {
-        method,
-        headers: {
-          ...token?.headers,
-          ...(body !== undefined && { 'Content-Type': 'application/json' }),
-        },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        // Cookies only where the refresh cookie is needed.
-        ...(token?.credentials && { credentials: 'include' as const }),
-        ...(signal && { signal }),
-      }),
-    )
+    const response = await fetcher(url, {
+      method,
+      headers: {
+        ...token?.headers,
+        ...(body !== undefined && { 'Content-Type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      // Cookies only where the refresh cookie is needed.
+      ...(token?.credentials && { credentials: 'include' as const }),
+      ...(signal && { signal }),
+    })
     const data = await response.json().catch(() => null)
     if (!response.ok) {
       const { status, headers } = response
@@ -151,22 +162,53 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const manager = options.manager ?? createTokenManager({ ...options, refresh })
 
   const authFetch = async (input: RequestInfo | URL, init?: AuthFetchInit): Promise<Response> => {
-    const request = toRequest(input, init)
-    if (!managed(parseURL(request.url))) return send(request)
-    if (init?.skipAuthRefresh) {
-      return send(withBearer(request, (await manager.getTokens())?.accessToken))
+    let signal: AbortSignal | null | undefined
+    let isManaged: boolean
+    // Sends with a token; `last`: no replay can follow.
+    let sendWith: (token: string | null | undefined, last?: boolean) => Promise<Response>
+    const body = init?.body
+    if (
+      !(input instanceof Request) &&
+      (body == null || typeof body === 'string') &&
+      (init === undefined || Object.getPrototypeOf(init) === Object.prototype)
+    ) {
+      // A URL, and a body that can be sent twice: the replay is sent from the same init.
+      const [url, managedURL] = resolve(baseURL, String(input))
+      signal = init?.signal
+      isManaged = managedURL
+      sendWith = (token) => {
+        if (token == null) return send(url, init)
+        const bearer = `Bearer ${token}`
+        // A plain object when there are no headers yet: fetch copies one faster than Headers.
+        let headers: HeadersInit = { Authorization: bearer }
+        if (init?.headers !== undefined) {
+          headers = new Headers(init.headers)
+          headers.set('Authorization', bearer)
+        }
+        return send(url, { ...init, headers })
+      }
+    } else {
+      // A Request or a stream: its body can be read once, so the original is kept for a
+      // replay and a clone (which tees it) is sent first.
+      const request = toRequest(input, init)
+      signal = request.signal
+      isManaged = managed(parseURL(request.url))
+      sendWith = (token, last) => send(withBearer(last ? request : request.clone(), token))
     }
-    const token = await abortable(manager.getAccessToken(), request.signal)
-    // The original is kept for a replay: its body can be read once, and a clone tees it.
-    const response = await send(withBearer(request.clone(), token))
+    if (!isManaged) return sendWith(undefined, true)
+    if (init?.skipAuthRefresh) {
+      return sendWith((await manager.getTokens())?.accessToken, true)
+    }
+    const token = await abortable(manager.getAccessToken(), signal)
+    const response = await sendWith(token)
     if (token === null || !(await shouldRefresh(response))) return response
     // A token that was already superseded is not refreshed again: the replay takes the current one.
     const tokens = await abortable(
       manager.refresh({ trigger: 'reactive', staleAccessToken: token }),
-      request.signal,
+      signal,
     )
     response.body?.cancel().catch(() => {})
-    return send(withBearer(request, tokens.accessToken))
+    return sendWith(tokens.accessToken, true)
   }
 
   const methods = accountMethods(

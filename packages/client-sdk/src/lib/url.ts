@@ -32,3 +32,46 @@ export function parseURL(url: string, own?: boolean): URL | null {
     return null
   }
 }
+
+/**
+ * Memoizes `decide(joinURL(base, url, allowAbsolute))` per `base` and `url`: a client sends the
+ * same few URLs again and again, and parsing each one costs more than the rest of what the
+ * SDK does for a request. The answer is exactly the full parse's (it is one, made once), kept
+ * only for URLs that resolve the same on every page of a document, and only when absolute
+ * URLs are allowed. At most `limit` answers are kept, per memo, so memory stays bounded and
+ * nothing is shared between clients; a client with more distinct URLs parses the others each
+ * time.
+ */
+export function memoizeURL<T>(
+  decide: (url: string) => T,
+  limit = 256,
+): (base: string | undefined, url: string, allowAbsolute?: boolean) => T {
+  const byBase = new Map<string | undefined, Map<string, T>>()
+  let size = 0
+  let page: string | undefined
+  return (base, url, allowAbsolute = true) => {
+    // A `<base href>` added or changed later moves where rooted paths go: start over then.
+    const now = (globalThis as PageGlobals).document?.baseURI
+    if (now !== page) {
+      byBase.clear()
+      size = 0
+      page = now
+    }
+    const memo = allowAbsolute ? byBase.get(base) : undefined
+    if (memo?.has(url)) return memo.get(url) as T
+    const full = joinURL(base, url, allowAbsolute)
+    const answer = decide(full)
+    // Resolved the same on every page of a document: `scheme://`, `//host` or a rooted path
+    // depend on the base URL's origin at most, which the check above follows; `api/x` or
+    // `https:x` follow its path, and are parsed each time.
+    if (allowAbsolute && (full[0] === '/' || isAbsolute(full))) {
+      if (size >= limit) {
+        byBase.clear()
+        size = 0
+      }
+      byBase.set(base, (byBase.get(base) ?? new Map<string, T>()).set(url, answer))
+      size += 1
+    }
+    return answer
+  }
+}

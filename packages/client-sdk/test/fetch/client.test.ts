@@ -113,6 +113,25 @@ describe('createAuthFetch', () => {
     expect(() => createAuthFetch({ baseURL: API, leewaySeconds: -1 })).toThrow(/`leewaySeconds`/)
   })
 
+  it('hands a URL and its init to the global fetch as they are, so no Request is built twice', async () => {
+    const real = globalThis.fetch
+    const calls: { input: unknown; authorization: string | null }[] = []
+    vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
+      calls.push({ input, authorization: new Headers(init?.headers).get('authorization') })
+      return real(input, init)
+    })
+    const authFetch = client()
+    const tokens = await authFetch.login(ada)
+    await authFetch('/api/echo', { headers: { 'X-Custom': 'kept' } })
+    await authFetch(`${OTHER}/x`)
+    expect(calls).toEqual([
+      { input: `${API}/auth/login`, authorization: null },
+      { input: `${API}/api/echo`, authorization: `Bearer ${tokens.accessToken}` },
+      { input: `${OTHER}/x`, authorization: null },
+    ])
+    expect(fake.state.api.at(-1)).toMatchObject({ status: 200 })
+  })
+
   it('sends through the fetch it is given', async () => {
     const seen: string[] = []
     const authFetch = client({
