@@ -123,11 +123,7 @@ export function toAuthError(error: unknown): AuthError {
   const response = (error as { response?: ResponseLike } | null)?.response
   const status = response?.status
   if (typeof status !== 'number') {
-    return new AuthError('network_error', {
-      message: 'no answer from the server',
-      retryable: true,
-      cause: error,
-    })
+    return new AuthError('network_error', { retryable: true, cause: error })
   }
   const body = response?.data
   // The server's own code, as it sent it: checking it against the table would ship the whole

@@ -158,11 +158,7 @@ export function attachTokenRefresh(
       throw error
     }
     if (isStream(config.data)) {
-      throw new AuthError('request_not_replayable', {
-        message: 'a stream body cannot be replayed',
-        status: 401,
-        cause: error,
-      })
+      throw new AuthError('request_not_replayable', { status: 401, cause: error })
     }
     // A token that was already superseded is not refreshed again: the replay takes the current one.
     await abortable(manager.refresh({ trigger: 'reactive', staleAccessToken: sent }), config)

@@ -50,9 +50,10 @@ export function memoizeURL<T>(
   let size = 0
   let page: string | undefined
   return (base, url, allowAbsolute = true) => {
-    // A `<base href>` added or changed later moves where rooted paths go: start over then.
+    // A `<base href>` added or changed later moves where rooted paths go: start over then,
+    // as when the memo is full.
     const now = (globalThis as PageGlobals).document?.baseURI
-    if (now !== page) {
+    if (now !== page || size >= limit) {
       byBase.clear()
       size = 0
       page = now
@@ -65,10 +66,6 @@ export function memoizeURL<T>(
     // depend on the base URL's origin at most, which the check above follows; `api/x` or
     // `https:x` follow its path, and are parsed each time.
     if (allowAbsolute && (full[0] === '/' || isAbsolute(full))) {
-      if (size >= limit) {
-        byBase.clear()
-        size = 0
-      }
       byBase.set(base, (byBase.get(base) ?? new Map<string, T>()).set(url, answer))
       size += 1
     }
