@@ -143,3 +143,8 @@ export function toAuthError(error: unknown): AuthError {
     cause: error,
   })
 }
+
+/** Rejects with what {@link toAuthError} makes of `error`: the `catch` of every account call. */
+export const rethrow = (error: unknown): never => {
+  throw toAuthError(error)
+}

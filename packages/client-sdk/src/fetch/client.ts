@@ -1,5 +1,5 @@
 import type { TokenResponse } from '@refresh-kit/shared'
-import { toAuthError } from '../errors.js'
+import { rethrow } from '../errors.js'
 import type { AccountMethods } from '../lib/account.js'
 import { accountMethods } from '../lib/account.js'
 import { check } from '../lib/check.js'
@@ -116,12 +116,6 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     const parsed = parseURL(url)
     return [isAbsolute(url) ? url : (parsed?.href ?? url), managed(parsed)]
   })
-  const toRequest = (input: RequestInfo | URL, init?: RequestInit) =>
-    input instanceof Request
-      ? init === undefined
-        ? input
-        : new Request(input, init)
-      : new Request(resolve(baseURL, String(input))[0], init)
 
   // One JSON call: the answer's body, or an error carrying the answer as axios's does (the
   // manager reads its status and Retry-After).
@@ -190,7 +184,12 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     } else {
       // A Request or a stream: its body can be read once, so the original is kept for a
       // replay and a clone (which tees it) is sent first.
-      const request = toRequest(input, init)
+      const request =
+        input instanceof Request
+          ? init === undefined
+            ? input
+            : new Request(input, init)
+          : new Request(resolve(baseURL, String(input))[0], init)
       signal = request.signal
       isManaged = managed(parseURL(request.url))
       sendWith = (token, last) => send(withBearer(last ? request : request.clone(), token))
@@ -214,13 +213,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const methods = accountMethods(
     manager,
     endpoints,
-    async (method, url, body, authed, token) => {
-      try {
-        return await call(authed ? authFetch : send, method, url, body, undefined, token)
-      } catch (error) {
-        throw toAuthError(error)
-      }
-    },
+    <T>(method: string, url: string, body?: unknown, authed?: boolean, token?: TokenRequest) =>
+      call<T>(authed ? authFetch : send, method, url, body, undefined, token).catch(rethrow),
     options.refreshTokenTransport,
   )
   return Object.assign(authFetch, methods, { endpoints })
