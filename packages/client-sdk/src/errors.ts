@@ -45,12 +45,13 @@ export interface AuthErrorOptions {
  */
 export class AuthError extends Error {
   override readonly name = 'AuthError'
+  // `declare`: set in the constructor only, so no field initialisers are emitted for them.
   /** A stable code from `SERVER_ERRORS` or `CLIENT_ERRORS` of `@refresh-kit/shared`, or a newer server's own. */
-  readonly code: AuthErrorCodeLike
+  declare readonly code: AuthErrorCodeLike
   /** HTTP status of the answer that caused the error, `undefined` when none arrived. */
-  readonly status: number | undefined
+  declare readonly status: number | undefined
   /** Whether trying again later may succeed; the tokens were kept. */
-  readonly retryable: boolean
+  declare readonly retryable: boolean
   readonly [BRAND] = true
 
   constructor(code: AuthErrorCodeLike, options: AuthErrorOptions = {}) {

@@ -5,7 +5,7 @@ import { accountMethods } from '../lib/account.js'
 import { check } from '../lib/check.js'
 import type { AuthPaths } from '../lib/endpoints.js'
 import { resolveEndpoints } from '../lib/endpoints.js'
-import { isAbsolute, memoizeURL, parseURL } from '../lib/url.js'
+import { isAbsolute, joinURL, parseURL } from '../lib/url.js'
 import type { TokenManager, TokenManagerOptions } from '../manager/token-manager.js'
 import { createTokenManager } from '../manager/token-manager.js'
 import { type TokenRequest, tokenRequest } from '../transport.js'
@@ -110,12 +110,13 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       ? globalThis.fetch(input, init)
       : custom(init === undefined && typeof input !== 'string' ? input : new Request(input, init))
 
-  // A relative URL is joined to baseURL, then resolved as the browser resolves it; the answer
-  // for a URL the client sends again and again is remembered, with whether it is managed.
-  const resolve = memoizeURL((url): [string, boolean] => {
+  // A relative URL is joined to baseURL, then resolved as the browser resolves it: where the
+  // request goes, and whether it carries the bearer.
+  const resolve = (input: string): [string, boolean] => {
+    const url = joinURL(baseURL, input)
     const parsed = parseURL(url)
     return [isAbsolute(url) ? url : (parsed?.href ?? url), managed(parsed)]
-  })
+  }
 
   // One JSON call: the answer's body, or an error carrying the answer as axios's does (the
   // manager reads its status and Retry-After).
@@ -167,18 +168,13 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       (init === undefined || Object.getPrototypeOf(init) === Object.prototype)
     ) {
       // A URL, and a body that can be sent twice: the replay is sent from the same init.
-      const [url, managedURL] = resolve(baseURL, String(input))
+      const [url, managedURL] = resolve(String(input))
       signal = init?.signal
       isManaged = managedURL
       sendWith = (token) => {
         if (token == null) return send(url, init)
-        const bearer = `Bearer ${token}`
-        // A plain object when there are no headers yet: fetch copies one faster than Headers.
-        let headers: HeadersInit = { Authorization: bearer }
-        if (init?.headers !== undefined) {
-          headers = new Headers(init.headers)
-          headers.set('Authorization', bearer)
-        }
+        const headers = new Headers(init?.headers)
+        headers.set('Authorization', `Bearer ${token}`)
         return send(url, { ...init, headers })
       }
     } else {
@@ -189,7 +185,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
           ? init === undefined
             ? input
             : new Request(input, init)
-          : new Request(resolve(baseURL, String(input))[0], init)
+          : new Request(resolve(String(input))[0], init)
       signal = request.signal
       isManaged = managed(parseURL(request.url))
       sendWith = (token, last) => send(withBearer(last ? request : request.clone(), token))
