@@ -75,11 +75,6 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefine
   })
 }
 
-const withBearer = (request: Request, token: string | null | undefined): Request => {
-  if (token != null) request.headers.set('Authorization', `Bearer ${token}`)
-  return request
-}
-
 /**
  * Creates a `fetch` for code that does not use axios (browsers, Node.js, workers), on the
  * same token manager and with the same behaviours as the axios binding.
@@ -157,38 +152,32 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const manager = options.manager ?? createTokenManager({ ...options, refresh })
 
   const authFetch = async (input: RequestInfo | URL, init?: AuthFetchInit): Promise<Response> => {
-    let signal: AbortSignal | null | undefined
-    let isManaged: boolean
-    // Sends with a token; `last`: no replay can follow.
-    let sendWith: (token: string | null | undefined, last?: boolean) => Promise<Response>
     const body = init?.body
-    if (
-      !(input instanceof Request) &&
-      (body == null || typeof body === 'string') &&
-      (init === undefined || Object.getPrototypeOf(init) === Object.prototype)
-    ) {
-      // A URL, and a body that can be sent twice: the replay is sent from the same init.
-      const [url, managedURL] = resolve(String(input))
-      signal = init?.signal
-      isManaged = managedURL
-      sendWith = (token) => {
-        if (token == null) return send(url, init)
-        const headers = new Headers(init?.headers)
-        headers.set('Authorization', `Bearer ${token}`)
-        return send(url, { ...init, headers })
-      }
-    } else {
-      // A Request or a stream: its body can be read once, so the original is kept for a
-      // replay and a clone (which tees it) is sent first.
-      const request =
-        input instanceof Request
-          ? init === undefined
-            ? input
-            : new Request(input, init)
+    // A Request or a stream: its body can be read once, so it goes through a Request that is
+    // kept for a replay, a clone (which tees the body) being sent first. Anything else (a URL,
+    // and no body or a string) goes to fetch as it came, and the replay from the same init.
+    const request =
+      input instanceof Request
+        ? init === undefined
+          ? input
+          : new Request(input, init)
+        : (body == null || typeof body === 'string') &&
+            (init === undefined || Object.getPrototypeOf(init) === Object.prototype)
+          ? undefined
           : new Request(resolve(String(input))[0], init)
-      signal = request.signal
-      isManaged = managed(parseURL(request.url))
-      sendWith = (token, last) => send(withBearer(last ? request : request.clone(), token))
+    const [url, isManaged] = resolve(request?.url ?? String(input))
+    const signal = request?.signal ?? init?.signal
+    // Sends with a token; `last`: no replay can follow.
+    const sendWith = (token: string | null | undefined, last?: boolean): Promise<Response> => {
+      if (request !== undefined) {
+        const sent = last ? request : request.clone()
+        if (token != null) sent.headers.set('Authorization', `Bearer ${token}`)
+        return send(sent)
+      }
+      if (token == null) return send(url, init)
+      const headers = new Headers(init?.headers)
+      headers.set('Authorization', `Bearer ${token}`)
+      return send(url, { ...init, headers })
     }
     if (!isManaged) return sendWith(undefined, true)
     if (init?.skipAuthRefresh) {

@@ -243,12 +243,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         refreshFn(refreshToken, { signal: controller.signal }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            reject(
-              new AuthError('refresh_timeout', {
-                message: `token refresh timed out after ${timeoutMs} ms`,
-                retryable: true,
-              }),
-            )
+            reject(new AuthError('refresh_timeout', { retryable: true }))
             controller.abort()
           }, timeoutMs)
         }),
