@@ -113,18 +113,17 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     return [isAbsolute(url) ? url : (parsed?.href ?? url), managed(parsed)]
   }
 
-  // One JSON call: the answer's body, or an error carrying the answer as axios's does (the
-  // manager reads its status and Retry-After).
+  // One JSON call through authFetch (the token endpoints never carry the bearer): the answer's
+  // body, or an error carrying the answer as axios's does (the manager reads its status and
+  // Retry-After). `extra`: the signal, or whether the call takes part in the refresh.
   const call = async <T>(
-    // The token endpoints are absolute URLs already (resolved once, from baseURL).
-    fetcher: (url: string, init: RequestInit) => Promise<Response>,
     method: string,
     url: string,
-    body?: unknown,
-    signal?: AbortSignal,
-    token?: TokenRequest,
+    body: unknown,
+    token: TokenRequest | undefined,
+    extra: AuthFetchInit,
   ): Promise<T> => {
-    const response = await fetcher(url, {
+    const response = await authFetch(url, {
       method,
       headers: {
         ...token?.headers,
@@ -133,7 +132,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       ...(body !== undefined && { body: JSON.stringify(body) }),
       // Cookies only where the refresh cookie is needed.
       ...(token?.credentials && { credentials: 'include' as const }),
-      ...(signal && { signal }),
+      ...extra,
     })
     const data = await response.json().catch(() => null)
     if (!response.ok) {
@@ -147,7 +146,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     options.refresh ??
     ((refreshToken, { signal }) => {
       const request = tokenRequest(options.refreshTokenTransport ?? 'body', 'refresh', refreshToken)
-      return call<TokenResponse>(send, 'POST', endpoints.refresh, request.body, signal, request)
+      return call<TokenResponse>('POST', endpoints.refresh, request.body, request, { signal })
     })
   const manager = options.manager ?? createTokenManager({ ...options, refresh })
 
@@ -199,7 +198,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     manager,
     endpoints,
     <T>(method: string, url: string, body?: unknown, authed?: boolean, token?: TokenRequest) =>
-      call<T>(authed ? authFetch : send, method, url, body, undefined, token).catch(rethrow),
+      call<T>(method, url, body, token, { skipAuthRefresh: !authed }).catch(rethrow),
     options.refreshTokenTransport,
   )
   return Object.assign(authFetch, methods, { endpoints })
