@@ -11,7 +11,7 @@ import { build } from 'esbuild'
 // `axios: false`: the entry must not import axios at all (an app without axios installs it).
 const ENTRIES = [
   { name: 'client-sdk (axios)', file: 'index.js', budget: 4776, goal: 2560, axios: true },
-  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4578, goal: 2560, axios: false },
+  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4676, goal: 2560, axios: false },
   { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 918, goal: 1024, axios: false },
 ]
 

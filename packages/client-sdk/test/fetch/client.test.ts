@@ -101,6 +101,20 @@ describe('createAuthFetch', () => {
     expect(fake.sentWith(tokens.accessToken)).toBe(1)
   })
 
+  it('follows a <base href> added after a URL was first sent, though the URL is remembered', async () => {
+    const page = { baseURI: `${API}/app/page` }
+    vi.stubGlobal('location', { href: `${API}/app/page` })
+    vi.stubGlobal('document', page)
+    const authFetch = createAuthFetch({ baseURL: '/', storage: memoryStorage() })
+    const tokens = await authFetch.login(ada)
+    expect((await authFetch('/api/echo')).status).toBe(200)
+    expect(fake.sentWith(tokens.accessToken)).toBe(1)
+    page.baseURI = `${OTHER}/`
+    await authFetch('/api/echo')
+    expect(fake.state.other).toEqual([{ authorization: null }])
+    expect(fake.sentWith(tokens.accessToken)).toBe(1)
+  })
+
   it('names the option in the TypeError of a bad one', () => {
     expect(() => createAuthFetch({ baseURL: 42 as unknown as string })).toThrow(/`baseURL`/)
     expect(() => createAuthFetch({ baseURL: 'not a url' })).toThrow(/`baseURL`/)
