@@ -6,12 +6,13 @@ import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 // Sizes reached with the cookie transport (restore, the in-memory handover between tabs,
-// transport-aware token requests).
+// transport-aware token requests), and with the fetch binding handing a URL and its init to
+// fetch as they came.
 // `axios: false`: the entry must not import axios at all (an app without axios installs it).
 const ENTRIES = [
-  { name: 'client-sdk (axios)', file: 'index.js', budget: 4930, goal: 2560, axios: true },
-  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4580, goal: 2560, axios: false },
-  { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 930, goal: 1024, axios: false },
+  { name: 'client-sdk (axios)', file: 'index.js', budget: 4776, goal: 2560, axios: true },
+  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4676, goal: 2560, axios: false },
+  { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 918, goal: 1024, axios: false },
 ]
 
 async function measure(entry) {

@@ -45,12 +45,13 @@ export interface AuthErrorOptions {
  */
 export class AuthError extends Error {
   override readonly name = 'AuthError'
+  // `declare`: set in the constructor only, so no field initialisers are emitted for them.
   /** A stable code from `SERVER_ERRORS` or `CLIENT_ERRORS` of `@refresh-kit/shared`, or a newer server's own. */
-  readonly code: AuthErrorCodeLike
+  declare readonly code: AuthErrorCodeLike
   /** HTTP status of the answer that caused the error, `undefined` when none arrived. */
-  readonly status: number | undefined
+  declare readonly status: number | undefined
   /** Whether trying again later may succeed; the tokens were kept. */
-  readonly retryable: boolean
+  declare readonly retryable: boolean
   readonly [BRAND] = true
 
   constructor(code: AuthErrorCodeLike, options: AuthErrorOptions = {}) {
@@ -123,11 +124,7 @@ export function toAuthError(error: unknown): AuthError {
   const response = (error as { response?: ResponseLike } | null)?.response
   const status = response?.status
   if (typeof status !== 'number') {
-    return new AuthError('network_error', {
-      message: 'no answer from the server',
-      retryable: true,
-      cause: error,
-    })
+    return new AuthError('network_error', { retryable: true, cause: error })
   }
   const body = response?.data
   // The server's own code, as it sent it: checking it against the table would ship the whole
@@ -146,4 +143,9 @@ export function toAuthError(error: unknown): AuthError {
     retryable: isTransientStatus(status),
     cause: error,
   })
+}
+
+/** Rejects with what {@link toAuthError} makes of `error`: the `catch` of every account call. */
+export const rethrow = (error: unknown): never => {
+  throw toAuthError(error)
 }

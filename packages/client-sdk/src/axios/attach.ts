@@ -136,14 +136,18 @@ export function attachTokenRefresh(
   // Only requests to an authorized origin take part; the token endpoints never carry the bearer.
   const managed = memoizeByURL(isManaged)
 
-  const requestId = instance.interceptors.request.use(async (config) => {
-    if (!managed(config)) return config
-    const token = config.skipAuthRefresh
-      ? (await manager.getTokens())?.accessToken
-      : await abortable(manager.getAccessToken(), config)
-    if (token != null) config.headers.set('Authorization', `Bearer ${token}`)
-    return config
-  })
+  // Not an async function: a request that takes no part goes on without a promise of its own.
+  const requestId = instance.interceptors.request.use((config) =>
+    managed(config)
+      ? (config.skipAuthRefresh
+          ? manager.getTokens().then((tokens) => tokens?.accessToken)
+          : abortable(manager.getAccessToken(), config)
+        ).then((token) => {
+          if (token != null) config.headers.set('Authorization', `Bearer ${token}`)
+          return config
+        })
+      : config,
+  )
 
   const responseId = instance.interceptors.response.use(undefined, async (error: unknown) => {
     const config = axios.isAxiosError(error) ? error.config : undefined
@@ -158,11 +162,7 @@ export function attachTokenRefresh(
       throw error
     }
     if (isStream(config.data)) {
-      throw new AuthError('request_not_replayable', {
-        message: 'a stream body cannot be replayed',
-        status: 401,
-        cause: error,
-      })
+      throw new AuthError('request_not_replayable', { status: 401, cause: error })
     }
     // A token that was already superseded is not refreshed again: the replay takes the current one.
     await abortable(manager.refresh({ trigger: 'reactive', staleAccessToken: sent }), config)

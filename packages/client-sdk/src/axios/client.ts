@@ -1,6 +1,6 @@
 import type { AxiosInstance } from 'axios'
 import axios from 'axios'
-import { toAuthError } from '../errors.js'
+import { rethrow } from '../errors.js'
 import type { AccountMethods } from '../lib/account.js'
 import { accountMethods } from '../lib/account.js'
 import { check } from '../lib/check.js'
@@ -39,21 +39,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const methods = accountMethods(
     manager,
     endpoints,
-    async (method, url, data, authed, token) => {
-      try {
-        return (
-          await http.request({
-            method,
-            url,
-            data,
-            skipAuthRefresh: !authed,
-            ...(token && tokenConfig(token)),
-          })
-        ).data
-      } catch (error) {
-        throw toAuthError(error)
-      }
-    },
+    (method, url, data, authed, token) =>
+      http
+        .request({ method, url, data, skipAuthRefresh: !authed, ...(token && tokenConfig(token)) })
+        .then((response) => response.data, rethrow),
     options.refreshTokenTransport,
   )
   return { http, ...methods }

@@ -1,5 +1,5 @@
 import type { TokenResponse } from '@refresh-kit/shared'
-import { toAuthError } from '../errors.js'
+import { rethrow } from '../errors.js'
 import type { AccountMethods } from '../lib/account.js'
 import { accountMethods } from '../lib/account.js'
 import { check } from '../lib/check.js'
@@ -53,31 +53,26 @@ export interface AuthFetch extends AccountMethods {
 
 const REFRESHABLE: readonly unknown[] = ['token_expired', 'invalid_token']
 
-/** @internal The default `shouldRefresh`. */
-const defaultShouldRefresh = async (response: Response): Promise<boolean> =>
+/** @internal The default `shouldRefresh`: an answer other than 401 is decided without a wait. */
+const defaultShouldRefresh = (response: Response): boolean | Promise<boolean> =>
   response.status === 401 &&
-  REFRESHABLE.includes(
-    (
-      (await response
-        .clone()
-        .json()
-        .catch(() => null)) as { error?: unknown } | null
-    )?.error,
-  )
+  response
+    .clone()
+    .json()
+    .then(
+      (body: { error?: unknown } | null) => REFRESHABLE.includes(body?.error),
+      () => false,
+    )
 
 /** Waits for `promise`, but rejects as `fetch` does when the request's own signal aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
+  if (!signal) return promise
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason)
     if (signal.aborted) onAbort()
     signal.addEventListener('abort', onAbort)
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
   })
-}
-
-const withBearer = (request: Request, token: string | null | undefined): Request => {
-  if (token != null) request.headers.set('Authorization', `Bearer ${token}`)
-  return request
 }
 
 /**
@@ -102,38 +97,59 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   )
   const shouldRefresh = options.shouldRefresh ?? defaultShouldRefresh
   check(typeof shouldRefresh === 'function', 'createAuthFetch', 'shouldRefresh')
-  const send = options.fetch ?? ((request: Request) => globalThis.fetch(request))
+  const custom = options.fetch
+  // A URL and an init go to the global fetch as they are: building a Request here would have
+  // it built twice, once here and once inside fetch. A custom fetch takes a Request.
+  const send = (input: Request | string, init?: RequestInit): Promise<Response> =>
+    custom === undefined
+      ? globalThis.fetch(input, init)
+      : custom(init === undefined && typeof input !== 'string' ? input : new Request(input, init))
 
-  // A relative URL is joined to baseURL, then resolved as the browser resolves it.
-  const toRequest = (input: RequestInfo | URL, init?: RequestInit) => {
-    if (input instanceof Request) return init === undefined ? input : new Request(input, init)
-    const url = joinURL(baseURL, String(input))
-    return new Request(isAbsolute(url) ? url : (parseURL(url)?.href ?? url), init)
+  // A relative URL is joined to baseURL, then resolved as the browser resolves it: where the
+  // request goes, and whether it carries the bearer. The answer for a URL that resolves the
+  // same on every page (absolute, or rooted) is kept until a `<base href>` moves: a client
+  // sends the same few URLs again and again, and parsing one costs more than the rest of
+  // what is done here for a request. At most 256 are kept.
+  const resolved = new Map<string, [string, boolean]>()
+  let page: string | undefined
+  const resolve = (input: string): [string, boolean] => {
+    const now = (globalThis as { document?: { baseURI?: string } }).document?.baseURI
+    if (now !== page || resolved.size > 255) {
+      resolved.clear()
+      page = now
+    }
+    let answer = resolved.get(input)
+    if (answer === undefined) {
+      const url = joinURL(baseURL, input)
+      const parsed = parseURL(url)
+      const absolute = isAbsolute(url)
+      answer = [absolute ? url : (parsed?.href ?? url), managed(parsed)]
+      if (absolute || url[0] === '/') resolved.set(input, answer)
+    }
+    return answer
   }
 
-  // One JSON call: the answer's body, or an error carrying the answer as axios's does (the
-  // manager reads its status and Retry-After).
+  // One JSON call through authFetch (the token endpoints never carry the bearer): the answer's
+  // body, or an error carrying the answer as axios's does (the manager reads its status and
+  // Retry-After). `extra`: the signal, or whether the call takes part in the refresh.
   const call = async <T>(
-    fetcher: (request: Request) => Promise<Response>,
     method: string,
     url: string,
-    body?: unknown,
-    signal?: AbortSignal,
-    token?: TokenRequest,
+    body: unknown,
+    token: TokenRequest | undefined,
+    extra: AuthFetchInit,
   ): Promise<T> => {
-    const response = await fetcher(
-      toRequest(url, {
-        method,
-        headers: {
-          ...token?.headers,
-          ...(body !== undefined && { 'Content-Type': 'application/json' }),
-        },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        // Cookies only where the refresh cookie is needed.
-        ...(token?.credentials && { credentials: 'include' as const }),
-        ...(signal && { signal }),
-      }),
-    )
+    const response = await authFetch(url, {
+      method,
+      headers: {
+        ...token?.headers,
+        ...(body !== undefined && { 'Content-Type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      // Cookies only where the refresh cookie is needed.
+      ...(token?.credentials && { credentials: 'include' as const }),
+      ...extra,
+    })
     const data = await response.json().catch(() => null)
     if (!response.ok) {
       const { status, headers } = response
@@ -146,39 +162,65 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     options.refresh ??
     ((refreshToken, { signal }) => {
       const request = tokenRequest(options.refreshTokenTransport ?? 'body', 'refresh', refreshToken)
-      return call<TokenResponse>(send, 'POST', endpoints.refresh, request.body, signal, request)
+      return call<TokenResponse>('POST', endpoints.refresh, request.body, request, { signal })
     })
   const manager = options.manager ?? createTokenManager({ ...options, refresh })
 
   const authFetch = async (input: RequestInfo | URL, init?: AuthFetchInit): Promise<Response> => {
-    const request = toRequest(input, init)
-    if (!managed(parseURL(request.url))) return send(request)
-    if (init?.skipAuthRefresh) {
-      return send(withBearer(request, (await manager.getTokens())?.accessToken))
+    const body = init?.body
+    // A Request or a stream: its body can be read once, so it goes through a Request that is
+    // kept for a replay, a clone (which tees the body) being sent first. Anything else (a URL,
+    // and no body or a string) goes to fetch as it came, and the replay from the same init.
+    const request =
+      input instanceof Request
+        ? init === undefined
+          ? input
+          : new Request(input, init)
+        : (body == null || typeof body === 'string') &&
+            (init === undefined || Object.getPrototypeOf(init) === Object.prototype)
+          ? undefined
+          : new Request(resolve(String(input))[0], init)
+    const [url, isManaged] = resolve(request?.url ?? String(input))
+    const signal = request?.signal ?? init?.signal
+    // Sends with a token; `last`: no replay can follow.
+    const sendWith = (token: string | null | undefined, last?: boolean): Promise<Response> => {
+      if (request !== undefined) {
+        const sent = last ? request : request.clone()
+        if (token != null) sent.headers.set('Authorization', `Bearer ${token}`)
+        return send(sent)
+      }
+      if (token == null) return send(url, init)
+      const bearer = `Bearer ${token}`
+      // A plain object where the request has no headers of its own: fetch takes one for less
+      // than a Headers, which it reads through a sorted iterator (a few per cent of a request).
+      let headers: HeadersInit = { Authorization: bearer }
+      if (init?.headers !== undefined) {
+        headers = new Headers(init.headers)
+        headers.set('Authorization', bearer)
+      }
+      return send(url, { ...init, headers })
     }
-    const token = await abortable(manager.getAccessToken(), request.signal)
-    // The original is kept for a replay: its body can be read once, and a clone tees it.
-    const response = await send(withBearer(request.clone(), token))
+    if (!isManaged) return sendWith(undefined, true)
+    if (init?.skipAuthRefresh) {
+      return sendWith((await manager.getTokens())?.accessToken, true)
+    }
+    const token = await abortable(manager.getAccessToken(), signal)
+    const response = await sendWith(token)
     if (token === null || !(await shouldRefresh(response))) return response
     // A token that was already superseded is not refreshed again: the replay takes the current one.
     const tokens = await abortable(
       manager.refresh({ trigger: 'reactive', staleAccessToken: token }),
-      request.signal,
+      signal,
     )
     response.body?.cancel().catch(() => {})
-    return send(withBearer(request, tokens.accessToken))
+    return sendWith(tokens.accessToken, true)
   }
 
   const methods = accountMethods(
     manager,
     endpoints,
-    async (method, url, body, authed, token) => {
-      try {
-        return await call(authed ? authFetch : send, method, url, body, undefined, token)
-      } catch (error) {
-        throw toAuthError(error)
-      }
-    },
+    <T>(method: string, url: string, body?: unknown, authed?: boolean, token?: TokenRequest) =>
+      call<T>(method, url, body, token, { skipAuthRefresh: !authed }).catch(rethrow),
     options.refreshTokenTransport,
   )
   return Object.assign(authFetch, methods, { endpoints })

@@ -154,7 +154,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   // Cookie transport: whether this page has asked the server for its session (or needs not).
   let restored = !cookie
 
-  const stored = (tokens: StoredTokens | null) => {
+  const stored = <T extends StoredTokens | null>(tokens: T): T => {
     restored = true
     failures = retryAt = 0
     lastError = null
@@ -163,11 +163,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   const expired = (cause?: AuthError) =>
-    new AuthError('session_expired', {
-      message: 'session expired: sign in again',
-      status: cause?.status,
-      cause,
-    })
+    new AuthError('session_expired', { status: cause?.status, cause })
 
   // Every way out of a session: a local logout, an expiry here, or either one in another tab.
   const signOut = async (
@@ -230,9 +226,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return tokens
   }
 
-  // Two snapshots of one session state: another tab or a login stored something else meanwhile.
-  const same = (a: StoredTokens, b: StoredTokens) =>
-    a.refreshToken === b.refreshToken && a.accessToken === b.accessToken
+  // Two snapshots of one session state (or both none): when they differ, another tab or a
+  // login stored something else meanwhile, or signed out.
+  const same = (a: StoredTokens | null, b: StoredTokens | null) =>
+    a === b ||
+    (a !== null &&
+      b !== null &&
+      a.refreshToken === b.refreshToken &&
+      a.accessToken === b.accessToken)
 
   const callRefresh = async (refreshToken: string): Promise<RefreshResult> => {
     const controller = new AbortController()
@@ -242,12 +243,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         refreshFn(refreshToken, { signal: controller.signal }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            reject(
-              new AuthError('refresh_timeout', {
-                message: `token refresh timed out after ${timeoutMs} ms`,
-                retryable: true,
-              }),
-            )
+            reject(new AuthError('refresh_timeout', { retryable: true }))
             controller.abort()
           }, timeoutMs)
         }),
@@ -268,10 +264,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return callRefresh(refreshToken).catch(async (thrown: unknown) => {
       const { code } = toAuthError(thrown)
       if (code !== 'refresh_timeout' && code !== 'network_error') throw thrown
-      const current = await storage.get()
-      const unchanged =
-        intended === null ? current === null : current !== null && same(current, intended)
-      return unchanged ? callRefresh(refreshToken) : 'superseded'
+      return same(await storage.get(), intended) ? callRefresh(refreshToken) : 'superseded'
     })
   }
 
@@ -285,12 +278,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     // turn before storage is read.
     if (coordinator) await new Promise((resolve) => setTimeout(resolve, 0))
     const current = await storage.get()
-    if (intended === null) {
-      if (current !== null) return stored(current) as StoredTokens
-    } else {
+    if (!same(current, intended)) {
       // Signed out meanwhile (here or in another tab): nothing to refresh, nothing new to announce.
       if (current === null) throw expired()
-      if (!same(current, intended)) return stored(current) as StoredTokens
+      return stored(current)
     }
     let tokens: StoredTokens | null
     try {
@@ -302,8 +293,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       if (error.code === 'session_expired' || (status >= 400 && status <= 403)) {
         // Before signing out (refresh_token_reused above all): another tab may hold the successor.
         const latest = await storage.get()
-        if (latest !== null && (intended === null || !same(latest, intended))) {
-          return stored(latest) as StoredTokens
+        if (latest !== null && !same(latest, intended)) {
+          return stored(latest)
         }
         // No session to restore: nothing was lost, so nothing is announced.
         if (intended === null) {
@@ -321,17 +312,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       throw error
     }
     const latest = await storage.get()
-    if (intended === null) {
-      if (latest !== null) return stored(latest) as StoredTokens
-      if (tokens === null) throw expired()
-      return save(tokens)
-    }
+    // Rotation-safe: the successor is stored before any waiting request is released.
+    if (tokens !== null && same(latest, intended)) return save(tokens)
     // A logout (here or in another tab) while the refresh was on the wire must not be undone.
     if (latest === null) throw expired()
-    // Rotation-safe: the successor is stored before any waiting request is released.
-    return tokens !== null && same(latest, intended)
-      ? save(tokens)
-      : (stored(latest) as StoredTokens)
+    return stored(latest)
   }
 
   const join = (current: Flight) => {

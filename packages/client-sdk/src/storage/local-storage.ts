@@ -10,8 +10,7 @@ export interface LocalStorageOptions {
 function store(): Storage {
   // Looked up on use, never at import: the module loads in Node and in workers too.
   const storage = (globalThis as { localStorage?: Storage }).localStorage
-  if (storage === undefined)
-    throw new TypeError('localStorageStorage: globalThis.localStorage is not available')
+  if (storage === undefined) throw new TypeError('localStorage is not available')
   return storage
 }
 

@@ -101,6 +101,20 @@ describe('createAuthFetch', () => {
     expect(fake.sentWith(tokens.accessToken)).toBe(1)
   })
 
+  it('follows a <base href> added after a URL was first sent, though the URL is remembered', async () => {
+    const page = { baseURI: `${API}/app/page` }
+    vi.stubGlobal('location', { href: `${API}/app/page` })
+    vi.stubGlobal('document', page)
+    const authFetch = createAuthFetch({ baseURL: '/', storage: memoryStorage() })
+    const tokens = await authFetch.login(ada)
+    expect((await authFetch('/api/echo')).status).toBe(200)
+    expect(fake.sentWith(tokens.accessToken)).toBe(1)
+    page.baseURI = `${OTHER}/`
+    await authFetch('/api/echo')
+    expect(fake.state.other).toEqual([{ authorization: null }])
+    expect(fake.sentWith(tokens.accessToken)).toBe(1)
+  })
+
   it('names the option in the TypeError of a bad one', () => {
     expect(() => createAuthFetch({ baseURL: 42 as unknown as string })).toThrow(/`baseURL`/)
     expect(() => createAuthFetch({ baseURL: 'not a url' })).toThrow(/`baseURL`/)
@@ -111,6 +125,25 @@ describe('createAuthFetch', () => {
       /`shouldRefresh`/,
     )
     expect(() => createAuthFetch({ baseURL: API, leewaySeconds: -1 })).toThrow(/`leewaySeconds`/)
+  })
+
+  it('hands a URL and its init to the global fetch as they are, so no Request is built twice', async () => {
+    const real = globalThis.fetch
+    const calls: { input: unknown; authorization: string | null }[] = []
+    vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
+      calls.push({ input, authorization: new Headers(init?.headers).get('authorization') })
+      return real(input, init)
+    })
+    const authFetch = client()
+    const tokens = await authFetch.login(ada)
+    await authFetch('/api/echo', { headers: { 'X-Custom': 'kept' } })
+    await authFetch(`${OTHER}/x`)
+    expect(calls).toEqual([
+      { input: `${API}/auth/login`, authorization: null },
+      { input: `${API}/api/echo`, authorization: `Bearer ${tokens.accessToken}` },
+      { input: `${OTHER}/x`, authorization: null },
+    ])
+    expect(fake.state.api.at(-1)).toMatchObject({ status: 200 })
   })
 
   it('sends through the fetch it is given', async () => {
