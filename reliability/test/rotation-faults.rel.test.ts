@@ -99,7 +99,8 @@ function claims(refreshToken: string | null) {
 async function storedGeneration(refreshToken: string | null): Promise<number | null> {
   const { userId, sessionId } = claims(refreshToken)
   const packed = await admin.hget(`${KEY_PREFIX}{u:${userId}}:s`, sessionId)
-  return packed === null ? null : Number.parseInt(packed.split(':')[0] ?? '', 36)
+  // The session record starts with its generation, in hex.
+  return packed === null ? null : Number.parseInt(packed.split(':')[0] ?? '', 16)
 }
 
 /** Still signed in, on exactly one session, and the server never saw a reuse. */

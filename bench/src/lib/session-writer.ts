@@ -32,7 +32,7 @@ export interface WriteSessionsResult {
   method: 'direct' | 'store'
 }
 
-const b36 = (value: number) => value.toString(36)
+const hex = (value: number) => value.toString(16)
 const USER_TTL_MS = 365 * 24 * 3600 * 1000
 
 /**
@@ -55,7 +55,7 @@ export async function writeSessions(options: WriteSessionsOptions): Promise<Writ
   const maxAgeMs = options.maxAgeMs ?? 7_200_000
   const started = Date.now()
   const now = Date.now()
-  const packed = [0, now, 0, maxAgeMs, Math.min(idleMs, maxAgeMs)].map(b36).join(':')
+  const packed = [0, now, 0, maxAgeMs, Math.min(idleMs, maxAgeMs)].map(hex).join(':')
   const userIds = Array.from({ length: users }, () => randomBytes(16).toString('base64url'))
   // Ids as the server makes them: 16 random bytes, 22 base64url characters.
   const sessions: string[][] = userIds.map(() =>

@@ -333,8 +333,8 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
             args: {
               sessionId,
               now: at(input.now),
-              idle36: Math.min(idleMs, maxAgeMs).toString(36),
-              maxAge36: maxAgeMs.toString(36),
+              idleHex: Math.min(idleMs, maxAgeMs).toString(16),
+              maxAgeHex: maxAgeMs.toString(16),
               userTtlMs,
               userAgentDigest: digest,
               userAgentPrefix: keys.userAgentPrefix(userId),

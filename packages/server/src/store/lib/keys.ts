@@ -67,11 +67,12 @@ const RECORD =
 /**
  * Reads a packed session record `g:c:l:a:i`, optionally followed by `/<user-agent digest>`:
  * the generation and the creation time, then the last use and the absolute and idle expiries
- * as offsets from the creation time, all integer milliseconds in base 36. The last use is
+ * as offsets from the creation time, all integer milliseconds in hex. The last use is
  * also the start of the grace window: a login and a rotation are the only writes, and each
- * sets both. 0.1.0 wrote `g:c:l:a:i:r`, the rotation time apart (always equal to
- * the last use) and the user agent in a key of its own; such records are read as they are.
- * This keeps a record near 40 bytes, well under the 64 that keep a hash compact.
+ * sets both. 0.1.0 wrote `g:c:l:a:i:r` in base 36, the rotation time apart (always equal to
+ * the last use) and the user agent in a key of its own; such records are read, and rotated,
+ * as they are. Hex rather than base 36 because the scripts format it in C (`string.format`).
+ * This keeps a record at most 53 bytes long with a digest, under the 64 that keep a hash compact.
  */
 export function unpackSession(packed: string): PackedSession | null {
   const match = RECORD.exec(packed)
@@ -86,8 +87,9 @@ export function unpackSession(packed: string): PackedSession | null {
     digest,
     rotated,
   ] = match
+  const base = rotated === undefined ? 16 : 36
   const numbers = [generation, created, lastUsed, absolute, idle, rotated ?? lastUsed].map((part) =>
-    Number.parseInt(part, 36),
+    Number.parseInt(part, base),
   )
   if (numbers.some((value) => !Number.isSafeInteger(value))) return null
   const [g = 0, c = 0, l = 0, a = 0, i = 0, r = 0] = numbers

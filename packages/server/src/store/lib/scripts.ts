@@ -42,6 +42,8 @@ const NAME = /^[A-Za-z][A-Za-z0-9]*$/
 // explicitly, or 13-digit times would become 1.7e+12.
 const HELPERS = `
 local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
+-- Base 36 is only written back into a 0.1.0 record; string.format does hex in C, where a
+-- loop of Lua string operations per digit cost a rotation about 4 µs of Redis CPU.
 local function b36(n)
   if n < 0 then return '-' .. b36(-n) end
   local s = ''
@@ -52,14 +54,19 @@ local function b36(n)
   until n == 0
   return s
 end
+local function hex(n)
+  if n < 0 then return '-' .. string.format('%x', -n) end
+  return string.format('%x', n)
+end
 -- A packed session record in either layout (see lib/keys.ts): generation, creation time, the
--- last use, absolute and idle expiries as offsets from it, then the rest: '' (no user agent),
--- '/<digest>' (a shared user-agent record) or ':<rotated at>' (the layout of 0.1.0,
--- whose user agent, if any, has a key of its own).
+-- last use, absolute and idle expiries as offsets from it, then the rest: '' (no user agent)
+-- or '/<digest>' (a shared user-agent record), numbers in hex; or ':<rotated at>', numbers in
+-- base 36 (the layout of 0.1.0, whose user agent, if any, has a key of its own).
 local RECORD = '^(%w+):(%w+):(-?%w+):(%w+):(-?%w+)(.*)$'
-local function n36(v)
-  if string.byte(v) == 45 then return -tonumber(string.sub(v, 2), 36) end
-  return tonumber(v, 36)
+local function baseOf(rest) if string.byte(rest) == 58 then return 36 end return 16 end
+local function num(v, base)
+  if string.byte(v) == 45 then return -tonumber(string.sub(v, 2), base) end
+  return tonumber(v, base)
 end
 -- The time that decides: the caller's when given (tests), else this Redis server's.
 local function clock(given)
@@ -78,7 +85,7 @@ export function defineScript<const K extends string, const A extends string>(def
   name: string
   keys: readonly K[]
   args: readonly A[]
-  /** Whether the body uses the shared helpers (`b36`, `n36`, `clock`). */
+  /** Whether the body uses the shared helpers (`hex`, `b36`, `num`, `baseOf`, `clock`). */
   helpers: boolean
   lua: string
 }): StoreScript<K, A> {
@@ -132,7 +139,7 @@ export function scriptArguments<K extends string, A extends string>(
 
 /**
  * KEYS: sessions, user. ARGV: sessionId, now ('' for the Redis clock), the idle and absolute
- * lifetimes in milliseconds in base 36 (the idle one capped by the other), userTtlMs,
+ * lifetimes in milliseconds in hex (the idle one capped by the other), userTtlMs,
  * the user agent's digest ('' for none), the prefix of the user-agent keys of 0.1.0, index
  * renewal interval in seconds, maxSessions (0: no bound).
  *
@@ -151,8 +158,8 @@ export const createSessionScript = defineScript({
   args: [
     'sessionId',
     'now',
-    'idle36',
-    'maxAge36',
+    'idleHex',
+    'maxAgeHex',
     'userTtlMs',
     'userAgentDigest',
     'userAgentPrefix',
@@ -174,12 +181,13 @@ if (maxSessions > 0 and count >= maxSessions)
   for j = 1, #fields, 2 do
     local id = fields[j]
     local g, c, l, a, i, rest = string.match(fields[j + 1], RECORD)
-    local created = g and n36(c)
-    if not g or now >= created + n36(i) or now >= created + n36(a) then
+    local base = g and baseOf(rest)
+    local created = g and num(c, base)
+    if not g or now >= created + num(i, base) or now >= created + num(a, base) then
       redis.call('HDEL', KEY.sessions, id)
-      if not g or string.byte(rest) == 58 then redis.call('DEL', ARG.userAgentPrefix .. id) end
+      if not g or base == 36 then redis.call('DEL', ARG.userAgentPrefix .. id) end
     else
-      live[#live + 1] = {id = id, l = created + n36(l), c = created, legacy = string.byte(rest) == 58}
+      live[#live + 1] = {id = id, l = created + num(l, base), c = created, legacy = base == 36}
     end
   end
   if maxSessions > 0 and #live >= maxSessions then
@@ -196,11 +204,11 @@ if (maxSessions > 0 and count >= maxSessions)
     end
   end
 end
-local packed = '0:' .. b36(now) .. ':0:' .. ARG.maxAge36 .. ':' .. ARG.idle36
+local packed = '0:' .. hex(now) .. ':0:' .. ARG.maxAgeHex .. ':' .. ARG.idleHex
 if ARG.userAgentDigest ~= '' then packed = packed .. '/' .. ARG.userAgentDigest end
 redis.call('HSET', KEY.sessions, ARG.sessionId, packed)
 -- A new hash has no TTL yet, which PEXPIRE GT would take for an infinite one.
-local idleMs = n36(ARG.idle36)
+local idleMs = tonumber(ARG.idleHex, 16)
 if redis.call('PTTL', KEY.sessions) < idleMs then redis.call('PEXPIRE', KEY.sessions, idleMs) end
 local user = redis.call('HMGET', KEY.user, 'n', 'x')
 if not user[1] then return out end
@@ -236,21 +244,25 @@ local g, c, l, a, i, rest = string.match(packed, RECORD)
 local now = clock(ARG.now)
 local username = redis.call('HGET', KEY.user, 'n')
 local legacy = g and string.byte(rest) == 58
-local created = g and n36(c)
-local absolute = g and created + n36(a)
-if not username or not g or now >= created + n36(i) or now >= absolute then
+local base = legacy and 36 or 16
+local created = g and num(c, base)
+local absolute = g and created + num(a, base)
+if not username or not g or now >= created + num(i, base) or now >= absolute then
   redis.call('HDEL', KEY.sessions, ARG.sessionId)
   if legacy or not g then redis.call('DEL', KEY.userAgent) end
   return {0}
 end
 local generation = tonumber(ARG.generation)
-g = tonumber(g, 36)
+g = tonumber(g, base)
 local status = 2
 if generation == g then
   local idle = math.min(now + tonumber(ARG.idleMs), absolute)
-  local last = b36(now - created)
-  if legacy then rest = ':' .. last end
-  packed = b36(g + 1) .. ':' .. c .. ':' .. last .. ':' .. a .. ':' .. b36(idle - created) .. rest
+  if legacy then
+    local last = b36(now - created)
+    packed = b36(g + 1) .. ':' .. c .. ':' .. last .. ':' .. a .. ':' .. b36(idle - created) .. ':' .. last
+  else
+    packed = hex(g + 1) .. ':' .. c .. ':' .. hex(now - created) .. ':' .. a .. ':' .. hex(idle - created) .. rest
+  end
   redis.call('HSET', KEY.sessions, ARG.sessionId, packed)
   -- The hash lives as long as its longest-lived session; it has a TTL since its first login.
   redis.call('PEXPIRE', KEY.sessions, idle - now, 'GT')
@@ -259,7 +271,7 @@ if generation == g then
 elseif generation > g then
   return {0}
 elseif generation ~= g - 1
-    or now - (created + n36(legacy and string.sub(rest, 2) or l)) > tonumber(ARG.graceMs) then
+    or now - (created + num(legacy and string.sub(rest, 2) or l, base)) > tonumber(ARG.graceMs) then
   redis.call('HDEL', KEY.sessions, ARG.sessionId)
   if legacy then redis.call('DEL', KEY.userAgent) end
   return {3}
@@ -305,9 +317,10 @@ local out = {}
 for j = 1, #fields, 2 do
   local id = fields[j]
   local g, c, l, a, i, rest = string.match(fields[j + 1], RECORD)
-  local created = g and n36(c)
   local legacy = g and string.byte(rest) == 58
-  if not g or now >= created + n36(i) or now >= created + n36(a) then
+  local base = legacy and 36 or 16
+  local created = g and num(c, base)
+  if not g or now >= created + num(i, base) or now >= created + num(a, base) then
     redis.call('HDEL', KEY.sessions, id)
     if legacy or not g then redis.call('DEL', ARG.userAgentPrefix .. id) end
   else
