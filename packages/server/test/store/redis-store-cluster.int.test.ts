@@ -69,6 +69,70 @@ describe('Redis Cluster store', () => {
   })
 })
 
+describe('Redis Cluster store on a pipelined client, as main.ts builds it', () => {
+  it('serves parallel logins, rotations and listings on many slots, their user agents in other slots, after SCRIPT FLUSH', async () => {
+    const pipelined = new Cluster([...cluster.nodes], {
+      ...failFastClusterOptions,
+      enableAutoPipelining: true,
+      redisOptions: { ...failFastClusterOptions.redisOptions, password: cluster.password },
+    })
+    pipelined.on('error', () => {})
+    try {
+      await new Promise<void>((resolve) => pipelined.once('ready', () => resolve()))
+      const store = createRedisStore({ redis: pipelined, keyPrefix: 'pipelined:' })
+      const now = Date.now()
+      const users = Array.from({ length: 40 }, (_, n) => `user-${n}`)
+      await Promise.all(
+        users.map((id, n) =>
+          store.createUser({ id, username: `pipelined-${n}`, passwordHash: 'h', createdAt: now }),
+        ),
+      )
+      for (const node of pipelined.nodes('master')) await node.script('FLUSH')
+      // Three logins each, sent together, with a bound of two: every batch mixes slots.
+      const agent = (n: number, k: number) => `agent/${n % 5}/${k}`
+      await Promise.all(
+        users.flatMap((userId, n) =>
+          [0, 1, 2].map((k) =>
+            store.createSession({
+              userId,
+              sessionId: `s-${n}-${k}`,
+              userAgent: agent(n, k),
+              now,
+              idleTtlSeconds: 60,
+              maxAgeSeconds: 600,
+              maxSessions: 2,
+            }),
+          ),
+        ),
+      )
+      const rotated = await Promise.all(
+        users.map((userId, n) =>
+          store.rotate({
+            userId,
+            sessionId: `s-${n}-2`,
+            generation: 0,
+            now,
+            idleTtlSeconds: 60,
+            graceSeconds: 10,
+          }),
+        ),
+      )
+      expect(rotated.map((result) => result.status)).toEqual(users.map(() => 'rotated'))
+      // Another instance: nothing cached, every user agent read from its own slot.
+      const reader = createRedisStore({ redis: pipelined, keyPrefix: 'pipelined:' })
+      const lists = await Promise.all(users.map((userId) => reader.listSessions(userId, now)))
+      for (const [n, list] of lists.entries()) {
+        expect(list).toHaveLength(2)
+        for (const listed of list) {
+          expect(listed.userAgent).toBe(agent(n, Number(listed.id.split('-')[2])))
+        }
+      }
+    } finally {
+      pipelined.disconnect()
+    }
+  })
+})
+
 describe('abuse limits on Redis Cluster', () => {
   it('grants exactly LOGIN_MAX_FAILURES of 100 parallel reservations per pair, for pairs on several masters', async () => {
     const limits = createAbuseLimits({

@@ -387,6 +387,26 @@ describe('Redis store', () => {
     expect(await client.pttl(key ?? '')).toBeGreaterThan(29 * 24 * 3600 * 1000)
   })
 
+  // A login at the bound ends a session, but not the shared record its user agent named: one
+  // account that logs in again and again with a new user agent leaves a record behind each
+  // time, for the whole absolute lifetime, however few sessions it is allowed to keep.
+  it.fails('keeps no more user-agent records for an account than the sessions it may hold', async () => {
+    const keyPrefix = `${redis.keyPrefix}shared-bound:${id().slice(0, 6)}:`
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix, clock: 'caller' })
+    const userId = await register(store)
+    for (let n = 0; n < 20; n++) {
+      await store.createSession({
+        ...session(userId, T0 + n),
+        userAgent: `agent/${n}/${id()}`,
+        maxSessions: 2,
+      })
+    }
+    expect(await store.listSessions(userId, T0 + 20)).toHaveLength(2)
+    const records = (await redis.keys()).filter((key) => key.startsWith(`${keyPrefix}ua:`))
+    expect(records.length).toBeLessThanOrEqual(2)
+  })
+
   it('reads a shared user agent it has not seen from Redis, and lists a session whose record is gone without one', async () => {
     const keyPrefix = `${redis.keyPrefix}shared-read:${id().slice(0, 6)}:`
     const client = redis.client()
