@@ -6,6 +6,7 @@ import {
   listSessionsScript,
   putUserScript,
   reclaimUsernameScript,
+  releaseUserAgentScript,
   releaseUsernameScript,
   revokeAllSessionsScript,
   revokeSessionScript,
@@ -223,10 +224,29 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
     if (digest === null) return null
     const cached = userAgents.get(digest)
     if (cached !== undefined) return cached
-    return redis.get(keys.sharedUserAgent(digest)).then((userAgent) => {
+    return redis.hget(keys.sharedUserAgent(digest), 'v').then((userAgent) => {
       if (userAgent !== null) userAgents.set(digest, userAgent)
       return userAgent
     })
+  }
+
+  /**
+   * Counts down the shared user-agent records of sessions a script ended (their digests, as it
+   * returns them: space-separated). Each record lives in its own slot, so this follows the
+   * script rather than running in it. A release that fails leaves the record to its TTL:
+   * the session is gone either way, and the answer should not wait on a record.
+   */
+  async function release(digests: Reply): Promise<void> {
+    const released = text(digests)
+    if (released === null || released === '') return
+    await Promise.all(
+      released.split(' ').map((digest) =>
+        run(releaseUserAgentScript, {
+          keys: { userAgent: keys.sharedUserAgent(digest) },
+          args: {},
+        }).catch(() => undefined),
+      ),
+    )
   }
 
   async function findUserById(id: string): Promise<UserRecord | null> {
@@ -352,7 +372,8 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         ])
         const now = int(reply[0])
         const name = text(reply[1])
-        const evictedSessionIds = reply.slice(2).map((id) => text(id) ?? '')
+        const evictedSessionIds = reply.slice(3).map((id) => text(id) ?? '')
+        await release(reply[2])
         // The username index lives in another slot, so renewing it takes a second command;
         // the script asks for it once per interval, so most logins are one round trip.
         if (name !== null && name !== '') {
@@ -395,8 +416,10 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
           }),
         )
         const status = int(reply[0])
-        if (status === 3) return { status: 'reused' }
-        if (status !== 1 && status !== 2) return { status: 'invalid' }
+        if (status !== 1 && status !== 2) {
+          await release(reply[1])
+          return { status: status === 3 ? 'reused' : 'invalid' }
+        }
         const fields = unpacked(reply[1])
         const username = text(reply[2])
         if (fields === null || username === null) return { status: 'invalid' }
@@ -427,8 +450,9 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
             args: { userAgentPrefix: keys.userAgentPrefix(userId), now: at(now) },
           }),
         )
+        await release(reply[0])
         const sessions: Promise<SessionRecord>[] = []
-        for (let at = 0; at + 2 < reply.length; at += 3) {
+        for (let at = 1; at + 2 < reply.length; at += 3) {
           const sessionId = text(reply[at])
           const fields = unpacked(reply[at + 1])
           if (sessionId === null || fields === null) continue
@@ -444,16 +468,19 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
 
     revokeSession: (userId, sessionId) =>
       guard(async () => {
-        const deleted = await run(revokeSessionScript, {
-          keys: { sessions: keys.sessions(userId), userAgent: keys.userAgent(userId, sessionId) },
-          args: { sessionId },
-        })
+        const [deleted, digest] = list(
+          await run(revokeSessionScript, {
+            keys: { sessions: keys.sessions(userId), userAgent: keys.userAgent(userId, sessionId) },
+            args: { sessionId },
+          }),
+        )
+        await release(digest)
         return int(deleted) > 0
       }),
 
     revokeAllSessions: (userId, exceptSessionId) =>
-      guard(async () =>
-        list(
+      guard(async () => {
+        const [digests, ended] = list(
           await run(revokeAllSessionsScript, {
             keys: { sessions: keys.sessions(userId) },
             args: {
@@ -462,9 +489,11 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
             },
           }),
         )
+        await release(digests)
+        return list(ended ?? [])
           .map(text)
-          .filter((id): id is string => id !== null),
-      ),
+          .filter((id): id is string => id !== null)
+      }),
 
     setPasswordHash: (userId, passwordHash) =>
       guard(async () => {

@@ -6,12 +6,12 @@ import * as released from './scripts-0.1.0.js'
 
 const redis = useTestRedis('rollback')
 
-// While instances are replaced one by one, or after going back to 0.1.0, a 0.1.0 instance
-// meets the sessions this version wrote. 0.1.0 reads every record of the user's hash at each
-// login and listing as six base-36 numbers; a record of this version has five hex numbers and
-// a digest, so the script stops on a Lua error: the user can neither log in, refresh nor list
-// sessions on that instance until every such session is gone.
-it.fails('leaves sessions that a 0.1.0 instance can still log in beside, refresh and list', async () => {
+// 0.1.0 reads every record of a user's hash at each login and listing as six base-36
+// numbers; a record of this version has five hex numbers and a digest. So a 0.1.0 instance
+// cannot serve a user holding one: the changeset and the README say to upgrade every instance
+// at once and not to go back. This pins that constraint; if it ever stops holding, so does
+// the warning.
+it('a 0.1.0 instance cannot log in, refresh or list for a user holding a session of this version', async () => {
   const client = redis.client()
   const keyPrefix = `${redis.keyPrefix}rollback:`
   const store = createRedisStore({ redis: client, keyPrefix })
@@ -32,29 +32,34 @@ it.fails('leaves sessions that a 0.1.0 instance can still log in beside, refresh
     input: released.ScriptInput<K, A>,
   ) => client.eval(script.lua, script.numberOfKeys, ...released.scriptArguments(script, input))
 
-  await run(released.createSessionScript, {
-    keys: { sessions: `${tag}:s`, userAgent: `${tag}:a:old-login`, user: `${tag}:u` },
-    args: {
-      sessionId: 'old-login',
-      now: '',
-      idleMs: 7 * day,
-      maxAgeMs: 30 * day,
-      userTtlMs: 400 * day,
-      hasUserAgent: '1',
-      userAgent: 'curl/8.5',
-      userAgentPrefix: `${tag}:a:`,
-      indexRenewalSeconds: 3600,
-      maxSessions: 50,
-    },
-  })
-  const rotated = await run(released.rotateScript, {
-    keys: { sessions: `${tag}:s`, userAgent: `${tag}:a:written-now`, user: `${tag}:u` },
-    args: { sessionId: 'written-now', generation: 0, now: '', idleMs: 7 * day, graceMs: 10_000 },
-  })
-  expect((rotated as unknown[])[0]).toBe(1)
-  const listed = await run(released.listSessionsScript, {
-    keys: { sessions: `${tag}:s` },
-    args: { userAgentPrefix: `${tag}:a:`, now: '' },
-  })
-  expect(listed as unknown[]).toHaveLength(6)
+  const fails = /arithmetic|attempt to/
+  await expect(
+    run(released.createSessionScript, {
+      keys: { sessions: `${tag}:s`, userAgent: `${tag}:a:old-login`, user: `${tag}:u` },
+      args: {
+        sessionId: 'old-login',
+        now: '',
+        idleMs: 7 * day,
+        maxAgeMs: 30 * day,
+        userTtlMs: 400 * day,
+        hasUserAgent: '1',
+        userAgent: 'curl/8.5',
+        userAgentPrefix: `${tag}:a:`,
+        indexRenewalSeconds: 3600,
+        maxSessions: 50,
+      },
+    }),
+  ).rejects.toThrow(fails)
+  await expect(
+    run(released.rotateScript, {
+      keys: { sessions: `${tag}:s`, userAgent: `${tag}:a:written-now`, user: `${tag}:u` },
+      args: { sessionId: 'written-now', generation: 0, now: '', idleMs: 7 * day, graceMs: 10_000 },
+    }),
+  ).rejects.toThrow(fails)
+  await expect(
+    run(released.listSessionsScript, {
+      keys: { sessions: `${tag}:s` },
+      args: { userAgentPrefix: `${tag}:a:`, now: '' },
+    }),
+  ).rejects.toThrow(fails)
 })

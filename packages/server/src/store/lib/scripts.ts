@@ -64,6 +64,8 @@ end
 -- base 36 (the layout of 0.1.0, whose user agent, if any, has a key of its own).
 local RECORD = '^(%w+):(%w+):(-?%w+):(%w+):(-?%w+)(.*)$'
 local function baseOf(rest) if string.byte(rest) == 58 then return 36 end return 16 end
+-- The digest a record names after '/', or nil: ended sessions hand theirs back for release.
+local function digestOf(rest) return rest and string.match(rest, '^/([%w_-]+)$') end
 local function num(v, base)
   if string.byte(v) == 45 then return -tonumber(string.sub(v, 2), base) end
   return tonumber(v, base)
@@ -150,7 +152,8 @@ export function scriptArguments<K extends string, A extends string>(
  * count reaches a power of two from 16 on: they never outnumber the live ones by much, at a
  * cost per login that stays constant on average. Renews the user record's TTL (a login).
  * Returns {the time it decided with, the username when its index is due for renewal (field
- * `x`: when it was last renewed, on the Redis clock) or '', evicted session ids...}.
+ * `x`: when it was last renewed, on the Redis clock) or '', the space-separated user-agent
+ * digests of the sessions it ended (for release), evicted session ids...}.
  */
 export const createSessionScript = defineScript({
   name: 'refreshKitCreateSession',
@@ -171,7 +174,8 @@ export const createSessionScript = defineScript({
 local now = clock(ARG.now)
 local maxSessions = tonumber(ARG.maxSessions)
 local count = redis.call('HLEN', KEY.sessions)
-local out = {string.format('%d', now), ''}
+local out = {string.format('%d', now), '', ''}
+local released = {}
 -- The bound is enforced here, in the login's own atomic step: checked anywhere else, parallel
 -- logins would each see room and all be added.
 if (maxSessions > 0 and count >= maxSessions)
@@ -186,8 +190,10 @@ if (maxSessions > 0 and count >= maxSessions)
     if not g or now >= created + num(i, base) or now >= created + num(a, base) then
       redis.call('HDEL', KEY.sessions, id)
       if not g or base == 36 then redis.call('DEL', ARG.userAgentPrefix .. id) end
+      released[#released + 1] = digestOf(rest)
     else
-      live[#live + 1] = {id = id, l = created + num(l, base), c = created, legacy = base == 36}
+      live[#live + 1] = {id = id, l = created + num(l, base), c = created, legacy = base == 36,
+        digest = digestOf(rest)}
     end
   end
   if maxSessions > 0 and #live >= maxSessions then
@@ -200,10 +206,12 @@ if (maxSessions > 0 and count >= maxSessions)
     for k = 1, #live - maxSessions + 1 do
       redis.call('HDEL', KEY.sessions, live[k].id)
       if live[k].legacy then redis.call('DEL', ARG.userAgentPrefix .. live[k].id) end
+      released[#released + 1] = live[k].digest
       out[#out + 1] = live[k].id
     end
   end
 end
+out[3] = table.concat(released, ' ')
 local packed = '0:' .. hex(now) .. ':0:' .. ARG.maxAgeHex .. ':' .. ARG.idleHex
 if ARG.userAgentDigest ~= '' then packed = packed .. '/' .. ARG.userAgentDigest end
 redis.call('HSET', KEY.sessions, ARG.sessionId, packed)
@@ -225,7 +233,8 @@ return out
 /**
  * KEYS: sessions, the session's user-agent key of 0.1.0, user. ARGV: sessionId, generation,
  * now ('' for the Redis clock), idleMs, graceMs.
- * Returns {0} invalid, {3} reused, or {1 rotated | 2 grace, packed record, username}: no user
+ * Returns {0 invalid | 3 reused, the user-agent digest of a session it ended or ''}, or
+ * {1 rotated | 2 grace, packed record, username}: no user
  * agent, which a refresh never needs. Check and rotate in one step, or two concurrent refreshes
  * would both rotate. The username comes from the user hash in the same slot, so a refresh
  * stays one round trip without a copy of it in every session; a session whose user record is
@@ -250,7 +259,7 @@ local absolute = g and created + num(a, base)
 if not username or not g or now >= created + num(i, base) or now >= absolute then
   redis.call('HDEL', KEY.sessions, ARG.sessionId)
   if legacy or not g then redis.call('DEL', KEY.userAgent) end
-  return {0}
+  return {0, digestOf(rest) or ''}
 end
 local generation = tonumber(ARG.generation)
 g = tonumber(g, base)
@@ -274,7 +283,7 @@ elseif generation ~= g - 1
     or now - (created + num(legacy and string.sub(rest, 2) or l, base)) > tonumber(ARG.graceMs) then
   redis.call('HDEL', KEY.sessions, ARG.sessionId)
   if legacy then redis.call('DEL', KEY.userAgent) end
-  return {3}
+  return {3, digestOf(rest) or ''}
 end
 return {status, packed, username}
 `,
@@ -302,8 +311,9 @@ return {packed, now}
 
 /**
  * KEYS: sessions. ARGV: the prefix of the user-agent keys of 0.1.0, now ('' for the Redis
- * clock). Drops dead sessions and returns the live ones as a flat list of id, packed record,
- * and the user agent of a 0.1.0 record (nil for any other).
+ * clock). Drops dead sessions and returns the space-separated user-agent digests of those it
+ * dropped, then the live ones as a flat list of id, packed record, and the user agent of a
+ * 0.1.0 record (nil for any other).
  */
 export const listSessionsScript = defineScript({
   name: 'refreshKitListSessions',
@@ -313,7 +323,8 @@ export const listSessionsScript = defineScript({
   lua: `
 local now = clock(ARG.now)
 local fields = redis.call('HGETALL', KEY.sessions)
-local out = {}
+local out = {''}
+local released = {}
 for j = 1, #fields, 2 do
   local id = fields[j]
   local g, c, l, a, i, rest = string.match(fields[j + 1], RECORD)
@@ -323,19 +334,22 @@ for j = 1, #fields, 2 do
   if not g or now >= created + num(i, base) or now >= created + num(a, base) then
     redis.call('HDEL', KEY.sessions, id)
     if legacy or not g then redis.call('DEL', ARG.userAgentPrefix .. id) end
+    released[#released + 1] = digestOf(rest)
   else
     out[#out + 1] = id
     out[#out + 1] = fields[j + 1]
     out[#out + 1] = legacy and redis.call('GET', ARG.userAgentPrefix .. id)
   end
 end
+out[1] = table.concat(released, ' ')
 return out
 `,
 })
 
 /**
- * KEYS: a shared user-agent record. ARGV: the user agent, TTL in milliseconds. Writes it, or
- * lengthens its TTL to at least this one: it must outlive every session that names it, and a
+ * KEYS: a shared user-agent record, a hash of the user agent (`v`) and the number of sessions
+ * that name it (`n`). ARGV: the user agent, TTL in milliseconds. Counts one more session and
+ * lengthens the TTL to at least this one: it must outlive every session that names it, and a
  * login never shortens what an earlier one with a longer lifetime set.
  */
 export const shareUserAgentScript = defineScript({
@@ -344,43 +358,76 @@ export const shareUserAgentScript = defineScript({
   args: ['userAgent', 'ttlMs'],
   helpers: false,
   lua: `
-if redis.call('SET', KEY.userAgent, ARG.userAgent, 'NX', 'PX', ARG.ttlMs) then return 1 end
-return redis.call('PEXPIRE', KEY.userAgent, ARG.ttlMs, 'GT')
+redis.call('HSET', KEY.userAgent, 'v', ARG.userAgent)
+local sessions = redis.call('HINCRBY', KEY.userAgent, 'n', 1)
+if redis.call('PEXPIRE', KEY.userAgent, ARG.ttlMs, 'NX') == 0 then
+  redis.call('PEXPIRE', KEY.userAgent, ARG.ttlMs, 'GT')
+end
+return sessions
 `,
 })
 
-/** KEYS: sessions, user agent. ARGV: sessionId. Returns 1 when the session existed. */
+/**
+ * KEYS: a shared user-agent record. Counts one session fewer, and deletes the record when no
+ * session names it any more: sessions that a login evicts or a logout ends take their record
+ * with them, so an account's records stay within its session bound. A session that simply
+ * expires is not counted down; its record lives out its TTL. Returns the sessions left.
+ */
+export const releaseUserAgentScript = defineScript({
+  name: 'refreshKitReleaseUserAgent',
+  keys: ['userAgent'],
+  args: [],
+  helpers: false,
+  lua: `
+local sessions = redis.call('HINCRBY', KEY.userAgent, 'n', -1)
+if sessions <= 0 then redis.call('DEL', KEY.userAgent) end
+return sessions
+`,
+})
+
+/**
+ * KEYS: sessions, the session's user-agent key of 0.1.0. ARGV: sessionId. Returns {1 when the
+ * session existed else 0, its user-agent digest or ''}.
+ */
 export const revokeSessionScript = defineScript({
   name: 'refreshKitRevokeSession',
   keys: ['sessions', 'userAgent'],
   args: ['sessionId'],
-  helpers: false,
+  helpers: true,
   lua: `
+local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
+if not packed then return {0, ''} end
 redis.call('DEL', KEY.userAgent)
-return redis.call('HDEL', KEY.sessions, ARG.sessionId)
+redis.call('HDEL', KEY.sessions, ARG.sessionId)
+local g, c, l, a, i, rest = string.match(packed, RECORD)
+return {1, digestOf(rest) or ''}
 `,
 })
 
 /**
  * KEYS: sessions. ARGV: user-agent key prefix, the session id to keep ('' for none).
- * Returns the ids of the sessions it ended.
+ * Returns {the space-separated user-agent digests of the sessions it ended, their ids}.
  */
 export const revokeAllSessionsScript = defineScript({
   name: 'refreshKitRevokeAllSessions',
   keys: ['sessions'],
   args: ['userAgentPrefix', 'keepSessionId'],
-  helpers: false,
+  helpers: true,
   lua: `
-local ids = redis.call('HKEYS', KEY.sessions)
+local fields = redis.call('HGETALL', KEY.sessions)
 local ended = {}
-for _, id in ipairs(ids) do
+local released = {}
+for j = 1, #fields, 2 do
+  local id = fields[j]
   if id ~= ARG.keepSessionId then
     redis.call('HDEL', KEY.sessions, id)
     redis.call('DEL', ARG.userAgentPrefix .. id)
     ended[#ended + 1] = id
+    local g, c, l, a, i, rest = string.match(fields[j + 1], RECORD)
+    released[#released + 1] = digestOf(rest)
   end
 end
-return ended
+return {table.concat(released, ' '), ended}
 `,
 })
 
@@ -453,6 +500,7 @@ export const STORE_SCRIPTS: readonly StoreScript[] = [
   getSessionScript,
   listSessionsScript,
   shareUserAgentScript,
+  releaseUserAgentScript,
   revokeSessionScript,
   revokeAllSessionsScript,
   setPasswordHashScript,
