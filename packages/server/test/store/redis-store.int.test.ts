@@ -408,6 +408,28 @@ describe('Redis store', () => {
     expect(records.length).toBeLessThanOrEqual(2)
   })
 
+  it('keeps an account within its bound of user-agent records under 50 parallel logins with new user agents', async () => {
+    const keyPrefix = `${redis.keyPrefix}shared-burst:${id().slice(0, 6)}:`
+    const client = redis.client()
+    const store = createRedisStore({ redis: client, keyPrefix, clock: 'caller' })
+    const userId = await register(store)
+    await Promise.all(
+      Array.from({ length: 50 }, (_, n) =>
+        store.createSession({
+          ...session(userId, T0 + n),
+          userAgent: `burst/${n}/${id()}`,
+          maxSessions: 3,
+        }),
+      ),
+    )
+    const listed = await store.listSessions(userId, T0 + 50)
+    expect(listed).toHaveLength(3)
+    const records = (await redis.keys()).filter((key) => key.startsWith(`${keyPrefix}ua:`))
+    expect(records).toHaveLength(3)
+    // Each record left is the one a live session names.
+    expect(listed.every((s) => s.userAgent?.startsWith('burst/'))).toBe(true)
+  })
+
   it('deletes a shared user-agent record when the last session naming it ends by logout, revocation or reuse, and not before', async () => {
     const keyPrefix = `${redis.keyPrefix}shared-release:${id().slice(0, 6)}:`
     const client = redis.client()
