@@ -1,5 +1,6 @@
-// The Redis scripts of 0.1.0, as released (src/store/lib/scripts.ts at 0.1.0), kept to check
-// what an instance still running 0.1.0 makes of the records later code writes.
+// The login, rotation and listing scripts of 0.1.0, as released (src/store/lib/scripts.ts at
+// 0.1.0, the others left out), kept to check what an instance still running 0.1.0 makes of the
+// records later code writes.
 /**
  * The Lua scripts of the Redis store. Each runs atomically on one slot: the user-agent keys
  * it builds from a prefix in ARGV share the hash tag of its declared keys. Times and
@@ -273,22 +274,6 @@ return {status, packed, username, redis.call('GET', KEY.userAgent)}
 })
 
 /**
- * KEYS: sessions, user agent. ARGV: sessionId, now ('' for the Redis clock). Returns
- * {packed record, user agent, the time to judge its expiry with}.
- */
-export const getSessionScript = defineScript({
-  name: 'refreshKitGetSession',
-  keys: ['sessions', 'userAgent'],
-  args: ['sessionId', 'now'],
-  helpers: true,
-  lua: `
-local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
-if not packed then return {} end
-return {packed, redis.call('GET', KEY.userAgent), int(clock(ARG.now))}
-`,
-})
-
-/**
  * KEYS: sessions. ARGV: user-agent key prefix, now ('' for the Redis clock). Drops dead
  * sessions and returns the live ones as a flat list of id, packed record, user agent.
  */
@@ -316,114 +301,3 @@ end
 return out
 `,
 })
-
-/** KEYS: sessions, user agent. ARGV: sessionId. Returns 1 when the session existed. */
-export const revokeSessionScript = defineScript({
-  name: 'refreshKitRevokeSession',
-  keys: ['sessions', 'userAgent'],
-  args: ['sessionId'],
-  helpers: false,
-  lua: `
-redis.call('DEL', KEY.userAgent)
-return redis.call('HDEL', KEY.sessions, ARG.sessionId)
-`,
-})
-
-/**
- * KEYS: sessions. ARGV: user-agent key prefix, the session id to keep ('' for none).
- * Returns the ids of the sessions it ended.
- */
-export const revokeAllSessionsScript = defineScript({
-  name: 'refreshKitRevokeAllSessions',
-  keys: ['sessions'],
-  args: ['userAgentPrefix', 'keepSessionId'],
-  helpers: false,
-  lua: `
-local ids = redis.call('HKEYS', KEY.sessions)
-local ended = {}
-for _, id in ipairs(ids) do
-  if id ~= ARG.keepSessionId then
-    redis.call('HDEL', KEY.sessions, id)
-    redis.call('DEL', ARG.userAgentPrefix .. id)
-    ended[#ended + 1] = id
-  end
-end
-return ended
-`,
-})
-
-/** KEYS: user. ARGV: password hash. Returns 1 when the user exists and was updated. */
-export const setPasswordHashScript = defineScript({
-  name: 'refreshKitSetPasswordHash',
-  keys: ['user'],
-  args: ['passwordHash'],
-  helpers: false,
-  lua: `
-if redis.call('EXISTS', KEY.user) == 0 then return 0 end
-redis.call('HSET', KEY.user, 'h', ARG.passwordHash)
-return 1
-`,
-})
-
-/**
- * KEYS: user. ARGV: username, passwordHash, createdAt, userTtlMs. Writes the user hash with
- * its TTL, noting the username index as just renewed; returns 0 without writing when the id
- * is already taken.
- */
-export const putUserScript = defineScript({
-  name: 'refreshKitPutUser',
-  keys: ['user'],
-  args: ['username', 'passwordHash', 'createdAt', 'userTtlMs'],
-  helpers: false,
-  lua: `
-if redis.call('EXISTS', KEY.user) == 1 then return 0 end
-redis.call('HSET', KEY.user, 'n', ARG.username, 'h', ARG.passwordHash, 'c', ARG.createdAt, 'x', redis.call('TIME')[1])
-redis.call('PEXPIRE', KEY.user, ARG.userTtlMs)
-return 1
-`,
-})
-
-/** KEYS: username index. ARGV: user id. Deletes the index only if it still names that user. */
-export const releaseUsernameScript = defineScript({
-  name: 'refreshKitReleaseUsername',
-  keys: ['usernameIndex'],
-  args: ['userId'],
-  helpers: false,
-  lua: `
-if redis.call('GET', KEY.usernameIndex) == ARG.userId then return redis.call('DEL', KEY.usernameIndex) end
-return 0
-`,
-})
-
-/**
- * KEYS: username index. ARGV: abandoned holder's id, new user id, userTtlMs, the highest PTTL
- * an abandoned index can have. Hands the username to the new user only if the index still
- * names the same holder and was written long enough ago that no registration of the holder
- * can still be under way. Returns 1 when it did.
- */
-export const reclaimUsernameScript = defineScript({
-  name: 'refreshKitReclaimUsername',
-  keys: ['usernameIndex'],
-  args: ['holderId', 'userId', 'userTtlMs', 'maxAbandonedPttlMs'],
-  helpers: false,
-  lua: `
-if redis.call('GET', KEY.usernameIndex) ~= ARG.holderId then return 0 end
-if redis.call('PTTL', KEY.usernameIndex) > tonumber(ARG.maxAbandonedPttlMs) then return 0 end
-redis.call('SET', KEY.usernameIndex, ARG.userId, 'PX', ARG.userTtlMs)
-return 1
-`,
-})
-
-/** Every script, for registration on a client. */
-export const STORE_SCRIPTS: readonly StoreScript[] = [
-  createSessionScript,
-  rotateScript,
-  getSessionScript,
-  listSessionsScript,
-  revokeSessionScript,
-  revokeAllSessionsScript,
-  setPasswordHashScript,
-  putUserScript,
-  releaseUsernameScript,
-  reclaimUsernameScript,
-]
