@@ -148,15 +148,20 @@ describe.each(BROWSER_ENTRIES)('two tabs, lock holder loses its answer: $name', 
       const at = proxy.stats.refreshes
       const statusesFrom = proxy.stats.refreshStatuses.length
       proxy.setFaultFor((n) => (n === at ? 'silence' : 'pass'))
+      // Both refreshes start before either can end (the lost answer holds the first for the
+      // refresh timeout): started from one awaited evaluate each, so a slow machine cannot
+      // delay the second tab's start past the first's success, which would make it a new
+      // refresh of the successor rather than one that adopts it.
+      for (const page of [a, b]) {
+        await page.evaluate(() => {
+          window.refreshing = window.client.refresh().then(
+            () => 'ok',
+            (error) => `failed: ${error?.code}`,
+          )
+        })
+      }
       const outcomes = await Promise.all(
-        [a, b].map((page) =>
-          page.evaluate(() =>
-            window.client.refresh().then(
-              () => 'ok',
-              (error) => `failed: ${error?.code}`,
-            ),
-          ),
-        ),
+        [a, b].map((page) => page.evaluate(() => window.refreshing)),
       )
       expect(outcomes).toEqual(['ok', 'ok'])
 
@@ -194,6 +199,7 @@ declare global {
     createClient: () => TabClient
     client: TabClient
     sessionExpired: number
+    refreshing: Promise<string>
   }
 }
 
