@@ -21,7 +21,7 @@ export {
 export type { RoutePath } from './routes.js'
 export { ROUTES, sessionPath } from './routes.js'
 export type { RefreshTokenTransport, ServerRefreshTokenTransport } from './transport.js'
-export { REFRESH_TOKEN_TRANSPORT_HEADER } from './transport.js'
+export { DEVICE_COOKIE_NAME, REFRESH_TOKEN_TRANSPORT_HEADER } from './transport.js'
 export type {
   AccessTokenClaims,
   ChangePasswordRequest,

@@ -16,6 +16,13 @@
 export const REFRESH_TOKEN_TRANSPORT_HEADER = 'X-Refresh-Token-Transport'
 
 /**
+ * The `HttpOnly` cookie a login in the cookie transport sets: this browser's proof of a
+ * successful login of the user, sent back at its next login so that it is not limited with
+ * strangers (the body transport carries the same as `deviceToken`).
+ */
+export const DEVICE_COOKIE_NAME = 'rk_device'
+
+/**
  * How a client wants the refresh token carried: `body` (JSON, the v1 behaviour) or `cookie`
  * (an `HttpOnly` cookie the page cannot read).
  */

@@ -4,7 +4,10 @@ import type { ServerErrorCode } from './errors.js'
 export interface Credentials {
   /** 3 to 64 characters of `A-Z a-z 0-9 . _ @ -`. */
   username: string
-  /** 8 to 1024 characters. */
+  /**
+   * 1 to 1024 characters. A new password (register, change) must also have at least the
+   * server's `PASSWORD_MIN_LENGTH` (default 15); a login never checks that.
+   */
   password: string
 }
 
@@ -12,13 +15,23 @@ export interface Credentials {
 export type RegisterRequest = Credentials
 
 /** Body of `POST /auth/login`. */
-export type LoginRequest = Credentials
+export interface LoginRequest extends Credentials {
+  /**
+   * The `deviceToken` of this client's last successful login of this user (body transport;
+   * browsers send the `rk_device` cookie instead): a known device is not limited with
+   * strangers. At most 512 characters.
+   */
+  deviceToken?: string
+}
 
 /** Body of `POST /auth/password`: ends every other session of the user. */
 export interface ChangePasswordRequest {
   /** The password in use now; a wrong one counts as a failed login. */
   currentPassword: string
-  /** 8 to 1024 characters, not among the common or guessable passwords. */
+  /**
+   * At least `PASSWORD_MIN_LENGTH` (default 15) and at most 1024 characters, not among the
+   * common or guessable passwords.
+   */
   newPassword: string
 }
 
@@ -46,7 +59,7 @@ export type LogoutRequest = RefreshRequest
  * `200` answer of login and refresh when the refresh token travels in the `HttpOnly` cookie
  * (`X-Refresh-Token-Transport: cookie`): the body never carries it.
  */
-export type CookieTokenResponse = Omit<TokenResponse, 'refreshToken'>
+export type CookieTokenResponse = Omit<TokenResponse, 'refreshToken' | 'deviceToken'>
 
 /** `200` answer of login and refresh (RFC 6749 §5.1 in camelCase). */
 export interface TokenResponse {
@@ -59,6 +72,12 @@ export interface TokenResponse {
   expiresIn: number
   /** Seconds until this refresh token expires if unused. */
   refreshExpiresIn: number
+  /**
+   * Login only, body transport: this device's proof of a successful login of this user, to
+   * send back as `deviceToken` at the next login (the cookie transport sets the `HttpOnly`
+   * cookie `rk_device` instead). Opaque.
+   */
+  deviceToken?: string
 }
 
 /** `200` answer of `GET /auth/me`. */
@@ -157,6 +176,7 @@ export const MAX_BODY_BYTES = 16 * 1024
  */
 export const FIELD_BOUNDS = {
   username: { min: 3, max: 64, pattern: /^[A-Za-z0-9._@-]+$/ },
-  password: { min: 8, max: 1024 },
+  password: { min: 1, max: 1024 },
+  deviceToken: { max: 512 },
   refreshToken: { max: 512 },
 } as const

@@ -9,6 +9,7 @@ export {
   errorDetailSchema,
   healthResponseSchema,
   jwksResponseSchema,
+  loginRequestSchema,
   meResponseSchema,
   passwordSchema,
   publicJwkSchema,

@@ -35,7 +35,12 @@ export function openApiPath(path: string): string {
 }
 
 /** Request bodies: described as the server accepts them (unknown fields are ignored). */
-const REQUEST_SCHEMAS = new Set(['ChangePasswordRequest', 'Credentials', 'RefreshRequest'])
+const REQUEST_SCHEMAS = new Set([
+  'ChangePasswordRequest',
+  'Credentials',
+  'LoginRequest',
+  'RefreshRequest',
+])
 
 function componentSchemas(): Record<string, OpenApiObject> {
   const generate = (io: 'input' | 'output') =>
@@ -213,10 +218,10 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         operationId: 'login',
         summary: 'Start a session',
         description:
-          'Beyond `MAX_SESSIONS_PER_USER` sessions, the least recently used one ends. Failed logins are limited per username and address and per address, all logins per address: past a limit, `429` with `Retry-After` before the password is checked. When password hashing is saturated, `503` at once.',
+          'Beyond `MAX_SESSIONS_PER_USER` sessions, the least recently used one ends. Failed logins are limited per username and address, per address and per username, all logins per address: past a limit, `429` with `Retry-After` before the password is checked. A device that signed in to the user before (the `rk_device` cookie, or `deviceToken` in the body) is limited on its own, not with strangers. When password hashing is saturated, `503` at once.',
         tags: ['auth'],
         parameters: [transportParameter],
-        requestBody: requestBody('Credentials'),
+        requestBody: requestBody('LoginRequest'),
         responses: {
           '200': tokenAnswer('A new session: an access token and its first refresh token.'),
           ...bodyErrors(),

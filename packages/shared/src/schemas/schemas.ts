@@ -7,6 +7,7 @@ import type {
   ErrorBody,
   HealthResponse,
   JwksResponse,
+  LoginRequest,
   MeResponse,
   PublicUser,
   RefreshRequest,
@@ -22,7 +23,12 @@ import { FIELD_BOUNDS } from '../types.js'
  */
 export const schemaRegistry = z.registry<{ id: string; description?: string }>()
 
-const { username: nameBounds, password: passwordBounds, refreshToken: refreshBounds } = FIELD_BOUNDS
+const {
+  username: nameBounds,
+  password: passwordBounds,
+  refreshToken: refreshBounds,
+  deviceToken: deviceBounds,
+} = FIELD_BOUNDS
 
 /** `username`: 3 to 64 characters of `A-Z a-z 0-9 . _ @ -`. */
 export const usernameSchema = z
@@ -33,7 +39,10 @@ export const usernameSchema = z
 
 const LONE_SURROGATE = /\p{Surrogate}/u
 
-/** `password`: 8 to 1024 characters of well-formed Unicode. */
+/**
+ * `password`: 1 to 1024 characters of well-formed Unicode. New passwords are held to the
+ * server's `PASSWORD_MIN_LENGTH` as well, by the server's policy (a setting, not the wire).
+ */
 export const passwordSchema = z
   .string({ error: 'must be a string' })
   .min(passwordBounds.min, `must be ${passwordBounds.min} to ${passwordBounds.max} characters`)
@@ -48,6 +57,24 @@ export const passwordSchema = z
 export const credentialsSchema = z
   .object({ username: usernameSchema, password: passwordSchema })
   .register(schemaRegistry, { id: 'Credentials', description: 'A username and a password.' })
+
+/** Body of `POST /auth/login`. */
+export const loginRequestSchema = z
+  .object({
+    username: usernameSchema,
+    password: passwordSchema,
+    deviceToken: z
+      .string({ error: 'must be a string' })
+      .max(deviceBounds.max, `must be at most ${deviceBounds.max} characters`)
+      .optional()
+      .describe(
+        "The `deviceToken` of this client's last login of this user: a known device is not limited with strangers.",
+      ),
+  })
+  .register(schemaRegistry, {
+    id: 'LoginRequest',
+    description: 'A username and a password, and the device token of an earlier login.',
+  })
 
 /** Body of `POST /auth/password`. */
 export const changePasswordRequestSchema = z
@@ -89,12 +116,18 @@ export const tokenResponseSchema = z
       .int()
       .nonnegative()
       .describe('Seconds until this refresh token expires if unused.'),
+    deviceToken: z
+      .string()
+      .optional()
+      .describe(
+        'Login only, body transport: send it back as `deviceToken` at the next login (the cookie transport sets `rk_device`).',
+      ),
   })
   .register(schemaRegistry, { id: 'TokenResponse' })
 
 /** `200` answer of login and refresh in the cookie transport: the refresh token is in `Set-Cookie`. */
 export const cookieTokenResponseSchema = tokenResponseSchema
-  .omit({ refreshToken: true })
+  .omit({ refreshToken: true, deviceToken: true })
   .register(schemaRegistry, {
     id: 'CookieTokenResponse',
     description: 'A token answer whose refresh token is in the `HttpOnly` cookie, not the body.',
@@ -172,6 +205,7 @@ type Same<A, B> = [Defined<A>] extends [B] ? ([B] extends [Defined<A>] ? true : 
 type Holds<T extends true> = T
 export type SchemasMatchTypes = [
   Holds<Same<z.infer<typeof credentialsSchema>, Credentials>>,
+  Holds<Same<z.infer<typeof loginRequestSchema>, LoginRequest>>,
   Holds<Same<z.infer<typeof changePasswordRequestSchema>, ChangePasswordRequest>>,
   Holds<Same<z.infer<typeof refreshRequestSchema>, RefreshRequest>>,
   Holds<Same<z.infer<typeof publicUserSchema>, PublicUser>>,
