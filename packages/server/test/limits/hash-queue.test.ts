@@ -71,6 +71,82 @@ describe('createHashQueue', () => {
     expect(order).toEqual(['a0', 'n0', 'a1', 'a2', 'a3'])
   })
 
+  it('answers a newcomer during a flood from many addresses with one request each: it takes the oldest place and goes next', async () => {
+    const queue = createHashQueue({ concurrency: 1, queueSize: 4 })
+    const gate = deferred()
+    const order: string[] = []
+    const job = (client: string) =>
+      queue
+        .run(client, async () => {
+          order.push(client)
+          await gate.promise
+        })
+        .then(
+          () => 'ok',
+          () => 'refused',
+        )
+    // f0 runs; f1..f4 fill the queue, one request per address.
+    const flood = ['f0', 'f1', 'f2', 'f3', 'f4'].map(job)
+    const user = job('user')
+    // The oldest waiter gives way, not the newcomer.
+    expect(await flood[1]).toBe('refused')
+    expect(queue.waiting).toBe(4)
+    gate.resolve()
+    expect(await user).toBe('ok')
+    await Promise.all(flood)
+    expect(order[1]).toBe('user')
+    expect(order).toEqual(['f0', 'user', 'f4', 'f3', 'f2'])
+  })
+
+  it('refuses a newcomer of an address that already waits as much as every other', async () => {
+    const queue = createHashQueue({ concurrency: 1, queueSize: 2 })
+    const gate = deferred()
+    const job = (client: string) =>
+      queue
+        .run(client, () => gate.promise)
+        .then(
+          () => 'ok',
+          () => 'refused',
+        )
+    const runningOne = job('a')
+    const waiting = [job('b'), job('c')]
+    // 'b' already waits: a second request of it pushes nobody out.
+    expect(await job('b')).toBe('refused')
+    gate.resolve()
+    expect(await Promise.all([runningOne, ...waiting])).toEqual(['ok', 'ok', 'ok'])
+  })
+
+  it('serves a known device first, and a stranger never displaces one', async () => {
+    const queue = createHashQueue({ concurrency: 1, queueSize: 2 })
+    const gate = deferred()
+    const order: string[] = []
+    const job = (client: string, priority = false) =>
+      queue
+        .run(
+          client,
+          async () => {
+            order.push(client)
+            await gate.promise
+          },
+          { priority },
+        )
+        .then(
+          () => 'ok',
+          () => 'refused',
+        )
+    const first = job('s0')
+    const stranger = job('s1')
+    const known = job('known', true)
+    // Full with a stranger and a known device: a known device displaces the stranger ...
+    const secondKnown = job('known2', true)
+    expect(await stranger).toBe('refused')
+    // ... and a stranger displaces nobody.
+    expect(await job('s2')).toBe('refused')
+    gate.resolve()
+    expect(await Promise.all([first, known, secondKnown])).toEqual(['ok', 'ok', 'ok'])
+    expect(order).toEqual(['s0', 'known2', 'known'])
+  })
+
   it('sets no bound with concurrency 0', async () => {
     const queue = createHashQueue({ concurrency: 0, queueSize: 0 })
     const gate = deferred()
