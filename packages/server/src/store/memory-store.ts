@@ -7,6 +7,7 @@ import {
   isLive,
   leastRecentlyUsedFirst,
   newestFirst,
+  passwordChanged,
   toMs,
 } from './lib/session-rules.js'
 import type {
@@ -170,6 +171,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
     async createSession(input: CreateSessionInput): Promise<CreatedSession> {
       checkCreateSessionInput(input)
       sweep()
+      if (input.passwordVersion !== undefined) {
+        const owner = alive(users, input.userId)
+        if (owner === undefined || (owner.passwordVersion ?? 0) !== input.passwordVersion) {
+          throw passwordChanged()
+        }
+      }
       const { now } = input
       const maxSessions = input.maxSessions ?? 0
       const evictedSessionIds: string[] = []
@@ -280,10 +287,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
       return ended
     },
 
-    async setPasswordHash(userId, passwordHash) {
+    async setPasswordHash(userId, passwordHash, options) {
       sweep()
       const user = alive(users, userId)
       if (user === undefined) return false
+      const rehashOf = options?.rehashOf
+      if (rehashOf !== undefined) {
+        if (user.passwordHash !== rehashOf) return false
+      } else {
+        user.passwordVersion = (user.passwordVersion ?? 0) + 1
+      }
       user.passwordHash = passwordHash
       return true
     },

@@ -25,6 +25,7 @@ import {
   isIssuableGeneration,
   isLive,
   newestFirst,
+  passwordChanged,
   toMs,
 } from './lib/session-rules.js'
 import { storeError } from './lib/unavailable.js'
@@ -250,9 +251,17 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   }
 
   async function findUserById(id: string): Promise<UserRecord | null> {
-    const [username, passwordHash, createdAt] = await redis.hmget(keys.user(id), 'n', 'h', 'c')
+    const [username, passwordHash, createdAt, version] = await redis.hmget(
+      keys.user(id),
+      'n',
+      'h',
+      'c',
+      'v',
+    )
     if (typeof username !== 'string' || typeof passwordHash !== 'string') return null
-    return { id, username, passwordHash, createdAt: Number(createdAt) }
+    const user = { id, username, passwordHash, createdAt: Number(createdAt) }
+    // Absent until the first change of password, as in a record written by createUser.
+    return version === null ? user : { ...user, passwordVersion: Number(version) }
   }
 
   /**
@@ -360,6 +369,8 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
               userAgentPrefix: keys.userAgentPrefix(userId),
               indexRenewalSeconds,
               maxSessions: input.maxSessions ?? 0,
+              passwordVersion:
+                input.passwordVersion === undefined ? '' : String(input.passwordVersion),
             },
           }).then(list),
           // Its own command: the record lives in another slot than the user's keys.
@@ -370,6 +381,11 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
                 args: { userAgent, ttlMs: maxAgeMs + USER_AGENT_MARGIN_MS },
               }),
         ])
+        if (text(reply[0]) === '') {
+          // No session names the user agent shared for it.
+          await release(digest)
+          throw passwordChanged()
+        }
         const now = int(reply[0])
         const name = text(reply[1])
         const evictedSessionIds = reply.slice(3).map((id) => text(id) ?? '')
@@ -495,11 +511,11 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
           .filter((id): id is string => id !== null)
       }),
 
-    setPasswordHash: (userId, passwordHash) =>
+    setPasswordHash: (userId, passwordHash, options) =>
       guard(async () => {
         const updated = await run(setPasswordHashScript, {
           keys: { user: keys.user(userId) },
-          args: { passwordHash },
+          args: { passwordHash, rehashOf: options?.rehashOf ?? '' },
         })
         return int(updated) === 1
       }),

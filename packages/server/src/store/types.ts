@@ -12,6 +12,12 @@ export interface UserRecord {
   /** The encoded password hash, parameters included (see the password module). */
   passwordHash: string
   createdAt: number
+  /**
+   * How many times the password was changed ({@link TokenStore.setPasswordHash} without
+   * `rehashOf`): a login names the version it verified, and its session is created only if
+   * that is still the version (see {@link CreateSessionInput.passwordVersion}). @default 0
+   */
+  passwordVersion?: number
 }
 
 /** A session: one token family, created by a login and rotated by every refresh. */
@@ -49,6 +55,13 @@ export interface CreateSessionInput {
    * @default 0
    */
   maxSessions?: number
+  /**
+   * The user's {@link UserRecord.passwordVersion} that the login verified: the session is
+   * created only while it still is the user's, checked in the same atomic step, so that a
+   * login that verified the old password and completes after a change leaves no session.
+   * Absent: not checked.
+   */
+  passwordVersion?: number
 }
 
 /** A new session, and the sessions its login ended to stay within `maxSessions`. */
@@ -121,6 +134,8 @@ export interface TokenStore {
    * Creates a session at generation 0, ending the user's least recently used sessions
    * beyond `maxSessions` in the same atomic step (one script on Redis), so that no number
    * of parallel logins leaves the user with more.
+   * @throws AuthError `invalid_credentials`, with nothing changed, when `passwordVersion` is
+   *   given and the user's password has changed since (or the user is gone).
    */
   createSession(input: CreateSessionInput): Promise<CreatedSession>
   /**
@@ -139,8 +154,17 @@ export interface TokenStore {
    * the sessions it ended, so that their access tokens can be revoked too.
    */
   revokeAllSessions(userId: string, exceptSessionId?: string): Promise<string[]>
-  /** Replaces the user's password hash; `false` when there is no such user. */
-  setPasswordHash(userId: string, passwordHash: string): Promise<boolean>
+  /**
+   * Replaces the user's password hash; `false` when there is no such user. A change of
+   * password counts up {@link UserRecord.passwordVersion}. With `rehashOf`, the same password
+   * hashed with stronger parameters: replaced only while the hash is still `rehashOf`, and
+   * the version stays (sessions of the password are still the password's).
+   */
+  setPasswordHash(
+    userId: string,
+    passwordHash: string,
+    options?: { rehashOf?: string },
+  ): Promise<boolean>
 
   /** Resolves when the store answers; throws `StoreUnavailableError` (see `errors.ts`) otherwise. */
   ping(): Promise<void>

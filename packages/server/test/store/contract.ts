@@ -262,6 +262,57 @@ export function describeTokenStoreContract(
         expect(await store.setPasswordHash(id(), 'scrypt$other')).toBe(false)
       })
 
+      it('counts the password version up with each change, not with a re-hash of the same password', async () => {
+        const user = await registered()
+        expect((await store.findUserById(user.id))?.passwordVersion ?? 0).toBe(0)
+        expect(await store.setPasswordHash(user.id, 'scrypt$changed')).toBe(true)
+        expect((await store.findUserById(user.id))?.passwordVersion).toBe(1)
+        // A re-hash happens only over the hash it re-hashes, and keeps the version.
+        expect(await store.setPasswordHash(user.id, 'scrypt$x', { rehashOf: 'scrypt$old' })).toBe(
+          false,
+        )
+        expect(
+          await store.setPasswordHash(user.id, 'scrypt$stronger', { rehashOf: 'scrypt$changed' }),
+        ).toBe(true)
+        const after = await store.findUserByUsername(user.username)
+        expect(after?.passwordHash).toBe('scrypt$stronger')
+        expect(after?.passwordVersion).toBe(1)
+      })
+
+      it('creates a session only while the password version the login verified is current, evicting nothing otherwise', async () => {
+        const member = await registered()
+        const start = (passwordVersion: number, maxSessions = 0) =>
+          store.createSession({
+            userId: member.id,
+            sessionId: id(),
+            userAgent: 'Mozilla/5.0 (X11)',
+            now: T0,
+            idleTtlSeconds: IDLE,
+            maxAgeSeconds: MAX_AGE,
+            maxSessions,
+            passwordVersion,
+          })
+        const first = await start(0, 1)
+        await store.setPasswordHash(member.id, 'scrypt$changed')
+        await expect(start(0, 1)).rejects.toMatchObject({ code: 'invalid_credentials' })
+        // Nothing changed: the one session is still there, not evicted by the refused login.
+        expect((await store.listSessions(member.id, T0)).map((s) => s.id)).toEqual([first.id])
+        const second = await start(1, 1)
+        expect(second.evictedSessionIds).toEqual([first.id])
+        // A user the store holds no record of has no current version.
+        await expect(
+          store.createSession({
+            userId: id(),
+            sessionId: id(),
+            userAgent: null,
+            now: T0,
+            idleTtlSeconds: IDLE,
+            maxAgeSeconds: MAX_AGE,
+            passwordVersion: 0,
+          }),
+        ).rejects.toMatchObject({ code: 'invalid_credentials' })
+      })
+
       it('creates a session even for a user it holds no record of', async () => {
         const userId = id()
         const session = await login(userId)

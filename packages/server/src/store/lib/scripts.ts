@@ -143,7 +143,8 @@ export function scriptArguments<K extends string, A extends string>(
  * KEYS: sessions, user. ARGV: sessionId, now ('' for the Redis clock), the idle and absolute
  * lifetimes in milliseconds in hex (the idle one capped by the other), userTtlMs,
  * the user agent's digest ('' for none), the prefix of the user-agent keys of 0.1.0, index
- * renewal interval in seconds, maxSessions (0: no bound).
+ * renewal interval in seconds, maxSessions (0: no bound), the password version the login
+ * verified ('' not to check it).
  *
  * Below the bound a login reads none of the user's sessions, so its cost does not grow with
  * them. At the bound it drops the dead ones first (they never push a live one out), then the
@@ -153,7 +154,8 @@ export function scriptArguments<K extends string, A extends string>(
  * cost per login that stays constant on average. Renews the user record's TTL (a login).
  * Returns {the time it decided with, the username when its index is due for renewal (field
  * `x`: when it was last renewed, on the Redis clock) or '', the space-separated user-agent
- * digests of the sessions it ended (for release), evicted session ids...}.
+ * digests of the sessions it ended (for release), evicted session ids...}, or {''} without
+ * a write when the user's password version is no longer the one the login verified.
  */
 export const createSessionScript = defineScript({
   name: 'refreshKitCreateSession',
@@ -168,9 +170,14 @@ export const createSessionScript = defineScript({
     'userAgentPrefix',
     'indexRenewalSeconds',
     'maxSessions',
+    'passwordVersion',
   ],
   helpers: true,
   lua: `
+-- A login that verified a password changed since leaves nothing: checked before any write.
+if ARG.passwordVersion ~= '' and (redis.call('HGET', KEY.user, 'v') or (redis.call('EXISTS', KEY.user) == 1 and '0')) ~= ARG.passwordVersion then
+  return {''}
+end
 local now = clock(ARG.now)
 local maxSessions = tonumber(ARG.maxSessions)
 local count = redis.call('HLEN', KEY.sessions)
@@ -431,14 +438,24 @@ return {table.concat(released, ' '), ended}
 `,
 })
 
-/** KEYS: user. ARGV: password hash. Returns 1 when the user exists and was updated. */
+/**
+ * KEYS: user. ARGV: password hash, the hash it re-hashes ('' for a change of password).
+ * Returns 1 when the user exists and was updated. A change counts the version `v` up, which a
+ * login's session creation checks; a re-hash of the same password happens only while the
+ * hash is still the one it re-hashes, and keeps the version.
+ */
 export const setPasswordHashScript = defineScript({
   name: 'refreshKitSetPasswordHash',
   keys: ['user'],
-  args: ['passwordHash'],
+  args: ['passwordHash', 'rehashOf'],
   helpers: false,
   lua: `
 if redis.call('EXISTS', KEY.user) == 0 then return 0 end
+if ARG.rehashOf ~= '' then
+  if redis.call('HGET', KEY.user, 'h') ~= ARG.rehashOf then return 0 end
+else
+  redis.call('HINCRBY', KEY.user, 'v', 1)
+end
 redis.call('HSET', KEY.user, 'h', ARG.passwordHash)
 return 1
 `,

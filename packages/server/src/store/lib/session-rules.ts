@@ -1,3 +1,4 @@
+import { AuthError } from '../../errors.js'
 import type { CreateSessionInput, RotateInput, SessionRecord } from '../types.js'
 
 /** A store-side default: long enough for a yearly visitor, short enough that abandoned users go. */
@@ -68,3 +69,10 @@ export function isIssuableGeneration(generation: number): boolean {
 export function newestFirst(a: SessionRecord, b: SessionRecord): number {
   return b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 }
+
+/**
+ * What a login learns when the password it verified was changed before its session could be
+ * created: that password is no longer right.
+ */
+export const passwordChanged = () =>
+  new AuthError('invalid_credentials', 'wrong username or password')
