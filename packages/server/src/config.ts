@@ -299,6 +299,14 @@ export const CONFIG_SCHEMA = z.object({
         'refuse the access tokens of ended sessions at once, on every instance; `false` keeps them valid until they expire (for measuring what the check costs)',
       ),
     ),
+  PASSWORD_MIN_LENGTH: integer(1, 1024)
+    .default(15)
+    .register(
+      configDocs,
+      doc(
+        'fewest characters of a new password (register and change); logins never check it, so no account is locked out by raising it. 15 is NIST SP 800-63B-4 for a password that is the only factor',
+      ),
+    ),
   PASSWORD_MIN_SCORE: integer(0, 4)
     .default(3)
     .register(
@@ -335,13 +343,24 @@ export const CONFIG_SCHEMA = z.object({
     ),
   LOGIN_FAILURE_WINDOW: seconds()
     .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.durationSeconds)
-    .register(configDocs, doc('the window of `LOGIN_MAX_FAILURES`, seconds')),
+    .register(
+      configDocs,
+      doc('the window of `LOGIN_MAX_FAILURES` and `LOGIN_MAX_FAILURES_PER_USER`, seconds'),
+    ),
   LOGIN_MAX_FAILURES_PER_ADDRESS: integer(0, 1_000_000)
     .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerAddress.points)
     .register(
       configDocs,
       doc(
-        'failed logins per client address per 24 h, all usernames. Protects every account from credential stuffing by one address',
+        'failed logins per client address per 24 h, all usernames; a device that signed in before (`rk_device`, `deviceToken`) is not counted. Protects every account from credential stuffing by one address, without locking out the known devices behind a shared address',
+      ),
+    ),
+  LOGIN_MAX_FAILURES_PER_USER: integer(0, 1_000_000)
+    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerUser.points)
+    .register(
+      configDocs,
+      doc(
+        'failed logins per username per `LOGIN_FAILURE_WINDOW`, from every address; a device that signed in to the account before (`rk_device`, `deviceToken`) is limited on its own instead (`LOGIN_MAX_FAILURES`) and still gets in. Protects one account from guessing spread over many addresses',
       ),
     ),
   LOGIN_RATE_LIMIT: integer(0, 1_000_000)
@@ -716,6 +735,10 @@ export function abuseLimitRulesOf(config: ServerConfig): AbuseLimitRules {
       points: config.loginMaxFailuresPerAddress,
       durationSeconds: ADDRESS_FAILURE_WINDOW_SECONDS,
     },
+    loginFailuresPerUser: {
+      points: config.loginMaxFailuresPerUser,
+      durationSeconds: config.loginFailureWindow,
+    },
     loginAttemptsPerAddress: {
       points: config.loginRateLimit,
       durationSeconds: LOGIN_RATE_WINDOW_SECONDS,
@@ -747,5 +770,6 @@ export function authSettingsOf(config: ServerConfig): AuthSettings {
     clockToleranceSeconds: config.clockTolerance,
     maxSessionsPerUser: config.maxSessionsPerUser,
     passwordMinScore: config.passwordMinScore,
+    passwordMinLength: config.passwordMinLength,
   }
 }

@@ -17,7 +17,7 @@ describe('createServerFromConfig', () => {
       passwords: cheapPasswords,
     })
     const http = request(server.app.callback())
-    const credentials = { username: 'ada', password: 'correct horse' }
+    const credentials = { username: 'ada', password: 'correct horse battery' }
     await http.post('/auth/register').send(credentials).expect(201)
     const login = await http.post('/auth/login').send(credentials)
     expect(login.status).toBe(200)

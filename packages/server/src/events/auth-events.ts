@@ -73,6 +73,18 @@ export interface SessionEndedEvent extends RequestOrigin {
   bySessionId?: string
 }
 
+/**
+ * A user's password was changed (`POST /auth/password`): tell them, through a channel of
+ * theirs, so that a change they did not make is noticed. Every other session has ended.
+ */
+export interface PasswordChangedEvent extends RequestOrigin {
+  userId: string
+  /** The session that changed it: the one that stays. */
+  sessionId: string
+  /** How many other sessions ended. */
+  sessionsEnded: number
+}
+
 /** The token store failed or did not answer in time. */
 export interface StoreErrorEvent {
   /** The store operation, e.g. `rotate`. */
@@ -88,6 +100,7 @@ export interface AuthEventMap {
   reuseDetected: ReuseDetectedEvent
   logout: LogoutEvent
   sessionEnded: SessionEndedEvent
+  passwordChanged: PasswordChangedEvent
   storeError: StoreErrorEvent
 }
 
@@ -120,8 +133,8 @@ export interface AuthEvents {
 }
 
 /**
- * The events seam: `login`, `loginLocked`, `refresh`, `reuseDetected`, `logout`, `sessionEnded` (and
- * `storeError`), emitted by the token service for audit trails and webhooks. Metrics and the
+ * The events seam: `login`, `loginLocked`, `refresh`, `reuseDetected`, `logout`, `sessionEnded`,
+ * `passwordChanged` (and `storeError`), emitted by the token service for audit trails and webhooks. Metrics and the
  * security log subscribe to the same events, so the three always agree.
  *
  * @example

@@ -1,5 +1,6 @@
 import {
   type CookieTokenResponse,
+  DEVICE_COOKIE_NAME,
   FIELD_BOUNDS,
   REFRESH_TOKEN_TRANSPORT_HEADER,
   type ServerRefreshTokenTransport,
@@ -8,6 +9,7 @@ import {
 import { stringifySetCookie } from 'cookie'
 import type { Context, Middleware } from 'koa'
 import { AuthError } from '../errors.js'
+import { DEVICE_TOKEN_TTL_SECONDS } from '../limits/known-devices.js'
 import { readRefreshToken } from './validation.js'
 
 /** Options of {@link createRefreshTransport}; every one has the contract's default. */
@@ -49,7 +51,10 @@ export interface RefreshTransport {
    *   `403 csrf_rejected` for a cookie without the header or from another origin.
    */
   read(ctx: Context, body: Record<string, unknown>): PresentedRefreshToken
-  /** The answer of a login or refresh: in the cookie (then not in the body) when asked for. */
+  /**
+   * The answer of a login or refresh: in the cookie (then not in the body) when asked for.
+   * A login's `deviceToken` then goes in the `HttpOnly` cookie `rk_device` too.
+   */
   answer(ctx: Context, tokens: TokenResponse): TokenResponse | CookieTokenResponse
   /**
    * Runs before the body is parsed: a request that carries the cookie but no JSON body (a
@@ -121,11 +126,11 @@ export function createRefreshTransport(options: RefreshTransportOptions = {}): R
   const inCookie = (ctx: Context): boolean =>
     mode === 'cookie' || (mode === 'both' && requested(ctx) === 'cookie')
 
-  const setCookie = (ctx: Context, value: string, maxAge: number) => {
+  const setCookie = (ctx: Context, value: string, maxAge: number, cookie = name) => {
     ctx.append(
       'Set-Cookie',
       stringifySetCookie({
-        name,
+        name: cookie,
         value,
         httpOnly: true,
         secure,
@@ -183,8 +188,11 @@ export function createRefreshTransport(options: RefreshTransportOptions = {}): R
     },
     answer(ctx, tokens) {
       if (!inCookie(ctx)) return tokens
-      const { refreshToken, ...rest } = tokens
+      const { refreshToken, deviceToken, ...rest } = tokens
       setCookie(ctx, refreshToken, tokens.refreshExpiresIn)
+      if (deviceToken !== undefined) {
+        setCookie(ctx, deviceToken, DEVICE_TOKEN_TTL_SECONDS, DEVICE_COOKIE_NAME)
+      }
       return rest
     },
     inCookie,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { Router } from '@koa/router'
 import {
+  DEVICE_COOKIE_NAME,
   type HealthResponse,
   type JwksResponse,
   type MeResponse,
@@ -14,7 +15,7 @@ import type { TokenStore } from '../store/types.js'
 import { jsonBody } from './json-body.js'
 import type { RefreshTransport } from './refresh-transport.js'
 import { type AuthState, requireAuth } from './require-auth.js'
-import { readCredentials, readPasswordChange } from './validation.js'
+import { readCredentials, readLogin, readPasswordChange } from './validation.js'
 
 /** What the routes need. */
 export interface RoutesOptions {
@@ -63,7 +64,7 @@ export function createRouter({
   }
 
   router.post(ROUTES.login, body, async (ctx) => {
-    const credentials = readCredentials(ctx.request.body as Body)
+    const { deviceToken, ...credentials } = readLogin(ctx.request.body as Body)
     const userAgent = ctx.get('User-Agent')
     // A bad transport header is refused before a session is created.
     transport.inCookie(ctx)
@@ -71,6 +72,8 @@ export function createRouter({
       ...credentials,
       clientAddress: clientAddress(ctx),
       userAgent: userAgent === '' ? null : userAgent,
+      // Browsers carry it in their cookie, other clients in the body.
+      deviceToken: deviceToken ?? ctx.cookies.get(DEVICE_COOKIE_NAME) ?? null,
     })
     ctx.body = transport.answer(ctx, answer)
   })

@@ -1,7 +1,13 @@
-import type { ChangePasswordRequest, Credentials, ErrorDetail } from '@refresh-kit/shared'
+import type {
+  ChangePasswordRequest,
+  Credentials,
+  ErrorDetail,
+  LoginRequest,
+} from '@refresh-kit/shared'
 import {
   changePasswordRequestSchema,
   credentialsSchema,
+  loginRequestSchema,
   refreshRequestSchema,
 } from '@refresh-kit/shared/schemas'
 import type { z } from 'zod'
@@ -35,6 +41,12 @@ function read<Schema extends z.ZodType>(schema: Schema, body: Body): z.infer<Sch
 /** `{ username, password }` within the contract's bounds, or `400 invalid_request` with details. */
 export function readCredentials(body: Body): Credentials {
   return read(credentialsSchema, body)
+}
+
+/** `{ username, password, deviceToken? }` of a login, or `400 invalid_request` with details. */
+export function readLogin(body: Body): LoginRequest {
+  const { deviceToken, ...credentials } = read(loginRequestSchema, body)
+  return deviceToken === undefined ? credentials : { ...credentials, deviceToken }
 }
 
 /** `{ refreshToken }` within the contract's bounds, or `400 invalid_request` with details. */

@@ -7,6 +7,7 @@ import {
 } from 'rate-limiter-flexible'
 import { AuthError } from '../errors.js'
 import { storeError } from '../store/lib/unavailable.js'
+import type { KnownDevice } from './known-devices.js'
 
 /** One limit: `points` events per `durationSeconds`; `points: 0` turns it off. */
 export interface LimitRule {
@@ -20,6 +21,12 @@ export interface AbuseLimitRules {
   loginFailuresPerPair: LimitRule
   /** Failed logins per client address, all usernames. `LOGIN_MAX_FAILURES_PER_ADDRESS` per 24 h. */
   loginFailuresPerAddress: LimitRule
+  /**
+   * Failed logins per username, from every address but the user's known devices.
+   * `LOGIN_MAX_FAILURES_PER_USER` per `LOGIN_FAILURE_WINDOW`.
+   * @default DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerUser (10 per 900 s)
+   */
+  loginFailuresPerUser?: LimitRule
   /** Login attempts per client address, successful or not. `LOGIN_RATE_LIMIT` per minute. */
   loginAttemptsPerAddress: LimitRule
   /** Registrations per client address. `REGISTER_RATE_LIMIT` per hour. */
@@ -45,6 +52,8 @@ export interface AbuseLimitsOptions {
 export type LimitName =
   | 'login_failures_per_pair'
   | 'login_failures_per_address'
+  | 'login_failures_per_user'
+  | 'login_failures_per_device'
   | 'login_attempts_per_address'
   | 'registrations_per_address'
 
@@ -53,9 +62,12 @@ export type LimitName =
  * failure counters already count it: a wrong password needs nothing more.
  */
 export interface LoginReservation {
-  /** The password was right: clears the pair's failures and gives back the address's one. */
+  /**
+   * The password was right: clears the pair's (or the device's) failures and gives back the
+   * address's and the user's one.
+   */
   succeeded(): Promise<void>
-  /** The password was never verified (the hasher was full): gives back both failures. */
+  /** The password was never verified (the hasher was full): gives back every failure. */
   cancelled(): Promise<void>
   /** Whether this failure reached a failure limit: the next try of the pair (or address) is refused. */
   readonly locks: readonly LimitName[]
@@ -66,13 +78,20 @@ export interface AbuseLimits {
   /**
    * Reserves one attempt and one failure of every login limit, in one atomic step per
    * counter, before the password is verified: of any number of parallel logins, at most
-   * the limit get past this.
+   * the limit get past this. A `device` that signed in as `username` before (see
+   * `createKnownDevices`) is counted on its own instead (`LOGIN_MAX_FAILURES` per
+   * `LOGIN_FAILURE_WINDOW`), so strangers' failures never lock it out; once it has used
+   * those up, it is counted as a stranger.
    *
    * @throws AuthError `rate_limited` (with `retryAfterSeconds`), carrying the refusing
    *   limits as `cause`: {@link RateLimitRefusal}.
    * @throws StoreUnavailableError when Redis cannot count.
    */
-  reserveLogin(username: string, clientAddress: string): Promise<LoginReservation>
+  reserveLogin(
+    username: string,
+    clientAddress: string,
+    device?: KnownDevice | null,
+  ): Promise<LoginReservation>
   /** Reserves one registration of the address. @throws AuthError `rate_limited` */
   reserveRegistration(clientAddress: string): Promise<void>
 }
@@ -108,12 +127,13 @@ export const REGISTER_RATE_WINDOW_SECONDS = 60 * 60
 
 /**
  * The contract's defaults: 5 failures per (username, address) per 15 minutes, 100 failures
- * per address per 24 hours, 60 login attempts per address per minute, 10 registrations per
- * address per hour.
+ * per address per 24 hours, 10 failures per username (known devices aside) per 15 minutes,
+ * 60 login attempts per address per minute, 10 registrations per address per hour.
  */
-export const DEFAULT_ABUSE_LIMIT_RULES: AbuseLimitRules = {
+export const DEFAULT_ABUSE_LIMIT_RULES: Required<AbuseLimitRules> = {
   loginFailuresPerPair: { points: 5, durationSeconds: 900 },
   loginFailuresPerAddress: { points: 100, durationSeconds: ADDRESS_FAILURE_WINDOW_SECONDS },
+  loginFailuresPerUser: { points: 10, durationSeconds: 900 },
   loginAttemptsPerAddress: { points: 60, durationSeconds: LOGIN_RATE_WINDOW_SECONDS },
   registrationsPerAddress: { points: 10, durationSeconds: REGISTER_RATE_WINDOW_SECONDS },
 }
@@ -188,6 +208,13 @@ export function createAbuseLimits(options: AbuseLimitsOptions): AbuseLimits {
     rules.loginFailuresPerAddress,
     false,
   )
+  const userFailures = counter(
+    'login_failures_per_user',
+    rules.loginFailuresPerUser ?? DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerUser,
+    false,
+  )
+  // A known device may fail as often as one (username, address) pair may.
+  const deviceFailures = counter('login_failures_per_device', rules.loginFailuresPerPair, false)
   const attempts = counter('login_attempts_per_address', rules.loginAttemptsPerAddress, true)
   const registrations = counter('registrations_per_address', rules.registrationsPerAddress, true)
 
@@ -237,17 +264,41 @@ export function createAbuseLimits(options: AbuseLimitsOptions): AbuseLimits {
     }
   }
 
+  /** A known device's reservation, or `null` when it has used up its failures. */
+  const reserveKnown = async (c: Counter, key: string): Promise<LoginReservation | null> => {
+    let res: RateLimiterRes
+    try {
+      res = await c.limiter.consume(key)
+    } catch (error) {
+      if (error instanceof RateLimiterRes) return null
+      throw storeError(error)
+    }
+    return {
+      locks: res.consumedPoints === c.points ? [c.name] : [],
+      succeeded: () => guard(c.limiter.delete(key)),
+      cancelled: () => guard(c.limiter.reward(key)),
+    }
+  }
+
   return {
-    async reserveLogin(username, clientAddress) {
-      // Usernames are case-insensitive: `Alice` and `alice` share their counter.
-      const pairKey = `${clientAddress}|${username.toLowerCase()}`
+    async reserveLogin(username, clientAddress, device) {
+      // Usernames are case-insensitive: `Alice` and `alice` share their counters.
+      const user = username.toLowerCase()
+      if (device != null && deviceFailures !== undefined) {
+        // A known device is not limited with strangers: only by its own failures. Once it
+        // has used those up it is counted as one (below), by the limits strangers meet.
+        const known = await reserveKnown(deviceFailures, `${device.id}|${user}`)
+        if (known !== null) return known
+      }
+      const pairKey = `${clientAddress}|${user}`
       const entries: (readonly [Counter, string])[] = []
       if (attempts !== undefined) entries.push([attempts, clientAddress])
       if (addressFailures !== undefined) entries.push([addressFailures, clientAddress])
       if (pair !== undefined) entries.push([pair, pairKey])
+      if (userFailures !== undefined) entries.push([userFailures, user])
       const granted = await consumeAll(entries)
       const locks: LimitName[] = []
-      for (const c of [pair, addressFailures]) {
+      for (const c of [pair, addressFailures, userFailures]) {
         if (c !== undefined && granted.get(c)?.consumedPoints === c.points) locks.push(c.name)
       }
       return {
@@ -257,6 +308,8 @@ export function createAbuseLimits(options: AbuseLimitsOptions): AbuseLimits {
             Promise.all([
               pair?.limiter.delete(pairKey),
               addressFailures?.limiter.reward(clientAddress),
+              // Only this try's point: the failures of strangers stand.
+              userFailures?.limiter.reward(user),
             ]),
           ),
         cancelled: () =>
@@ -264,6 +317,7 @@ export function createAbuseLimits(options: AbuseLimitsOptions): AbuseLimits {
             Promise.all([
               pair?.limiter.reward(pairKey),
               addressFailures?.limiter.reward(clientAddress),
+              userFailures?.limiter.reward(user),
             ]),
           ),
       }

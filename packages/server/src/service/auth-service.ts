@@ -22,11 +22,12 @@ import {
   DEFAULT_HASH_QUEUE_SIZE,
   type HashQueue,
 } from '../limits/hash-queue.js'
+import { createKnownDevices } from '../limits/known-devices.js'
 import { createPasswordPolicy, type PasswordPolicy } from '../password-strength.js'
 import { createPasswordHasher, type PasswordHasher } from '../passwords.js'
 import { createMemoryRevocations } from '../revocation/memory-revocations.js'
 import type { AccessTokenRevocations } from '../revocation/types.js'
-import type { RotatedSession, TokenStore } from '../store/types.js'
+import type { CreatedSession, RotatedSession, TokenStore } from '../store/types.js'
 import {
   type AccessTokenVerifier,
   createAccessTokens,
@@ -39,7 +40,7 @@ import {
 } from '../tokens/custom-claims.js'
 import type { TokenKeys } from '../tokens/keys.js'
 import { createRefreshTokenCodec } from '../tokens/refresh-token.js'
-import { createStoreUsers, isBackedBy } from '../users/store-users.js'
+import { createStoreUsers, isBackedBy, verifyStoreUser } from '../users/store-users.js'
 import type { AuthUser, UserAdapter } from '../users/types.js'
 import { failureTimer } from './lib/failure-timer.js'
 import { observeStore } from './lib/observe-store.js'
@@ -70,6 +71,11 @@ export interface AuthSettings {
   maxSessionsPerUser: number
   /** The zxcvbn score (0 to 4) a new password must reach; `0` turns the check off (`PASSWORD_MIN_SCORE`). */
   passwordMinScore: number
+  /**
+   * The fewest characters a new password (register, change) may have; logins never check it
+   * (`PASSWORD_MIN_LENGTH`). @default 15
+   */
+  passwordMinLength?: number
 }
 
 /** Options of {@link createAuthService}: its dependencies and its {@link AuthSettings}. */
@@ -96,7 +102,7 @@ export interface AuthServiceOptions extends AuthSettings {
   hashQueue?: HashQueue
   /**
    * Which new passwords are refused, at registration and change.
-   * @default createPasswordPolicy({ minScore: passwordMinScore, userInputs: ['refresh-kit', issuer] })
+   * @default createPasswordPolicy({ minScore: passwordMinScore, minLength: passwordMinLength, userInputs: ['refresh-kit', issuer] })
    */
   passwordPolicy?: PasswordPolicy
   /**
@@ -119,8 +125,8 @@ export interface AuthServiceOptions extends AuthSettings {
    */
   accessTokenClaims?: AccessTokenClaimsHook
   /**
-   * Where `login`, `refresh`, `reuseDetected`, `logout`, `sessionEnded` and `storeError`
-   * are emitted (see `createAuthEvents`). @default a bus of its own, at `service.events`
+   * Where `login`, `refresh`, `reuseDetected`, `logout`, `sessionEnded`, `passwordChanged`
+   * and `storeError` are emitted (see `createAuthEvents`). @default a bus of its own, at `service.events`
    */
   events?: AuthEvents
 }
@@ -139,6 +145,11 @@ export interface LoginInput {
   clientAddress: string
   /** Shown in the session list. */
   userAgent: string | null
+  /**
+   * The device token of this client's last login (the `rk_device` cookie or the body's
+   * `deviceToken`): a device that signed in as this user before is not limited with strangers.
+   */
+  deviceToken?: string | null
 }
 
 /** Input of {@link AuthService.changePassword}. */
@@ -172,9 +183,10 @@ export interface AuthService extends AccessTokenVerifier {
   register(input: RegisterInput): Promise<PublicUser>
   /**
    * Starts a session, ending the user's least recently used one beyond the session bound.
+   * The answer carries a fresh `deviceToken` for the client to present at its next login.
    * @throws AuthError `invalid_credentials`, `rate_limited`, `service_unavailable` (hasher full)
    */
-  login(input: LoginInput): Promise<TokenResponse>
+  login(input: LoginInput): Promise<TokenResponse & { deviceToken: string }>
   /** Rotates a refresh token. @throws AuthError `invalid_refresh_token`, `refresh_token_reused` */
   refresh(refreshToken: string, origin?: CallOrigin): Promise<TokenResponse>
   /** Revokes the session of a refresh token; silent for an unknown or revoked one (RFC 7009). */
@@ -217,8 +229,8 @@ const invalidRefresh = () =>
  * @example
  * ```ts
  * const tokens = createAuthService({ ...authSettingsOf(config), store: createMemoryStore(), keys })
- * await tokens.register({ username: 'ada', password: 'correct horse' })
- * const pair = await tokens.login({ username: 'ada', password: 'correct horse', clientAddress: '::1', userAgent: null })
+ * await tokens.register({ username: 'ada', password: 'correct horse battery' })
+ * const pair = await tokens.login({ username: 'ada', password: 'correct horse battery', clientAddress: '::1', userAgent: null })
  * const next = await tokens.refresh(pair.refreshToken)
  * ```
  */
@@ -283,8 +295,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     options.passwordPolicy ??
     createPasswordPolicy({
       minScore: options.passwordMinScore,
+      ...(options.passwordMinLength === undefined ? {} : { minLength: options.passwordMinLength }),
       userInputs: [...new Set(['refresh-kit', options.issuer])],
     })
+  const devices = createKnownDevices(keys.refreshMacKey, clock)
 
   /**
    * The one place a session's end reaches its access tokens: every path that ends sessions
@@ -299,13 +313,40 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       ...(notBefore === undefined ? {} : { notBefore }),
     })
 
-  const checkNewPassword = (password: string, username: string) => {
-    const problem = passwordPolicy.problem(password, username)
-    if (problem !== null) {
-      throw new AuthError('invalid_request', `password ${problem}`, {
-        details: [{ field: 'password', problem }],
-      })
+  /**
+   * For sessions a store script has already ended (reuse, eviction), where nothing could be
+   * recorded first: recorded now, and if that fails, tried again in the background for the
+   * access-token lifetime, so an outage between the two steps does not leave their access
+   * tokens alive. The request still fails, as the first try did.
+   */
+  const sessionsAlreadyEnded = async (userId: string, sessionIds: readonly string[]) => {
+    try {
+      await sessionsEnded(userId, sessionIds)
+    } catch (error) {
+      recordLater(userId, sessionIds)
+      throw error
     }
+  }
+  const recordLater = (userId: string, sessionIds: readonly string[], attempt = 1) => {
+    const delayMs = Math.min(5_000, 100 * 2 ** attempt)
+    const deadline = options.accessTokenTtlSeconds * 1000
+    if (delayMs * attempt > deadline) return
+    setTimeout(() => {
+      sessionsEnded(userId, sessionIds).catch(() => recordLater(userId, sessionIds, attempt + 1))
+    }, delayMs).unref()
+  }
+
+  const refusal = (field: string, problem: string) =>
+    new AuthError('invalid_request', `${field} ${problem}`, { details: [{ field, problem }] })
+  /** The cheap part of the policy, before any limit is spent. */
+  const checkNewPasswordLength = (password: string, field: string) => {
+    const problem = passwordPolicy.lengthProblem(password)
+    if (problem !== null) throw refusal(field, problem)
+  }
+  /** The costly part, only behind the limits and in a slot of the hash queue. */
+  const checkNewPassword = async (password: string, username: string, field: string) => {
+    const problem = await passwordPolicy.problem(password, username)
+    if (problem !== null) throw refusal(field, problem)
   }
   // An adapter that answers "no such user" faster than "wrong password" would tell an
   // attacker which usernames exist: failures are held to the time successes take.
@@ -382,6 +423,26 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     return storeId
   }
 
+  /**
+   * The user of these credentials and, when the token store keeps users, the password
+   * version that was verified (see `CreateSessionInput.passwordVersion`).
+   */
+  const verifyCredentials = async (
+    username: string,
+    password: string,
+  ): Promise<{ user: AuthUser; passwordVersion?: number } | null> => {
+    if (!ownUsers) {
+      const user = await authenticate(username, password)
+      return user === null ? null : { user }
+    }
+    const record = await verifyStoreUser(store, passwords, username, password)
+    if (record === null) return null
+    return {
+      user: { id: record.id, username: record.username },
+      passwordVersion: record.passwordVersion ?? 0,
+    }
+  }
+
   const authenticate = async (username: string, password: string): Promise<AuthUser | null> => {
     if (failures === null) return users.authenticate(username, password)
     const started = performance.now()
@@ -427,15 +488,19 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (create === undefined) {
         throw new AuthError('not_found', 'registration is not offered by this server')
       }
-      checkNewPassword(password, username)
+      checkNewPasswordLength(password, 'password')
       await limits.reserveRegistration(clientAddress)
-      // The adapter hashes the password: it runs in a slot of the bounded hash queue.
-      const user = await hashQueue.run(clientAddress, () => create.call(users, username, password))
+      // Judged and hashed (by the adapter) in one slot of the bounded hash queue, behind the
+      // limit: an anonymous flood of long weak passwords costs its sender, not everyone else.
+      const user = await hashQueue.run(clientAddress, async () => {
+        await checkNewPassword(password, username, 'password')
+        return create.call(users, username, password)
+      })
       if (user === null) throw new AuthError('user_exists', 'this username is already taken')
       return { id: user.id, username: user.username }
     },
 
-    async login({ username, password, clientAddress, userAgent }) {
+    async login({ username, password, clientAddress, userAgent, deviceToken }) {
       const emitLogin = (
         outcome: LoginOutcome,
         ids: { userId: string; sessionId: string } | null = null,
@@ -447,20 +512,29 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
           sessionId: ids?.sessionId ?? null,
           clientAddress,
         })
+      // A device that signed in as this user before is limited on its own, not with strangers.
+      const device = devices.check(deviceToken, username)
       // Reserved before the password is verified: a parallel burst cannot pass a check
       // that would only be counted afterwards.
       let reservation: LoginReservation
       try {
-        reservation = await limits.reserveLogin(username, clientAddress)
+        reservation = await limits.reserveLogin(username, clientAddress, device)
       } catch (error) {
         if (isAuthError(error) && error.code === 'rate_limited') emitLogin('rate_limited')
         throw error
       }
       let user: AuthUser | null
+      let passwordVersion: number | undefined
       try {
         // The adapter verifies the password (an unknown user costs the same work) in a slot
-        // of the bounded hash queue.
-        user = await hashQueue.run(clientAddress, () => authenticate(username, password))
+        // of the bounded hash queue, where a known device goes first.
+        const verified = await hashQueue.run(
+          clientAddress,
+          () => verifyCredentials(username, password),
+          { priority: device !== null },
+        )
+        user = verified?.user ?? null
+        passwordVersion = verified?.passwordVersion
       } catch (error) {
         // Nothing was verified: this try was no failure.
         await reservation.cancelled().catch(() => undefined)
@@ -492,21 +566,32 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         throw error
       }
       const now = clock()
-      const [session] = await Promise.all([
-        store.createSession({
-          userId: storeId,
-          sessionId,
-          userAgent: userAgent === null ? null : userAgent.slice(0, MAX_USER_AGENT),
-          now,
-          idleTtlSeconds: refreshTtl,
-          maxAgeSeconds: maxAge,
-          maxSessions,
-        }),
-        reservation.succeeded(),
-      ])
+      let session: CreatedSession
+      try {
+        ;[session] = await Promise.all([
+          // The password version the login verified: a change since then leaves no session
+          // (the store checks it in the same step as it creates the session).
+          store.createSession({
+            userId: storeId,
+            sessionId,
+            userAgent: userAgent === null ? null : userAgent.slice(0, MAX_USER_AGENT),
+            now,
+            idleTtlSeconds: refreshTtl,
+            maxAgeSeconds: maxAge,
+            maxSessions,
+            ...(passwordVersion === undefined ? {} : { passwordVersion }),
+          }),
+          reservation.succeeded(),
+        ])
+      } catch (error) {
+        if (isAuthError(error) && error.code === 'invalid_credentials') {
+          emitLogin('invalid_credentials')
+        }
+        throw error
+      }
       const evicted = session.evictedSessionIds
       if (evicted.length > 0) {
-        await sessionsEnded(user.id, evicted)
+        await sessionsAlreadyEnded(user.id, evicted)
         for (const id of evicted) {
           events.emit('sessionEnded', {
             reason: 'evicted',
@@ -520,7 +605,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       }
       const response = tokenResponse(session, signed)
       emitLogin('success', { userId: user.id, sessionId: session.id })
-      return response
+      return { ...response, deviceToken: devices.issue(username) }
     },
 
     async refresh(refreshToken, origin = {}) {
@@ -545,7 +630,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         if (!ownUsers)
           ids = { ...ids, userId: (await adapterIdOfStoreId(ids.userId)) ?? ids.userId }
         events.emit('refresh', { outcome: 'reused', ...ids, clientAddress })
-        await sessionsEnded(ids.userId, [ids.sessionId])
+        await sessionsAlreadyEnded(ids.userId, [ids.sessionId])
         events.emit('reuseDetected', { ...ids, clientAddress })
         endSessions('reuse', ids.userId, ids.sessionId, 1, origin)
         throw new AuthError(
@@ -564,8 +649,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         user = adapterId === null ? null : await users.findById(adapterId)
         if (user === null) {
           // The user is gone from their database: so is the session.
-          const ended = await store.revokeSession(claims.userId, claims.sessionId)
           await sessionsEnded(ids.userId, [ids.sessionId])
+          const ended = await store.revokeSession(claims.userId, claims.sessionId)
           events.emit('refresh', { outcome: 'invalid', ...ids, clientAddress })
           endSessions('revoked', ids.userId, ids.sessionId, ended ? 1 : 0, origin)
           throw invalidRefresh()
@@ -579,13 +664,13 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     async logout(refreshToken, origin = {}) {
       const claims = refreshTokens.parse(refreshToken)
       if (claims === null) return
-      const [ended, userId] = await Promise.all([
-        store.revokeSession(claims.userId, claims.sessionId),
-        adapterIdOfStoreId(claims.userId),
-      ])
-      // Recorded even when the session was already gone: a logout retried after an answer
-      // lost to an outage still reaches the access tokens. Only a genuine token gets here.
+      const userId = await adapterIdOfStoreId(claims.userId)
+      // Recorded before the session ends, so that no outage between the two steps can end
+      // the session and leave its access tokens alive; and recorded even when the session
+      // was already gone, so a logout retried after a lost answer still reaches them. Only a
+      // genuine token gets here.
       await sessionsEnded(userId ?? claims.userId, [claims.sessionId])
+      const ended = await store.revokeSession(claims.userId, claims.sessionId)
       events.emit('logout', {
         all: false,
         userId: userId ?? claims.userId,
@@ -598,8 +683,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
     async logoutAll(userId, origin = {}) {
       const notBefore = Math.floor(clock() / 1000)
+      // Every access token of an earlier second is refused before any session ends; those of
+      // this second are matched by their sessions, recorded once the store names them.
+      await sessionsEnded(userId, [], notBefore)
       const ended = await store.revokeAllSessions(storeIdOf(userId))
-      await sessionsEnded(userId, ended, notBefore)
+      if (ended.length > 0) await sessionsAlreadyEnded(userId, ended)
       const count = ended.length
       events.emit('logout', {
         all: true,
@@ -617,9 +705,9 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (!ownUsers) {
         throw new AuthError('not_found', 'password change is not offered by this server')
       }
+      checkNewPasswordLength(newPassword, 'newPassword')
       const user = await store.findUserById(userId)
       if (user === null) throw new AuthError('invalid_credentials', 'wrong password')
-      checkNewPassword(newPassword, user.username)
       // The same reservation as a login's: a wrong current password is a failed login.
       const reservation = await limits.reserveLogin(user.username, clientAddress)
       let valid: boolean
@@ -643,13 +731,32 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         throw new AuthError('invalid_credentials', 'the current password is wrong')
       }
       await reservation.succeeded()
-      const passwordHash = await hashQueue.run(clientAddress, () => passwords.hash(newPassword))
+      const passwordHash = await hashQueue.run(clientAddress, async () => {
+        await checkNewPassword(newPassword, user.username, 'newPassword')
+        return passwords.hash(newPassword)
+      })
+      // The other sessions' access tokens are refused before anything changes: if recording
+      // fails, nothing has, and the change can be tried again with the same password.
+      const others = (await store.listSessions(userId, clock()))
+        .map((session) => session.id)
+        .filter((id) => id !== sessionId)
+      if (others.length > 0) await sessionsEnded(userId, others)
+      // A new password version: a login that verified the old password and has not created
+      // its session yet cannot create it now (see CreateSessionInput.passwordVersion) ...
       if (!(await store.setPasswordHash(userId, passwordHash))) {
         throw new AuthError('invalid_credentials', 'wrong password')
       }
+      // ... and one that created it before is ended here.
       const ended = await store.revokeAllSessions(userId, sessionId)
-      await sessionsEnded(userId, ended)
+      const unrecorded = ended.filter((id) => !others.includes(id))
+      if (unrecorded.length > 0) await sessionsAlreadyEnded(userId, unrecorded)
       endSessions('revoked', userId, null, ended.length, { clientAddress })
+      events.emit('passwordChanged', {
+        userId,
+        sessionId,
+        sessionsEnded: ended.length,
+        clientAddress,
+      })
     },
 
     async listSessions(userId, currentSessionId) {
@@ -664,10 +771,15 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     },
 
     async revokeSession(userId, sessionId, origin = {}) {
-      if (!(await store.revokeSession(storeIdOf(userId), sessionId))) {
+      const storeId = storeIdOf(userId)
+      // Only the caller's own session is recorded, and before it ends (see logout).
+      if ((await store.getSession(storeId, sessionId, clock())) === null) {
         throw new AuthError('not_found', 'no such session')
       }
       await sessionsEnded(userId, [sessionId])
+      if (!(await store.revokeSession(storeId, sessionId))) {
+        throw new AuthError('not_found', 'no such session')
+      }
       endSessions('revoked', userId, sessionId, 1, origin)
     },
   }

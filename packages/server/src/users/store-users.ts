@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js'
 import { randomId } from '../lib/random-id.js'
 import type { PasswordHasher } from '../passwords.js'
-import type { TokenStore } from '../store/types.js'
+import type { TokenStore, UserRecord } from '../store/types.js'
 import type { UserAdapter } from './types.js'
 
 const storeOf = new WeakMap<UserAdapter, TokenStore>()
@@ -12,6 +12,24 @@ const storeOf = new WeakMap<UserAdapter, TokenStore>()
  */
 export function isBackedBy(users: UserAdapter, store: TokenStore): boolean {
   return storeOf.get(users) === store
+}
+
+/**
+ * The token store's user of these credentials, as stored (its password version included), or
+ * `null` for an unknown user or a wrong password; an unknown user costs the same hashing work.
+ */
+export async function verifyStoreUser(
+  store: TokenStore,
+  passwords: PasswordHasher,
+  username: string,
+  password: string,
+): Promise<UserRecord | null> {
+  const user = await store.findUserByUsername(username)
+  const valid =
+    user === null
+      ? await passwords.verifyNothing(password)
+      : await passwords.verify(password, user.passwordHash)
+  return valid ? user : null
 }
 
 /** Options of {@link createStoreUsers}. */
@@ -39,12 +57,8 @@ export function createStoreUsers(options: StoreUsersOptions): UserAdapter {
   const clock = options.clock ?? Date.now
   const users: UserAdapter = {
     async authenticate(username, password) {
-      const user = await store.findUserByUsername(username)
-      const valid =
-        user === null
-          ? await passwords.verifyNothing(password)
-          : await passwords.verify(password, user.passwordHash)
-      return user !== null && valid ? { id: user.id, username: user.username } : null
+      const user = await verifyStoreUser(store, passwords, username, password)
+      return user === null ? null : { id: user.id, username: user.username }
     },
     async findById(id) {
       const user = await store.findUserById(id)

@@ -99,26 +99,72 @@ describe('failed-login limit reserved before the password is verified', () => {
   it('no lockout by strangers: the right password from an address with no failures logs in while the user is locked at another', async () => {
     const { http, signIn } = onRedis({}, { trustProxy: 1 })
     const { username } = await signIn()
-    // Five addresses fail five times each: each pair is locked, the user is not.
-    for (let a = 1; a <= 5; a++) {
-      for (let n = 0; n < 5; n++) {
-        await http
-          .post('/auth/login')
-          .set('X-Forwarded-For', `198.51.100.${a}`)
-          .send({ username, password: `wrong guess ${n}` })
-          .expect(401)
-      }
+    // One address fails five times: its pair is locked, the user is not.
+    for (let n = 0; n < 5; n++) {
       await http
         .post('/auth/login')
-        .set('X-Forwarded-For', `198.51.100.${a}`)
-        .send({ username, password: PASSWORD })
-        .expect(429)
+        .set('X-Forwarded-For', '198.51.100.1')
+        .send({ username, password: `wrong guess ${n}` })
+        .expect(401)
     }
+    await http
+      .post('/auth/login')
+      .set('X-Forwarded-For', '198.51.100.1')
+      .send({ username, password: PASSWORD })
+      .expect(429)
     const home = await http
       .post('/auth/login')
       .set('X-Forwarded-For', '203.0.113.50')
       .send({ username, password: PASSWORD })
     expect(home.status).toBe(200)
+  })
+
+  it("30 guesses from 30 /64s: LOGIN_MAX_FAILURES_PER_USER of them verified, then the owner's known device gets in and an unknown device waits", async () => {
+    const { http, signIn } = onRedis({}, { trustProxy: 1 })
+    const { username, pair } = await signIn()
+    expect(pair.deviceToken).toMatch(/^rkd1\./)
+    const statuses: number[] = []
+    for (let n = 0; n < 30; n++) {
+      const res = await http
+        .post('/auth/login')
+        .set('X-Forwarded-For', `2001:db8:${n.toString(16)}::1`)
+        .send({ username, password: `wrong guess ${n}` })
+      statuses.push(res.status)
+    }
+    expect(statuses.filter((status) => status === 401)).toHaveLength(10)
+    expect(statuses.filter((status) => status === 429)).toHaveLength(20)
+    const stranger = await http
+      .post('/auth/login')
+      .set('X-Forwarded-For', '2001:db8:ffff::1')
+      .send({ username, password: PASSWORD })
+    expect(stranger.status).toBe(429)
+    const known = await http
+      .post('/auth/login')
+      .set('X-Forwarded-For', '2001:db8:ffff::1')
+      .send({ username, password: PASSWORD, deviceToken: pair.deviceToken })
+    expect(known.status).toBe(200)
+    // Another user's device token is a stranger's.
+    const other = await signIn()
+    const borrowed = await http
+      .post('/auth/login')
+      .set('X-Forwarded-For', '2001:db8:ffff::1')
+      .send({ username, password: PASSWORD, deviceToken: other.pair.deviceToken })
+    expect(borrowed.status).toBe(429)
+  })
+
+  it('a known device is limited by its own failures, and then counted as a stranger', async () => {
+    const { http, signIn } = onRedis({}, { trustProxy: 1 })
+    const { username, pair } = await signIn()
+    const guess = (n: number) =>
+      http
+        .post('/auth/login')
+        .set('X-Forwarded-For', `198.51.100.${n + 1}`)
+        .send({ username, password: `wrong guess ${n}`, deviceToken: pair.deviceToken })
+    // LOGIN_MAX_FAILURES for the device, each from another address ...
+    for (let n = 0; n < 5; n++) expect((await guess(n)).status).toBe(401)
+    // ... then the device is a stranger, whose own tries count with strangers'.
+    for (let n = 5; n < 15; n++) expect((await guess(n)).status).toBe(401)
+    expect((await guess(15)).status).toBe(429)
   })
 
   it('counts usernames without regard to case: Alice and alice share one counter', async () => {

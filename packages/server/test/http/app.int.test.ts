@@ -25,7 +25,9 @@ describe('POST /auth/register', () => {
 
   it('201 with the public user, no-store and a request id', async () => {
     const username = uniqueName()
-    const res = await http.post('/auth/register').send({ username, password: 'correct horse' })
+    const res = await http
+      .post('/auth/register')
+      .send({ username, password: 'correct horse battery' })
     expect(res.status).toBe(201)
     expect(res.body).toEqual({
       user: { id: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), username },
@@ -37,7 +39,10 @@ describe('POST /auth/register', () => {
 
   it('409 user_exists for a taken username', async () => {
     const username = uniqueName()
-    await http.post('/auth/register').send({ username, password: 'correct horse' }).expect(201)
+    await http
+      .post('/auth/register')
+      .send({ username, password: 'correct horse battery' })
+      .expect(201)
     const res = await http
       .post('/auth/register')
       .send({ username, password: 'another horse battery' })
@@ -49,12 +54,12 @@ describe('POST /auth/register', () => {
   it('400 invalid_request with details for each field out of bounds', async () => {
     const cases: [unknown, string[]][] = [
       [{}, ['username', 'password']],
-      [{ username: 'ab', password: 'correct horse' }, ['username']],
-      [{ username: 'x'.repeat(65), password: 'correct horse' }, ['username']],
-      [{ username: 'has space', password: 'correct horse' }, ['username']],
+      [{ username: 'ab', password: 'correct horse battery' }, ['username']],
+      [{ username: 'x'.repeat(65), password: 'correct horse battery' }, ['username']],
+      [{ username: 'has space', password: 'correct horse battery' }, ['username']],
       [{ username: 'ada', password: 'short' }, ['password']],
       [{ username: 'ada', password: 'p'.repeat(1025) }, ['password']],
-      [{ username: 42, password: ['correct horse'] }, ['username', 'password']],
+      [{ username: 42, password: ['correct horse battery'] }, ['username', 'password']],
     ]
     for (const [body, fields] of cases) {
       const res = await http.post('/auth/register').send(body as object)
@@ -73,7 +78,7 @@ describe('POST /auth/register', () => {
     const res = await http.post('/auth/register').send({ username, password })
     expect(res.status).toBe(201)
     // No eight characters reach the default strength; the bound itself is what is checked.
-    const lenient = onRedis({ passwordPolicy: createPasswordPolicy({ minScore: 0 }) })
+    const lenient = onRedis({ passwordPolicy: createPasswordPolicy({ minScore: 0, minLength: 8 }) })
     expect(
       (await lenient.http.post('/auth/register').send({ username: 'abc', password: '12345678' }))
         .status,
@@ -104,13 +109,13 @@ describe('request bodies', () => {
 
   it('accepts a body of exactly 16 KiB', async () => {
     const filler = 'p'.repeat(
-      MAX_BODY_BYTES - JSON.stringify({ username: 'ada', password: 'x', pad: '' }).length,
+      MAX_BODY_BYTES - JSON.stringify({ username: 'a', password: 'x', pad: '' }).length,
     )
-    const body = JSON.stringify({ username: 'ada', password: 'x', pad: filler })
+    const body = JSON.stringify({ username: 'a', password: 'x', pad: filler })
     expect(Buffer.byteLength(body)).toBe(MAX_BODY_BYTES)
     const res = await http.post('/auth/login').set('Content-Type', 'application/json').send(body)
-    expect(res.status).toBe(400) // the password is too short: the body itself was accepted
-    expect(res.body.details).toEqual([{ field: 'password', problem: expect.any(String) }])
+    expect(res.status).toBe(400) // the username is too short: the body itself was accepted
+    expect(res.body.details).toEqual([{ field: 'username', problem: expect.any(String) }])
   })
 
   it('415 unsupported_media_type for a body of another content type', async () => {
@@ -147,8 +152,11 @@ describe('POST /auth/login', () => {
 
   it('200 with a TokenResponse', async () => {
     const username = uniqueName()
-    await http.post('/auth/register').send({ username, password: 'correct horse' }).expect(201)
-    const res = await http.post('/auth/login').send({ username, password: 'correct horse' })
+    await http
+      .post('/auth/register')
+      .send({ username, password: 'correct horse battery' })
+      .expect(201)
+    const res = await http.post('/auth/login').send({ username, password: 'correct horse battery' })
     expect(res.status).toBe(200)
     expect(res.body).toEqual({
       accessToken: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
@@ -156,6 +164,7 @@ describe('POST /auth/login', () => {
       tokenType: 'Bearer',
       expiresIn: 900,
       refreshExpiresIn: 604_800,
+      deviceToken: expect.stringMatching(/^rkd1\./),
     })
     expect(res.headers['cache-control']).toBe('no-store')
   })
@@ -183,6 +192,9 @@ describe('failed-login limits', () => {
       rules: {
         ...DEFAULT_ABUSE_LIMIT_RULES,
         loginFailuresPerAddress: { points: 8, durationSeconds: 3600 },
+        // Each login of a user reserves a failure of the user before its password is checked:
+        // room for the 50 logins of one user in flight at once below.
+        loginFailuresPerUser: { points: 50, durationSeconds: 900 },
         registrationsPerAddress: { points: 0, durationSeconds: 3600 },
       },
     }),
@@ -556,7 +568,7 @@ describe('500 internal_error', () => {
     const res = await request(app.callback())
       .post('/auth/login')
       .set('X-Request-Id', 'req-500-0001')
-      .send({ username: 'ada', password: 'correct horse' })
+      .send({ username: 'ada', password: 'correct horse battery' })
     expect(res.status).toBe(500)
     expect(res.body).toEqual({ error: 'internal_error', message: expect.any(String) })
     expect(res.text).not.toContain('secret detail')

@@ -90,10 +90,14 @@ async function signIn(
   return { response, body: await json(response), cookie: setCookie(response) }
 }
 
+/** The refresh cookie an answer sets: exactly one, beside a login's device cookie. */
 function setCookie(response: Response): SetCookie {
-  const all = response.headers.getSetCookie()
+  const all = response.headers
+    .getSetCookie()
+    .map((raw) => parseSetCookie(raw))
+    .filter((cookie) => cookie.name !== 'rk_device')
   expect(all).toHaveLength(1)
-  return parseSetCookie(all[0] as string)
+  return all[0] as SetCookie
 }
 
 const post = (
@@ -147,6 +151,31 @@ describe('login with the cookie transport', () => {
     expect(cookie.domain).toBeUndefined()
     expect(cookie.value).toMatch(/^rk1\./)
     expect(response.headers.get('cache-control')).toBe('no-store')
+  })
+
+  it('hands the browser the device cookie rk_device, HttpOnly, for a year, and no deviceToken in the body', async () => {
+    const server = await start()
+    const { response, body } = await signIn(server)
+    expect(body.deviceToken).toBeUndefined()
+    const device = response.headers
+      .getSetCookie()
+      .map((raw) => parseSetCookie(raw))
+      .find((cookie) => cookie.name === 'rk_device')
+    expect(device).toMatchObject({
+      httpOnly: true,
+      secure: true,
+      sameSite: 'strict',
+      path: '/auth',
+      maxAge: 365 * 24 * 60 * 60,
+    })
+    expect(device?.value).toMatch(/^rkd1\./)
+    // A refresh is no login: it leaves the device cookie alone.
+    const refreshed = await post(server, '/auth/refresh', {
+      cookie: setCookie(response).value,
+      headers: COOKIE,
+    })
+    expect(refreshed.status).toBe(200)
+    expect(refreshed.headers.getSetCookie().some((raw) => raw.startsWith('rk_device='))).toBe(false)
   })
 
   it('follows REFRESH_COOKIE_NAME, COOKIE_SECURE, COOKIE_SAMESITE and COOKIE_DOMAIN', async () => {

@@ -101,7 +101,7 @@ describe('every answered error is logged with its cause and the request id', () 
     const res = await request(app.callback())
       .post('/auth/login')
       .set('X-Request-Id', 'req-500-0002')
-      .send({ username: 'ada', password: 'correct horse' })
+      .send({ username: 'ada', password: 'correct horse battery' })
     expect(res.status).toBe(500)
     expect(res.text).not.toContain('secret detail')
     expect(errorLines(lines)).toEqual([

@@ -8,9 +8,9 @@ describe('registration refuses common and guessable passwords', () => {
   const { http } = setup()
 
   it.each([
-    ['password', /most used/],
-    ['12345678', /most used/],
-    ['refreshkit1', /name of this service/],
+    ['passwordpassword', /repeats/],
+    ['123456789012345', /commonly used/],
+    ['refreshkit123456', /name of this service/],
   ])('400 invalid_request for %s, with a details entry saying why', async (password, reason) => {
     const res = await http.post('/auth/register').send({ username: 'strength-test', password })
     expect(res.status).toBe(400)
@@ -24,7 +24,7 @@ describe('registration refuses common and guessable passwords', () => {
   it('400 for a password built on the username itself', async () => {
     const res = await http
       .post('/auth/register')
-      .send({ username: 'margaret.h', password: 'margaret.h2024' })
+      .send({ username: 'margaret.h', password: 'margaret.h20242024' })
     expect(res.status).toBe(400)
     expect(res.body.details[0].field).toBe('password')
   })
@@ -40,8 +40,44 @@ describe('registration refuses common and guessable passwords', () => {
     const lenient = setup({ passwordPolicy: createPasswordPolicy({ minScore: 0 }) })
     const res = await lenient.http
       .post('/auth/register')
-      .send({ username: 'lenient', password: 'password' })
+      .send({ username: 'lenient', password: 'passwordpassword' })
     expect(res.status).toBe(201)
+  })
+})
+
+describe('PASSWORD_MIN_LENGTH: new passwords only', () => {
+  it('400 for a new password under the minimum, counted in characters; a login with a shorter, older password still works', async () => {
+    const { http, store } = setup()
+    const short = await http
+      .post('/auth/register')
+      .send({ username: 'too-short', password: 'Vx9#qLm2!pRt7z' })
+    expect(short.status).toBe(400)
+    expect(short.body).toMatchObject({
+      error: 'invalid_request',
+      details: [{ field: 'password', problem: 'must be at least 15 characters' }],
+    })
+    // An account from before the policy, with an eight-character password.
+    const lenient = setup({
+      store,
+      passwordPolicy: createPasswordPolicy({ minScore: 0, minLength: 8 }),
+    })
+    await lenient.http
+      .post('/auth/register')
+      .send({ username: 'old-account', password: 'Vx9#qLm2' })
+      .expect(201)
+    const login = await http
+      .post('/auth/login')
+      .send({ username: 'old-account', password: 'Vx9#qLm2' })
+    expect(login.status).toBe(200)
+    // Changing it is held to today's minimum.
+    const change = await http
+      .post('/auth/password')
+      .set(bearer(login.body.accessToken))
+      .send({ currentPassword: 'Vx9#qLm2', newPassword: 'Qz8!wK3#' })
+    expect(change.status).toBe(400)
+    expect(change.body.details).toEqual([
+      { field: 'newPassword', problem: 'must be at least 15 characters' },
+    ])
   })
 })
 
@@ -124,9 +160,9 @@ describe('POST /auth/password', () => {
     const res = await http
       .post('/auth/password')
       .set(bearer(pair.accessToken))
-      .send({ currentPassword: password, newPassword: 'password' })
+      .send({ currentPassword: password, newPassword: 'passwordpassword' })
     expect(res.status).toBe(400)
-    expect(res.body.details).toEqual([{ field: 'password', problem: expect.any(String) }])
+    expect(res.body.details).toEqual([{ field: 'newPassword', problem: expect.any(String) }])
     expect((await http.post('/auth/login').send({ username, password })).status).toBe(200)
   })
 

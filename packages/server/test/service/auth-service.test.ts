@@ -23,7 +23,7 @@ describe('createAuthService', () => {
       },
     }
     const tokens = createAuthService({ ...settings, store: createMemoryStore(), keys, passwords })
-    await tokens.register({ username: 'ada', password: 'correct horse' })
+    await tokens.register({ username: 'ada', password: 'correct horse battery' })
     const attempt = (username: string) =>
       tokens
         .login({ username, password: 'wrong password', clientAddress: '::1', userAgent: null })

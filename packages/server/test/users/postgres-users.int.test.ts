@@ -150,9 +150,13 @@ describe('users in PostgreSQL, sessions in Redis', () => {
 
   it('signs a new user in 20 times at once: every login gets its own session', async () => {
     // Each login reserves a failure try before the password is checked, so one address may
-    // have only LOGIN_MAX_FAILURES logins of one user in flight; room for the burst here.
+    // have only LOGIN_MAX_FAILURES logins of one user in flight (and all addresses
+    // LOGIN_MAX_FAILURES_PER_USER); room for the burst here.
     const { http } = await serverOnPostgres({
-      rules: { loginFailuresPerPair: { points: 20, durationSeconds: 900 } },
+      rules: {
+        loginFailuresPerPair: { points: 20, durationSeconds: 900 },
+        loginFailuresPerUser: { points: 20, durationSeconds: 900 },
+      },
     })
     const credentials = { username: unique(), password: 'correct horse battery' }
     await http.post('/auth/register').send(credentials).expect(201)
