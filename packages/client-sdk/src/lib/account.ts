@@ -43,7 +43,13 @@ export interface AccountMethods {
   manager: TokenManager
   /** `POST /auth/register`; rejects with an `AuthError` (`user_exists`, `invalid_request`, ...). */
   register(credentials: Credentials): Promise<PublicUser>
-  /** `POST /auth/login` and stores the tokens; rejects with an `AuthError` (`invalid_credentials`, `rate_limited`, ...). */
+  /**
+   * `POST /auth/login` and stores the tokens; rejects with an `AuthError` (`invalid_credentials`,
+   * `rate_limited`, ...). With the body transport it sends the device token of the last login
+   * and keeps the one the answer brings (storage's `setDeviceToken`), so the server does not
+   * limit this device with strangers; with the cookie transport the browser does both with
+   * the `HttpOnly` `rk_device` cookie.
+   */
   login(credentials: Credentials): Promise<StoredTokens>
   /** `POST /auth/logout` (best effort), clears storage, emits `logout`. */
   logout(): Promise<void>
@@ -110,13 +116,19 @@ export function accountMethods(
     manager,
     register: async (credentials) =>
       (await send<RegisterResponse>('POST', endpoints.register, credentials)).user,
-    login: async (credentials) =>
-      manager.setTokens(
+    async login(credentials) {
+      const deviceToken = await manager.deviceToken()
+      return manager.setTokens(
         await post<TokenResponse | CookieTokenResponse>(
           endpoints.login,
-          tokenRequest(transport, 'login', credentials),
+          tokenRequest(
+            transport,
+            'login',
+            deviceToken ? { ...credentials, deviceToken } : credentials,
+          ),
         ),
-      ),
+      )
+    },
     async logout() {
       // A refresh in flight would store a successor that the logout below does not revoke.
       await manager.settled()

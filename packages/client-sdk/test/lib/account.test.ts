@@ -1,9 +1,12 @@
 // The account calls both bindings share (src/lib/account.ts), on the wire: changing the
-// password.
+// password, and the device token a login keeps and sends back.
+import axios from 'axios'
 import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createAuthClient } from '../../src/axios/client.js'
 import { isAuthError } from '../../src/errors.js'
+import { createAuthFetch } from '../../src/fetch/client.js'
 import { memoryStorage } from '../../src/storage/memory.js'
 import type { StoredTokens, TokenStorage } from '../../src/types.js'
 import { BINDINGS, type Binding } from '../support/bindings.js'
@@ -18,6 +21,7 @@ afterAll(() => msw.close())
 const CURRENT = 'current-SECRET-passphrase-1'
 const NEXT = 'next-SECRET-passphrase-long-enough'
 const ada = { username: 'ada', password: CURRENT }
+const bob = { username: 'bob', password: 'correct horse battery' }
 const MINUTE = 60_000
 
 const fail = (promise: Promise<unknown>) =>
@@ -28,8 +32,8 @@ const fail = (promise: Promise<unknown>) =>
     (error: unknown) => error,
   )
 
-function setup(binding: Binding) {
-  const fake: FakeTokenServer = createFakeTokenServer()
+function setup(binding: Binding, options: { deviceTokens?: boolean } = {}) {
+  const fake: FakeTokenServer = createFakeTokenServer(options)
   msw.use(...fake.handlers)
   fake.state.passwords.set('ada', CURRENT)
   let clientNow = fake.state.now
@@ -258,5 +262,159 @@ describe.each(BINDINGS)('the $name binding', (binding) => {
       const error = await fail(client().auth.register({ username: 'ada', password: NEXT }))
       expectNoSecrets(error, [NEXT])
     })
+
+    it('a login refused after one that gave a device token holds neither the password nor the device token', async () => {
+      const { fake, client } = setup(binding, { deviceTokens: true })
+      const c = client()
+      await c.auth.login(ada)
+      await c.auth.logout()
+      const error = await fail(c.auth.login({ username: 'ada', password: 'wrong-SECRET-pw' }))
+      expect(fake.state.logins.at(-1)).toMatchObject({ deviceToken: 'dt-ada-1' })
+      expectNoSecrets(error, ['wrong-SECRET-pw', 'dt-ada-1'])
+    })
+  })
+
+  describe('device tokens (body transport)', () => {
+    it('keeps the deviceToken of a login answer in its own slot, apart from the tokens', async () => {
+      const { client } = setup(binding, { deviceTokens: true })
+      const c = client()
+      await c.auth.login(ada)
+      expect(await c.storage.getDeviceToken?.()).toBe('dt-ada-1')
+      expect(await c.auth.manager.deviceToken()).toBe('dt-ada-1')
+      expect(JSON.stringify(await c.storage.get())).not.toContain('dt-ada-1')
+    })
+
+    it('sends it as deviceToken at the next login, after a logout', async () => {
+      const { fake, client } = setup(binding, { deviceTokens: true })
+      const c = client()
+      await c.auth.login(ada)
+      await c.auth.logout()
+      expect(await c.storage.get()).toBeNull()
+      await c.auth.login(ada)
+      expect(fake.state.logins).toEqual([{ ...ada }, { ...ada, deviceToken: 'dt-ada-1' }])
+      expect(await c.storage.getDeviceToken?.()).toBe('dt-ada-2')
+    })
+
+    it('keeps it when the session expires and when storage removes the tokens', async () => {
+      const { fake, client } = setup(binding, { deviceTokens: true })
+      const c = client()
+      await c.auth.login(ada)
+      fake.revokeRefreshTokens('ada')
+      fake.expireAccessTokens()
+      const expired = await fail(c.get('/api/echo'))
+      expect(isAuthError(expired) && expired.code).toBe('session_expired')
+      expect(await c.storage.get()).toBeNull()
+      await c.storage.remove()
+      expect(await c.storage.getDeviceToken?.()).toBe('dt-ada-1')
+      await c.auth.login(ada)
+      expect(fake.state.logins.at(-1)).toEqual({ ...ada, deviceToken: 'dt-ada-1' })
+    })
+
+    it('sends the one it holds whoever signs in next, and keeps the newest', async () => {
+      const { fake, client } = setup(binding, { deviceTokens: true })
+      const c = client()
+      await c.auth.login(ada)
+      await c.auth.logout()
+      await c.auth.login(bob)
+      expect(fake.state.logins.at(-1)).toEqual({ ...bob, deviceToken: 'dt-ada-1' })
+      expect(await c.auth.manager.deviceToken()).toBe('dt-bob-2')
+    })
+
+    it('sends none before a login gave one, and keeps the one it has when an answer brings none', async () => {
+      const { fake, client } = setup(binding, { deviceTokens: true })
+      const c = client()
+      await c.auth.login(ada)
+      msw.use(http.post(`${API}/auth/login`, () => HttpResponse.json(fake.issue('ada'))))
+      await c.auth.login(ada)
+      expect(fake.state.logins).toEqual([{ ...ada }])
+      expect(await c.auth.manager.deviceToken()).toBe('dt-ada-1')
+    })
+
+    it('keeps it in the client’s memory when the storage has no slot for it', async () => {
+      const { fake, client } = setup(binding, { deviceTokens: true })
+      let kept: StoredTokens | null = null
+      const c = client({
+        get: async () => kept,
+        set: async (tokens) => {
+          kept = tokens
+        },
+        remove: async () => {
+          kept = null
+        },
+      })
+      await c.auth.login(ada)
+      await c.auth.logout()
+      await c.auth.login(ada)
+      expect(fake.state.logins.at(-1)).toEqual({ ...ada, deviceToken: 'dt-ada-1' })
+    })
+  })
+})
+
+describe.each([
+  {
+    name: 'axios',
+    create(storage: TokenStorage) {
+      const instance = axios.create({ baseURL: API })
+      const credentials: boolean[] = []
+      // Registered first, so it runs last: it sees each request as it leaves.
+      instance.interceptors.request.use((config) => {
+        credentials.push(config.withCredentials === true)
+        return config
+      })
+      const auth = createAuthClient({
+        baseURL: API,
+        axios: instance,
+        storage,
+        refreshTokenTransport: 'cookie',
+      })
+      return { auth, credentials }
+    },
+  },
+  {
+    name: 'fetch',
+    create(storage: TokenStorage) {
+      const credentials: boolean[] = []
+      const auth = createAuthFetch({
+        baseURL: API,
+        storage,
+        refreshTokenTransport: 'cookie',
+        fetch: (request) => {
+          credentials.push(request.credentials === 'include')
+          return fetch(request)
+        },
+      })
+      return { auth, credentials }
+    },
+  },
+])('device tokens with the cookie transport, $name binding', ({ create }) => {
+  it('logs in with credentials, sends no deviceToken and keeps none, even from an answer that carries one', async () => {
+    const bodies: unknown[] = []
+    msw.use(
+      http.post(`${API}/auth/login`, async ({ request }) => {
+        bodies.push(await request.json())
+        // A server that puts the device token in the body although the cookie carries it.
+        return HttpResponse.json(
+          {
+            accessToken: `at-${bodies.length}`,
+            tokenType: 'Bearer',
+            expiresIn: 900,
+            refreshExpiresIn: 3600,
+            deviceToken: 'dt-in-the-body',
+          },
+          { headers: { 'Set-Cookie': 'rk_device=dt-cookie; HttpOnly; Secure; Path=/auth' } },
+        )
+      }),
+      http.post(`${API}/auth/logout`, () => new HttpResponse(null, { status: 204 })),
+    )
+    const storage = memoryStorage()
+    const { auth, credentials } = create(storage)
+    await auth.login(bob)
+    await auth.logout()
+    await auth.login(bob)
+    expect(bodies).toEqual([bob, bob])
+    expect(credentials).toEqual([true, true, true])
+    expect(await storage.getDeviceToken?.()).toBeNull()
+    expect(await auth.manager.deviceToken()).toBeNull()
+    expect(JSON.stringify(await storage.get())).not.toContain('dt-')
   })
 })

@@ -35,7 +35,13 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
  * protected `/api/*` that answers `401 token_expired` past an access token's `exp` on the
  * SERVER's clock. Everything a user would notice is counted.
  */
-export function createFakeTokenServer(options: { accessTtlSeconds?: number } = {}) {
+export function createFakeTokenServer(
+  options: {
+    accessTtlSeconds?: number
+    /** Answer each login with a `deviceToken`, as the body transport of the reference server does. */
+    deviceTokens?: boolean
+  } = {},
+) {
   const accessTtl = options.accessTtlSeconds ?? 900
   let issued = 0
   const state = {
@@ -62,12 +68,15 @@ export function createFakeTokenServer(options: { accessTtlSeconds?: number } = {
     logoutAll: [] as string[],
     /** When set, `POST /auth/logout-all` answers 503. */
     failLogoutAll: false,
+    /** Every login body, as the server received it. */
+    logins: [] as Record<string, unknown>[],
     /** Every `POST /auth/password` that reached the server: its bearer and body. */
     passwordChanges: [] as { token: string | undefined; body: unknown; status: number }[],
     /** Each user's password; a user not listed has `correct horse battery`. */
     passwords: new Map<string, string>(),
   }
   const passwordOf = (user: string) => state.passwords.get(user) ?? 'correct horse battery'
+  let devices = 0
   const access = new Map<string, { user: string; sid: string; exp: number; revoked: boolean }>()
   const refresh = new Map<string, string>()
   const sessions = new Map<string, string>()
@@ -106,8 +115,13 @@ export function createFakeTokenServer(options: { accessTtlSeconds?: number } = {
   const handlers = [
     http.post(`${API}/auth/login`, async ({ request }) => {
       const body = (await request.json()) as { username: string; password: string }
+      state.logins.push(body)
       if (body.password !== passwordOf(body.username)) return error(401, 'invalid_credentials')
-      return HttpResponse.json(issue(body.username))
+      devices += 1
+      return HttpResponse.json({
+        ...issue(body.username),
+        ...(options.deviceTokens && { deviceToken: `dt-${body.username}-${devices}` }),
+      })
     }),
     http.post(`${API}/auth/password`, async ({ request }) => {
       const auth = check(request)
