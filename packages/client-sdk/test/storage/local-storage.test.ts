@@ -55,7 +55,7 @@ describe('localStorageStorage', () => {
     expect(await storage.get()).toEqual(tokens)
   })
 
-  it('keeps the device token under `${key}.device`, which remove() leaves', async () => {
+  it('keeps the device token under the key plus .device, which remove() leaves', async () => {
     const local = fakeLocalStorage()
     vi.stubGlobal('localStorage', local)
     const storage = localStorageStorage({ key: 'my-app.tokens' })
