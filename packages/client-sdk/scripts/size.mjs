@@ -6,12 +6,13 @@ import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 // Sizes reached with the cookie transport (restore, the in-memory handover between tabs,
-// transport-aware token requests), and with the fetch binding handing a URL and its init to
-// fetch as they came.
+// transport-aware token requests), with the fetch binding handing a URL and its init to
+// fetch as they came, and with changePassword, the server's details and Retry-After on
+// AuthError, and the device token kept and sent at login.
 // `axios: false`: the entry must not import axios at all (an app without axios installs it).
 const ENTRIES = [
-  { name: 'client-sdk (axios)', file: 'index.js', budget: 4776, goal: 2560, axios: true },
-  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4676, goal: 2560, axios: false },
+  { name: 'client-sdk (axios)', file: 'index.js', budget: 4990, goal: 2560, axios: true },
+  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4886, goal: 2560, axios: false },
   { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 918, goal: 1024, axios: false },
 ]
 

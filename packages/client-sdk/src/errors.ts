@@ -1,4 +1,4 @@
-import type { AuthErrorCode } from '@refresh-kit/shared'
+import type { AuthErrorCode, ErrorDetail } from '@refresh-kit/shared'
 
 /**
  * An error code: one of the known codes of `@refresh-kit/shared`, or any other string, so a
@@ -22,6 +22,10 @@ export interface AuthErrorOptions {
   status?: number | undefined
   /** Whether trying again later may succeed (network trouble, timeout, 5xx, 429). @default false */
   retryable?: boolean
+  /** What the server found wrong with each field of the request (`400 invalid_request`). @default undefined */
+  details?: ErrorDetail[] | undefined
+  /** Seconds to wait before trying again, from the answer's `Retry-After` (`429`, `503`). @default undefined */
+  retryAfter?: number | undefined
   /**
    * The underlying error (an axios error, a network error). Only its name, message and code
    * are kept: a request's body, headers and config, which may hold a password, a refresh token
@@ -52,6 +56,13 @@ export class AuthError extends Error {
   declare readonly status: number | undefined
   /** Whether trying again later may succeed; the tokens were kept. */
   declare readonly retryable: boolean
+  /**
+   * What the server found wrong with each field, when it said (`400 invalid_request`), e.g.
+   * `[{ field: 'password', problem: 'is a commonly used password' }]`. Never the value itself.
+   */
+  declare readonly details?: ErrorDetail[]
+  /** Seconds to wait before trying again, when the answer's `Retry-After` said (`429`, `503`). */
+  declare readonly retryAfter?: number
   readonly [BRAND] = true
 
   constructor(code: AuthErrorCodeLike, options: AuthErrorOptions = {}) {
@@ -60,6 +71,9 @@ export class AuthError extends Error {
     this.code = code
     this.status = options.status
     this.retryable = options.retryable ?? false
+    // Only when present, so an error without them prints as before.
+    if (options.details) this.details = options.details
+    if (options.retryAfter) this.retryAfter = options.retryAfter
   }
 }
 
@@ -98,7 +112,7 @@ function redact(cause: unknown): unknown {
 
 interface ResponseLike {
   status?: unknown
-  data?: { error?: unknown; message?: unknown } | null
+  data?: { error?: unknown; message?: unknown; details?: unknown } | null
   headers?: { get?: (name: string) => unknown }
 }
 
@@ -141,6 +155,9 @@ export function toAuthError(error: unknown): AuthError {
     ...(typeof body?.message === 'string' && { message: body.message }),
     status,
     retryable: isTransientStatus(status),
+    // Field names and problems only: the server never echoes a value it refused.
+    ...(Array.isArray(body?.details) && { details: body.details }),
+    retryAfter: retryAfterMs(error) / 1000,
     cause: error,
   })
 }

@@ -1,6 +1,8 @@
 export type {
   AuthErrorCode,
+  ChangePasswordRequest,
   Credentials,
+  ErrorDetail,
   PublicUser,
   SessionInfo,
   TokenResponse,

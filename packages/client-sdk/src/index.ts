@@ -1,7 +1,9 @@
 export type {
   AuthErrorCode,
+  ChangePasswordRequest,
   CookieTokenResponse,
   Credentials,
+  ErrorDetail,
   PublicUser,
   RefreshTokenTransport,
   SessionInfo,

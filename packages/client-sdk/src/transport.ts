@@ -1,5 +1,5 @@
 import {
-  type Credentials,
+  type LoginRequest,
   REFRESH_TOKEN_TRANSPORT_HEADER,
   type RefreshTokenTransport,
 } from '@refresh-kit/shared'
@@ -23,7 +23,8 @@ export interface TokenRequest {
  * The request of a token endpoint for a transport, shared by the HTTP bindings so each one
  * sends the same wire. In `cookie` mode the refresh token never appears: login, refresh and
  * logout send `X-Refresh-Token-Transport: cookie` with credentials, and refresh and logout
- * have no body (the server reads the `HttpOnly` cookie).
+ * have no body (the server reads the `HttpOnly` cookie). A login's body is its input as it is:
+ * `{ username, password }`, with the body transport also the `deviceToken` of the last login.
  *
  * @example
  * ```ts
@@ -38,7 +39,7 @@ export interface TokenRequest {
 export function tokenRequest(
   transport: RefreshTokenTransport,
   endpoint: 'login',
-  credentials: Credentials,
+  credentials: LoginRequest,
 ): TokenRequest
 export function tokenRequest(
   transport: RefreshTokenTransport,
@@ -48,13 +49,13 @@ export function tokenRequest(
 export function tokenRequest(
   transport: RefreshTokenTransport,
   endpoint: TokenEndpoint,
-  input?: Credentials | string,
+  input?: LoginRequest | string,
 ): TokenRequest {
   const cookie = transport === 'cookie'
   return {
     body:
       endpoint === 'login'
-        ? { ...(input as Credentials) }
+        ? { ...(input as LoginRequest) }
         : cookie
           ? undefined
           : { refreshToken: input },

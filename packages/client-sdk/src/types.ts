@@ -21,19 +21,32 @@ export interface StoredTokens {
  * Where the tokens live. Any async key-value adapter fits: memory, `localStorage`,
  * `AsyncStorage`, an encrypted store. Tabs that share the storage share the session.
  *
+ * The device token (body transport: what the server answered a login with, sent back at the
+ * next login so that this device is not limited with strangers) has a slot of its own,
+ * `getDeviceToken`/`setDeviceToken`, which `remove()` leaves alone: it names the device, not
+ * the session, so it outlives logouts and expiries. An adapter without them has the client
+ * keep it in memory, for as long as the client lives.
+ *
  * @example
  * ```ts
  * const storage: TokenStorage = {
  *   get: async () => JSON.parse((await AsyncStorage.getItem('tokens')) ?? 'null'),
  *   set: (tokens) => AsyncStorage.setItem('tokens', JSON.stringify(tokens)),
  *   remove: () => AsyncStorage.removeItem('tokens'),
+ *   getDeviceToken: () => AsyncStorage.getItem('device'),
+ *   setDeviceToken: (deviceToken) => AsyncStorage.setItem('device', deviceToken),
  * }
  * ```
  */
 export interface TokenStorage {
   get(): Promise<StoredTokens | null>
   set(tokens: StoredTokens): Promise<void>
+  /** Clears the tokens; the device token stays. */
   remove(): Promise<void>
+  /** The device token kept by `setDeviceToken`, or `null`. @default kept in the client's memory */
+  getDeviceToken?(): Promise<string | null>
+  /** Keeps the device token of the last login, replacing the previous one. @default kept in the client's memory */
+  setDeviceToken?(deviceToken: string): Promise<void>
 }
 
 /**
@@ -48,6 +61,12 @@ export interface RefreshResult {
   expiresIn: number
   /** Seconds until the refresh token expires. @default the previous refresh-token expiry */
   refreshExpiresIn?: number
+  /**
+   * A login answer's device token (body transport): kept in storage's own slot, and sent
+   * back at the next login. Ignored with the cookie transport, where the browser keeps it in
+   * an `HttpOnly` cookie. @default none (the device token kept before stays)
+   */
+  deviceToken?: string
 }
 
 /**

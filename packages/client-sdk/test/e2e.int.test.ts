@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isAuthError } from '../src/errors.js'
 import { memoryStorage } from '../src/storage/memory.js'
 import { BINDINGS } from './support/bindings.js'
+import { expectNoSecrets } from './support/secrets.js'
 
 const redis = useTestRedis('sdk-e2e')
 
@@ -162,5 +163,49 @@ describe.each(BINDINGS)('the $name binding against the real server and Redis', (
     expect(phone.seen.sessionExpired).toBe(1)
     expect(username(await laptop.get('/auth/me'))).toBe(credentials.username)
     clientNow = serverNow
+  })
+
+  it('changes the password: refused ones say why and hold no secret, and the other sessions end', async () => {
+    const laptop = client()
+    const phone = client()
+    const credentials = await signUp(laptop.auth)
+    await laptop.auth.login(credentials)
+    await phone.auth.login(credentials)
+    const tokens = await laptop.storage.get()
+    const next = 'violet kettle harbour 1984 lantern'
+    const secrets = [
+      credentials.password,
+      next,
+      tokens?.accessToken ?? '',
+      tokens?.refreshToken ?? '',
+    ]
+
+    const wrong = await laptop.auth
+      .changePassword({ currentPassword: 'not the password at all', newPassword: next })
+      .catch((e: unknown) => e)
+    expect(isAuthError(wrong) && [wrong.code, wrong.status]).toEqual(['invalid_credentials', 401])
+    expectNoSecrets(wrong, [...secrets, 'not the password at all'])
+
+    const weak = await laptop.auth
+      .changePassword({ currentPassword: credentials.password, newPassword: 'password12345678' })
+      .catch((e: unknown) => e)
+    expect(isAuthError(weak) && [weak.code, weak.status]).toEqual(['invalid_request', 400])
+    expect(isAuthError(weak) && weak.details).toEqual([
+      expect.objectContaining({ field: expect.any(String), problem: expect.any(String) }),
+    ])
+    expectNoSecrets(weak, [...secrets, 'password12345678'])
+
+    await laptop.auth.changePassword({ currentPassword: credentials.password, newPassword: next })
+    // Past the access tokens' expiry: the phone's refresh token ended with its session.
+    serverNow += PAST_EXPIRY
+    clientNow += PAST_EXPIRY
+    const ended = await phone.get('/auth/me').catch((e: unknown) => e)
+    expect(isAuthError(ended) && ended.code).toBe('session_expired')
+    expect(username(await laptop.get('/auth/me'))).toBe(credentials.username)
+    const again = client()
+    const old = await again.auth.login(credentials).catch((e: unknown) => e)
+    expect(isAuthError(old) && old.code).toBe('invalid_credentials')
+    await again.auth.login({ username: credentials.username, password: next })
+    expect(username(await again.get('/auth/me'))).toBe(credentials.username)
   })
 })

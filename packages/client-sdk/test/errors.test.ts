@@ -79,6 +79,31 @@ describe('toAuthError', () => {
     expect(toAuthError(error)).toBe(error)
   })
 
+  it("keeps the server's details of a refused field, and Retry-After in seconds", () => {
+    const details = [{ field: 'password', problem: 'is a commonly used password' }]
+    const refused = toAuthError(
+      answered(400, { error: 'invalid_request', message: 'password is weak', details }),
+    )
+    expect(refused).toMatchObject({ code: 'invalid_request', details })
+    expect(refused.retryAfter).toBeUndefined()
+    const limited = toAuthError(
+      answered(
+        429,
+        { error: 'rate_limited', message: 'wait' },
+        new AxiosHeaders({ 'Retry-After': '42' }),
+      ),
+    )
+    expect(limited).toMatchObject({ code: 'rate_limited', retryable: true, retryAfter: 42 })
+    expect(limited.details).toBeUndefined()
+    // Absent, they are not there at all: an error prints as it did before them.
+    expect(Object.keys(toAuthError(answered(401, { error: 'invalid_credentials' })))).toEqual([
+      'name',
+      'code',
+      'status',
+      'retryable',
+    ])
+  })
+
   it('reads Retry-After in seconds', () => {
     expect(retryAfterMs(answered(503, null, new AxiosHeaders({ 'Retry-After': '7' })))).toBe(7000)
     expect(retryAfterMs(answered(503, null, new AxiosHeaders()))).toBe(0)

@@ -1,6 +1,5 @@
 // The wire behaviours of the SDK, as one table of cases run against every binding: the axios
 // interceptors and the fetch function must be indistinguishable on the wire.
-import { inspect } from 'node:util'
 import axios from 'axios'
 import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
@@ -16,6 +15,7 @@ import {
   gate,
   OTHER,
 } from './support/fake-token-server.js'
+import { expectNoSecrets } from './support/secrets.js'
 
 const msw = setupServer()
 beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }))
@@ -593,28 +593,6 @@ describe.each(BINDINGS)('the $name binding', (binding) => {
 
   describe('no secrets in errors', () => {
     const secret = { username: 'ada', password: 'pw-SECRET-never-printed' }
-    /** Every way an app might print or ship an error, its cause included. */
-    const printed = (error: unknown) => [
-      inspect(error, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
-      inspect((error as { cause?: unknown }).cause, {
-        depth: Number.POSITIVE_INFINITY,
-        showHidden: true,
-      }),
-      JSON.stringify(error),
-      JSON.stringify((error as { cause?: unknown }).cause ?? null),
-      String(error),
-      String((error as { cause?: unknown }).cause),
-      (error as Error).stack ?? '',
-    ]
-    const expectClean = (error: unknown, secrets: string[]) => {
-      expect(isAuthError(error)).toBe(true)
-      for (const text of printed(error)) {
-        for (const value of [...secrets, 'Bearer', 'uthorization']) {
-          expect(text).not.toContain(value)
-        }
-      }
-    }
-
     it.each([
       [
         '401',
@@ -630,7 +608,7 @@ describe.each(BINDINGS)('the $name binding', (binding) => {
       const error = await client()
         .auth.login(secret)
         .catch((e: unknown) => e)
-      expectClean(error, [secret.password])
+      expectNoSecrets(error, [secret.password])
     })
 
     it.each([
@@ -652,7 +630,7 @@ describe.each(BINDINGS)('the $name binding', (binding) => {
         fake.expireAccessTokens()
         fake.state.refreshReply = () => reply()
         const error = await c.get('/api/echo').catch((e: unknown) => e)
-        expectClean(error, [tokens.refreshToken, tokens.accessToken])
+        expectNoSecrets(error, [tokens.refreshToken, tokens.accessToken])
       },
     )
 
@@ -675,19 +653,19 @@ describe.each(BINDINGS)('the $name binding', (binding) => {
       fake.expireAccessTokens()
       const error = await c.get('/api/echo').catch((e: unknown) => e)
       expect(isAuthError(error) && error.code).toBe('session_expired')
-      expectClean(error, [tokens.refreshToken, tokens.accessToken])
+      expectNoSecrets(error, [tokens.refreshToken, tokens.accessToken])
     })
 
     it('a failed logout-all and session revocation hold no token', async () => {
       const c = client()
       const tokens = await c.auth.login(ada)
       fake.state.failLogoutAll = true
-      expectClean(await c.auth.logoutAll().catch((e: unknown) => e), [
+      expectNoSecrets(await c.auth.logoutAll().catch((e: unknown) => e), [
         tokens.refreshToken,
         tokens.accessToken,
       ])
       msw.use(http.delete(`${API}/auth/sessions/:id`, () => HttpResponse.error()))
-      expectClean(await c.auth.revokeSession('s-x').catch((e: unknown) => e), [
+      expectNoSecrets(await c.auth.revokeSession('s-x').catch((e: unknown) => e), [
         tokens.refreshToken,
         tokens.accessToken,
       ])

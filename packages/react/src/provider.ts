@@ -1,4 +1,9 @@
-import type { AuthError, Credentials, StoredTokens } from '@refresh-kit/client-sdk/fetch'
+import type {
+  AuthError,
+  ChangePasswordRequest,
+  Credentials,
+  StoredTokens,
+} from '@refresh-kit/client-sdk/fetch'
 import {
   createContext,
   createElement,
@@ -93,6 +98,12 @@ export interface AuthActions {
   logout(): Promise<void>
   /** Ends every session of the user, then signs out here. */
   logoutAll(): Promise<void>
+  /**
+   * Changes the password; every other session of the user ends, this one stays. Rejects with
+   * an `AuthError` (also kept in `error`): `invalid_credentials` for a wrong current password,
+   * `invalid_request` with `details` for a refused new one. It holds neither password.
+   */
+  changePassword(passwords: ChangePasswordRequest): Promise<void>
   /** Whether one of the calls above is under way. */
   pending: boolean
   /** The error of the last call that failed, cleared when the next one starts. */
@@ -100,7 +111,7 @@ export interface AuthActions {
 }
 
 /**
- * Login and logout for a form or a button, with their pending and error state.
+ * Login, logout and password change for a form or a button, with their pending and error state.
  *
  * @example
  * ```tsx
@@ -126,6 +137,17 @@ export function useAuthActions(): AuthActions {
     login: useCallback((credentials) => track(() => client.login(credentials)), [client, track]),
     logout: useCallback(() => track(() => client.logout()), [client, track]),
     logoutAll: useCallback(() => track(() => client.logoutAll()), [client, track]),
+    changePassword: useCallback(
+      (passwords) =>
+        track(async () => {
+          // A client from a release of the SDK before changePassword.
+          if (client.changePassword === undefined) {
+            throw new TypeError('changePassword needs a newer @refresh-kit/client-sdk')
+          }
+          await client.changePassword(passwords)
+        }),
+      [client, track],
+    ),
     pending: pending > 0,
     error,
   }

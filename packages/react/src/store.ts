@@ -1,4 +1,9 @@
-import type { AccountMethods, AuthError, StoredTokens } from '@refresh-kit/client-sdk/fetch'
+import type {
+  AccountMethods,
+  AuthError,
+  ChangePasswordRequest,
+  StoredTokens,
+} from '@refresh-kit/client-sdk/fetch'
 
 /** Where the session stands, as a UI shows it. */
 export type SessionStatus = 'loading' | 'signed-in' | 'signed-out' | 'expired'
@@ -39,6 +44,11 @@ export interface AnyAuthClient
    * cookie asks the server once). Used, when the client has it, for the first read.
    */
   restore?(): Promise<StoredTokens | null>
+  /**
+   * Changes the user's password (`POST /auth/password`); what `useAuthActions().changePassword`
+   * calls. Both clients of `@refresh-kit/client-sdk` have it from the release that added it.
+   */
+  changePassword?(passwords: ChangePasswordRequest): Promise<void>
 }
 
 const signedOut = (status: SessionStatus, error: AuthError | null = null): SessionState => ({

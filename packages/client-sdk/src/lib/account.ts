@@ -1,4 +1,5 @@
 import type {
+  ChangePasswordRequest,
   CookieTokenResponse,
   Credentials,
   PublicUser,
@@ -42,7 +43,13 @@ export interface AccountMethods {
   manager: TokenManager
   /** `POST /auth/register`; rejects with an `AuthError` (`user_exists`, `invalid_request`, ...). */
   register(credentials: Credentials): Promise<PublicUser>
-  /** `POST /auth/login` and stores the tokens; rejects with an `AuthError` (`invalid_credentials`, `rate_limited`, ...). */
+  /**
+   * `POST /auth/login` and stores the tokens; rejects with an `AuthError` (`invalid_credentials`,
+   * `rate_limited`, ...). With the body transport it sends the device token of the last login
+   * and keeps the one the answer brings (storage's `setDeviceToken`), so the server does not
+   * limit this device with strangers; with the cookie transport the browser does both with
+   * the `HttpOnly` `rk_device` cookie.
+   */
   login(credentials: Credentials): Promise<StoredTokens>
   /** `POST /auth/logout` (best effort), clears storage, emits `logout`. */
   logout(): Promise<void>
@@ -59,6 +66,25 @@ export interface AccountMethods {
   sessions(): Promise<SessionInfo[]>
   /** `DELETE /auth/sessions/:id`: ends one session; ending this client's own signs it out here too. */
   revokeSession(id: string): Promise<void>
+  /**
+   * `POST /auth/password` with the bearer (refreshed first when needed): changes the user's
+   * password and ends every other session of the user; this one stays signed in. Rejects with
+   * an `AuthError`: `invalid_credentials` for a wrong current password (it counts as a failed
+   * login), `invalid_request` with `details` for a new password the server refuses (too short,
+   * common or guessable), `rate_limited` with `retryAfter`. The error holds neither password
+   * nor any token, however it is printed.
+   *
+   * @example
+   * ```ts
+   * try {
+   *   await auth.changePassword({ currentPassword, newPassword })
+   * } catch (error) {
+   *   if (isAuthError(error) && error.code === 'invalid_request') showProblems(error.details)
+   *   else throw error
+   * }
+   * ```
+   */
+  changePassword(passwords: ChangePasswordRequest): Promise<void>
   /** A valid access token for fetch, WebSocket or SSE: refreshes first when inside the leeway. */
   getAccessToken(): Promise<string | null>
   /** Whether a refresh token is stored and not expired. */
@@ -90,13 +116,19 @@ export function accountMethods(
     manager,
     register: async (credentials) =>
       (await send<RegisterResponse>('POST', endpoints.register, credentials)).user,
-    login: async (credentials) =>
-      manager.setTokens(
+    async login(credentials) {
+      const deviceToken = await manager.deviceToken()
+      return manager.setTokens(
         await post<TokenResponse | CookieTokenResponse>(
           endpoints.login,
-          tokenRequest(transport, 'login', credentials),
+          tokenRequest(
+            transport,
+            'login',
+            deviceToken ? { ...credentials, deviceToken } : credentials,
+          ),
         ),
-      ),
+      )
+    },
     async logout() {
       // A refresh in flight would store a successor that the logout below does not revoke.
       await manager.settled()
@@ -120,6 +152,10 @@ export function accountMethods(
     async revokeSession(id) {
       await send('DELETE', `${endpoints.sessions}/${encodeURIComponent(id)}`, undefined, true)
       if (sessionOf((await manager.getTokens())?.accessToken) === id) await manager.clear()
+    },
+    async changePassword({ currentPassword, newPassword }) {
+      // Only the two fields: nothing else the caller's object holds is sent.
+      await send('POST', endpoints.password, { currentPassword, newPassword }, true)
     },
     getAccessToken: () => manager.getAccessToken(),
     isAuthenticated: () => manager.isAuthenticated(),

@@ -16,6 +16,8 @@ export interface AuthPaths {
   logoutAll: string
   /** One session is `${sessions}/${id}`. @default '/auth/sessions' */
   sessions: string
+  /** @default '/auth/password' */
+  password: string
 }
 
 /** What both bindings resolve once from `baseURL`, `authorizedOrigins` and `paths`. */
@@ -26,7 +28,16 @@ export interface Endpoints {
   managed(url: URL | null): boolean
 }
 
-const KEYS = ['login', 'refresh', 'logout', 'register', 'logoutAll', 'sessions'] as const
+// The first four are token endpoints, which never carry the bearer; the rest need it.
+const KEYS = [
+  'login',
+  'refresh',
+  'logout',
+  'register',
+  'logoutAll',
+  'sessions',
+  'password',
+] as const
 
 /**
  * Resolves the configured URLs against the page's own address, never a `<base href>`:
@@ -51,13 +62,12 @@ export function resolveEndpoints(
   const all = { ...ROUTES, ...paths }
   const endpoints = {} as AuthPaths
   const tokenPaths = new Set<string>()
-  for (const key of KEYS) {
+  KEYS.forEach((key, index) => {
     const joined = joinURL(baseURL, all[key])
     const parsed = parseURL(joined, true)
     endpoints[key] = parsed?.href ?? joined
-    if (key !== 'logoutAll' && key !== 'sessions')
-      tokenPaths.add(`${parsed?.origin}${parsed?.pathname}`)
-  }
+    if (index < 4) tokenPaths.add(`${parsed?.origin}${parsed?.pathname}`)
+  })
   return {
     endpoints,
     managed: (url) =>

@@ -78,8 +78,17 @@ export interface RefreshOptions {
 export interface TokenManager {
   /** The stored tokens, as they are (no refresh). */
   getTokens(): Promise<StoredTokens | null>
-  /** Stores tokens from a login answer (expiry computed on the local clock now) and emits `tokens`. */
+  /**
+   * Stores tokens from a login answer (expiry computed on the local clock now) and emits
+   * `tokens`; with the body transport, also the answer's `deviceToken`, in storage's slot for it.
+   */
   setTokens(result: RefreshResult): Promise<StoredTokens>
+  /**
+   * The device token of the last login that gave one, to send at the next login; `null` with
+   * the cookie transport (the browser keeps it in an `HttpOnly` cookie) or when none was given.
+   * Clearing the tokens leaves it: it names the device, not the session.
+   */
+  deviceToken(): Promise<string | null>
   /**
    * The session after a page load. With the cookie transport and nothing stored, asks the
    * server for an access token once (the refresh cookie authenticates it; one flight, shared
@@ -153,6 +162,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   let lastError: AuthError | null = null
   // Cookie transport: whether this page has asked the server for its session (or needs not).
   let restored = !cookie
+  // The device token, where storage has no slot for it.
+  let device: string | null = null
 
   const stored = <T extends StoredTokens | null>(tokens: T): T => {
     restored = true
@@ -407,7 +418,19 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   const manager: TokenManager = {
     getTokens: () => storage.get(),
-    setTokens: async (result) => save(toTokens(result, null)),
+    async setTokens(result) {
+      const tokens = await save(toTokens(result, null))
+      const next = result.deviceToken
+      // With the cookie transport the browser keeps it, out of every script's reach.
+      if (!cookie && typeof next === 'string') {
+        device = next
+        // One that cannot be kept costs the next login its standing, not this one its session.
+        await storage.setDeviceToken?.(next).catch(() => {})
+      }
+      return tokens
+    },
+    deviceToken: async () =>
+      cookie ? null : storage.getDeviceToken ? storage.getDeviceToken() : device,
     restore,
     async getAccessToken() {
       // The common case without snapshot()'s extra async step: no flight before the read nor

@@ -3,7 +3,7 @@ import type { StoredTokens, TokenStorage } from '../types.js'
 
 /** Options of {@link localStorageStorage}. */
 export interface LocalStorageOptions {
-  /** The `localStorage` key. @default 'refresh-kit.tokens' */
+  /** The `localStorage` key; the device token is kept under `${key}.device`. @default 'refresh-kit.tokens' */
   key?: string
 }
 
@@ -16,14 +16,15 @@ function store(): Storage {
 
 /**
  * Keeps the tokens in `localStorage` under one key, shared by every tab of the origin.
- * A value that is not JSON counts as no tokens.
+ * A value that is not JSON counts as no tokens. The device token (body transport) is kept
+ * under `${key}.device`, which `remove()` leaves: it outlives a logout.
  *
  * @example
  * ```ts
  * const auth = createAuthClient({ baseURL, storage: localStorageStorage({ key: 'my-app.tokens' }) })
  * ```
  */
-export function localStorageStorage(options: LocalStorageOptions = {}): TokenStorage {
+export function localStorageStorage(options: LocalStorageOptions = {}): Required<TokenStorage> {
   const key = options.key ?? 'refresh-kit.tokens'
   check(typeof key === 'string' && key !== '', 'localStorageStorage', 'key')
   return {
@@ -38,5 +39,7 @@ export function localStorageStorage(options: LocalStorageOptions = {}): TokenSto
     },
     set: async (tokens) => store().setItem(key, JSON.stringify(tokens)),
     remove: async () => store().removeItem(key),
+    getDeviceToken: async () => store().getItem(`${key}.device`),
+    setDeviceToken: async (deviceToken) => store().setItem(`${key}.device`, deviceToken),
   }
 }

@@ -55,6 +55,19 @@ describe('localStorageStorage', () => {
     expect(await storage.get()).toEqual(tokens)
   })
 
+  it('keeps the device token under the key plus .device, which remove() leaves', async () => {
+    const local = fakeLocalStorage()
+    vi.stubGlobal('localStorage', local)
+    const storage = localStorageStorage({ key: 'my-app.tokens' })
+    expect(await storage.getDeviceToken()).toBeNull()
+    await storage.set(tokens)
+    await storage.setDeviceToken('dt-1')
+    expect(local.getItem('my-app.tokens.device')).toBe('dt-1')
+    await storage.remove()
+    expect(local.getItem('my-app.tokens')).toBeNull()
+    expect(await storage.getDeviceToken()).toBe('dt-1')
+  })
+
   it('names the option when the key is empty', () => {
     expect(() => localStorageStorage({ key: '' })).toThrow(/`key`/)
   })

@@ -13,6 +13,18 @@ describe('memoryStorage', () => {
     expect(await storage.get()).toBeNull()
   })
 
+  it('keeps the device token in a slot of its own, which remove() leaves', async () => {
+    const storage = memoryStorage()
+    expect(await storage.getDeviceToken()).toBeNull()
+    await storage.set(tokens)
+    await storage.setDeviceToken('dt-1')
+    await storage.remove()
+    expect(await storage.get()).toBeNull()
+    expect(await storage.getDeviceToken()).toBe('dt-1')
+    await storage.setDeviceToken('dt-2')
+    expect(await storage.getDeviceToken()).toBe('dt-2')
+  })
+
   it('keeps each instance apart', async () => {
     const one = memoryStorage()
     const two = memoryStorage()

@@ -35,7 +35,13 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
  * protected `/api/*` that answers `401 token_expired` past an access token's `exp` on the
  * SERVER's clock. Everything a user would notice is counted.
  */
-export function createFakeTokenServer(options: { accessTtlSeconds?: number } = {}) {
+export function createFakeTokenServer(
+  options: {
+    accessTtlSeconds?: number
+    /** Answer each login with a `deviceToken`, as the body transport of the reference server does. */
+    deviceTokens?: boolean
+  } = {},
+) {
   const accessTtl = options.accessTtlSeconds ?? 900
   let issued = 0
   const state = {
@@ -62,7 +68,15 @@ export function createFakeTokenServer(options: { accessTtlSeconds?: number } = {
     logoutAll: [] as string[],
     /** When set, `POST /auth/logout-all` answers 503. */
     failLogoutAll: false,
+    /** Every login body, as the server received it. */
+    logins: [] as Record<string, unknown>[],
+    /** Every `POST /auth/password` that reached the server: its bearer and body. */
+    passwordChanges: [] as { token: string | undefined; body: unknown; status: number }[],
+    /** Each user's password; a user not listed has `correct horse battery`. */
+    passwords: new Map<string, string>(),
   }
+  const passwordOf = (user: string) => state.passwords.get(user) ?? 'correct horse battery'
+  let devices = 0
   const access = new Map<string, { user: string; sid: string; exp: number; revoked: boolean }>()
   const refresh = new Map<string, string>()
   const sessions = new Map<string, string>()
@@ -101,8 +115,42 @@ export function createFakeTokenServer(options: { accessTtlSeconds?: number } = {
   const handlers = [
     http.post(`${API}/auth/login`, async ({ request }) => {
       const body = (await request.json()) as { username: string; password: string }
-      if (body.password !== 'correct horse battery') return error(401, 'invalid_credentials')
-      return HttpResponse.json(issue(body.username))
+      state.logins.push(body)
+      if (body.password !== passwordOf(body.username)) return error(401, 'invalid_credentials')
+      devices += 1
+      return HttpResponse.json({
+        ...issue(body.username),
+        ...(options.deviceTokens && { deviceToken: `dt-${body.username}-${devices}` }),
+      })
+    }),
+    http.post(`${API}/auth/password`, async ({ request }) => {
+      const auth = check(request)
+      const body = (await request.json()) as { currentPassword: string; newPassword: string }
+      const answer = (() => {
+        if (auth.status !== 200 || auth.user === undefined) return error(401, 'token_expired')
+        if (body.currentPassword !== passwordOf(auth.user)) {
+          return error(401, 'invalid_credentials')
+        }
+        if (body.newPassword.length < 15 || /^password/i.test(body.newPassword)) {
+          return HttpResponse.json(
+            {
+              error: 'invalid_request',
+              message: 'password is a commonly used password',
+              details: [{ field: 'password', problem: 'is a commonly used password' }],
+            },
+            { status: 400 },
+          )
+        }
+        state.passwords.set(auth.user, body.newPassword)
+        // Every other session of the user ends; the caller's stays.
+        const current = access.get(auth.token ?? '')?.sid
+        for (const [token, owner] of refresh) {
+          if (owner === auth.user && sessions.get(token) !== current) refresh.delete(token)
+        }
+        return new HttpResponse(null, { status: 204 })
+      })()
+      state.passwordChanges.push({ token: auth.token, body, status: answer.status })
+      return answer
     }),
     http.post(`${API}/auth/register`, async ({ request }) => {
       const body = (await request.json()) as { username: string }
