@@ -11,6 +11,7 @@ import { errorHandler, toAuthError } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
 import type { RefreshTransportOptions } from './refresh-transport.js'
 import { requestId } from './request-id.js'
+import { requestTarget } from './request-target.js'
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -118,6 +119,9 @@ export function createApp(options: AppOptions): Koa {
   if (options.metrics !== undefined) app.use(options.metrics.httpDuration())
   app.use(accessLog())
   app.use(errorHandler({ unavailableRetryAfterSeconds }))
+  // Before anything reads the path, the host or the URL: a target Koa cannot parse would
+  // otherwise fail mid-route, after a login's session was created.
+  app.use(requestTarget())
   app.use(cors({ origins: corsOrigins }))
   app.use(noStoreOnAuth())
   app.use(router.routes())

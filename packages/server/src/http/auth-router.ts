@@ -6,6 +6,7 @@ import { clientAddressOf, type ProxyHeader } from './client-address.js'
 import { errorHandler } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
 import { createRefreshTransport, type RefreshTransportOptions } from './refresh-transport.js'
+import { assertRoutableTarget } from './request-target.js'
 import type { AuthState } from './require-auth.js'
 import { createRouter } from './routes.js'
 
@@ -49,7 +50,7 @@ export interface AuthRouterOptions {
 
 /**
  * What runs around every route of the router, outermost first: the contract's error body,
- * `Cache-Control: no-store`, and the client
+ * the refusal of a malformed request target, `Cache-Control: no-store`, and the client
  * address the abuse limits count and the security events carry.
  */
 function routeEnvelope({
@@ -65,6 +66,8 @@ function routeEnvelope({
 }): Middleware {
   return (ctx, next) =>
     handleErrors(ctx, () => {
+      // Mounted in an app without `requestTarget()`, the router still refuses it before a route runs.
+      assertRoutableTarget(ctx)
       return noStore(ctx, () => {
         ctx.state.clientAddress = clientAddressOf(ctx, trustedHops, proxyHeader)
         return next()
