@@ -98,17 +98,17 @@ export function normalizeAddress(address: string): string | null {
 }
 
 /**
- * `text` split at `separator` outside double quotes, from the right, at most `limit` parts:
- * RFC 7239 allows commas and semicolons inside a quoted value.
+ * `text` split at `separator`, from the right, at most `limit` parts; with `quotes`, not
+ * inside double quotes, since RFC 7239 allows commas and semicolons in a quoted value.
  */
-function splitFromRight(text: string, separator: string, limit: number): string[] {
+function splitFromRight(text: string, separator: string, limit: number, quotes = true): string[] {
   const parts: string[] = []
   let end = text.length
   let quoted = false
   for (let at = text.length - 1; at >= 0 && parts.length < limit; at -= 1) {
     const char = text[at]
     // A quote preceded by a backslash is part of the value (quoted-pair).
-    if (char === '"' && text[at - 1] !== '\\') quoted = !quoted
+    if (quotes && char === '"' && text[at - 1] !== '\\') quoted = !quoted
     else if (char === separator && !quoted) {
       parts.push(text.slice(at + 1, end))
       end = at
@@ -160,7 +160,8 @@ export function forwardedValues(
   if (header === 'x-forwarded') {
     const value = ctx.get(X_FORWARDED[parameter])
     if (value === '') return []
-    return splitFromRight(value, ',', MAX_FORWARDED_ENTRIES).map((entry) => entry.trim())
+    // No quoting in these: a quote is just a character of a (then invalid) entry.
+    return splitFromRight(value, ',', MAX_FORWARDED_ENTRIES, false).map((entry) => entry.trim())
   }
   const value = ctx.get('Forwarded')
   if (value === '') return []
