@@ -108,7 +108,7 @@ describe('request bodies', () => {
     )
     const body = JSON.stringify({ username: 'ada', password: 'x', pad: filler })
     expect(Buffer.byteLength(body)).toBe(MAX_BODY_BYTES)
-    const res = await http.post('/auth/login').set('Content-Type', 'application/json').send(body)
+    const res = await http.post('/auth/register').set('Content-Type', 'application/json').send(body)
     expect(res.status).toBe(400) // the password is too short: the body itself was accepted
     expect(res.body.details).toEqual([{ field: 'password', problem: expect.any(String) }])
   })
