@@ -42,6 +42,7 @@ export type { AppOptions } from './http/app.js'
 export { createApp } from './http/app.js'
 export type { AuthRouterOptions } from './http/auth-router.js'
 export { createAuthRouter } from './http/auth-router.js'
+export type { ProxyHeader } from './http/client-address.js'
 export { clientAddressOf, normalizeAddress } from './http/client-address.js'
 export type {
   PresentedRefreshToken,

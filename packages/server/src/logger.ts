@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { type DestinationStream, pino, stdSerializers } from 'pino'
+import { type DestinationStream, pino } from 'pino'
 
 /** Log levels, lowest first; `silent` logs nothing. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -30,13 +30,26 @@ export interface LoggerOptions {
   destination?: DestinationStream
 }
 
-/** Field names whose values never reach a log line, wherever they sit in it. */
+/**
+ * Field names whose values never reach a log line, wherever they sit in it (up to three
+ * levels down): credentials, tokens, the headers that carry them, and request bodies.
+ */
 export const REDACTED_FIELDS = [
   'authorization',
+  'proxy-authorization',
   'cookie',
   'set-cookie',
   'password',
+  'currentPassword',
+  'newPassword',
   'refreshToken',
+  'refresh_token',
+  'accessToken',
+  'access_token',
+  'deviceToken',
+  'token',
+  'body',
+  'rawBody',
 ] as const
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
@@ -74,11 +87,58 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
-      serializers: { error: stdSerializers.errWithCause, cause: stdSerializers.errWithCause },
+      serializers: { error: serializeError, err: serializeError, cause: serializeError },
     },
     destination,
   )
   return adapt(base)
+}
+
+/** How deep a cause chain is followed in a log line. */
+const MAX_CAUSE_DEPTH = 5
+
+/** A thrown value as a log line shows it. */
+export interface SerializedError {
+  type: string
+  message: string
+  stack?: string
+  code?: string | number
+  status?: number
+  cause?: SerializedError | string
+}
+
+/**
+ * An error as a log line shows it: its type, message, stack, `code` and `status`, and its
+ * `cause` chain the same way; never its other properties, where libraries keep what they
+ * were given (a body parser the raw body, a Redis client the command and its arguments). A
+ * parse failure of input (a `SyntaxError`, or an error that carries the request body, as
+ * co-body's does) keeps only its type: V8 quotes the input in the message and the stack.
+ *
+ * @example
+ * ```ts
+ * serializeError(new Error('boom', { cause: redisError })) // { type: 'Error', message: 'boom', stack, cause: {...} }
+ * ```
+ */
+export function serializeError(value: unknown, depth = 0): SerializedError | string {
+  if (!(value instanceof Error)) {
+    // A thrown non-error: its type only, since its text may be anything the request held.
+    return typeof value === 'string' ? '[thrown string]' : `[thrown ${typeof value}]`
+  }
+  const carried = value as Error & { code?: unknown; status?: unknown; body?: unknown }
+  const quotesInput = value instanceof SyntaxError || carried.body !== undefined
+  const serialized: SerializedError = {
+    type: value.constructor?.name ?? value.name,
+    message: quotesInput ? '[input not logged]' : value.message,
+  }
+  if (!quotesInput && value.stack !== undefined) serialized.stack = value.stack
+  if (typeof carried.code === 'string' || typeof carried.code === 'number') {
+    serialized.code = carried.code
+  }
+  if (typeof carried.status === 'number') serialized.status = carried.status
+  if (value.cause !== undefined && depth < MAX_CAUSE_DEPTH) {
+    serialized.cause = serializeError(value.cause, depth + 1)
+  }
+  return serialized
 }
 
 function destinationOf(

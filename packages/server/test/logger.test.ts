@@ -55,6 +55,55 @@ describe('createLogger (pino)', () => {
     expect(line).toContain('[redacted]')
   })
 
+  it('redacts every token, password and body field, request bodies included (regression: a malformed body logged raw)', () => {
+    const { logger, lines } = capture()
+    logger.debug('request', {
+      currentPassword: 'secret-current',
+      newPassword: 'secret-new',
+      accessToken: 'secret-access-token',
+      deviceToken: 'secret-device',
+      refresh_token: 'secret-oauth-refresh',
+      body: '{"password":"secret-raw-body"}',
+      req: { headers: { 'proxy-authorization': 'Basic secret-proxy' } },
+    })
+    const line = lines.join('')
+    for (const secret of ['secret-current', 'secret-new', 'secret-access-token', 'secret-device']) {
+      expect(line).not.toContain(secret)
+    }
+    for (const secret of ['secret-oauth-refresh', 'secret-raw-body', 'secret-proxy']) {
+      expect(line).not.toContain(secret)
+    }
+  })
+
+  it("keeps an error's type, message, stack, code and status, never the input it carries, through its cause chain", () => {
+    const { logger, lines, parsed } = capture()
+    // What co-body throws for a malformed JSON body: JSON.parse quotes it, co-body keeps it.
+    const parseFailure = Object.assign(
+      new SyntaxError('Unexpected token \'}\', "{"password":"secret-pw"}" is not valid JSON'),
+      { status: 400, body: '{"password":"secret-pw","refreshToken":"secret-rt"}' },
+    )
+    // What a Redis client's reply error carries: the command and its arguments.
+    const replyError = Object.assign(new Error('ERR script failed'), {
+      code: 'ERR',
+      command: { name: 'evalsha', args: ['secret-argument'] },
+    })
+    logger.error('failed', {
+      cause: new Error('outer', { cause: parseFailure }),
+      error: replyError,
+    })
+    const line = lines.join('')
+    for (const secret of ['secret-pw', 'secret-rt', 'secret-argument']) {
+      expect(line).not.toContain(secret)
+    }
+    const [first] = parsed()
+    expect(first?.cause).toMatchObject({
+      type: 'Error',
+      message: 'outer',
+      cause: { type: 'SyntaxError', status: 400 },
+    })
+    expect(first?.error).toMatchObject({ type: 'Error', message: 'ERR script failed', code: 'ERR' })
+  })
+
   it('serializes an error with its cause chain', () => {
     const { logger, parsed } = capture()
     const redisDown = new Error('connect ECONNREFUSED 127.0.0.1:6390')

@@ -1,8 +1,24 @@
 import { performance } from 'node:perf_hooks'
-import type { Middleware } from 'koa'
+import type { Context, Middleware } from 'koa'
 import type { RequestState } from './error-handler.js'
 
-/** Logs one line per request on its own logger once its status is known (after the error middleware). */
+/**
+ * The path for the log line. Koa's `ctx.path` throws on a target its URL parser refuses,
+ * which `requestTarget()` answers `400`: the line of that answer must not turn it into a 500.
+ */
+function pathOf(ctx: Context): string | null {
+  try {
+    return ctx.path
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Logs one line per request on its own logger once its status is known (after the error
+ * middleware): method, path (without the query string, which a client may fill with
+ * anything), status and duration; never a header or a body.
+ */
 export function accessLog(): Middleware<RequestState> {
   return async (ctx, next) => {
     const started = performance.now()
@@ -11,7 +27,7 @@ export function accessLog(): Middleware<RequestState> {
     } finally {
       ctx.state.log.info('request', {
         method: ctx.method,
-        path: ctx.path,
+        path: pathOf(ctx),
         status: ctx.status,
         ms: Math.round((performance.now() - started) * 10) / 10,
       })

@@ -5,11 +5,13 @@ import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { accessLog } from './access-log.js'
 import { createAuthRouter } from './auth-router.js'
+import type { ProxyHeader } from './client-address.js'
 import { cors } from './cors.js'
 import { errorHandler, toAuthError } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
 import type { RefreshTransportOptions } from './refresh-transport.js'
 import { requestId } from './request-id.js'
+import { requestTarget } from './request-target.js'
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -28,11 +30,18 @@ export interface AppOptions {
    */
   refreshTokenTransport?: Omit<RefreshTransportOptions, 'allowedOrigins'>
   /**
-   * Trusted proxy hops in front of the server: the client address is then the Nth valid
-   * address from the right of `X-Forwarded-For` (`true` means 1, `false` 0: the socket's
-   * address). See `clientAddressOf`. @default 0
+   * Trusted proxy hops in front of the server: the client address is then the Nth entry
+   * from the right of `X-Forwarded-For` (`true` means 1, `false` 0: the socket's address),
+   * and the server's own origin, for the cookie transport's origin check, the host and
+   * protocol the outermost trusted proxy forwarded. See `clientAddressOf`. @default 0
    */
   trustProxy?: boolean | number
+  /**
+   * Which headers the trusted proxies write: `x-forwarded` (`X-Forwarded-For`, `-Host`,
+   * `-Proto`) or `forwarded` (RFC 7239 `Forwarded`). Only that family is read: a proxy passes
+   * the other one on as the client wrote it. See `ProxyHeader`. @default 'x-forwarded'
+   */
+  proxyHeader?: ProxyHeader
   /** `Retry-After` seconds of `503 service_unavailable`. @default 2 */
   unavailableRetryAfterSeconds?: number
   /**
@@ -104,11 +113,15 @@ export function createApp(options: AppOptions): Koa {
     unavailableRetryAfterSeconds,
     refreshTokenTransport: { ...options.refreshTokenTransport, allowedOrigins: corsOrigins },
     trustProxy: trustedHops,
+    ...(options.proxyHeader === undefined ? {} : { proxyHeader: options.proxyHeader }),
   })
   app.use(requestId(logger))
   if (options.metrics !== undefined) app.use(options.metrics.httpDuration())
   app.use(accessLog())
   app.use(errorHandler({ unavailableRetryAfterSeconds }))
+  // Before anything reads the path, the host or the URL: a target Koa cannot parse would
+  // otherwise fail mid-route, after a login's session was created.
+  app.use(requestTarget())
   app.use(cors({ origins: corsOrigins }))
   app.use(noStoreOnAuth())
   app.use(router.routes())

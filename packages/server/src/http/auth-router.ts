@@ -2,10 +2,11 @@ import type { Router } from '@koa/router'
 import type { Middleware } from 'koa'
 import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
-import { clientAddressOf } from './client-address.js'
+import { clientAddressOf, type ProxyHeader } from './client-address.js'
 import { errorHandler } from './error-handler.js'
 import { noStoreOnAuth } from './no-store.js'
 import { createRefreshTransport, type RefreshTransportOptions } from './refresh-transport.js'
+import { assertRoutableTarget } from './request-target.js'
 import type { AuthState } from './require-auth.js'
 import { createRouter } from './routes.js'
 
@@ -34,34 +35,44 @@ export interface AuthRouterOptions {
   refreshTokenTransport?: RefreshTransportOptions
   /**
    * Trusted proxy hops in front of the app: the client address that the login and
-   * registration limits count is then the Nth valid address from the right of
-   * `X-Forwarded-For` (`true` means 1, `false` 0: the socket's address). See `clientAddressOf`.
+   * registration limits count is then the Nth entry from the right of `X-Forwarded-For`
+   * (`true` means 1, `false` 0: the socket's address), and the cookie transport's own origin
+   * the host and protocol the outermost trusted proxy forwarded. See `clientAddressOf`.
    * @default 0
    */
   trustProxy?: boolean | number
+  /**
+   * Which headers the trusted proxies write: `x-forwarded` or `forwarded` (RFC 7239). See
+   * `ProxyHeader`. @default 'x-forwarded'
+   */
+  proxyHeader?: ProxyHeader
 }
 
 /**
  * What runs around every route of the router, outermost first: the contract's error body,
- * `Cache-Control: no-store`, and the client address the abuse limits count and the security
- * events carry.
+ * the refusal of a malformed request target, `Cache-Control: no-store`, and the client
+ * address the abuse limits count and the security events carry.
  */
 function routeEnvelope({
   handleErrors,
   noStore,
   trustedHops,
+  proxyHeader,
 }: {
   handleErrors: Middleware
   noStore: Middleware
   trustedHops: number
+  proxyHeader: ProxyHeader
 }): Middleware {
   return (ctx, next) =>
-    handleErrors(ctx, () =>
-      noStore(ctx, () => {
-        ctx.state.clientAddress = clientAddressOf(ctx, trustedHops)
+    handleErrors(ctx, () => {
+      // Mounted in an app without `requestTarget()`, the router still refuses it before a route runs.
+      assertRoutableTarget(ctx)
+      return noStore(ctx, () => {
+        ctx.state.clientAddress = clientAddressOf(ctx, trustedHops, proxyHeader)
         return next()
-      }),
-    )
+      })
+    })
 }
 
 function integerOption(name: string, value: number, min: number): number {
@@ -99,13 +110,18 @@ export function createAuthRouter(options: AuthRouterOptions): Router<AuthState> 
   if (!Number.isSafeInteger(trustedHops) || trustedHops < 0) {
     throw new TypeError('createAuthRouter: options.trustProxy must be a boolean or an integer >= 0')
   }
+  const proxyHeader = options.proxyHeader ?? 'x-forwarded'
+  if (proxyHeader !== 'x-forwarded' && proxyHeader !== 'forwarded') {
+    throw new TypeError('createAuthRouter: options.proxyHeader must be x-forwarded or forwarded')
+  }
   const router = createRouter({
     auth,
     store,
     prefix,
     transport: createRefreshTransport({
       ...options.refreshTokenTransport,
-      behindProxy: trustedHops > 0,
+      behindProxy: trustedHops,
+      proxyHeader,
     }),
     jwksMaxAgeSeconds: integerOption('jwksMaxAgeSeconds', options.jwksMaxAgeSeconds ?? 300, 0),
     // Router-level middleware runs for this router's routes only, around their handlers: one
@@ -121,6 +137,7 @@ export function createAuthRouter(options: AuthRouterOptions): Router<AuthState> 
         }),
         noStore: noStoreOnAuth(prefix),
         trustedHops,
+        proxyHeader,
       }),
     ],
   })

@@ -10,6 +10,7 @@ import { stringifySetCookie } from 'cookie'
 import type { Context, Middleware } from 'koa'
 import { AuthError } from '../errors.js'
 import { DEVICE_TOKEN_TTL_SECONDS } from '../limits/known-devices.js'
+import { forwardedOrigin, type ProxyHeader } from './client-address.js'
 import { readRefreshToken } from './validation.js'
 
 /** Options of {@link createRefreshTransport}; every one has the contract's default. */
@@ -27,10 +28,14 @@ export interface RefreshTransportOptions {
   /** Browser origins, besides the server's own, that may refresh and log out by cookie. @default [] */
   allowedOrigins?: readonly string[]
   /**
-   * Whether proxies the server trusts stand in front of it: its own origin is then the host
-   * and protocol they forward (`X-Forwarded-Host`, `X-Forwarded-Proto`). @default false
+   * Trusted proxy hops in front of the server (`true` means 1): its own origin is then the
+   * host and protocol the outermost trusted proxy forwarded (`X-Forwarded-Host`,
+   * `X-Forwarded-Proto`, or `Forwarded`'s `host=`/`proto=`), read from the right like the
+   * client address, never the left-most value a client may have written. @default false
    */
-  behindProxy?: boolean
+  behindProxy?: boolean | number
+  /** Which headers those proxies write (see `ProxyHeader`). @default 'x-forwarded' */
+  proxyHeader?: ProxyHeader
 }
 
 /** A refresh token read from a request, and where it came from. */
@@ -76,7 +81,13 @@ const HEADER = REFRESH_TOKEN_TRANSPORT_HEADER.toLowerCase()
  * Read from `originalUrl`, which keeps the prefix a mounting middleware strips from `path`.
  */
 function cookiePath(ctx: Context): string {
-  const pathname = new URL(ctx.originalUrl, 'http://x').pathname.replace(/\/+$/, '')
+  let pathname: string
+  try {
+    pathname = new URL(ctx.originalUrl, 'http://x').pathname.replace(/\/+$/, '')
+  } catch {
+    // The app refuses such a target before any route runs; a router mounted elsewhere may not.
+    return '/auth'
+  }
   const directory = pathname.slice(0, pathname.lastIndexOf('/'))
   // A path the cookie grammar cannot carry falls back to the contract's.
   return /^\/[\x21-\x3a\x3c-\x7e]*$/.test(directory) ? directory : '/auth'
@@ -106,6 +117,20 @@ export function createRefreshTransport(options: RefreshTransportOptions = {}): R
   const domain = options.domain ?? null
   const allowed = new Set(options.allowedOrigins ?? [])
   const behindProxy = options.behindProxy ?? false
+  const proxy = {
+    trustedHops: behindProxy === true ? 1 : behindProxy === false ? 0 : behindProxy,
+    header: options.proxyHeader ?? 'x-forwarded',
+  } as const
+  if (!Number.isSafeInteger(proxy.trustedHops) || proxy.trustedHops < 0) {
+    throw new TypeError(
+      'createRefreshTransport: options.behindProxy must be a boolean or an integer >= 0',
+    )
+  }
+  if (proxy.header !== 'x-forwarded' && proxy.header !== 'forwarded') {
+    throw new TypeError(
+      'createRefreshTransport: options.proxyHeader must be x-forwarded or forwarded',
+    )
+  }
   if (!['body', 'cookie', 'both'].includes(mode)) {
     throw new TypeError('createRefreshTransport: options.mode must be body, cookie or both')
   }
@@ -151,11 +176,11 @@ export function createRefreshTransport(options: RefreshTransportOptions = {}): R
     }
     const origin = ctx.get('Origin')
     // Koa 3's ctx.origin is the request's Origin header: the server's own is built here, from
-    // the forwarded protocol and host when a proxy is trusted (this router may be mounted in
-    // an app whose own `proxy` setting says otherwise).
-    const own = behindProxy
-      ? `${forwarded(ctx, 'X-Forwarded-Proto') ?? ctx.protocol}://${forwarded(ctx, 'X-Forwarded-Host') ?? ctx.host}`
-      : `${ctx.protocol}://${ctx.host}`
+    // the protocol and host the trusted proxies forwarded (this router may be mounted in an
+    // app whose own `proxy` setting says otherwise, and Koa's would take the left-most value,
+    // which the client writes).
+    const forwarded = forwardedOrigin(ctx, proxy)
+    const own = `${forwarded.proto ?? ctx.protocol}://${forwarded.host ?? ctx.host}`
     if (origin !== '' && origin !== own && !allowed.has(origin)) {
       throw new AuthError('csrf_rejected', 'this origin may not use the refresh cookie')
     }
@@ -200,10 +225,4 @@ export function createRefreshTransport(options: RefreshTransportOptions = {}): R
       setCookie(ctx, '', 0)
     },
   }
-}
-
-/** The first value of a forwarded header, as the proxy nearest the client set it. */
-function forwarded(ctx: Context, header: string): string | undefined {
-  const value = ctx.get(header).split(',')[0]?.trim()
-  return value === undefined || value === '' ? undefined : value
 }

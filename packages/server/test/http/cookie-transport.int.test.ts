@@ -375,6 +375,25 @@ describe('CSRF defence', () => {
     expect(direct.rotations()).toBe(0)
   })
 
+  it('reads the forwarded host from the trusted hops end (regression: a client-written left-most X-Forwarded-Host passed the origin check)', async () => {
+    for (const [hops, hosts] of [
+      ['1', 'evil.example, api.example.test'],
+      ['2', 'evil.example, api.example.test, api.internal'],
+    ] as const) {
+      const server = await start({ TRUST_PROXY: hops })
+      const { cookie } = await signIn(server)
+      const forged = { 'X-Forwarded-Host': hosts, Origin: 'http://evil.example' }
+      await expectError(
+        await refreshByCookie(server, cookie.value as string, forged),
+        403,
+        'csrf_rejected',
+      )
+      expect(server.rotations()).toBe(0)
+      const genuine = { 'X-Forwarded-Host': hosts, Origin: 'http://api.example.test' }
+      expect((await refreshByCookie(server, cookie.value as string, genuine)).status).toBe(200)
+    }
+  })
+
   it('refuses a cookie logout without the header and revokes nothing', async () => {
     const server = await start()
     const { cookie } = await signIn(server)

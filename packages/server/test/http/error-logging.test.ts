@@ -2,7 +2,7 @@ import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { StoreUnavailableError } from '../../src/errors.js'
 import { createApp } from '../../src/http/app.js'
-import type { LogFields, Logger } from '../../src/logger.js'
+import { createLogger, type LogFields, type Logger } from '../../src/logger.js'
 import { setup } from '../support/harness.js'
 
 interface Line {
@@ -111,5 +111,36 @@ describe('every answered error is logged with its cause and the request id', () 
         fields: { requestId: 'req-500-0002', code: 'internal_error', status: 500, cause: bug },
       },
     ])
+  })
+
+  it('no line at debug carries the body of a malformed request, its password or refresh token (regression: the parser error was logged with the raw body)', async () => {
+    const written: string[] = []
+    const logger = createLogger({
+      level: 'debug',
+      format: 'json',
+      destination: { write: (line: string) => void written.push(line) },
+    })
+    const { http } = setup({ logger })
+    const secrets = ['pw-7a1e-secret', 'rt-93c4-secret']
+    const invalid = `{"username":"ada","password":"${secrets[0]}","refreshToken":"${secrets[1]}",}`
+    const bodies: [string, string][] = [
+      ['application/json', invalid],
+      ['application/json', invalid.slice(0, 40)],
+      ['application/json', `["${secrets[0]}","${secrets[1]}"]`],
+      ['text/plain', invalid],
+    ]
+    for (const [type, body] of bodies) {
+      const res = await http.post('/auth/login').set('Content-Type', type).send(body)
+      expect(res.status).toBeGreaterThanOrEqual(400)
+      expect(res.status).toBeLessThan(500)
+    }
+    const res = await http
+      .post('/auth/refresh')
+      .set('Content-Type', 'application/json')
+      .send(invalid)
+    expect(res.status).toBe(400)
+    // The parser's failures were logged, just not what they quoted.
+    expect(written.join('')).toContain('BodyParserFailure')
+    for (const secret of secrets) expect(written.join('')).not.toContain(secret)
   })
 })
