@@ -33,7 +33,11 @@ interface Proxy {
  * public host and `https`, leaving whatever the client wrote to the left, and every other
  * header, `Forwarded` included, as the client sent it.
  */
-async function startProxy(target: string, peer: (port: number) => string): Promise<Proxy> {
+async function startProxy(
+  target: string,
+  peer: (port: number) => string,
+  family: 'x-forwarded' | 'forwarded' = 'x-forwarded',
+): Promise<Proxy> {
   const upstream = new URL(target)
   const append = (seen: string | string[] | undefined, entry: string) =>
     [seen, entry]
@@ -47,15 +51,25 @@ async function startProxy(target: string, peer: (port: number) => string): Promi
         port: upstream.port,
         method: req.method,
         path: req.url,
-        headers: {
-          ...req.headers,
-          'x-forwarded-for': append(
-            req.headers['x-forwarded-for'],
-            peer(req.socket.remotePort ?? 0),
-          ),
-          'x-forwarded-host': append(req.headers['x-forwarded-host'], PUBLIC_HOST),
-          'x-forwarded-proto': append(req.headers['x-forwarded-proto'], 'https'),
-        },
+        headers:
+          family === 'forwarded'
+            ? {
+                ...req.headers,
+                // RFC 7239: an IPv6 address or a port makes the value a quoted string.
+                forwarded: append(
+                  req.headers.forwarded,
+                  `for="${peer(req.socket.remotePort ?? 0)}";host=${PUBLIC_HOST};proto=https`,
+                ),
+              }
+            : {
+                ...req.headers,
+                'x-forwarded-for': append(
+                  req.headers['x-forwarded-for'],
+                  peer(req.socket.remotePort ?? 0),
+                ),
+                'x-forwarded-host': append(req.headers['x-forwarded-host'], PUBLIC_HOST),
+                'x-forwarded-proto': append(req.headers['x-forwarded-proto'], 'https'),
+              },
       },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers)
@@ -224,6 +238,48 @@ describe('proxy: the entries the trusted proxy appended count, with ports and wh
       'x-forwarded-for': '192.0.2.45',
     })
     expect(owner.status).toBe(200)
+  })
+
+  it('behind a proxy that writes RFC 7239 Forwarded (TRUST_PROXY_HEADER=forwarded): its entry counts, ports included, and client-written entries and X-Forwarded-For buy nothing', async () => {
+    const forwardedServer = await startServerProcess({
+      env: {
+        TOKEN_STORE: 'redis',
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: `${redis.keyPrefix}fwd:`,
+        TRUST_PROXY: '1',
+        TRUST_PROXY_HEADER: 'forwarded',
+        LOGIN_MAX_FAILURES: '5',
+      },
+    })
+    try {
+      const proxy = await startProxy(
+        forwardedServer.url,
+        (port) => `[2001:db8:9::1]:${port}`,
+        'forwarded',
+      )
+      proxies.push(proxy)
+      const victim = { username: newUsername('rfc7239'), password: newPassword() }
+      expect((await post(forwardedServer.url, ROUTES.register, victim)).status).toBe(201)
+      const statuses = await wrongGuesses(proxy, victim.username, (n) => ({
+        forwarded: `for=198.51.100.${n + 1}`,
+        'x-forwarded-for': `203.0.113.${n + 1}`,
+      }))
+      const owner = await post(forwardedServer.url, ROUTES.login, victim, {
+        forwarded: 'for="192.0.2.46:4711"',
+      })
+      recordFigure({
+        name: 'proxy: six wrong passwords behind a proxy writing Forwarded',
+        value: statuses.filter((status) => status === 401).length,
+        unit: 'verified',
+        goal: '5 verified (401), the sixth 429; the right password 200 from another address',
+        detail: `statuses ${statuses.join(' ')}; owner ${owner.status}`,
+      })
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429])
+      expect(owner.status).toBe(200)
+    } finally {
+      expect(crashSigns(forwardedServer.stdout() + forwardedServer.stderr())).toEqual([])
+      await forwardedServer.stop()
+    }
   })
 
   it('a forged X-Forwarded-Host with Origin: https://evil.example is refused 403 csrf_rejected in cookie mode; the genuine origin refreshes', async () => {

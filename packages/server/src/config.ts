@@ -431,7 +431,15 @@ export const CONFIG_SCHEMA = z.object({
     .register(
       configDocs,
       doc(
-        'trusted proxy hops: the client address is the Nth valid address from the right of `X-Forwarded-For` (`true` = 1); `0` takes the socket address',
+        'trusted proxy hops: the client address, and the host and protocol the cookie transport takes as its own, are the Nth entry from the right of the header the proxies write (`TRUST_PROXY_HEADER`; ports accepted) (`true` = 1); `0` takes the socket address',
+      ),
+    ),
+  TRUST_PROXY_HEADER: oneOf(['x-forwarded', 'forwarded'] as const)
+    .default('x-forwarded')
+    .register(
+      configDocs,
+      doc(
+        'which headers the trusted proxies write: `x-forwarded` (`X-Forwarded-For`, `-Host`, `-Proto`) or `forwarded` (RFC 7239 `Forwarded`); only that family is read, since a proxy passes the other on as the client wrote it',
       ),
     ),
   REFRESH_TOKEN_TRANSPORT: oneOf(['body', 'cookie', 'both'] as const, true)

@@ -202,6 +202,7 @@ export function createServerFromConfig(
       domain: config.cookieDomain,
     },
     trustProxy: config.trustProxy,
+    proxyHeader: config.trustProxyHeader,
     ...(metrics === null ? {} : { metrics }),
   })
   return {

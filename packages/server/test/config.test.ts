@@ -166,6 +166,9 @@ describe('loadConfig', () => {
     expect(messageOf({ MAX_SESSIONS_PER_USER: 'many' })).toMatch(/^MAX_SESSIONS_PER_USER /)
     expect(messageOf({ TRUST_PROXY: 'yes' })).toMatch(/^TRUST_PROXY must be a number of proxy hops/)
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1)
+    expect(loadConfig({}).trustProxyHeader).toBe('x-forwarded')
+    expect(loadConfig({ TRUST_PROXY_HEADER: 'forwarded' }).trustProxyHeader).toBe('forwarded')
+    expect(messageOf({ TRUST_PROXY_HEADER: 'x-real-ip' })).toMatch(/^TRUST_PROXY_HEADER /)
     expect(messageOf({ TOKEN_STORE: 'postgres' })).toBe(
       'TOKEN_STORE must be one of redis|memory, got "postgres"',
     )
