@@ -11,10 +11,10 @@ export interface PasswordPolicyOptions {
   minScore: number
   /**
    * The fewest characters (Unicode code points) a new password may have; the server takes
-   * it from `PASSWORD_MIN_LENGTH`. Logins never check it, so lowering or raising it locks
-   * nobody out. @default 15 (NIST SP 800-63B-4, for a password that is the only factor)
+   * it from `PASSWORD_MIN_LENGTH` (15 unless set: NIST SP 800-63B-4, for a password that is
+   * the only factor). Logins never check it, so lowering or raising it locks nobody out.
    */
-  minLength?: number
+  minLength: number
   /**
    * Words a password must not lean on besides the user's own name, such as the service's
    * name: `'refresh-kit'` makes `refreshkit1` guessable. @default ['refresh-kit']
@@ -168,7 +168,7 @@ export function createPasswordPolicy(options: PasswordPolicyOptions): PasswordPo
   if (!Number.isInteger(minScore) || minScore < 0 || minScore > 4) {
     throw new TypeError('createPasswordPolicy: options.minScore must be an integer from 0 to 4')
   }
-  const minLength = options.minLength ?? 15
+  const minLength = options.minLength
   if (!Number.isInteger(minLength) || minLength < 1 || minLength > 1024) {
     throw new TypeError('createPasswordPolicy: options.minLength must be an integer from 1 to 1024')
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createPasswordPolicy } from '../src/password-strength.js'
 
 describe('password policy', () => {
-  const policy = createPasswordPolicy({ minScore: 3 })
+  const policy = createPasswordPolicy({ minScore: 3, minLength: 15 })
 
   it.each([
     'password',
@@ -19,7 +19,7 @@ describe('password policy', () => {
   it('refuses passwords built on the service name or the username', async () => {
     expect(await policy.problem('refreshkit1', 'ada')).toMatch(/name of this service/)
     expect(await policy.problem('lovelace1815', 'lovelace')).toEqual(expect.any(String))
-    const custom = createPasswordPolicy({ minScore: 3, userInputs: ['acme-orders'] })
+    const custom = createPasswordPolicy({ minScore: 3, minLength: 15, userInputs: ['acme-orders'] })
     expect(await custom.problem('acmeorders!', 'ada')).toEqual(expect.any(String))
   })
 
@@ -57,13 +57,13 @@ describe('password policy', () => {
     expect(createPasswordPolicy({ minScore: 0, minLength: 8 }).lengthProblem('😀'.repeat(7))).toBe(
       'must be at least 8 characters',
     )
-    expect(createPasswordPolicy({ minScore: 3 }).lengthProblem('x'.repeat(14))).toMatch(/15/)
+    expect(createPasswordPolicy({ minScore: 3, minLength: 15 }).lengthProblem('x'.repeat(14))).toMatch(/15/)
   })
 
   it('minScore 0 accepts anything; a score outside 0 to 4 or a bad minLength is a TypeError naming the option', async () => {
-    expect(await createPasswordPolicy({ minScore: 0 }).problem('password', 'ada')).toBeNull()
-    expect(() => createPasswordPolicy({ minScore: 5 })).toThrow(/options\.minScore/)
-    expect(() => createPasswordPolicy({ minScore: 2.5 })).toThrow(/options\.minScore/)
+    expect(await createPasswordPolicy({ minScore: 0, minLength: 15 }).problem('password', 'ada')).toBeNull()
+    expect(() => createPasswordPolicy({ minScore: 5, minLength: 15 })).toThrow(/options\.minScore/)
+    expect(() => createPasswordPolicy({ minScore: 2.5, minLength: 15 })).toThrow(/options\.minScore/)
     expect(() => createPasswordPolicy({ minScore: 3, minLength: 0 })).toThrow(/options\.minLength/)
   })
 })

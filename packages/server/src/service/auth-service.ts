@@ -73,9 +73,9 @@ export interface AuthSettings {
   passwordMinScore: number
   /**
    * The fewest characters a new password (register, change) may have; logins never check it
-   * (`PASSWORD_MIN_LENGTH`). @default 15
+   * (`PASSWORD_MIN_LENGTH`).
    */
-  passwordMinLength?: number
+  passwordMinLength: number
 }
 
 /** Options of {@link createAuthService}: its dependencies and its {@link AuthSettings}. */
@@ -295,7 +295,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     options.passwordPolicy ??
     createPasswordPolicy({
       minScore: options.passwordMinScore,
-      ...(options.passwordMinLength === undefined ? {} : { minLength: options.passwordMinLength }),
+      minLength: options.passwordMinLength,
       userInputs: [...new Set(['refresh-kit', options.issuer])],
     })
   const devices = createKnownDevices(keys.refreshMacKey, clock)
