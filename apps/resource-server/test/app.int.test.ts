@@ -71,9 +71,9 @@ describe('the example resource server', () => {
     expect(next.headers['cache-control']).toBe('no-store')
     const wrong = await http
       .post('/identity/auth/login')
-      .send({ username: 'Ada.Two', password: 'nope' })
-    expect(wrong.status).toBe(400)
-    expect(wrong.body.error).toBe('invalid_request')
+      .send({ username: 'Ada.Two', password: 'a wrong password' })
+    expect(wrong.status).toBe(401)
+    expect(wrong.body.error).toBe('invalid_credentials')
     expect(wrong.headers['cache-control']).toBe('no-store')
     expect((await http.post('/auth/login').send({ username: 'Ada.Two', password })).status).toBe(
       404,

@@ -2,11 +2,13 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   authSettingsOf,
+  createAbuseLimits,
   createApp,
   createAuthService,
   createPasswordHasher,
   createRedisStore,
   createTokenKeys,
+  DEFAULT_ABUSE_LIMIT_RULES,
   loadConfig,
 } from '@refresh-kit/server'
 import { useTestRedis } from '@refresh-kit/testing'
@@ -42,8 +44,18 @@ beforeAll(async () => {
     clock: () => serverNow,
     passwords: createPasswordHasher({ cost: 2 ** 10 }),
     accessTokenTtlSeconds: 2,
+    // Every test registers and signs in from this one address: the per-address registration
+    // and attempt limits are off; the failure limits stay as configured by default.
+    limits: createAbuseLimits({
+      rules: {
+        ...DEFAULT_ABUSE_LIMIT_RULES,
+        registrationsPerAddress: { points: 0, durationSeconds: 3600 },
+        loginAttemptsPerAddress: { points: 0, durationSeconds: 60 },
+      },
+    }),
   })
-  const callback = createApp({ auth: tokens, store }).callback()
+  // One trusted proxy hop: a test can send a stranger's login from another address.
+  const callback = createApp({ auth: tokens, store, trustProxy: 1 }).callback()
   server = createServer((request, response) => {
     if (request.method === 'POST' && request.url === '/auth/refresh') refreshCalls += 1
     callback(request, response)
@@ -103,6 +115,30 @@ describe.each(BINDINGS)('the $name binding against the real server and Redis', (
     expect(reactive.every((answer) => username(answer) === credentials.username)).toBe(true)
     expect(refreshCalls - before).toBe(2)
     clientNow = serverNow
+  })
+
+  it('keeps the device token across a logout and sends it: a known device gets in where strangers locked the account', async () => {
+    const { auth, storage } = client()
+    const credentials = await signUp(auth)
+    await auth.login(credentials)
+    await auth.logout()
+    expect(await storage.get()).toBeNull()
+    expect(await storage.getDeviceToken()).toMatch(/^rkd1\./)
+    // Strangers from ten addresses use up the account's failures (LOGIN_MAX_FAILURES_PER_USER).
+    const from = (n: number) => ({ headers: { 'X-Forwarded-For': `198.51.100.${n}` } })
+    for (let n = 0; n < 10; n++) {
+      const guess = await axios
+        .post(`${baseURL}/auth/login`, { ...credentials, password: `wrong guess ${n}` }, from(n))
+        .catch((error: unknown) => error)
+      expect(axios.isAxiosError(guess) && guess.response?.status).toBe(401)
+    }
+    const stranger = await axios
+      .post(`${baseURL}/auth/login`, credentials, from(99))
+      .catch((error: unknown) => error)
+    expect(axios.isAxiosError(stranger) && stranger.response?.status).toBe(429)
+    // The SDK's login presents the device token the first login left: it gets in.
+    await auth.login(credentials)
+    expect(await storage.get()).not.toBeNull()
   })
 
   it('logs out: the server revokes the refresh token and storage is empty', async () => {
