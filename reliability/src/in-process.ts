@@ -53,7 +53,9 @@ export interface InProcessOptions {
   loginMaxFailures?: number
   /** Failed logins per address (`LOGIN_MAX_FAILURES_PER_ADDRESS`); 0 turns it off. @default 100 */
   loginMaxFailuresPerAddress?: number
-  /** The window of both failure limits, in seconds. @default 900 */
+  /** Failed logins per username from strangers (`LOGIN_MAX_FAILURES_PER_USER`); 0 turns it off. @default 10 */
+  loginMaxFailuresPerUser?: number
+  /** The window of the failure limits, in seconds. @default 900 */
   loginFailureWindowSeconds?: number
   /** @default the service's default (5) */
   clockToleranceSeconds?: number
@@ -130,6 +132,10 @@ export async function startInProcessServer(
         },
         loginFailuresPerAddress: {
           points: options.loginMaxFailuresPerAddress ?? 100,
+          durationSeconds: options.loginFailureWindowSeconds ?? 900,
+        },
+        loginFailuresPerUser: {
+          points: options.loginMaxFailuresPerUser ?? 10,
           durationSeconds: options.loginFailureWindowSeconds ?? 900,
         },
         loginAttemptsPerAddress: { points: 0, durationSeconds: 60 },

@@ -43,6 +43,7 @@ describe('user enumeration through login', () => {
       realPasswordCost: true,
       loginMaxFailures: 10_000,
       loginMaxFailuresPerAddress: 0,
+      loginMaxFailuresPerUser: 0,
       trustProxy: true,
     })
     servers.push(server)

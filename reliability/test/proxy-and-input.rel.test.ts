@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { createServer, request, type Server } from 'node:http'
-import { type AddressInfo, connect } from 'node:net'
+import { connect } from 'node:net'
 import { ROUTES } from '@refresh-kit/shared'
-import { useTestRedis } from '@refresh-kit/testing'
+import { type ForwardingProxy, startForwardingProxy, useTestRedis } from '@refresh-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordFigure } from '../src/figures.js'
 import { type HttpResult, httpRequest } from '../src/http.js'
@@ -22,74 +21,17 @@ const COOKIE_TRANSPORT = { 'x-refresh-token-transport': 'cookie' }
 const newPassword = () => `Pw-${randomBytes(12).toString('hex')}`
 const newUsername = (label: string) => `${label}-${randomBytes(4).toString('hex')}`
 
-interface Proxy {
-  readonly url: string
-  close(): Promise<void>
-}
-
-/**
- * A reverse proxy that appends to `X-Forwarded-For` the entry `peer` writes for the
- * connection (with a port, as some gateways do), and to `X-Forwarded-Host`/`-Proto` the
- * public host and `https`, leaving whatever the client wrote to the left, and every other
- * header, `Forwarded` included, as the client sent it.
- */
-async function startProxy(
+/** The proxy in front of the server: its peer entry (with a port) and the public host. */
+const startProxy = (
   target: string,
   peer: (port: number) => string,
   family: 'x-forwarded' | 'forwarded' = 'x-forwarded',
-): Promise<Proxy> {
-  const upstream = new URL(target)
-  const append = (seen: string | string[] | undefined, entry: string) =>
-    [seen, entry]
-      .flat()
-      .filter((part) => part !== undefined)
-      .join(', ')
-  const server: Server = createServer((req, res) => {
-    const outgoing = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers:
-          family === 'forwarded'
-            ? {
-                ...req.headers,
-                // RFC 7239: an IPv6 address or a port makes the value a quoted string.
-                forwarded: append(
-                  req.headers.forwarded,
-                  `for="${peer(req.socket.remotePort ?? 0)}";host=${PUBLIC_HOST};proto=https`,
-                ),
-              }
-            : {
-                ...req.headers,
-                'x-forwarded-for': append(
-                  req.headers['x-forwarded-for'],
-                  peer(req.socket.remotePort ?? 0),
-                ),
-                'x-forwarded-host': append(req.headers['x-forwarded-host'], PUBLIC_HOST),
-                'x-forwarded-proto': append(req.headers['x-forwarded-proto'], 'https'),
-              },
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
-      },
-    )
-    outgoing.on('error', () => res.destroy())
-    req.pipe(outgoing)
+) =>
+  startForwardingProxy(target, {
+    peer: ({ port }) => peer(port),
+    forwardedHost: { host: PUBLIC_HOST, proto: 'https' },
+    family,
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
 
 /** One request written byte by byte on a TCP socket, so the request line is exactly `target`. */
 function rawRequest(
@@ -126,7 +68,7 @@ function rawRequest(
 }
 
 let server: ServerProcess
-const proxies: Proxy[] = []
+const proxies: ForwardingProxy[] = []
 
 beforeAll(async () => {
   server = await startServerProcess({
@@ -182,7 +124,7 @@ async function sessionsOf(credentials: { username: string; password: string }): 
 
 /** Six wrong passwords through `proxy`, each claiming a fresh address in `claim(n)`. */
 async function wrongGuesses(
-  proxy: Proxy,
+  proxy: ForwardingProxy,
   username: string,
   claim: (n: number) => Record<string, string>,
 ): Promise<number[]> {

@@ -1,4 +1,4 @@
-export type { ForwardingProxy } from './forwarding-proxy.js'
+export type { ForwardingProxy, ForwardingProxyOptions } from './forwarding-proxy.js'
 export { startForwardingProxy } from './forwarding-proxy.js'
 export type { ProvisionedRedis, RedisServerOptions, RedisServerProcess } from './redis.js'
 export {

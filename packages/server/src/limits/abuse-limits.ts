@@ -238,10 +238,18 @@ export function createAbuseLimits(options: AbuseLimitsOptions): AbuseLimits {
       else failure ??= outcome.reason
     })
     if (failure === undefined && refused.length === 0) return granted
-    // What was reserved for work that will not run goes back; attempts stay counted.
+    // What was reserved for work that will not run goes back, the refused counters' point
+    // too (rate-limiter-flexible counts a refused consume): a failure counter counts
+    // passwords verified, so a flood another limit refuses does not lock the account for
+    // everyone else. Attempts stay counted.
     await Promise.all(
       entries
-        .filter(([c]) => granted.has(c) && c !== attempts && c !== registrations)
+        .filter(
+          ([c], at) =>
+            c !== attempts &&
+            c !== registrations &&
+            (granted.has(c) || outcomes[at]?.status === 'rejected'),
+        )
         .map(([c, key]) => c.limiter.reward(key).catch(() => undefined)),
     )
     if (failure !== undefined) throw storeError(failure)
