@@ -11,6 +11,7 @@ import {
   REGISTER_RATE_WINDOW_SECONDS,
 } from './limits/abuse-limits.js'
 import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE_SIZE } from './limits/hash-queue.js'
+import { DEFAULT_SCRYPT_MEMORY_BYTES } from './passwords.js'
 import type { AuthSettings } from './service/auth-service.js'
 import { ACCESS_TOKEN_ALGORITHMS, type AccessTokenAlgorithm } from './tokens/algorithms.js'
 import { MIN_SECRET_BYTES } from './tokens/keys.js'
@@ -388,7 +389,7 @@ export const CONFIG_SCHEMA = z.object({
     .register(
       configDocs,
       doc(
-        'password hashes (scrypt) at once; one client address gets at most all but one; `0` sets no bound',
+        `password hashes (scrypt) at once, each holding ${DEFAULT_SCRYPT_MEMORY_BYTES / 2 ** 20} MiB while it runs (memory: this × ${DEFAULT_SCRYPT_MEMORY_BYTES / 2 ** 20} MiB); one client address gets at most all but one; \`0\` sets no bound, on memory too`,
       ),
     ),
   PASSWORD_HASH_QUEUE: integer(0, 1_000_000)
