@@ -152,7 +152,7 @@ const doc = (description: string, shownDefault?: string): VariableDoc =>
 // production refuses to see turned off together with all the others.
 const loginLimitSchemas = new Set<z.ZodType>()
 
-/** A login limit: a count per window of `points`, `0` turning it off. */
+/** A login limit: at most `points` (its default) per window, `0` turning it off. */
 function loginLimit(points: number, description: string) {
   const schema = integer(0, 1_000_000).default(points).register(configDocs, doc(description))
   loginLimitSchemas.add(schema)
