@@ -45,7 +45,7 @@ export function manualClock(start = Date.now()): ManualClock {
 export interface InProcessOptions {
   /** Every session expiry is decided on it (rate-limit windows run on real time). @default Date.now */
   clock?: () => number
-  /** Real scrypt (2^15) instead of a cheap cost; for timing tests. @default false */
+  /** Real scrypt (the default, 2^17) instead of a cheap cost; for timing tests. @default false */
   realPasswordCost?: boolean
   /** Trusted proxy hops (`TRUST_PROXY`). @default false */
   trustProxy?: boolean | number

@@ -164,7 +164,7 @@ export function manifestProblems(manifest, files) {
 
 /**
  * The are-the-types-wrong profile of a package: `node16` when it ships CommonJS (a `require`
- * condition), else `esm-only` (no CommonJS build to resolve; Node.js 20.19+ can still
+ * condition), else `esm-only` (no CommonJS build to resolve; Node.js 22.12+ can still
  * `require()` it).
  */
 export function attwProfile(manifest) {

@@ -11,9 +11,11 @@ import {
   REGISTER_RATE_WINDOW_SECONDS,
 } from './limits/abuse-limits.js'
 import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE_SIZE } from './limits/hash-queue.js'
+import { DEFAULT_SCRYPT_MEMORY_BYTES } from './passwords.js'
 import type { AuthSettings } from './service/auth-service.js'
 import { ACCESS_TOKEN_ALGORITHMS, type AccessTokenAlgorithm } from './tokens/algorithms.js'
 import { MIN_SECRET_BYTES } from './tokens/keys.js'
+import { estimateSecretBits, MIN_SECRET_ENTROPY_BITS } from './tokens/secret-entropy.js'
 import { createSigningKeySet, type PrivateJwk, privateJwkOf } from './tokens/signing-keys.js'
 
 /** A `host:port` of a Redis Cluster node or a Redis Sentinel. */
@@ -146,6 +148,32 @@ const DEVELOPMENT_REDIS_URL = 'redis://:abcd1234@127.0.0.1:6379'
 const doc = (description: string, shownDefault?: string): VariableDoc =>
   shownDefault === undefined ? { description } : { description, shownDefault }
 
+// The schemas of the login limits, filled by loginLimit(): a limit declared with it is one
+// production refuses to see turned off together with all the others.
+const loginLimitSchemas = new Set<z.ZodType>()
+
+/** A login limit: at most `points` (its default) per window, `0` turning it off. */
+function loginLimit(points: number, description: string) {
+  const schema = integer(0, 1_000_000).default(points).register(configDocs, doc(description))
+  loginLimitSchemas.add(schema)
+  return schema
+}
+
+/**
+ * What `ALLOW_INSECURE` may name: settings `NODE_ENV=production` refuses unless named there,
+ * so that running with one is a choice written down. `LOGIN_LIMITS` stands for every login
+ * limit turned off at once ({@link LOGIN_LIMIT_VARIABLES}).
+ */
+export const INSECURE_SETTINGS = [
+  'COOKIE_SECURE',
+  'JWT_SECRET',
+  'REFRESH_TOKEN_SECRET',
+  'LOGIN_LIMITS',
+] as const
+
+/** A setting `ALLOW_INSECURE` may name. */
+export type InsecureSetting = (typeof INSECURE_SETTINGS)[number]
+
 /** Log levels, lowest first; `silent` logs nothing. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
 
@@ -166,9 +194,17 @@ export const CONFIG_SCHEMA = z.object({
     .register(
       configDocs,
       doc(
-        '`production` requires `JWT_SECRET` (or keys and `REFRESH_TOKEN_SECRET`) and `REDIS_URL` (or the cluster or Sentinel variables)',
+        '`production` requires `JWT_SECRET` (or keys and `REFRESH_TOKEN_SECRET`) and `REDIS_URL` (or the cluster or Sentinel variables), and refuses the insecure settings of `ALLOW_INSECURE`',
       ),
     ),
+  // Documented below the schema: its description lists the login limits the schema declares.
+  ALLOW_INSECURE: list((entry) =>
+    (INSECURE_SETTINGS as readonly string[]).includes(entry)
+      ? (entry as InsecureSetting)
+      : fail(
+          `must be a comma-separated list of ${INSECURE_SETTINGS.join(', ')}, got ${show(entry)}`,
+        ),
+  ).default([]),
   LOG_LEVEL: oneOf(LOG_LEVELS, true)
     .default('info')
     .register(configDocs, doc('`debug`, `info`, `warn`, `error` or `silent`')),
@@ -333,44 +369,28 @@ export const CONFIG_SCHEMA = z.object({
   CLOCK_TOLERANCE: integer(0, 300)
     .default(5)
     .register(configDocs, doc('leeway on `exp` and `nbf`, seconds')),
-  LOGIN_MAX_FAILURES: integer(0, 1_000_000)
-    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.points)
-    .register(
-      configDocs,
-      doc(
-        'failed logins per (username, client address) per `LOGIN_FAILURE_WINDOW`, reserved before the password is verified; then `429`. Protects one account from guessing at one address',
-      ),
-    ),
+  LOGIN_MAX_FAILURES: loginLimit(
+    DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.points,
+    'failed logins per (username, client address) per `LOGIN_FAILURE_WINDOW`, reserved before the password is verified; then `429`. Protects one account from guessing at one address',
+  ),
   LOGIN_FAILURE_WINDOW: seconds()
     .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.durationSeconds)
     .register(
       configDocs,
       doc('the window of `LOGIN_MAX_FAILURES` and `LOGIN_MAX_FAILURES_PER_USER`, seconds'),
     ),
-  LOGIN_MAX_FAILURES_PER_ADDRESS: integer(0, 1_000_000)
-    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerAddress.points)
-    .register(
-      configDocs,
-      doc(
-        'failed logins per client address per 24 h, all usernames; a device that signed in before (`rk_device`, `deviceToken`) is not counted. Protects every account from credential stuffing by one address, without locking out the known devices behind a shared address',
-      ),
-    ),
-  LOGIN_MAX_FAILURES_PER_USER: integer(0, 1_000_000)
-    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerUser.points)
-    .register(
-      configDocs,
-      doc(
-        'failed logins per username per `LOGIN_FAILURE_WINDOW`, from every address; a device that signed in to the account before (`rk_device`, `deviceToken`) is limited on its own instead (`LOGIN_MAX_FAILURES`) and still gets in. Protects one account from guessing spread over many addresses',
-      ),
-    ),
-  LOGIN_RATE_LIMIT: integer(0, 1_000_000)
-    .default(DEFAULT_ABUSE_LIMIT_RULES.loginAttemptsPerAddress.points)
-    .register(
-      configDocs,
-      doc(
-        'login attempts per client address per minute, successful or not. Protects the password hasher and Redis from one address',
-      ),
-    ),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: loginLimit(
+    DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerAddress.points,
+    'failed logins per client address per 24 h, all usernames; a device that signed in before (`rk_device`, `deviceToken`) is not counted. Protects every account from credential stuffing by one address, without locking out the known devices behind a shared address',
+  ),
+  LOGIN_MAX_FAILURES_PER_USER: loginLimit(
+    DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerUser.points,
+    'failed logins per username per `LOGIN_FAILURE_WINDOW`, from every address; a device that signed in to the account before (`rk_device`, `deviceToken`) is limited on its own instead (`LOGIN_MAX_FAILURES`) and still gets in. Protects one account from guessing spread over many addresses',
+  ),
+  LOGIN_RATE_LIMIT: loginLimit(
+    DEFAULT_ABUSE_LIMIT_RULES.loginAttemptsPerAddress.points,
+    'login attempts per client address per minute, successful or not. Protects the password hasher and Redis from one address',
+  ),
   REGISTER_RATE_LIMIT: integer(0, 1_000_000)
     .default(DEFAULT_ABUSE_LIMIT_RULES.registrationsPerAddress.points)
     .register(
@@ -384,7 +404,7 @@ export const CONFIG_SCHEMA = z.object({
     .register(
       configDocs,
       doc(
-        'password hashes (scrypt) at once; one client address gets at most all but one; `0` sets no bound',
+        `password hashes (scrypt) at once, each holding ${DEFAULT_SCRYPT_MEMORY_BYTES / 2 ** 20} MiB while it runs (memory: this × ${DEFAULT_SCRYPT_MEMORY_BYTES / 2 ** 20} MiB); one client address gets at most all but one; \`0\` sets no bound, on memory too`,
       ),
     ),
   PASSWORD_HASH_QUEUE: integer(0, 1_000_000)
@@ -518,6 +538,23 @@ export const CONFIG_SCHEMA = z.object({
 
 type Shape = typeof CONFIG_SCHEMA.shape
 
+/**
+ * The login limits of {@link CONFIG_SCHEMA} (declared with `loginLimit()`), in its order:
+ * with `NODE_ENV=production` they may not all be `0` unless `ALLOW_INSECURE` names
+ * `LOGIN_LIMITS`.
+ */
+export const LOGIN_LIMIT_VARIABLES: readonly (keyof Shape)[] = (
+  Object.keys(CONFIG_SCHEMA.shape) as (keyof Shape)[]
+).filter((name) => loginLimitSchemas.has(CONFIG_SCHEMA.shape[name]))
+
+configDocs.add(
+  CONFIG_SCHEMA.shape.ALLOW_INSECURE,
+  doc(
+    `comma-separated settings \`NODE_ENV=production\` refuses unless named here (see "What production refuses"): \`COOKIE_SECURE\` (\`false\`), \`JWT_SECRET\` and \`REFRESH_TOKEN_SECRET\` (under ${MIN_SECRET_ENTROPY_BITS} bits by estimate), \`LOGIN_LIMITS\` (${LOGIN_LIMIT_VARIABLES.map((name) => `\`${name}\``).join(', ')} all \`0\`); any other name is an error`,
+    'empty',
+  ),
+)
+
 /** `ACCESS_TOKEN_TTL` → `accessTokenTtl`. */
 type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
   ? `${Lowercase<Head>}${Capitalize<CamelCase<Tail>>}`
@@ -627,6 +664,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
       )
     }
   }
+  refuseInsecureProduction(vars)
   if (
     vars.NODE_ENV === 'production' &&
     vars.TOKEN_STORE === 'redis' &&
@@ -646,6 +684,43 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServerCon
     jwtKeys,
     jwtSecret: vars.JWT_SECRET ?? randomBytes(32),
     jwtSecretGenerated: vars.JWT_SECRET === null,
+  }
+}
+
+/**
+ * With `NODE_ENV=production`, stops at the first setting that leaves the deployment open
+ * (see {@link INSECURE_SETTINGS}) unless `ALLOW_INSECURE` names it.
+ */
+function refuseInsecureProduction(vars: z.output<typeof CONFIG_SCHEMA>): void {
+  if (vars.NODE_ENV !== 'production') return
+  const allowed = new Set<InsecureSetting>(vars.ALLOW_INSECURE)
+  const unless = (setting: InsecureSetting) => `unless ALLOW_INSECURE names ${setting}`
+  if (!vars.COOKIE_SECURE && !allowed.has('COOKIE_SECURE')) {
+    throw new ConfigError(
+      'COOKIE_SECURE',
+      `must be true when NODE_ENV=production (false sends the refresh cookie over plain HTTP), ${unless('COOKIE_SECURE')}`,
+    )
+  }
+  for (const name of ['JWT_SECRET', 'REFRESH_TOKEN_SECRET'] as const) {
+    const secret = vars[name]
+    if (secret === null || allowed.has(name)) continue
+    const bits = estimateSecretBits(secret.toString('utf8'))
+    if (bits < MIN_SECRET_ENTROPY_BITS) {
+      throw new ConfigError(
+        name,
+        `has little entropy (about ${Math.floor(bits)} bits by estimate, ${MIN_SECRET_ENTROPY_BITS} needed: it repeats itself, runs in sequence or uses few characters); with NODE_ENV=production use a random one (openssl rand -base64 32), ${unless(name)}`,
+      )
+    }
+  }
+  if (
+    LOGIN_LIMIT_VARIABLES.length > 0 &&
+    LOGIN_LIMIT_VARIABLES.every((name) => vars[name] === 0) &&
+    !allowed.has('LOGIN_LIMITS')
+  ) {
+    throw new ConfigError(
+      LOGIN_LIMIT_VARIABLES.join(', '),
+      `are all 0, which turns every login limit off: refused when NODE_ENV=production, ${unless('LOGIN_LIMITS')}`,
+    )
   }
 }
 

@@ -119,6 +119,13 @@ async function main(): Promise<void> {
     )
   }
 
+  if (config.nodeEnv === 'production' && config.allowInsecure.length > 0) {
+    // Allowed, not forgotten: every start says which floors this deployment runs below.
+    logger.warn(
+      `ALLOW_INSECURE=${config.allowInsecure.join(',')}: production starts although these settings may be unsafe`,
+    )
+  }
+
   logRotationBounds(logger, config.refreshReuseGrace)
 
   let redis: Redis | Cluster | undefined

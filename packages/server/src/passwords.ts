@@ -1,8 +1,22 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto'
 
+/**
+ * The default scrypt parameters: OWASP's minimum for scrypt (Password Storage Cheat Sheet:
+ * N=2^17, r=8, p=1). Each hash holds `128 * cost * blockSize` bytes, 128 MiB, while it runs.
+ */
+export const DEFAULT_SCRYPT_PARAMETERS = {
+  cost: 2 ** 17,
+  blockSize: 8,
+  parallelization: 1,
+} as const
+
+/** The memory one hash at the default parameters holds while it runs, in bytes (128 MiB). */
+export const DEFAULT_SCRYPT_MEMORY_BYTES =
+  128 * DEFAULT_SCRYPT_PARAMETERS.cost * DEFAULT_SCRYPT_PARAMETERS.blockSize
+
 /** Options of {@link createPasswordHasher}; the defaults follow OWASP's scrypt guidance. */
 export interface PasswordHasherOptions {
-  /** scrypt CPU/memory cost, a power of two. @default 32768 (2^15) */
+  /** scrypt CPU/memory cost, a power of two. @default 131072 (2^17) */
   cost?: number
   /** scrypt block size. @default 8 */
   blockSize?: number
@@ -25,6 +39,18 @@ export interface PasswordHasher {
    * unknown username costs what a wrong password costs.
    */
   verifyNothing(password: string): Promise<false>
+  /**
+   * Whether `encoded` is weaker than what `hash` makes now (a smaller N, r or p, a shorter
+   * salt or key) or cannot be read: after a successful `verify`, store `hash(password)` in
+   * its place when this says so, and the account moves to the current parameters. Optional,
+   * so a hasher of your own keeps working: one without it is never asked to rehash.
+   *
+   * @example
+   * ```ts
+   * if (passwords.needsRehash?.(user.passwordHash)) user.passwordHash = await passwords.hash(password)
+   * ```
+   */
+  needsRehash?(encoded: string): boolean
 }
 
 const ENCODED =
@@ -36,8 +62,8 @@ function derive(password: string, salt: Buffer, keyBytes: number, params: Scrypt
   const N = params.N ?? 0
   const r = params.r ?? 0
   const p = params.p ?? 0
-  // scrypt needs 128 * N * r * p bytes and refuses above maxmem (32 MiB by default, exactly
-  // what N=2^15, r=8 needs, so the default would fail).
+  // scrypt needs 128 * r * (N + p + 2) bytes, 128 MiB and a little at N=2^17, r=8, and
+  // refuses above maxmem (32 MiB by default): allow what the parameters need, plus room.
   const maxmem = 128 * N * r * p + 16 * 1024 * 1024
   return new Promise<Buffer>((resolve, reject) => {
     scrypt(password.normalize('NFC'), salt, keyBytes, { N, r, p, maxmem }, (error, key) =>
@@ -67,12 +93,22 @@ function integerOption(name: string, value: number, min: number, max: number): n
  * ```
  */
 export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
-  const cost = integerOption('cost', options.cost ?? 2 ** 15, 2, MAX_COST)
+  const cost = integerOption('cost', options.cost ?? DEFAULT_SCRYPT_PARAMETERS.cost, 2, MAX_COST)
   if ((cost & (cost - 1)) !== 0) {
     throw new TypeError('createPasswordHasher: options.cost must be a power of two')
   }
-  const blockSize = integerOption('blockSize', options.blockSize ?? 8, 1, 64)
-  const parallelization = integerOption('parallelization', options.parallelization ?? 1, 1, 16)
+  const blockSize = integerOption(
+    'blockSize',
+    options.blockSize ?? DEFAULT_SCRYPT_PARAMETERS.blockSize,
+    1,
+    64,
+  )
+  const parallelization = integerOption(
+    'parallelization',
+    options.parallelization ?? DEFAULT_SCRYPT_PARAMETERS.parallelization,
+    1,
+    16,
+  )
   const saltBytes = integerOption('saltBytes', options.saltBytes ?? 16, 16, 64)
   const keyBytes = integerOption('keyBytes', options.keyBytes ?? 32, 16, 128)
   const params = { N: cost, r: blockSize, p: parallelization }
@@ -107,6 +143,18 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
       dummy ??= hash('refresh-kit dummy password')
       await verify(password, await dummy)
       return false
+    },
+    needsRehash(encoded) {
+      const match = ENCODED.exec(encoded)
+      if (match === null) return true
+      const [, N = '', r = '', p = '', salt = '', key = ''] = match
+      return (
+        Number(N) < cost ||
+        Number(r) < blockSize ||
+        Number(p) < parallelization ||
+        Buffer.from(salt, 'base64url').length < saltBytes ||
+        Buffer.from(key, 'base64url').length < keyBytes
+      )
     },
   }
 }

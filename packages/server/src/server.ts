@@ -36,7 +36,7 @@ export interface ServerDependencies {
    * @default Date.now
    */
   clock?: Clock
-  /** @default createPasswordHasher() (scrypt N=2^15) */
+  /** @default createPasswordHasher() (scrypt N=2^17, r=8, p=1) */
   passwords?: PasswordHasher
   /** Where users live (see `UserAdapter`). @default users in the token store */
   users?: UserAdapter

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,11 +9,15 @@ import {
   configDefault,
   configDocs,
   type Env,
+  INSECURE_SETTINGS,
+  LOGIN_LIMIT_VARIABLES,
   loadConfig,
 } from '../src/config.js'
 import { privateJwk } from './tokens/fixtures.js'
 
-const SECRET = 'x'.repeat(32)
+// Random bytes in base64 (fixed, so failures reproduce): what production needs.
+const SECRET = 'xMTBqdxStdCQJSHMJ3h2zr7cAP4FWVMoWm17Cq4YLK8='
+const REFRESH_SECRET = 'c0b5e2f79a4d18e36f0a2b9c7d5e41f8a3b6c2d9e07f14a5b8c3d6e9f2a1b4c7'
 
 function messageOf(env: Record<string, string>, files: Record<string, string> = {}): string {
   try {
@@ -92,7 +96,7 @@ describe('loadConfig', () => {
       REDIS_KEY_PREFIX: 'app:',
       TOKEN_STORE: 'memory',
       JWT_SECRET: SECRET,
-      REFRESH_TOKEN_SECRET: 'r'.repeat(40),
+      REFRESH_TOKEN_SECRET: REFRESH_SECRET,
       JWT_ISSUER: 'https://auth.example',
       JWT_AUDIENCE: 'api',
       ACCESS_TOKEN_TTL: '300',
@@ -146,7 +150,7 @@ describe('loadConfig', () => {
       nodeEnv: 'production',
     })
     expect(config.jwtSecret.toString()).toBe(SECRET)
-    expect(config.refreshTokenSecret?.toString()).toBe('r'.repeat(40))
+    expect(config.refreshTokenSecret?.toString()).toBe(REFRESH_SECRET)
   })
 
   it('names the variable and the problem of a bad value in one line', () => {
@@ -288,6 +292,149 @@ describe('loadConfig', () => {
     expect(loadConfig({}).redisUrl).toBe('redis://:abcd1234@127.0.0.1:6379')
   })
 
+  describe('production refuses insecure settings unless ALLOW_INSECURE names them', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, REDIS_URL: 'redis://r:6379' }
+    const limitsOff = Object.fromEntries(LOGIN_LIMIT_VARIABLES.map((name) => [name, '0']))
+
+    it('accepts the defaults with a random secret', () => {
+      expect(loadConfig(production)).toMatchObject({ cookieSecure: true, allowInsecure: [] })
+    })
+
+    it('refuses COOKIE_SECURE=false, and allows it when named', () => {
+      expect(messageOf({ ...production, COOKIE_SECURE: 'false' })).toBe(
+        'COOKIE_SECURE must be true when NODE_ENV=production (false sends the refresh cookie over plain HTTP), unless ALLOW_INSECURE names COOKIE_SECURE',
+      )
+      expect(
+        messageOf({ ...production, COOKIE_SECURE: '0', ALLOW_INSECURE: 'JWT_SECRET' }),
+      ).toMatch(/^COOKIE_SECURE must be true when NODE_ENV=production/)
+      const allowed = loadConfig({
+        ...production,
+        COOKIE_SECURE: 'false',
+        ALLOW_INSECURE: 'COOKIE_SECURE',
+      })
+      expect(allowed).toMatchObject({ cookieSecure: false, allowInsecure: ['COOKIE_SECURE'] })
+    })
+
+    it.each([
+      ['48 times the same character', 'a'.repeat(48)],
+      ['a word repeated', 'changeme'.repeat(6)],
+      ['a two-character alphabet', '0110100110010110'.repeat(3)],
+      ['a run of the alphabet', 'abcdefghijklmnopqrstuvwxyz012345'],
+    ])('refuses a JWT_SECRET of little entropy (%s), and allows it when named', (_, weak) => {
+      expect(messageOf({ ...production, JWT_SECRET: weak })).toMatch(
+        /^JWT_SECRET has little entropy \(about \d+ bits by estimate, 80 needed: .*\), unless ALLOW_INSECURE names JWT_SECRET$/,
+      )
+      const allowed = loadConfig({ ...production, JWT_SECRET: weak, ALLOW_INSECURE: 'JWT_SECRET' })
+      expect(allowed.jwtSecret.toString()).toBe(weak)
+    })
+
+    it('refuses a REFRESH_TOKEN_SECRET of little entropy, and allows it when named', () => {
+      const weak = { ...production, REFRESH_TOKEN_SECRET: 'r'.repeat(40) }
+      expect(messageOf(weak)).toMatch(
+        /^REFRESH_TOKEN_SECRET has little entropy .*, unless ALLOW_INSECURE names REFRESH_TOKEN_SECRET$/,
+      )
+      // Naming one secret does not allow the other.
+      expect(messageOf({ ...weak, ALLOW_INSECURE: 'JWT_SECRET' })).toMatch(
+        /^REFRESH_TOKEN_SECRET has little entropy/,
+      )
+      expect(
+        loadConfig({ ...weak, ALLOW_INSECURE: 'REFRESH_TOKEN_SECRET' }).refreshTokenSecret?.length,
+      ).toBe(40)
+    })
+
+    it('accepts random secrets of 32 bytes in base64 and hex, and of the minimum length in hex', () => {
+      for (let i = 0; i < 200; i++) {
+        for (const secret of [
+          randomBytes(32).toString('base64'),
+          randomBytes(32).toString('hex'),
+          randomBytes(32).toString('base64url'),
+          randomBytes(16).toString('hex'),
+        ]) {
+          expect(() => loadConfig({ ...production, JWT_SECRET: secret }), secret).not.toThrow()
+        }
+      }
+    })
+
+    it('refuses every login limit off, and allows it when LOGIN_LIMITS is named', () => {
+      expect(LOGIN_LIMIT_VARIABLES).toEqual(
+        expect.arrayContaining([
+          'LOGIN_MAX_FAILURES',
+          'LOGIN_MAX_FAILURES_PER_ADDRESS',
+          'LOGIN_RATE_LIMIT',
+        ]),
+      )
+      expect(messageOf({ ...production, ...limitsOff })).toBe(
+        `${LOGIN_LIMIT_VARIABLES.join(', ')} are all 0, which turns every login limit off: refused when NODE_ENV=production, unless ALLOW_INSECURE names LOGIN_LIMITS`,
+      )
+      // One limit left on is enough, whichever it is.
+      for (const name of LOGIN_LIMIT_VARIABLES) {
+        expect(() => loadConfig({ ...production, ...limitsOff, [name]: '1' }), name).not.toThrow()
+      }
+      const allowed = loadConfig({ ...production, ...limitsOff, ALLOW_INSECURE: 'LOGIN_LIMITS' })
+      expect(allowed).toMatchObject({ loginMaxFailures: 0, loginRateLimit: 0 })
+    })
+
+    it('counts every variable declared as a login limit, so a limit added later is included', () => {
+      // Each login limit is an integer whose 0 turns it off, described as a login limit.
+      for (const name of LOGIN_LIMIT_VARIABLES) {
+        expect(name).toMatch(/^LOGIN_/)
+        expect(loadConfig({ [name]: '0' })).toBeTruthy()
+      }
+      // The limits that bound logins and are not a window or registration are all in the list.
+      const loginCounts = Object.keys(CONFIG_SCHEMA.shape).filter(
+        (name) => name.startsWith('LOGIN_') && name !== 'LOGIN_FAILURE_WINDOW',
+      )
+      expect([...LOGIN_LIMIT_VARIABLES].sort()).toEqual(loginCounts.sort())
+    })
+
+    it('allows several settings at once, written with spaces or in any order', () => {
+      const config = loadConfig({
+        ...production,
+        ...limitsOff,
+        COOKIE_SECURE: 'false',
+        JWT_SECRET: 'changeme'.repeat(6),
+        ALLOW_INSECURE: ' LOGIN_LIMITS , COOKIE_SECURE,JWT_SECRET ',
+      })
+      expect(config.allowInsecure).toEqual(['LOGIN_LIMITS', 'COOKIE_SECURE', 'JWT_SECRET'])
+      // Each refusal needs its own name: two of three named still stops at the third.
+      expect(
+        messageOf({
+          ...production,
+          ...limitsOff,
+          COOKIE_SECURE: 'false',
+          JWT_SECRET: 'changeme'.repeat(6),
+          ALLOW_INSECURE: 'COOKIE_SECURE,JWT_SECRET',
+        }),
+      ).toMatch(/are all 0, which turns every login limit off/)
+    })
+
+    it('refuses an unknown name in ALLOW_INSECURE, in production and elsewhere', () => {
+      const problem = `ALLOW_INSECURE must be a comma-separated list of ${INSECURE_SETTINGS.join(', ')}, got "COOKIE_SECURE=false"`
+      expect(messageOf({ ...production, ALLOW_INSECURE: 'COOKIE_SECURE=false' })).toBe(problem)
+      expect(messageOf({ ALLOW_INSECURE: 'COOKIE_SECURE=false' })).toBe(problem)
+      expect(messageOf({ ALLOW_INSECURE: 'cookie_secure' })).toMatch(/^ALLOW_INSECURE must be/)
+      expect(messageOf({ ALLOW_INSECURE: 'LOGIN_RATE_LIMIT' })).toMatch(/got "LOGIN_RATE_LIMIT"$/)
+    })
+
+    it('leaves other environments as they were', () => {
+      const development = loadConfig({
+        ...limitsOff,
+        COOKIE_SECURE: 'false',
+        JWT_SECRET: 'a'.repeat(48),
+        REFRESH_TOKEN_SECRET: 'r'.repeat(40),
+      })
+      expect(development).toMatchObject({ nodeEnv: 'development', cookieSecure: false })
+      expect(
+        loadConfig({
+          ...limitsOff,
+          NODE_ENV: 'test',
+          COOKIE_SECURE: 'false',
+          JWT_SECRET: 'a'.repeat(48),
+        }).nodeEnv,
+      ).toBe('test')
+    })
+  })
+
   it('caps ACCESS_TOKEN_TTL at one hour', () => {
     expect(loadConfig({ ACCESS_TOKEN_TTL: '3600' }).accessTokenTtl).toBe(3600)
     expect(messageOf({ ACCESS_TOKEN_TTL: '3601' })).toBe(
@@ -405,7 +552,7 @@ describe('loadConfig', () => {
       )
       const readFile = (path: string) => readFixture(files, path)
       expect(
-        loadConfig({ ...env, REFRESH_TOKEN_SECRET: 'r'.repeat(32) }, { readFile }).jwtAlgorithm,
+        loadConfig({ ...env, REFRESH_TOKEN_SECRET: REFRESH_SECRET }, { readFile }).jwtAlgorithm,
       ).toBe('ES256')
       expect(loadConfig({ ...env, JWT_SECRET: SECRET }, { readFile }).jwtAlgorithm).toBe('ES256')
     })

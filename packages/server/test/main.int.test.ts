@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { freePort, type RedisServerProcess, startRedisServer } from '@refresh-kit/testing'
@@ -21,6 +23,10 @@ function runMain(env: Record<string, string>): Run {
     ['--conditions=@refresh-kit/source', '--import', 'tsx', 'src/main.ts'],
     { cwd: packageDir, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env } },
   )
+  return watch(child)
+}
+
+function watch(child: ChildProcess): Run {
   let stdout = ''
   let stderr = ''
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -33,6 +39,22 @@ function runMain(env: Record<string, string>): Run {
     child.once('exit', (code) => resolve(code)),
   )
   return { child, stdout: () => stdout, stderr: () => stderr, exited }
+}
+
+/** Runs the built server, `node dist/main.js`, as it is shipped, with only the given environment. */
+function runBuilt(env: Record<string, string>): Run {
+  const entry = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+  if (!existsSync(entry)) {
+    throw new Error(
+      `${entry} is missing: build the server first (pnpm --filter @refresh-kit/server build)`,
+    )
+  }
+  return watch(
+    spawn(process.execPath, [entry], {
+      cwd: packageDir,
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    }),
+  )
 }
 
 async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -176,6 +198,43 @@ describe('main.ts as a process', () => {
       )
       expect(run.stderr()).not.toContain('secret-pw')
       expect(run.stdout()).not.toContain('listening')
+    } finally {
+      run.child.kill('SIGKILL')
+    }
+  })
+
+  it('built, refuses NODE_ENV=production with COOKIE_SECURE=false: one stderr line, exit 1, never listening', async () => {
+    const run = runBuilt({
+      NODE_ENV: 'production',
+      COOKIE_SECURE: 'false',
+      JWT_SECRET: randomBytes(32).toString('base64'),
+      // Nothing listens there: the refusal comes before any connection.
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      PORT: '0',
+    })
+    expect(await run.exited).toBe(1)
+    expect(run.stderr()).toBe(
+      'refresh-kit: invalid configuration: COOKIE_SECURE must be true when NODE_ENV=production (false sends the refresh cookie over plain HTTP), unless ALLOW_INSECURE names COOKIE_SECURE\n',
+    )
+    expect(run.stdout()).toBe('')
+  })
+
+  it('built, starts in production with COOKIE_SECURE=false when ALLOW_INSECURE names it, and says so', async () => {
+    const port = await freePort()
+    const run = runBuilt({
+      NODE_ENV: 'production',
+      COOKIE_SECURE: 'false',
+      ALLOW_INSECURE: 'COOKIE_SECURE',
+      JWT_SECRET: randomBytes(32).toString('base64'),
+      REDIS_URL: redis.url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    })
+    try {
+      await until(() => run.stdout().includes('listening'), 'the listening line')
+      expect(run.stdout()).toContain('ALLOW_INSECURE=COOKIE_SECURE')
+      run.child.kill('SIGTERM')
+      expect(await run.exited).toBe(0)
     } finally {
       run.child.kill('SIGKILL')
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createPasswordHasher } from '../src/passwords.js'
+import { createPasswordHasher, DEFAULT_SCRYPT_MEMORY_BYTES } from '../src/passwords.js'
 
 const passwords = createPasswordHasher({ cost: 2 ** 10 })
 
@@ -38,11 +38,53 @@ describe('passwords', () => {
     expect(await passwords.verifyNothing('anything')).toBe(false)
   })
 
-  it('hashes at N=2^15 by default without exceeding scrypt maxmem', async () => {
+  it("hashes at OWASP's minimum by default, N=2^17 r=8 p=1 (128 MiB), within scrypt's maxmem", async () => {
     const strong = createPasswordHasher()
     const encoded = await strong.hash('correct horse')
-    expect(encoded.startsWith('scrypt$32768$8$1$')).toBe(true)
+    expect(encoded).toMatch(/^scrypt\$131072\$8\$1\$/)
     expect(await strong.verify('correct horse', encoded)).toBe(true)
+    expect(DEFAULT_SCRYPT_MEMORY_BYTES).toBe(128 * 1024 * 1024)
+    // A hash of the former default (N=2^15) still verifies, and is due for an upgrade.
+    const former = await createPasswordHasher({ cost: 2 ** 15 }).hash('correct horse')
+    expect(await strong.verify('correct horse', former)).toBe(true)
+    expect(strong.needsRehash?.(former)).toBe(true)
+    expect(strong.needsRehash?.(encoded)).toBe(false)
+  })
+
+  describe('needsRehash', () => {
+    const current = createPasswordHasher({ cost: 2 ** 10, blockSize: 8, parallelization: 2 })
+
+    it('is false for a hash of its own parameters, or of stronger ones', async () => {
+      expect(current.needsRehash?.(await current.hash('pw-123456'))).toBe(false)
+      const stronger = createPasswordHasher({
+        cost: 2 ** 11,
+        blockSize: 16,
+        parallelization: 3,
+        saltBytes: 32,
+        keyBytes: 64,
+      })
+      expect(current.needsRehash?.(await stronger.hash('pw-123456'))).toBe(false)
+    })
+
+    it.each([
+      ['a smaller N', { cost: 2 ** 9, blockSize: 8, parallelization: 2 }],
+      ['a smaller r', { cost: 2 ** 10, blockSize: 4, parallelization: 2 }],
+      ['a smaller p', { cost: 2 ** 10, blockSize: 8, parallelization: 1 }],
+      ['a larger N but a smaller r', { cost: 2 ** 12, blockSize: 2, parallelization: 2 }],
+      ['a shorter key', { cost: 2 ** 10, blockSize: 8, parallelization: 2, keyBytes: 16 }],
+    ])('is true for a hash with %s', async (_, options) => {
+      expect(current.needsRehash?.(await createPasswordHasher(options).hash('pw-123456'))).toBe(
+        true,
+      )
+    })
+
+    it('is true for a shorter salt, and for what it cannot read', async () => {
+      const longSalt = createPasswordHasher({ cost: 2 ** 10, parallelization: 2, saltBytes: 32 })
+      expect(longSalt.needsRehash?.(await current.hash('pw-123456'))).toBe(true)
+      for (const encoded of ['', 'bcrypt$x', '$2b$10$abcdefghijklmnopqrstuv']) {
+        expect(current.needsRehash?.(encoded), encoded).toBe(true)
+      }
+    })
   })
 
   it('refuses bad options with a TypeError naming them', () => {

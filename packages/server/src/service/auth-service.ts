@@ -437,6 +437,13 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     }
     const record = await verifyStoreUser(store, passwords, username, password)
     if (record === null) return null
+    if (passwords.needsRehash?.(record.passwordHash) === true) {
+      // The same password under today's parameters, while the password is at hand (in this
+      // login's slot of the hash queue); only over the hash that was verified, and keeping
+      // the password version, so a change meanwhile wins and no session is touched.
+      const stronger = await passwords.hash(password)
+      await store.setPasswordHash(record.id, stronger, { rehashOf: record.passwordHash })
+    }
     return {
       user: { id: record.id, username: record.username },
       passwordVersion: record.passwordVersion ?? 0,

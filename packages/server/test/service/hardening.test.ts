@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { isAuthError, StoreUnavailableError } from '../../src/errors.js'
 import { createAbuseLimits, DEFAULT_ABUSE_LIMIT_RULES } from '../../src/limits/abuse-limits.js'
 import type { PasswordPolicy } from '../../src/password-strength.js'
-import type { PasswordHasher } from '../../src/passwords.js'
+import { createPasswordHasher, type PasswordHasher } from '../../src/passwords.js'
 import { createMemoryRevocations } from '../../src/revocation/memory-revocations.js'
 import type { AccessTokenRevocations } from '../../src/revocation/types.js'
 import { createAuthService } from '../../src/service/auth-service.js'
@@ -150,6 +150,50 @@ describe('a login racing a password change', () => {
     expect(seen).toEqual([
       { userId: me.sub, sessionId: me.sid, sessionsEnded: 1, clientAddress: '198.51.100.4' },
     ])
+  })
+})
+
+describe('older password hashes', () => {
+  it('are upgraded at the next successful login, the password version kept; a wrong password upgrades nothing', async () => {
+    const weak = createPasswordHasher({ cost: 2 ** 8 })
+    const { auth, store } = service({ passwords: weak })
+    await auth.register({ username: 'ada', password: PASSWORD })
+    const before = await store.findUserByUsername('ada')
+    expect(before?.passwordHash).toMatch(/^scrypt\$256\$/)
+    // The same store, a hasher of today's parameters (cheap enough for a test).
+    const stronger = createPasswordHasher({ cost: 2 ** 10 })
+    expect(stronger.needsRehash?.(before?.passwordHash ?? '')).toBe(true)
+    const upgraded = createAuthService({ ...settings, store, keys, passwords: stronger })
+    expect(
+      await outcome(
+        upgraded.login({
+          username: 'ada',
+          password: 'not it',
+          clientAddress: '::1',
+          userAgent: null,
+        }),
+      ),
+    ).toBe('invalid_credentials')
+    expect((await store.findUserByUsername('ada'))?.passwordHash).toBe(before?.passwordHash)
+    await upgraded.login({
+      username: 'ada',
+      password: PASSWORD,
+      clientAddress: '::1',
+      userAgent: null,
+    })
+    const after = await store.findUserByUsername('ada')
+    expect(after?.passwordHash).toMatch(/^scrypt\$1024\$/)
+    expect(after?.passwordVersion ?? 0).toBe(before?.passwordVersion ?? 0)
+    expect(
+      await outcome(
+        upgraded.login({
+          username: 'ada',
+          password: PASSWORD,
+          clientAddress: '::1',
+          userAgent: null,
+        }),
+      ),
+    ).toBe('ok')
   })
 })
 

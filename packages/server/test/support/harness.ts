@@ -32,7 +32,7 @@ export function manualClock(start = Date.UTC(2026, 0, 1)): ManualClock {
   return clock
 }
 
-/** scrypt at a cost tests can afford; production uses 2^15. */
+/** scrypt at a cost tests can afford; production uses 2^17. */
 export const cheapPasswords = createPasswordHasher({ cost: 2 ** 10, blockSize: 8 })
 
 /** The token service's settings as the config schema resolves them with nothing set. */
