@@ -57,13 +57,19 @@ describe('password policy', () => {
     expect(createPasswordPolicy({ minScore: 0, minLength: 8 }).lengthProblem('😀'.repeat(7))).toBe(
       'must be at least 8 characters',
     )
-    expect(createPasswordPolicy({ minScore: 3, minLength: 15 }).lengthProblem('x'.repeat(14))).toMatch(/15/)
+    expect(
+      createPasswordPolicy({ minScore: 3, minLength: 15 }).lengthProblem('x'.repeat(14)),
+    ).toMatch(/15/)
   })
 
   it('minScore 0 accepts anything; a score outside 0 to 4 or a bad minLength is a TypeError naming the option', async () => {
-    expect(await createPasswordPolicy({ minScore: 0, minLength: 15 }).problem('password', 'ada')).toBeNull()
+    expect(
+      await createPasswordPolicy({ minScore: 0, minLength: 15 }).problem('password', 'ada'),
+    ).toBeNull()
     expect(() => createPasswordPolicy({ minScore: 5, minLength: 15 })).toThrow(/options\.minScore/)
-    expect(() => createPasswordPolicy({ minScore: 2.5, minLength: 15 })).toThrow(/options\.minScore/)
+    expect(() => createPasswordPolicy({ minScore: 2.5, minLength: 15 })).toThrow(
+      /options\.minScore/,
+    )
     expect(() => createPasswordPolicy({ minScore: 3, minLength: 0 })).toThrow(/options\.minLength/)
   })
 })

@@ -187,7 +187,7 @@ describe('per-address limits', () => {
       { loginAttemptsPerAddress: { points: 4, durationSeconds: 60 } },
       { trustProxy: 1 },
     )
-    const { username } = await signIn('rate.' + uniqueName())
+    const { username } = await signIn(`rate.${uniqueName()}`)
     const from = (address: string) =>
       http
         .post('/auth/login')
