@@ -4,7 +4,7 @@ import type { AuthEvents } from './auth-events.js'
 /**
  * Writes the security events as one `warn` line each, with an `event` field to filter on,
  * the user id, session id and client address, and never a token or a password:
- * `refresh_token_reused`, `login_locked`, `session_evicted`, `logout_all`.
+ * `refresh_token_reused`, `login_locked`, `session_evicted`, `logout_all`, `password_changed`.
  * Returns a function that stops logging.
  *
  * @example
@@ -53,6 +53,15 @@ export function logSecurityEvents(events: AuthEvents, logger: Logger): () => voi
         clientAddress,
       })
     }),
+    events.on('passwordChanged', ({ userId, sessionId, sessionsEnded, clientAddress }) =>
+      logger.warn('the password was changed; every other session ended', {
+        event: 'password_changed',
+        userId,
+        sessionId,
+        sessions: sessionsEnded,
+        clientAddress,
+      }),
+    ),
   ]
   return () => {
     for (const stop of off) stop()

@@ -201,11 +201,18 @@ describe('the events of the token service', () => {
       sessions: 3,
       clientAddress: '::1',
     })
+    events.emit('passwordChanged', {
+      userId: 'u1',
+      sessionId: 's5',
+      sessionsEnded: 2,
+      clientAddress: '::1',
+    })
     expect(lines.map((line) => [line.level, line.event, line.sessionId])).toEqual([
       ['warn', 'login_locked', null],
       ['warn', 'session_evicted', 's0'],
       ['warn', 'refresh_token_reused', 's3'],
       ['warn', 'logout_all', 's4'],
+      ['warn', 'password_changed', 's5'],
     ])
     for (const line of lines) expect(line).toMatchObject({ clientAddress: '::1' })
   })
