@@ -140,7 +140,7 @@ const transportParameter = {
 const setCookie = {
   'Set-Cookie': {
     description:
-      'In the cookie transport: the refresh cookie (`HttpOnly`, `Secure`, `SameSite`, `Path` the directory of the token endpoints, `Max-Age` the refresh lifetime); `Max-Age=0` clears it.',
+      'In the cookie transport: the refresh cookie (`HttpOnly`, `Secure`, `SameSite`, `Path` the directory of the token endpoints, `Max-Age` the refresh lifetime); `Max-Age=0` clears it. A login also sets the device cookie `rk_device` (the same attributes, `Max-Age` a year), which the browser sends back at its next login.',
     schema: { type: 'string' },
   },
 }
