@@ -28,6 +28,7 @@ export type {
   LoginLockedEvent,
   LoginOutcome,
   LogoutEvent,
+  PasswordChangedEvent,
   RefreshEvent,
   RefreshOutcome,
   RequestOrigin,
@@ -73,7 +74,7 @@ export {
   RateLimitRefusal,
   REGISTER_RATE_WINDOW_SECONDS,
 } from './limits/abuse-limits.js'
-export type { HashQueue, HashQueueOptions } from './limits/hash-queue.js'
+export type { HashQueue, HashQueueOptions, HashRunOptions } from './limits/hash-queue.js'
 export {
   createHashQueue,
   DEFAULT_HASH_CONCURRENCY,
