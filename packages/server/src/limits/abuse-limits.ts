@@ -118,6 +118,17 @@ interface Counter {
   readonly limiter: Limiter
 }
 
+/**
+ * KEYS: a rate-limiter-flexible counter (an integer with a TTL). Takes one point back and
+ * deletes the counter when none is left; a counter that is gone stays gone.
+ */
+const GIVE_BACK = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local left = redis.call('DECRBY', KEYS[1], 1)
+if left <= 0 then redis.call('DEL', KEYS[1]) end
+return left
+`
+
 /** The window of `LOGIN_MAX_FAILURES_PER_ADDRESS`, as the contract states it: 24 h. */
 export const ADDRESS_FAILURE_WINDOW_SECONDS = 24 * 60 * 60
 /** The window of `LOGIN_RATE_LIMIT`: one minute. */
@@ -218,6 +229,20 @@ export function createAbuseLimits(options: AbuseLimitsOptions): AbuseLimits {
   const attempts = counter('login_attempts_per_address', rules.loginAttemptsPerAddress, true)
   const registrations = counter('registrations_per_address', rules.registrationsPerAddress, true)
 
+  /**
+   * Gives back one point of a failure counter, and drops the counter once nothing is left in
+   * it, in one atomic step: a login that succeeded leaves no key behind (a million users
+   * signing in would otherwise keep a million counters for a window each).
+   */
+  const giveBack = async (c: Counter, key: string): Promise<void> => {
+    if (redis === undefined) {
+      const left = await c.limiter.reward(key)
+      if (left.consumedPoints <= 0) await c.limiter.delete(key)
+      return
+    }
+    await redis.eval(GIVE_BACK, 1, c.limiter.getKey(key))
+  }
+
   /** Consumes one point of each counter at once; refuses if any refused. */
   async function consumeAll(
     entries: readonly (readonly [Counter, string])[],
@@ -250,7 +275,7 @@ export function createAbuseLimits(options: AbuseLimitsOptions): AbuseLimits {
             c !== registrations &&
             (granted.has(c) || outcomes[at]?.status === 'rejected'),
         )
-        .map(([c, key]) => c.limiter.reward(key).catch(() => undefined)),
+        .map(([c, key]) => giveBack(c, key).catch(() => undefined)),
     )
     if (failure !== undefined) throw storeError(failure)
     const retryAfterSeconds = Math.max(...refused.map(({ res }) => seconds(res.msBeforeNext)))
@@ -284,7 +309,7 @@ export function createAbuseLimits(options: AbuseLimitsOptions): AbuseLimits {
     return {
       locks: res.consumedPoints === c.points ? [c.name] : [],
       succeeded: () => guard(c.limiter.delete(key)),
-      cancelled: () => guard(c.limiter.reward(key)),
+      cancelled: () => guard(giveBack(c, key)),
     }
   }
 
@@ -315,17 +340,17 @@ export function createAbuseLimits(options: AbuseLimitsOptions): AbuseLimits {
           guard(
             Promise.all([
               pair?.limiter.delete(pairKey),
-              addressFailures?.limiter.reward(clientAddress),
+              addressFailures && giveBack(addressFailures, clientAddress),
               // Only this try's point: the failures of strangers stand.
-              userFailures?.limiter.reward(user),
+              userFailures && giveBack(userFailures, user),
             ]),
           ),
         cancelled: () =>
           guard(
             Promise.all([
-              pair?.limiter.reward(pairKey),
-              addressFailures?.limiter.reward(clientAddress),
-              userFailures?.limiter.reward(user),
+              pair && giveBack(pair, pairKey),
+              addressFailures && giveBack(addressFailures, clientAddress),
+              userFailures && giveBack(userFailures, user),
             ]),
           ),
       }
