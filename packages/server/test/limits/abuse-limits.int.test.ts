@@ -1,18 +1,9 @@
 import { useTestRedis } from '@refresh-kit/testing'
 import { describe, expect, it } from 'vitest'
-import { isAuthError } from '../../src/errors.js'
 import { createAbuseLimits, DEFAULT_ABUSE_LIMIT_RULES } from '../../src/limits/abuse-limits.js'
+import { outcome } from '../support/outcome.js'
 
 const redis = useTestRedis('abuse-limits')
-
-async function outcome<T>(promise: Promise<T>): Promise<T | string> {
-  try {
-    return await promise
-  } catch (error) {
-    if (isAuthError(error)) return error.code
-    throw error
-  }
-}
 
 describe('createAbuseLimits on Redis', () => {
   const client = redis.client()

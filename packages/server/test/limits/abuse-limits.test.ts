@@ -6,20 +6,12 @@ import {
   DEFAULT_ABUSE_LIMIT_RULES,
   RateLimitRefusal,
 } from '../../src/limits/abuse-limits.js'
+import { outcome } from '../support/outcome.js'
 
 const rules = (overrides: Partial<AbuseLimitRules> = {}): AbuseLimitRules => ({
   ...DEFAULT_ABUSE_LIMIT_RULES,
   ...overrides,
 })
-
-async function outcome<T>(promise: Promise<T>): Promise<T | string> {
-  try {
-    return await promise
-  } catch (error) {
-    if (isAuthError(error)) return error.code
-    throw error
-  }
-}
 
 describe('createAbuseLimits in process memory', () => {
   it('of 200 parallel reservations for one (username, address), grants exactly LOGIN_MAX_FAILURES', async () => {

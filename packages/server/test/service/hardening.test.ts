@@ -63,11 +63,14 @@ function service(options: Partial<Parameters<typeof createAuthService>[0]> = {})
     revocations: flaky.revocations,
     ...options,
   })
+  /** Another session of a registered user. */
+  const logIn = (username: string, clientAddress = '::1') =>
+    auth.login({ username, password: PASSWORD, clientAddress, userAgent: null })
   const signIn = async (username: string) => {
     await auth.register({ username, password: PASSWORD })
-    return auth.login({ username, password: PASSWORD, clientAddress: '::1', userAgent: null })
+    return logIn(username)
   }
-  return { auth, store, clock, signIn, failNext: flaky.failNext }
+  return { auth, store, clock, signIn, logIn, failNext: flaky.failNext }
 }
 
 describe('a login racing a password change', () => {
@@ -110,15 +113,10 @@ describe('a login racing a password change', () => {
   })
 
   it('a login that created its session just before the change is ended, access token included', async () => {
-    const { auth, signIn } = service()
+    const { auth, signIn, logIn } = service()
     const current = await signIn('ada')
     const me = auth.verifyAccessToken(current.accessToken).claims
-    const early = await auth.login({
-      username: 'ada',
-      password: PASSWORD,
-      clientAddress: '203.0.113.9',
-      userAgent: null,
-    })
+    const early = await logIn('ada', '203.0.113.9')
     await auth.changePassword({
       userId: me.sub,
       sessionId: me.sid,
@@ -132,9 +130,9 @@ describe('a login racing a password change', () => {
   })
 
   it('emits passwordChanged with the sessions it ended', async () => {
-    const { auth, signIn } = service()
+    const { auth, signIn, logIn } = service()
     const current = await signIn('ada')
-    await auth.login({ username: 'ada', password: PASSWORD, clientAddress: '::1', userAgent: null })
+    await logIn('ada')
     const me = auth.verifyAccessToken(current.accessToken).claims
     const seen: unknown[] = []
     auth.events.on('passwordChanged', (event) => {
@@ -199,7 +197,7 @@ describe('older password hashes', () => {
 
 describe('a revocation that cannot be recorded', () => {
   it('leaves the session as it was, and the retry ends it and revokes its access tokens: logout, session revoke, password change, logout-all', async () => {
-    const { auth, signIn, failNext } = service()
+    const { auth, signIn, logIn, failNext } = service()
     const ended = async (accessToken: string) =>
       outcome(Promise.resolve().then(() => auth.verifyAccessToken(accessToken)))
 
@@ -214,12 +212,7 @@ describe('a revocation that cannot be recorded', () => {
 
     // One session ended from another.
     const b = await signIn('grace')
-    const b2 = await auth.login({
-      username: 'grace',
-      password: PASSWORD,
-      clientAddress: '::1',
-      userAgent: null,
-    })
+    const b2 = await logIn('grace')
     const bClaims = auth.verifyAccessToken(b.accessToken).claims
     const b2Claims = auth.verifyAccessToken(b2.accessToken).claims
     failNext()
@@ -231,12 +224,7 @@ describe('a revocation that cannot be recorded', () => {
 
     // A password change: nothing changed, so the same request works again.
     const c = await signIn('hopper')
-    const c2 = await auth.login({
-      username: 'hopper',
-      password: PASSWORD,
-      clientAddress: '::1',
-      userAgent: null,
-    })
+    const c2 = await logIn('hopper')
     const cClaims = auth.verifyAccessToken(c.accessToken).claims
     const change = () =>
       auth.changePassword({
