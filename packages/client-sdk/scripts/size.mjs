@@ -11,8 +11,8 @@ import { build } from 'esbuild'
 // AuthError, and the device token kept and sent at login.
 // `axios: false`: the entry must not import axios at all (an app without axios installs it).
 const ENTRIES = [
-  { name: 'client-sdk (axios)', file: 'index.js', budget: 4990, goal: 2560, axios: true },
-  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4886, goal: 2560, axios: false },
+  { name: 'client-sdk (axios)', file: 'index.js', budget: 5058, goal: 2560, axios: true },
+  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4954, goal: 2560, axios: false },
   { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 918, goal: 1024, axios: false },
 ]
 

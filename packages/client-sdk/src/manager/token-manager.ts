@@ -121,6 +121,11 @@ interface Flight {
   restoring: boolean
 }
 
+/** A wait for the cross-tab lock longer than this means another tab held it. */
+const CONTENDED_MS = 20
+/** How long a tab that waited for the lock gives the holder's tokens to reach it. */
+const ADOPT_WAIT_MS = 250
+
 /**
  * Creates the token manager: one per user session, no state outside it. Proactive and
  * reactive refresh share its single flight, so however many callers ask at once, one refresh
@@ -282,13 +287,21 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   // Runs inside the cross-tab lock when there is one: storage is re-read there, because
   // another tab may have rotated the refresh token while this one waited for the lock.
   // `intended` null: restoring a session from the refresh cookie, nothing stored yet.
-  const rotate = async (intended: StoredTokens | null): Promise<StoredTokens> => {
+  const rotate = async (intended: StoredTokens | null, waitedMs: number): Promise<StoredTokens> => {
     // Across tabs, the tab that held the lock before stored its tokens (in shared storage, or
     // announced them to each tab's memory) just before releasing it; the lock, the message and
     // another process's storage write travel apart, so what is already on its way gets its
     // turn before storage is read.
     if (coordinator) await new Promise((resolve) => setTimeout(resolve, 0))
-    const current = await storage.get()
+    let current = await storage.get()
+    // This tab waited for the lock: another one held it and most likely rotated, and on a
+    // loaded machine its tokens can reach this tab well after the lock does. They get a
+    // moment to arrive, rather than a second refresh the server answers from its grace.
+    const until = Date.now() + ADOPT_WAIT_MS
+    while (waitedMs > CONTENDED_MS && same(current, intended) && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      current = await storage.get()
+    }
     if (!same(current, intended)) {
       // Signed out meanwhile (here or in another tab): nothing to refresh, nothing new to announce.
       if (current === null) throw expired()
@@ -342,7 +355,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   ): Promise<StoredTokens> => {
     events.emit('refresh', { phase: 'start', trigger })
     try {
-      const task = () => rotate(intended)
+      const asked = Date.now()
+      const task = () => rotate(intended, Date.now() - asked)
       const tokens = await (coordinator === undefined ? task() : coordinator.withRefreshLock(task))
       events.emit('refresh', { phase: 'success', tokens, released: current.waiters })
       return tokens

@@ -330,6 +330,43 @@ describe('across tabs, through the coordinator seam', () => {
     expect(b.events.tokens.at(-1)).toMatchObject({ refreshToken: 'rt-1' })
   })
 
+  it('a tab that waited for the lock adopts tokens that reach it after the lock does, instead of refreshing again', async () => {
+    // Shared storage whose writes reach the other tab 60 ms late, as another renderer's
+    // localStorage write can on a loaded machine; the server holds the refresh a while.
+    const shared = memoryStorage()
+    let visible: StoredTokens | null = null
+    const lagging = (writer: boolean): TokenStorage => ({
+      get: async () => (writer ? shared.get() : visible),
+      set: async (tokens) => {
+        await shared.set(tokens)
+        if (writer) setTimeout(() => (visible = tokens), 60)
+        else visible = tokens
+      },
+      remove: async () => {
+        await shared.remove()
+        visible = null
+      },
+    })
+    const coordinator = tabs()
+    const backend = rotatingBackend()
+    const slow: RefreshFunction = async (refreshToken) => {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      return backend.refresh(refreshToken)
+    }
+    const a = manager({ refresh: slow, storage: lagging(true), coordinator: coordinator() })
+    const b = manager({ refresh: slow, storage: lagging(false), coordinator: coordinator() })
+    await b.instance.setTokens(login)
+    await a.instance.setTokens(login)
+    a.advance(60_000)
+    b.advance(60_000)
+    const first = a.instance.getAccessToken()
+    // B asks once A holds the lock, so it waits for A's whole refresh.
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const [tokenA, tokenB] = await Promise.all([first, b.instance.getAccessToken()])
+    expect(backend.calls).toEqual(['rt-0'])
+    expect([tokenA, tokenB]).toEqual(['at-1', 'at-1'])
+  })
+
   it('tells the other tabs about new tokens, which re-read storage', async () => {
     const storage = memoryStorage()
     const coordinator = tabs()
