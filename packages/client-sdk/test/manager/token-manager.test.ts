@@ -349,9 +349,9 @@ describe('across tabs, through the coordinator seam', () => {
     })
     const coordinator = tabs()
     const backend = rotatingBackend()
-    const slow: RefreshFunction = async (refreshToken) => {
+    const slow: RefreshFunction = async (refreshToken, context) => {
       await new Promise((resolve) => setTimeout(resolve, 50))
-      return backend.refresh(refreshToken)
+      return backend.refresh(refreshToken, context)
     }
     const a = manager({ refresh: slow, storage: lagging(true), coordinator: coordinator() })
     const b = manager({ refresh: slow, storage: lagging(false), coordinator: coordinator() })
