@@ -76,12 +76,19 @@ function service(options: Partial<Parameters<typeof createAuthService>[0]> = {})
 describe('a login racing a password change', () => {
   it('a login that verified the old password and completes after the change leaves no session', async () => {
     const gate = deferred()
+    const verified = deferred()
     let hold = false
     const passwords: PasswordHasher = {
       ...cheapPasswords,
       verify: async (password, encoded) => {
+        // Only the racing login is held, decided when it starts to verify.
+        const held = hold
+        hold = false
         const valid = await cheapPasswords.verify(password, encoded)
-        if (hold) await gate.promise
+        if (held) {
+          verified.resolve()
+          await gate.promise
+        }
         return valid
       },
     }
@@ -96,8 +103,7 @@ describe('a login racing a password change', () => {
         (pair) => pair,
         (error: unknown) => error,
       )
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    hold = false
+    await verified.promise
     await auth.changePassword({
       userId: me.sub,
       sessionId: me.sid,
@@ -259,7 +265,11 @@ describe('a revocation that cannot be recorded', () => {
     expect(await outcome(auth.refresh(second.refreshToken))).toBe('invalid_refresh_token')
     // ... and is tried again until it is recorded.
     await expect
-      .poll(() => outcome(Promise.resolve().then(() => auth.verifyAccessToken(second.accessToken))))
+      .poll(
+        () => outcome(Promise.resolve().then(() => auth.verifyAccessToken(second.accessToken))),
+        // Its first retry comes 200 ms later: generous for a slow, shared machine.
+        { timeout: 10_000 },
+      )
       .toBe('invalid_token')
   })
 })
