@@ -1,5 +1,8 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig, mergeConfig, type ViteUserConfig } from 'vitest/config'
+import type { Reporter } from 'vitest/reporters'
 
 const root = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
@@ -31,6 +34,31 @@ export const sourceAliases = [
   { find: /^@refresh-kit\/client-sdk$/, replacement: root('./packages/client-sdk/src/index.ts') },
 ]
 
+/**
+ * Vitest fails a run whose tests all passed when an error escapes them (a rejection nobody
+ * awaited, a worker that would not stop), and its JSON report does not say so. This reporter
+ * writes those errors beside the report (`unhandled-errors-<report name>`), so the CI summary
+ * counts them and names them.
+ */
+function unhandledErrorsReporter(): Reporter {
+  let file: string | undefined
+  return {
+    onInit(vitest) {
+      const json = vitest.config.outputFile
+      const report = typeof json === 'string' ? json : json?.json
+      if (report === undefined) return
+      file = join(vitest.config.root, dirname(report), `unhandled-errors-${basename(report)}`)
+      rmSync(file, { force: true })
+    },
+    onTestRunEnd(_modules, unhandledErrors) {
+      if (file === undefined || unhandledErrors.length === 0) return
+      const errors = unhandledErrors.map(({ name, message, stack }) => ({ name, message, stack }))
+      mkdirSync(dirname(file), { recursive: true })
+      writeFileSync(file, `${JSON.stringify(errors, null, 2)}\n`)
+    },
+  }
+}
+
 /** Options of {@link definePackageConfig}. */
 export interface PackageTestOptions {
   /** Provide one real Redis for the package's run (see packages/testing). @default false */
@@ -49,7 +77,7 @@ export function definePackageConfig(options: PackageTestOptions = {}): ViteUserC
     test: {
       include: ['test/**/*.test.ts'],
       globalSetup: options.redis === true ? [root('./packages/testing/src/global-setup.ts')] : [],
-      reporters: ['default', 'json'],
+      reporters: ['default', 'json', unhandledErrorsReporter()],
       outputFile: { json: './test-results/vitest.json' },
       // Generous: tests must pass on a slow, shared 2-core machine; speed is the benchmark's job.
       testTimeout: 30_000,

@@ -39,6 +39,17 @@ for (const dir of packages) {
     )
     failed += 1
   }
+  // Errors that escaped the tests fail vitest's run but not its JSON report (see vitest.shared.ts).
+  const unhandledReports = existsSync(resultsDir)
+    ? readdirSync(resultsDir).filter((name) => /^unhandled-errors-.*\.json$/.test(name))
+    : []
+  for (const name of unhandledReports) {
+    const errors = JSON.parse(readFileSync(join(resultsDir, name), 'utf8'))
+    failed += errors.length
+    for (const error of errors) {
+      console.error(`test-summary: ${manifest.name} ${name}: ${error.name}: ${error.message}`)
+    }
+  }
   for (const name of reports) {
     const result = JSON.parse(readFileSync(join(resultsDir, name), 'utf8'))
     // A file that failed to load has no test results of its own: count it as a failure.
