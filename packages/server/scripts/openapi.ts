@@ -1,11 +1,15 @@
 // Writes openapi.json (the committed copy of GET /openapi.json), or with --check fails
-// when the committed copy differs from what the schemas generate.
+// when the committed copy differs from what the schemas generate. Its `info.version` is this
+// package's version, read here so that a release's version bump shows as drift.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createOpenApiDocument } from '@refresh-kit/shared/schemas'
 
 const file = fileURLToPath(new URL('../openapi.json', import.meta.url))
-const generated = `${JSON.stringify(createOpenApiDocument(), null, 2)}\n`
+const { version } = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'),
+) as { version: string }
+const generated = `${JSON.stringify(createOpenApiDocument({ version }), null, 2)}\n`
 
 if (process.argv.includes('--check')) {
   let committed = ''

@@ -11,6 +11,21 @@ import { checkResponse } from '../support/openapi-check.js'
 const committed = JSON.parse(
   readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>
+const serverPackage = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+) as { version: string; license: string }
+
+type Parameter = { name: string; in: string }
+type Operation = {
+  security?: Record<string, string[]>[]
+  parameters?: Parameter[]
+  responses: Record<string, unknown>
+}
+const operations = Object.entries(committed.paths as Record<string, Record<string, Operation>>)
+  .flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+  )
+  .map(({ path, method, operation }) => ({ name: `${method.toUpperCase()} ${path}`, operation }))
 
 describe('GET /openapi.json', () => {
   it('is a valid OpenAPI 3.1 document, the same as the committed copy', async () => {
@@ -18,7 +33,12 @@ describe('GET /openapi.json', () => {
     const res = await http.get('/openapi.json')
     expect(res.status).toBe(200)
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
-    expect(res.body).toEqual(committed)
+    // The committed copy names this package's version; the served one the version its router
+    // is given, so that is the one field left out of the comparison.
+    const { info: servedInfo, ...served } = res.body
+    const { info: committedInfo, ...rest } = committed
+    expect(served).toEqual(rest)
+    expect({ ...servedInfo, version: serverPackage.version }).toEqual(committedInfo)
     const result = await new Validator().validate(res.body)
     expect(result.errors).toBeUndefined()
     expect(result.valid).toBe(true)
@@ -72,6 +92,56 @@ describe('GET /openapi.json', () => {
       expect(Object.keys(paths[route]?.post?.responses ?? {})).toEqual(
         expect.arrayContaining(['429', '503']),
       )
+    }
+  })
+
+  it("names the server package's version, its license and the root of the routes", () => {
+    expect(committed.info).toMatchObject({
+      version: serverPackage.version,
+      license: { identifier: serverPackage.license },
+    })
+    const license = readFileSync(new URL('../../../../LICENSE', import.meta.url), 'utf8')
+    expect(license.split('\n')[0]).toBe(`${serverPackage.license} License`)
+    expect(committed.servers).toEqual([{ url: '/' }])
+  })
+
+  it('declares the refresh cookie on refresh and logout, and the device cookie on login', () => {
+    const parameters = (name: string) =>
+      operations.find((entry) => entry.name === name)?.operation.parameters ?? []
+    for (const name of ['POST /auth/refresh', 'POST /auth/logout']) {
+      expect(parameters(name), name).toContainEqual(
+        expect.objectContaining({ name: 'rk_refresh', in: 'cookie', required: false }),
+      )
+      expect(parameters(name), name).toContainEqual(
+        expect.objectContaining({ name: 'X-Refresh-Token-Transport', in: 'header' }),
+      )
+    }
+    expect(parameters('POST /auth/login')).toContainEqual(
+      expect.objectContaining({ name: 'rk_device', in: 'cookie', required: false }),
+    )
+    const cookieReaders = operations
+      .filter(({ operation }) => operation.parameters?.some((p) => p.in === 'cookie'))
+      .map(({ name }) => name)
+    expect(cookieReaders.sort()).toEqual(
+      ['POST /auth/login', 'POST /auth/logout', 'POST /auth/refresh'].sort(),
+    )
+  })
+
+  it('gives every operation security: none, or the bearer scheme where a missing token is refused', () => {
+    const schemes = Object.keys(
+      (committed.components as { securitySchemes: Record<string, unknown> }).securitySchemes,
+    )
+    expect(operations.length).toBeGreaterThan(10)
+    for (const { name, operation } of operations) {
+      expect(Array.isArray(operation.security), `${name} declares its security`).toBe(true)
+      const requirements = operation.security ?? []
+      for (const requirement of requirements) {
+        for (const scheme of Object.keys(requirement)) expect(schemes, name).toContain(scheme)
+      }
+      const refusesMissingToken = JSON.stringify(operation.responses['401'] ?? {}).includes(
+        '"missing_token"',
+      )
+      expect(requirements.length > 0, `${name} takes an access token`).toBe(refusesMissingToken)
     }
   })
 

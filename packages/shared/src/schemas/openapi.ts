@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { SERVER_ERRORS, type ServerErrorCode } from '../errors.js'
 import { ROUTES } from '../routes.js'
-import { REFRESH_TOKEN_TRANSPORT_HEADER } from '../transport.js'
-import { ACCESS_TOKEN_TYPE, MAX_BODY_BYTES } from '../types.js'
+import { DEVICE_COOKIE_NAME, REFRESH_TOKEN_TRANSPORT_HEADER } from '../transport.js'
+import { ACCESS_TOKEN_TYPE, FIELD_BOUNDS, MAX_BODY_BYTES } from '../types.js'
 import { schemaRegistry } from './schemas.js'
 
 /** A JSON object of the OpenAPI document. */
@@ -11,16 +11,25 @@ export type OpenApiObject = { [key: string]: unknown }
 /** An OpenAPI 3.1 document. */
 export interface OpenApiDocument extends OpenApiObject {
   openapi: '3.1.0'
-  info: { title: string; version: string; description: string }
+  info: {
+    title: string
+    version: string
+    description: string
+    license: { name: string; identifier: string }
+  }
+  servers: { url: string }[]
   paths: Record<string, Record<string, OpenApiObject>>
   components: OpenApiObject
 }
 
 /** Options of {@link createOpenApiDocument}. */
 export interface OpenApiDocumentOptions {
-  /** `info.version`. @default '1.1.0' */
+  /**
+   * `info.version`: the version of the server that answers by this document (the committed
+   * `openapi.json` names `@refresh-kit/server`'s). @default '1.1.0'
+   */
   version?: string
-  /** Where the routes are mounted (a `servers` entry), e.g. `/identity`. @default none */
+  /** Where the routes are mounted (the `servers` entry), e.g. `/identity`. @default '/' */
   prefix?: string
   /** Whether `POST /auth/register` is offered. @default true */
   registration?: boolean
@@ -28,6 +37,14 @@ export interface OpenApiDocumentOptions {
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` })
 const json = (schema: OpenApiObject) => ({ 'application/json': { schema } })
+
+/** The license of refresh-kit, as its `LICENSE` file and every package.json say. */
+const LICENSE = { name: 'MIT', identifier: 'MIT' }
+
+/** Operations anyone may call: no credentials, or the refresh token is their credential. */
+const PUBLIC: OpenApiObject[] = []
+/** Operations that take an access token. */
+const SIGNED_IN = [{ bearer: [] }]
 
 /** The OpenAPI form of a path with `:param` segments (`/auth/sessions/{id}`). */
 export function openApiPath(path: string): string {
@@ -137,6 +154,27 @@ const transportParameter = {
   schema: { type: 'string', enum: ['cookie', 'body'] },
 }
 
+/**
+ * The refresh cookie, read by refresh and logout when the body has no `refreshToken`. Its
+ * name is the server's `REFRESH_COOKIE_NAME`; this is its default.
+ */
+const refreshCookieParameter = {
+  name: 'rk_refresh',
+  in: 'cookie',
+  required: false,
+  description: `The refresh token in the cookie transport (the cookie's name is the server's \`REFRESH_COOKIE_NAME\`, \`rk_refresh\` by default). Read only when the body has no \`refreshToken\`; it must come with \`${REFRESH_TOKEN_TRANSPORT_HEADER}: cookie\` and, when the request has an \`Origin\`, from the server's own origin or an allowed one, or the answer is \`403 csrf_rejected\`. One of more than ${FIELD_BOUNDS.refreshToken.max} characters is taken as an unknown refresh token, and cleared.`,
+  schema: { type: 'string', maxLength: FIELD_BOUNDS.refreshToken.max },
+}
+
+/** The device cookie a login in the cookie transport sets, read back at the next login. */
+const deviceCookieParameter = {
+  name: DEVICE_COOKIE_NAME,
+  in: 'cookie',
+  required: false,
+  description: `The device token of this browser's last login, which the cookie transport set: a device that signed in to the user before is limited on its own, not with strangers. The body's \`deviceToken\` wins over it; one of more than ${FIELD_BOUNDS.deviceToken.max} characters counts as none.`,
+  schema: { type: 'string' },
+}
+
 const setCookie = {
   'Set-Cookie': {
     description:
@@ -193,6 +231,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
               operationId: 'register',
               summary: 'Create a user',
               tags: ['auth'],
+              security: PUBLIC,
               requestBody: requestBody('Credentials'),
               responses: {
                 '201': {
@@ -220,7 +259,8 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         description:
           'Beyond `MAX_SESSIONS_PER_USER` sessions, the least recently used one ends. Failed logins are limited per username and address, per address and per username, all logins per address: past a limit, `429` with `Retry-After` before the password is checked. A device that signed in to the user before (the `rk_device` cookie, or `deviceToken` in the body) is limited on its own, not with strangers. When password hashing is saturated, `503` at once.',
         tags: ['auth'],
-        parameters: [transportParameter],
+        security: PUBLIC,
+        parameters: [transportParameter, deviceCookieParameter],
         requestBody: requestBody('LoginRequest'),
         responses: {
           '200': tokenAnswer('A new session: an access token and its first refresh token.'),
@@ -238,7 +278,8 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         description:
           'The presented token stops working and a new pair is returned. Within the reuse grace window the immediately previous token gets the same successor; an older one revokes the session.',
         tags: ['auth'],
-        parameters: [transportParameter],
+        security: PUBLIC,
+        parameters: [transportParameter, refreshCookieParameter],
         requestBody: refreshBody,
         responses: {
           '200': tokenAnswer('The rotated pair.'),
@@ -256,7 +297,8 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         operationId: 'logout',
         summary: 'End the session of a refresh token',
         tags: ['auth'],
-        parameters: [transportParameter],
+        security: PUBLIC,
+        parameters: [transportParameter, refreshCookieParameter],
         requestBody: refreshBody,
         responses: {
           '204': {
@@ -275,7 +317,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         operationId: 'logoutAll',
         summary: "End every session of the token's user",
         tags: ['auth'],
-        security: [{ bearer: [] }],
+        security: SIGNED_IN,
         responses: {
           '204': { description: 'Every session of the user was revoked.', headers: noStore },
           ...bearerErrors,
@@ -289,7 +331,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         operationId: 'changePassword',
         summary: 'Replace the password; every other session of the user ends',
         tags: ['auth'],
-        security: [{ bearer: [] }],
+        security: SIGNED_IN,
         requestBody: requestBody('ChangePasswordRequest'),
         responses: {
           '204': { description: 'Changed; the calling session stays.', headers: noStore },
@@ -315,7 +357,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         operationId: 'me',
         summary: 'Who the access token speaks for',
         tags: ['auth'],
-        security: [{ bearer: [] }],
+        security: SIGNED_IN,
         responses: {
           '200': {
             description: 'The user and session.',
@@ -332,7 +374,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         operationId: 'listSessions',
         summary: "The user's live sessions, newest first",
         tags: ['sessions'],
-        security: [{ bearer: [] }],
+        security: SIGNED_IN,
         responses: {
           '200': {
             description: 'The sessions; `current` marks the one that asked.',
@@ -349,8 +391,16 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         operationId: 'revokeSession',
         summary: 'End one session of the user',
         tags: ['sessions'],
-        security: [{ bearer: [] }],
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        security: SIGNED_IN,
+        parameters: [
+          {
+            name: 'id',
+            in: 'path',
+            required: true,
+            description: 'The session id, as `GET /auth/sessions` lists it.',
+            schema: { type: 'string' },
+          },
+        ],
         responses: {
           '204': { description: 'The session was revoked.', headers: noStore },
           ...bearerErrors,
@@ -365,6 +415,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         summary: 'Public keys of the access tokens',
         description: 'Only when an asymmetric algorithm (ES256, EdDSA, RS256) is configured.',
         tags: ['keys'],
+        security: PUBLIC,
         responses: {
           '200': {
             description: 'The key set; cacheable (`Cache-Control: public, max-age`), with an ETag.',
@@ -381,6 +432,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         operationId: 'healthz',
         summary: 'Liveness: the process runs',
         tags: ['health'],
+        security: PUBLIC,
         responses: {
           '200': { description: 'Alive.', content: json(ref('HealthResponse')) },
           ...commonErrors(false),
@@ -392,6 +444,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         operationId: 'readyz',
         summary: 'Readiness: the token store answers',
         tags: ['health'],
+        security: PUBLIC,
         responses: {
           '200': { description: 'Ready.', content: json(ref('HealthResponse')) },
           ...commonErrors(true),
@@ -403,6 +456,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         operationId: 'openapi',
         summary: 'This document',
         tags: ['health'],
+        security: PUBLIC,
         responses: {
           '200': {
             description: 'The OpenAPI 3.1 document of this contract.',
@@ -419,13 +473,15 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
     info: {
       title: 'refresh-kit token server',
       version: options.version ?? '1.1.0',
+      license: LICENSE,
       description:
         'Short-lived JWT access tokens and rotating refresh tokens with reuse detection. Every error has the body `ErrorBody`; an unknown path is `404 not_found`, a known path with the wrong method `405 method_not_allowed` with an `Allow` header.',
     },
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
-    ...(options.prefix === undefined || options.prefix === ''
-      ? {}
-      : { servers: [{ url: options.prefix }] }),
+    // Paths are relative to where the routes are mounted; `/` is OpenAPI's own default.
+    servers: [
+      { url: options.prefix === undefined || options.prefix === '' ? '/' : options.prefix },
+    ],
     tags: [
       { name: 'auth', description: 'Sign-in and tokens' },
       { name: 'sessions', description: "The signed-in user's sessions" },
