@@ -17,11 +17,10 @@ const committedPage = readFileSync(
  */
 function templateText(page: string): string {
   return page
-    .split('\n')
-    .filter((line) => !/^\|(---\|)+$/.test(line))
-    .join('\n')
     .replace(/<code v-pre>[^<]*<\/code>/g, '')
-    .replace(/(`+)[^`]*?\1/g, '')
+    .replace(/(`+)([^`]*?)\1/g, (_span, _fence, inner: string) =>
+      inner.includes('{{') ? inner : '',
+    )
 }
 
 /** The part of a page from one heading to the next heading of that level or above. */
