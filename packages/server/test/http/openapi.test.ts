@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { ROUTES } from '@refresh-kit/shared'
+import {
+  changePasswordRequestSchema,
+  cookieTokenResponseSchema,
+  credentialsSchema,
+  loginRequestSchema,
+  refreshRequestSchema,
+  schemaRegistry,
+} from '@refresh-kit/shared/schemas'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import Koa from 'koa'
 import request from 'supertest'
@@ -142,6 +150,23 @@ describe('GET /openapi.json', () => {
         '"missing_token"',
       )
       expect(requirements.length > 0, `${name} takes an access token`).toBe(refusesMissingToken)
+    }
+  })
+
+  it('describes each component as the schema registry does', () => {
+    const schemas = (committed.components as { schemas: Record<string, { description?: string }> })
+      .schemas
+    const described = [
+      credentialsSchema,
+      loginRequestSchema,
+      changePasswordRequestSchema,
+      refreshRequestSchema,
+      cookieTokenResponseSchema,
+    ]
+    for (const schema of described) {
+      const meta = schemaRegistry.get(schema)
+      expect(meta?.description, meta?.id).toBeDefined()
+      expect(schemas[meta?.id ?? '']?.description, meta?.id).toBe(meta?.description)
     }
   })
 

@@ -66,6 +66,11 @@ function componentSchemas(): Record<string, OpenApiObject> {
         target: 'draft-2020-12',
         io,
         uri: (id) => `#/components/schemas/${id}`,
+        // What the registry says of a component, beside its id: zod reads only `.describe()`.
+        override: ({ zodSchema, jsonSchema }) => {
+          const description = schemaRegistry.get(zodSchema)?.description
+          if (description !== undefined) jsonSchema.description ??= description
+        },
       }) as { schemas: Record<string, OpenApiObject> }
     ).schemas
   // Answers as the server sends them: closed objects, so a field added by mistake shows.
