@@ -9,11 +9,12 @@ import { build } from 'esbuild'
 // transport-aware token requests), with the fetch binding handing a URL and its init to
 // fetch as they came, and with changePassword, the server's details and Retry-After on
 // AuthError, the device token kept and sent at login, and the reactive-refresh rule shared by
-// both bindings from one module of the core.
+// both bindings from one module of the core, and a csrf_rejected refresh explained (what to
+// change: CORS_ORIGINS or the dev proxy's Host) instead of signing the user out.
 // `axios: false`: the entry must not import axios at all (an app without axios installs it).
 const ENTRIES = [
-  { name: 'client-sdk (axios)', file: 'index.js', budget: 5149, goal: 2560, axios: true },
-  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 5053, goal: 2560, axios: false },
+  { name: 'client-sdk (axios)', file: 'index.js', budget: 5343, goal: 2560, axios: true },
+  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 5238, goal: 2560, axios: false },
   { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 918, goal: 1024, axios: false },
 ]
 

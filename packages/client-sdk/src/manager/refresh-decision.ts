@@ -1,3 +1,4 @@
+import { AuthError } from '../errors.js'
 import type { StoredTokens } from '../types.js'
 
 /**
@@ -86,4 +87,40 @@ export async function refreshAndReplay<T>(
     manager.refresh({ trigger: 'reactive', staleAccessToken: request.sentToken }),
   )
   return replay(tokens.accessToken)
+}
+
+/**
+ * What a failed refresh means for the session. `end`: the server refused the refresh token
+ * (an answer of 400 to 403, or the manager's own `session_expired`), so the user is signed
+ * out. `keep`: the tokens stay. Either the failure was transient (no answer, a timeout, 408,
+ * 429, 5xx) and a later request tries again after a backoff, or the server answered
+ * `403 csrf_rejected`: it refused the page's origin (or the `Host` a dev proxy rewrote), not
+ * the session. The refresh cookie may be perfectly good, and signing out would throw away a
+ * session that fixing the configuration brings back.
+ *
+ * @example
+ * ```ts
+ * refreshFailure(new AuthError('invalid_refresh_token', { status: 401 })) // 'end'
+ * refreshFailure(new AuthError('csrf_rejected', { status: 403 }))         // 'keep'
+ * ```
+ */
+export function refreshFailure({ code, status = 0 }: AuthError): 'end' | 'keep' {
+  return code === 'session_expired' || (status >= 400 && status <= 403 && code !== 'csrf_rejected')
+    ? 'end'
+    : 'keep'
+}
+
+/**
+ * The error a refresh failure is reported as: a `csrf_rejected` says what to fix, since the
+ * usual cause is a page origin the server was not told about, or a dev proxy that rewrites
+ * `Host`; anything else as it is.
+ */
+export function refreshError(error: AuthError): AuthError {
+  if (error.code !== 'csrf_rejected') return error
+  const origin = (globalThis as { location?: { origin?: string } }).location?.origin
+  return new AuthError('csrf_rejected', {
+    message: `the token server refused this origin for the refresh cookie (403 csrf_rejected): add this page's origin${origin ? ` (${origin})` : ''} to CORS_ORIGINS, or make your dev proxy keep the Host header (changeOrigin: false)`,
+    status: error.status,
+    cause: error,
+  })
 }

@@ -17,6 +17,7 @@ import type {
   TokenStorage,
 } from '../types.js'
 import { createEmitter } from './emitter.js'
+import { refreshError, refreshFailure } from './refresh-decision.js'
 
 /** Options of {@link createTokenManager}. Only `refresh` is required. */
 export interface TokenManagerOptions {
@@ -96,11 +97,20 @@ export interface TokenManager {
    * (no `sessionExpired`: nothing was lost). Otherwise the stored tokens, without a request.
    * Also run on first use by `getAccessToken`, `refresh` and `isAuthenticated`.
    * Rejects with a `retryable` `AuthError` when the server could not be reached; the next use tries again.
+   * Rejects with `csrf_rejected` (and emits `refreshFailed` with it, never `sessionExpired`)
+   * when the server refused this page's origin for the refresh cookie: the message says to add
+   * the origin to `CORS_ORIGINS` or to have the dev proxy keep the `Host` header.
    */
   restore(): Promise<StoredTokens | null>
   /** A valid access token: waits for a refresh in flight, refreshes first inside the leeway; `null` when signed out. */
   getAccessToken(): Promise<string | null>
-  /** Joins the refresh in flight or starts one. Rejects with an `AuthError`. */
+  /**
+   * Joins the refresh in flight or starts one. Rejects with an `AuthError`. A refused refresh
+   * token signs the user out (`session_expired`); a `403 csrf_rejected` does not: it says the
+   * server refused this page's origin for the refresh cookie (or a dev proxy rewrote `Host`),
+   * not that the session ended, so the stored tokens are kept (an access token still valid
+   * goes on working) and `refreshFailed` is emitted with the error, as for a transient failure.
+   */
   refresh(options?: RefreshOptions): Promise<StoredTokens>
   /** Whether refresh tokens are stored and not yet expired. */
   isAuthenticated(): Promise<boolean>
@@ -312,9 +322,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const answer = await callWithRetry(intended)
       tokens = answer === 'superseded' ? null : toTokens(answer, current)
     } catch (thrown) {
-      const error = toAuthError(thrown)
-      const status = error.status ?? 0
-      if (error.code === 'session_expired' || (status >= 400 && status <= 403)) {
+      const error = refreshError(toAuthError(thrown))
+      if (refreshFailure(error) === 'end') {
         // Before signing out (refresh_token_reused above all): another tab may hold the successor.
         const latest = await storage.get()
         if (latest !== null && !same(latest, intended)) {

@@ -6,6 +6,8 @@ import {
   mayRefresh,
   type Refresher,
   refreshAndReplay,
+  refreshError,
+  refreshFailure,
 } from '../../src/manager/refresh-decision.js'
 import type { StoredTokens } from '../../src/types.js'
 
@@ -141,5 +143,49 @@ describe('refreshAndReplay', () => {
     ).catch((thrown: unknown) => thrown)
     expect(error).toBe(aborted)
     expect(replayed).toBe(0)
+  })
+})
+
+describe('refreshFailure', () => {
+  const failure = (code: string, status?: number) =>
+    refreshFailure(new AuthError(code, { status, retryable: status === undefined }))
+
+  it('ends the session when the server refused the refresh token', () => {
+    expect(failure('invalid_refresh_token', 401)).toBe('end')
+    expect(failure('refresh_token_reused', 401)).toBe('end')
+    expect(failure('invalid_request', 400)).toBe('end')
+    expect(failure('forbidden', 403)).toBe('end')
+    expect(failure('session_expired')).toBe('end')
+  })
+
+  it('keeps the session on a transient failure', () => {
+    expect(failure('network_error')).toBe('keep')
+    expect(failure('refresh_timeout')).toBe('keep')
+    expect(failure('rate_limited', 429)).toBe('keep')
+    expect(failure('service_unavailable', 503)).toBe('keep')
+  })
+
+  it('keeps the session on 403 csrf_rejected: the origin was refused, not the refresh token', () => {
+    expect(failure('csrf_rejected', 403)).toBe('keep')
+  })
+})
+
+describe('refreshError', () => {
+  it('says what to fix on csrf_rejected: CORS_ORIGINS, or a proxy that keeps Host', () => {
+    const error = refreshError(
+      new AuthError('csrf_rejected', {
+        status: 403,
+        message: 'this origin may not use the refresh cookie',
+      }),
+    )
+    expect(error).toMatchObject({ code: 'csrf_rejected', status: 403, retryable: false })
+    expect(error.message).toContain('403 csrf_rejected')
+    expect(error.message).toContain('CORS_ORIGINS')
+    expect(error.message).toContain('Host header')
+  })
+
+  it('leaves every other error as it is', () => {
+    const other = new AuthError('invalid_refresh_token', { status: 401 })
+    expect(refreshError(other)).toBe(other)
   })
 })
