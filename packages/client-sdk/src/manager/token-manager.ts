@@ -60,8 +60,10 @@ export interface TokenManager {
    * Joins the refresh in flight or starts one. Rejects with an `AuthError`. A refused refresh
    * token signs the user out (`session_expired`); a `403 csrf_rejected` does not: it says the
    * server refused this page's origin for the refresh cookie (or a dev proxy rewrote `Host`),
-   * not that the session ended, so the stored tokens are kept (an access token still valid
-   * goes on working) and `refreshFailed` is emitted with the error, as for a transient failure.
+   * not that the session ended, so the stored tokens are kept and `refreshFailed` is emitted
+   * with the error, as for a transient failure. Until the configuration is fixed, every call
+   * that needs a refresh rejects with it (within the usual backoff without a request, then
+   * after asking the server again).
    */
   refresh(options?: RefreshOptions): Promise<StoredTokens>
   /** Whether refresh tokens are stored and not yet expired. */
