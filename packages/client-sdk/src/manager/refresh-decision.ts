@@ -4,7 +4,8 @@ import type { StoredTokens } from '../types.js'
 /**
  * Where the SDK decides to refresh after a failed request, for every HTTP binding: which
  * answers refresh, which requests may, and how the one replay is kept from looping. The
- * bindings only read their own request and answer; what to do is decided here.
+ * bindings only read their own request and answer; what to do is decided here. And what a
+ * failed refresh means: the session ended, or it stays (see {@link refreshFailure}).
  */
 
 /** The server codes of a 401 that a new access token cures. */
