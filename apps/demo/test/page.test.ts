@@ -4,6 +4,7 @@ import { useTestRedis } from '@refresh-kit/testing'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  ACCESS_TOKEN_TTL,
   eventually,
   expireLocally,
   openPage,
@@ -164,6 +165,66 @@ describe('a session revoked on the server', () => {
       await new Promise((resolve) => setTimeout(resolve, 1500))
       expect(demo.refreshCalls() - before).toBe(1)
       expect(await text(page, '#status')).toBe('Signed out')
+    } finally {
+      await context.close()
+    }
+  })
+})
+
+describe('what the page explains', () => {
+  it('says in a line each, before anyone signs in, what an access token and a refresh token are and why rotation matters', async () => {
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 800 } })
+    try {
+      const page = await openPage(context, demo.pageUrl)
+      for (const concept of ['access-token', 'refresh-token', 'rotation']) {
+        expect(await page.isVisible(`[data-concept="${concept}"]`)).toBe(true)
+      }
+      const access = await text(page, '[data-concept="access-token"]')
+      expect(access).toMatch(/short-lived/)
+      expect(access).toMatch(/every API request carries/)
+      // The lifetime the server was started with, not a number written into the page.
+      expect(access).toContain(`about ${ACCESS_TOKEN_TTL} s`)
+      expect(await text(page, '[data-concept="refresh-token"]')).toMatch(
+        /long-lived secret sent only to \/auth\/refresh, to get a new access token/,
+      )
+      expect(await text(page, '[data-concept="rotation"]')).toMatch(
+        /swaps the refresh token for a new one.*ends the whole session/,
+      )
+      // Revocation reaches access tokens: nothing on the page says one outlives its session.
+      expect(await page.textContent('body')).not.toMatch(/live on until it expires/)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('signs out everywhere as it says: the access token is refused at once, and the session ends', async () => {
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 800 } })
+    try {
+      const page = await openPage(context, demo.bodyPageUrl)
+      await signInAsDemo(page)
+      expect(await text(page, '#signout-all-hint')).toMatch(
+        /refuses this session’s access token at once, not when it expires/,
+      )
+      const accessToken = await page.evaluate(
+        () =>
+          (
+            JSON.parse(localStorage.getItem('refresh-kit.tokens') ?? '{}') as {
+              accessToken: string
+            }
+          ).accessToken,
+      )
+      await page.click('#signout-all')
+      await page.waitForSelector('#status[data-state="expired"]', { timeout: 20_000 })
+
+      // Refused as revoked (an expired token would be token_expired), well inside its lifetime.
+      const me = await fetch(`${demo.apiUrl}/auth/me`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      })
+      expect(me.status).toBe(401)
+      expect(((await me.json()) as { error?: string }).error).toBe('invalid_token')
+      expect(await timelineTexts(page)).toContain(
+        'Session expired (invalid_refresh_token): tokens cleared, sign in again',
+      )
     } finally {
       await context.close()
     }

@@ -8,11 +8,14 @@ import { build } from 'esbuild'
 // Sizes reached with the cookie transport (restore, the in-memory handover between tabs,
 // transport-aware token requests), with the fetch binding handing a URL and its init to
 // fetch as they came, and with changePassword, the server's details and Retry-After on
-// AuthError, and the device token kept and sent at login.
+// AuthError, the device token kept and sent at login, and the reactive-refresh rule shared by
+// both bindings from one module of the core, and a csrf_rejected refresh explained (what to
+// change: CORS_ORIGINS or the dev proxy's Host) instead of signing the user out, and the
+// token manager's answer check, refresh call and wake-up listeners in files of their own.
 // `axios: false`: the entry must not import axios at all (an app without axios installs it).
 const ENTRIES = [
-  { name: 'client-sdk (axios)', file: 'index.js', budget: 5058, goal: 2560, axios: true },
-  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 4954, goal: 2560, axios: false },
+  { name: 'client-sdk (axios)', file: 'index.js', budget: 5382, goal: 2560, axios: true },
+  { name: 'client-sdk/fetch', file: 'fetch.js', budget: 5273, goal: 2560, axios: false },
   { name: 'client-sdk/cross-tab', file: 'cross-tab.js', budget: 918, goal: 1024, axios: false },
 ]
 

@@ -71,8 +71,9 @@ export interface RefreshResult {
 
 /**
  * Exchanges a refresh token for new tokens. Throw an error with an HTTP `response.status`
- * (axios and ky errors have one) or an `AuthError`: 400, 401 and 403 sign the user out, 408,
- * 429 and 5xx are retried later, and an error without a status counts as a network error.
+ * (axios and ky errors have one) or an `AuthError`: 400, 401 and 403 sign the user out (but
+ * `403 csrf_rejected`, which keeps the tokens), 408, 429 and 5xx are retried later, and an
+ * error without a status counts as a network error.
  *
  * @example
  * ```ts
@@ -101,7 +102,11 @@ export interface AuthEvents {
       | { phase: 'start'; trigger: RefreshTrigger }
       | { phase: 'success'; tokens: StoredTokens; released: number },
   ) => void
-  /** A refresh failed transiently (network, timeout, 5xx, 429): the tokens were kept. */
+  /**
+   * A refresh failed and the tokens were kept: transiently (network, timeout, 5xx, 429; the
+   * error is `retryable`), or refused with `csrf_rejected` (this page's origin may not use the
+   * refresh cookie: a configuration to fix, not an ended session; not `retryable`).
+   */
   refreshFailed: (error: AuthError) => void
   /** The refresh token was rejected: tokens were cleared. Emitted once per expiry. */
   sessionExpired: (error: AuthError) => void

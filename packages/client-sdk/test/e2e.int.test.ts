@@ -14,7 +14,10 @@ import {
 import { useTestRedis } from '@refresh-kit/testing'
 import axios from 'axios'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isAuthError } from '../src/errors.js'
+import { createAuthClient } from '../src/axios/client.js'
+import { type AuthError, isAuthError } from '../src/errors.js'
+import { createAuthFetch } from '../src/fetch/client.js'
+import type { AccountMethods } from '../src/lib/account.js'
 import { memoryStorage } from '../src/storage/memory.js'
 import { BINDINGS } from './support/bindings.js'
 import { expectNoSecrets } from './support/secrets.js'
@@ -245,3 +248,112 @@ describe.each(BINDINGS)('the $name binding against the real server and Redis', (
     expect(username(await again.get('/auth/me'))).toBe(credentials.username)
   })
 })
+
+/**
+ * What a browser adds to each request of a page at `origin`: the `Origin` header, and the
+ * cookies the server set (Node.js has no cookie jar).
+ */
+function browserAt(origin: string) {
+  const jar = new Map<string, string>()
+  return {
+    origin,
+    cookie: () => [...jar].map(([name, value]) => `${name}=${value}`).join('; '),
+    keep(setCookies: readonly string[] | undefined) {
+      for (const line of setCookies ?? []) {
+        const pair = line.split(';')[0] ?? ''
+        const name = pair.slice(0, pair.indexOf('='))
+        if (/max-age=0/i.test(line)) jar.delete(name)
+        else jar.set(name, pair.slice(pair.indexOf('=') + 1))
+      }
+    },
+  }
+}
+type Browser = ReturnType<typeof browserAt>
+
+/** A cookie-mode client of each binding, sending what the browser at `page` would. */
+const COOKIE_CLIENTS: { name: string; create(page: Browser): AccountMethods }[] = [
+  {
+    name: 'axios',
+    create(page) {
+      const instance = axios.create({ baseURL })
+      instance.interceptors.request.use((config) => {
+        config.headers.set('Origin', page.origin)
+        config.headers.set('Cookie', page.cookie())
+        return config
+      })
+      instance.interceptors.response.use(
+        (response) => {
+          page.keep(response.headers['set-cookie'])
+          return response
+        },
+        (error: unknown) => {
+          if (axios.isAxiosError(error)) page.keep(error.response?.headers['set-cookie'])
+          throw error
+        },
+      )
+      return createAuthClient({
+        baseURL,
+        axios: instance,
+        refreshTokenTransport: 'cookie',
+        storage: memoryStorage(),
+        refreshOnWake: false,
+      })
+    },
+  },
+  {
+    name: 'fetch',
+    create(page) {
+      return createAuthFetch({
+        baseURL,
+        refreshTokenTransport: 'cookie',
+        storage: memoryStorage(),
+        refreshOnWake: false,
+        fetch: async (request) => {
+          const headers = new Headers(request.headers)
+          headers.set('Origin', page.origin)
+          headers.set('Cookie', page.cookie())
+          const response = await fetch(new Request(request, { headers }))
+          page.keep(response.headers.getSetCookie())
+          return response
+        },
+      })
+    },
+  },
+]
+
+describe.each(COOKIE_CLIENTS)(
+  'the $name binding in cookie mode, from an origin the server does not allow',
+  (binding) => {
+    it('reports a restore refused with 403 csrf_rejected as that error and event, and the session is still there for an allowed origin', async () => {
+      const page = browserAt('http://localhost:5173')
+      const signedIn = binding.create(page)
+      await signedIn.login(await signUp(signedIn))
+      expect(page.cookie()).toMatch(/rk_refresh=/)
+
+      // The page is reloaded: memory is empty, the cookie is in the browser.
+      const reloaded = binding.create(page)
+      const failures: AuthError[] = []
+      let expired = 0
+      reloaded.on('refreshFailed', (error) => {
+        failures.push(error)
+      })
+      reloaded.on('sessionExpired', () => {
+        expired += 1
+      })
+      const error = await reloaded.restore().then(
+        (session) => session,
+        (thrown: unknown) => thrown,
+      )
+      expect(isAuthError(error) && [error.code, error.status]).toEqual(['csrf_rejected', 403])
+      expect((error as AuthError).message).toContain('CORS_ORIGINS')
+      expect((error as AuthError).message).toContain('Host header')
+      expect(failures).toEqual([error])
+      expect(expired).toBe(0)
+
+      // Nothing was revoked: the same cookie, sent from the server's own origin, restores the session.
+      const allowed = binding.create({ ...page, origin: baseURL })
+      const session = await allowed.restore()
+      expect(session?.accessToken).toMatch(/^ey/)
+    })
+  },
+)

@@ -29,7 +29,13 @@ export interface SessionState {
   expiring: boolean
   /** When the access token expires, in ms on the local clock; `null` when signed out. */
   expiresAt: number | null
-  /** Why the session expired, when `status` is `expired`. */
+  /**
+   * Why the session expired, when `status` is `expired`; or, with `signed-out`, why the
+   * session could not be restored after a page load when that is something to fix rather
+   * than no session: `csrf_rejected` (the token server refused this page's origin for the
+   * refresh cookie; its message says to add the origin to `CORS_ORIGINS` or to have the dev
+   * proxy keep the `Host` header). `null` otherwise.
+   */
   error: AuthError | null
 }
 
@@ -148,12 +154,24 @@ export function createSessionStore(client: AnyAuthClient, now = Date.now): Sessi
       }),
     ]
     const read = version
+    // Why restore() failed, when it was refused for a reason to fix (`csrf_rejected`): shown
+    // with the signed-out state rather than passed off as a session that was never there.
+    let refused: AuthError | null = null
     // restore() where the client has one: after a reload, a cookie-held session is only known
     // to the server; otherwise (or when it cannot reach the server) what storage holds.
-    const first = client.restore?.().catch(() => client.manager.getTokens())
+    const first = client.restore?.().catch((error: AuthError) => {
+      if (error?.retryable === false) refused = error
+      return client.manager.getTokens()
+    })
     ;(first ?? client.manager.getTokens()).then(
       (tokens) => {
-        if (version === read) set(fromTokens(tokens, now()))
+        if (version !== read) return
+        const next = fromTokens(tokens, now())
+        set(
+          next.status === 'signed-out' && refused !== null
+            ? signedOut('signed-out', refused)
+            : next,
+        )
       },
       () => {
         if (version === read) set(signedOut('signed-out'))

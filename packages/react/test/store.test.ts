@@ -125,6 +125,37 @@ describe('createSessionStore', () => {
     expect(statuses(seen).includes('signed-out')).toBe(false)
   })
 
+  it('shows why a reload could not restore the session when the server refused the origin (csrf_rejected), not a plain signed out', async () => {
+    const manager = createTokenManager({
+      refreshTokenTransport: 'cookie',
+      refreshOnWake: false,
+      refresh: async () => {
+        throw Object.assign(new Error('Request failed with status code 403'), {
+          response: {
+            status: 403,
+            data: { error: 'csrf_rejected', message: 'this origin may not use the refresh cookie' },
+          },
+        })
+      },
+    })
+    const client: AnyAuthClient = {
+      manager,
+      login: async () => manager.setTokens(answer(0)),
+      logout: () => manager.clear(),
+      logoutAll: () => manager.clear(),
+      getAccessToken: () => manager.getAccessToken(),
+      isAuthenticated: () => manager.isAuthenticated(),
+      on: (event, listener) => manager.on(event, listener),
+      restore: () => manager.restore(),
+    }
+    const store = createSessionStore(client)
+    store.subscribe(() => {})
+    await vi.waitFor(() => expect(store.getSnapshot().status).toBe('signed-out'))
+    const { error } = store.getSnapshot()
+    expect(error).toMatchObject({ code: 'csrf_rejected', status: 403 })
+    expect(error?.message).toContain('CORS_ORIGINS')
+  })
+
   it('stops listening when the last subscriber leaves', async () => {
     const { unsubscribe, seen, client } = setup()
     await new Promise((resolve) => setTimeout(resolve, 0))

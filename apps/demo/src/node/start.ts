@@ -89,7 +89,8 @@ async function main(): Promise<void> {
         'No usable Redis: the token server runs on its IN-MEMORY store.',
         `  ${probe.reason}`,
         'Sessions live only in this process and end when it stops.',
-        'For Redis:  docker compose up -d redis   (then run pnpm demo again),',
+        'For Redis:  docker compose up -d redis   (JWT_SECRET and REDIS_PASSWORD set),',
+        'then REDIS_URL=redis://:$REDIS_PASSWORD@127.0.0.1:6379 pnpm demo,',
         'or point REDIS_URL at a password-protected Redis of your own.',
       ]),
     )

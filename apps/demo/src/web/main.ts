@@ -330,8 +330,8 @@ busy(byId<HTMLButtonElement>('signout-all'), async () => {
     'info',
     'Every session revoked on the server, and its access tokens refused from now on',
   )
-  // Make the token stale so the next request refreshes, and that refresh is refused.
-  await makeStale(storage, 'rewind')
+  // The access token is still within its lifetime: the server refuses it all the same, and
+  // the refresh that follows is refused too.
   await auth.http.get(ROUTES.me).catch(() => {})
 })
 
@@ -360,15 +360,20 @@ async function start() {
     .catch(() => null)
   const user = config?.demoUser ?? DEMO_USER
   byId('demo-credentials').textContent = `${user.username} / ${user.password}`
+  if (config !== null) {
+    for (const ttl of document.querySelectorAll('.ttl')) {
+      ttl.textContent = String(config.accessTokenTtl)
+    }
+  }
   if (config?.tokenStore === 'memory') {
     const banner = byId('store-banner')
     banner.replaceChildren(
       el('strong', {}, 'In-memory token store. '),
       `${config.redisProblem ?? 'No Redis was configured'}. Sessions live only in the token server process and end when it stops. For Redis: `,
       el('code', {}, 'docker compose up -d redis'),
-      ', then run ',
-      el('code', {}, 'pnpm demo'),
-      ' again.',
+      ' (with JWT_SECRET and REDIS_PASSWORD set), then ',
+      el('code', {}, 'REDIS_URL=redis://:$REDIS_PASSWORD@127.0.0.1:6379 pnpm demo'),
+      '.',
     )
     banner.hidden = false
   }

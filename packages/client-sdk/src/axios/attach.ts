@@ -10,6 +10,7 @@ import { AuthError } from '../errors.js'
 import { check as checkOption } from '../lib/check.js'
 import type { AuthPaths } from '../lib/endpoints.js'
 import { resolveEndpoints } from '../lib/endpoints.js'
+import { isRefreshableAnswer, refreshAndReplay } from '../manager/refresh-decision.js'
 import type { TokenManager, TokenManagerOptions } from '../manager/token-manager.js'
 import { createTokenManager } from '../manager/token-manager.js'
 import { type TokenRequest, tokenRequest } from '../transport.js'
@@ -57,12 +58,9 @@ export interface TokenRefreshHandle {
   detach(): void
 }
 
-const REFRESHABLE: readonly unknown[] = ['token_expired', 'invalid_token']
-
 /** @internal The default `shouldRefresh`. */
 const defaultShouldRefresh = (error: AxiosError): boolean =>
-  error.response?.status === 401 &&
-  REFRESHABLE.includes((error.response.data as { error?: unknown } | null)?.error)
+  isRefreshableAnswer(error.response?.status ?? 0, error.response?.data ?? null)
 
 const bearerOf = (config: InternalAxiosRequestConfig): string | undefined =>
   /^Bearer (.+)/.exec(String(config.headers.get('Authorization')))?.[1]
@@ -151,24 +149,32 @@ export function attachTokenRefresh(
 
   const responseId = instance.interceptors.response.use(undefined, async (error: unknown) => {
     const config = axios.isAxiosError(error) ? error.config : undefined
-    const sent = config === undefined ? undefined : bearerOf(config)
-    if (
-      config === undefined ||
-      sent === undefined ||
-      config.skipAuthRefresh ||
-      !managed(config) ||
-      !shouldRefresh(error as AxiosError)
-    ) {
-      throw error
-    }
-    if (isStream(config.data)) {
-      throw new AuthError('request_not_replayable', { status: 401, cause: error })
-    }
-    // A token that was already superseded is not refreshed again: the replay takes the current one.
-    await abortable(manager.refresh({ trigger: 'reactive', staleAccessToken: sent }), config)
-    // Marked, so a replay that fails again is returned as it is: no loop.
-    config.skipAuthRefresh = true
-    return instance.request(config)
+    const replayed =
+      config &&
+      (await refreshAndReplay(
+        manager,
+        {
+          sentToken: bearerOf(config),
+          skipAuthRefresh: config.skipAuthRefresh,
+          managed: managed(config),
+        },
+        () => {
+          if (!shouldRefresh(error as AxiosError)) return false
+          if (isStream(config.data)) {
+            throw new AuthError('request_not_replayable', { status: 401, cause: error })
+          }
+          return true
+        },
+        () => {
+          // Flagged: the request interceptor gives it the token as stored, and a second
+          // failure is returned as it is.
+          config.skipAuthRefresh = true
+          return instance.request(config)
+        },
+        (refresh) => abortable(refresh, config),
+      ))
+    if (replayed === undefined) throw error
+    return replayed
   })
 
   return {

@@ -6,6 +6,7 @@ import { check } from '../lib/check.js'
 import type { AuthPaths } from '../lib/endpoints.js'
 import { resolveEndpoints } from '../lib/endpoints.js'
 import { isAbsolute, joinURL, parseURL } from '../lib/url.js'
+import { isRefreshableAnswer, refreshAndReplay } from '../manager/refresh-decision.js'
 import type { TokenManager, TokenManagerOptions } from '../manager/token-manager.js'
 import { createTokenManager } from '../manager/token-manager.js'
 import { type TokenRequest, tokenRequest } from '../transport.js'
@@ -51,8 +52,6 @@ export interface AuthFetch extends AccountMethods {
   endpoints: AuthPaths
 }
 
-const REFRESHABLE: readonly unknown[] = ['token_expired', 'invalid_token']
-
 /** @internal The default `shouldRefresh`: an answer other than 401 is decided without a wait. */
 const defaultShouldRefresh = (response: Response): boolean | Promise<boolean> =>
   response.status === 401 &&
@@ -60,7 +59,7 @@ const defaultShouldRefresh = (response: Response): boolean | Promise<boolean> =>
     .clone()
     .json()
     .then(
-      (body: { error?: unknown } | null) => REFRESHABLE.includes(body?.error),
+      (body: unknown) => isRefreshableAnswer(response.status, body),
       () => false,
     )
 
@@ -206,14 +205,18 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     }
     const token = await abortable(manager.getAccessToken(), signal)
     const response = await sendWith(token)
-    if (token === null || !(await shouldRefresh(response))) return response
-    // A token that was already superseded is not refreshed again: the replay takes the current one.
-    const tokens = await abortable(
-      manager.refresh({ trigger: 'reactive', staleAccessToken: token }),
-      signal,
+    const replayed = await refreshAndReplay(
+      manager,
+      { sentToken: token, skipAuthRefresh: false, managed: true },
+      () => shouldRefresh(response),
+      (accessToken) => {
+        response.body?.cancel().catch(() => {})
+        // The last send: its answer goes to the caller as it is.
+        return sendWith(accessToken, true)
+      },
+      (refresh) => abortable(refresh, signal),
     )
-    response.body?.cancel().catch(() => {})
-    return sendWith(tokens.accessToken, true)
+    return replayed ?? response
   }
 
   const methods = accountMethods(

@@ -2,66 +2,19 @@ import {
   DEFAULT_LEEWAY_SECONDS,
   DEFAULT_REFRESH_BACKOFF_INITIAL_MS,
   DEFAULT_REFRESH_TIMEOUT_MS,
-  type RefreshTokenTransport,
 } from '@refresh-kit/shared'
 import { AuthError, isAuthError, retryAfterMs, toAuthError } from '../errors.js'
 import { check as checkOption } from '../lib/check.js'
 import { memoryStorage } from '../storage/memory.js'
-import type {
-  AuthEvents,
-  RefreshCoordinator,
-  RefreshFunction,
-  RefreshResult,
-  RefreshTrigger,
-  StoredTokens,
-  TokenStorage,
-} from '../types.js'
+import type { AuthEvents, RefreshResult, RefreshTrigger, StoredTokens } from '../types.js'
 import { createEmitter } from './emitter.js'
+import type { TokenManagerOptions } from './options.js'
+import { createRefreshCall } from './refresh-call.js'
+import { refreshError, refreshFailure } from './refresh-decision.js'
+import { sameSession, toStoredTokens } from './token-answer.js'
+import { onWake } from './wake.js'
 
-/** Options of {@link createTokenManager}. Only `refresh` is required. */
-export interface TokenManagerOptions {
-  /** Exchanges a refresh token for new tokens (the axios binding supplies one for the reference server). */
-  refresh: RefreshFunction
-  /** Where the tokens live. @default memoryStorage() */
-  storage?: TokenStorage
-  /**
-   * Where the refresh token lives. `cookie`: in the server's `HttpOnly` cookie, never in
-   * JavaScript. Storage then holds the access token alone (`refreshToken` is `''`), `refresh`
-   * is called with `''`, a page that starts without tokens asks the server once
-   * ({@link TokenManager.restore}), and tabs hand each other the access token over the
-   * coordinator, since each keeps its own in memory.
-   * @default 'body'
-   */
-  refreshTokenTransport?: RefreshTokenTransport
-  /**
-   * Refresh before a request when the access token expires within this many seconds, but
-   * never earlier than halfway through its lifetime: a token that lives less than twice the
-   * leeway is still used for its first half instead of refreshing on every request.
-   * @default 30
-   */
-  leewaySeconds?: number
-  /**
-   * Give up on a refresh that has not answered after this long. A refresh that timed out or
-   * lost its connection is retried once at once; with the default, that retry reaches the
-   * server within 10 s of the rotation it repeats, inside the server's default 30 s reuse
-   * grace window, so a lost answer never signs the user out. Keep twice this value below the
-   * server's `REFRESH_REUSE_GRACE`. @default 5000
-   */
-  refreshTimeoutMs?: number
-  /** Wait after a transient refresh failure: exponential with jitter, or the server's `Retry-After`. @default { initialMs: 500, maxMs: 30000 } */
-  backoff?: { initialMs?: number; maxMs?: number }
-  /** Shares one refresh between browser tabs. @default none */
-  coordinator?: RefreshCoordinator
-  /** The clock, in ms. @default Date.now */
-  now?: () => number
-  /**
-   * In browsers, re-check expiry when the tab becomes visible or the device comes back online,
-   * and refresh inside the leeway before the app's next request needs it. Timers do not run
-   * while a laptop sleeps or a tab is frozen; these events do fire after.
-   * @default true
-   */
-  refreshOnWake?: boolean
-}
+export type { TokenManagerOptions } from './options.js'
 
 /** Options of {@link TokenManager.refresh}. */
 export interface RefreshOptions {
@@ -96,11 +49,22 @@ export interface TokenManager {
    * (no `sessionExpired`: nothing was lost). Otherwise the stored tokens, without a request.
    * Also run on first use by `getAccessToken`, `refresh` and `isAuthenticated`.
    * Rejects with a `retryable` `AuthError` when the server could not be reached; the next use tries again.
+   * Rejects with `csrf_rejected` (and emits `refreshFailed` with it, never `sessionExpired`)
+   * when the server refused this page's origin for the refresh cookie: the message says to add
+   * the origin to `CORS_ORIGINS` or to have the dev proxy keep the `Host` header.
    */
   restore(): Promise<StoredTokens | null>
   /** A valid access token: waits for a refresh in flight, refreshes first inside the leeway; `null` when signed out. */
   getAccessToken(): Promise<string | null>
-  /** Joins the refresh in flight or starts one. Rejects with an `AuthError`. */
+  /**
+   * Joins the refresh in flight or starts one. Rejects with an `AuthError`. A refused refresh
+   * token signs the user out (`session_expired`); a `403 csrf_rejected` does not: it says the
+   * server refused this page's origin for the refresh cookie (or a dev proxy rewrote `Host`),
+   * not that the session ended, so the stored tokens are kept and `refreshFailed` is emitted
+   * with the error, as for a transient failure. Until the configuration is fixed, every call
+   * that needs a refresh rejects with it (within the usual backoff without a request, then
+   * after asking the server again).
+   */
   refresh(options?: RefreshOptions): Promise<StoredTokens>
   /** Whether refresh tokens are stored and not yet expired. */
   isAuthenticated(): Promise<boolean>
@@ -197,41 +161,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return error
   }
 
-  // Checks a token answer and dates it on the local clock, now that it has arrived.
-  const toTokens = (result: RefreshResult, previous: StoredTokens | null): StoredTokens => {
-    const receivedAt = now()
-    // Cookie transport: a refresh token in the body is never kept (the server ignored the
-    // transport header and put it where scripts can read it); the answer is refused.
-    const refreshToken = cookie
-      ? result?.refreshToken === undefined
-        ? ''
-        : null
-      : (result?.refreshToken ?? previous?.refreshToken)
-    if (
-      typeof result?.accessToken !== 'string' ||
-      typeof refreshToken !== 'string' ||
-      !(result.expiresIn >= 0)
-    ) {
-      throw new AuthError('internal_error', {
-        message:
-          refreshToken === null
-            ? 'refresh token in the body, not the cookie'
-            : 'malformed token answer',
-        retryable: refreshToken !== null,
-      })
-    }
-    return {
-      accessToken: result.accessToken,
-      refreshToken,
-      expiresAt: receivedAt + result.expiresIn * 1000,
-      issuedAt: receivedAt,
-      refreshExpiresAt:
-        result.refreshExpiresIn === undefined
-          ? // 8.64e15 is the last valid Date: never, as far as the client knows.
-            (previous?.refreshExpiresAt ?? 8.64e15)
-          : receivedAt + result.refreshExpiresIn * 1000,
-    }
-  }
+  // Dated on the local clock, now that the answer has arrived.
+  const toTokens = (result: RefreshResult, previous: StoredTokens | null): StoredTokens =>
+    toStoredTokens(result, previous, now(), cookie)
 
   const save = async (tokens: StoredTokens) => {
     await storage.set(tokens)
@@ -242,47 +174,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return tokens
   }
 
-  // Two snapshots of one session state (or both none): when they differ, another tab or a
-  // login stored something else meanwhile, or signed out.
-  const same = (a: StoredTokens | null, b: StoredTokens | null) =>
-    a === b ||
-    (a !== null &&
-      b !== null &&
-      a.refreshToken === b.refreshToken &&
-      a.accessToken === b.accessToken)
-
-  const callRefresh = async (refreshToken: string): Promise<RefreshResult> => {
-    const controller = new AbortController()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    try {
-      return await Promise.race([
-        refreshFn(refreshToken, { signal: controller.signal }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            reject(new AuthError('refresh_timeout', { retryable: true }))
-            controller.abort()
-          }, timeoutMs)
-        }),
-      ])
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
-  // A refresh that got no answer (a timeout, a dropped connection) may have rotated on the
-  // server: it is retried once at once, while the previous token is still inside the server's
-  // grace window, and gets the same successor. An answer (5xx, 429, 401) is never retried here.
-  // `superseded`: another tab stored a successor meanwhile, and retrying would present a token
-  // that may be two generations old.
-  // `intended` null: restoring from the refresh cookie, where nothing stored must appear meanwhile.
-  const callWithRetry = (intended: StoredTokens | null): Promise<RefreshResult | 'superseded'> => {
-    const refreshToken = intended?.refreshToken ?? ''
-    return callRefresh(refreshToken).catch(async (thrown: unknown) => {
-      const { code } = toAuthError(thrown)
-      if (code !== 'refresh_timeout' && code !== 'network_error') throw thrown
-      return same(await storage.get(), intended) ? callRefresh(refreshToken) : 'superseded'
-    })
-  }
+  const same = sameSession
+  const callWithRetry = createRefreshCall(refreshFn, timeoutMs, storage)
 
   // Runs inside the cross-tab lock when there is one: storage is re-read there, because
   // another tab may have rotated the refresh token while this one waited for the lock.
@@ -312,9 +205,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const answer = await callWithRetry(intended)
       tokens = answer === 'superseded' ? null : toTokens(answer, current)
     } catch (thrown) {
-      const error = toAuthError(thrown)
-      const status = error.status ?? 0
-      if (error.code === 'session_expired' || (status >= 400 && status <= 403)) {
+      const error = refreshError(toAuthError(thrown))
+      if (refreshFailure(error) === 'end') {
         // Before signing out (refresh_token_reused above all): another tab may hold the successor.
         const latest = await storage.get()
         if (latest !== null && !same(latest, intended)) {
@@ -418,17 +310,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   })
 
   // Wake-up: a visible tab or a network back re-checks expiry (failures reach the events).
-  const page = globalThis as {
-    document?: EventTarget & { visibilityState?: string }
-  } & Partial<EventTarget>
-  const wake = () => {
-    if (page.document?.visibilityState !== 'hidden') manager.getAccessToken().catch(() => {})
-  }
-  const wakeUp = options.refreshOnWake !== false && page.document?.addEventListener !== undefined
-  if (wakeUp) {
-    page.document?.addEventListener('visibilitychange', wake)
-    page.addEventListener?.('online', wake)
-  }
+  const stopWaking =
+    options.refreshOnWake !== false
+      ? onWake(() => {
+          manager.getAccessToken().catch(() => {})
+        })
+      : undefined
 
   const manager: TokenManager = {
     getTokens: () => storage.get(),
@@ -498,10 +385,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     on: events.on,
     close: () => {
       unsubscribe?.()
-      if (wakeUp) {
-        page.document?.removeEventListener('visibilitychange', wake)
-        page.removeEventListener?.('online', wake)
-      }
+      stopWaking?.()
     },
   }
   return manager
