@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { useTestRedis } from '@refresh-kit/testing'
 import request from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
+import { loadConfig } from '../../src/config/load.js'
 import { silentLogger } from '../../src/logger.js'
 import { type ConfiguredServer, createServerFromConfig } from '../../src/server.js'
 import {
