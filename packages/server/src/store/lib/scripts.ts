@@ -37,38 +37,25 @@ const NAME = /^[A-Za-z][A-Za-z0-9]*$/
 
 // What the session scripts share. Each is a local function defined by every call of a script
 // that asks for it (Redis runs a script's body anew each time), so they are few and small, and
-// the work is done by C functions (`string.match`, `tonumber(x, 36)`, `string.format`) rather
+// the work is done by C functions (`string.match`, `tonumber(x, 16)`, `string.format`) rather
 // than Lua loops wherever one exists. Lua numbers are doubles: integers are formatted
 // explicitly, or 13-digit times would become 1.7e+12.
 const HELPERS = `
-local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
--- Base 36 is only written back into a 0.1.0 record; string.format does hex in C, where a
--- loop of Lua string operations per digit cost a rotation about 4 µs of Redis CPU.
-local function b36(n)
-  if n < 0 then return '-' .. b36(-n) end
-  local s = ''
-  repeat
-    local d = n % 36
-    s = string.sub(DIGITS, d + 1, d + 1) .. s
-    n = (n - d) / 36
-  until n == 0
-  return s
-end
+-- string.format does hex in C, where a loop of Lua string operations per digit would cost a
+-- rotation microseconds of Redis CPU.
 local function hex(n)
   if n < 0 then return '-' .. string.format('%x', -n) end
   return string.format('%x', n)
 end
--- A packed session record in either layout (see lib/keys.ts): generation, creation time, the
--- last use, absolute and idle expiries as offsets from it, then the rest: '' (no user agent)
--- or '/<digest>' (a shared user-agent record), numbers in hex; or ':<rotated at>', numbers in
--- base 36 (the layout of 0.1.0, whose user agent, if any, has a key of its own).
-local RECORD = '^(%w+):(%w+):(-?%w+):(%w+):(-?%w+)(.*)$'
-local function baseOf(rest) if string.byte(rest) == 58 then return 36 end return 16 end
+-- A packed session record (see lib/keys.ts): generation, creation time, the last use,
+-- absolute and idle expiries as offsets from it, numbers in hex, then the rest: '' (no user
+-- agent) or '/<digest>' (a shared user-agent record).
+local RECORD = '^(%x+):(%x+):(-?%x+):(%x+):(-?%x+)(.*)$'
 -- The digest a record names after '/', or nil: ended sessions hand theirs back for release.
 local function digestOf(rest) return rest and string.match(rest, '^/([%w_-]+)$') end
-local function num(v, base)
-  if string.byte(v) == 45 then return -tonumber(string.sub(v, 2), base) end
-  return tonumber(v, base)
+local function num(v)
+  if string.byte(v) == 45 then return -tonumber(string.sub(v, 2), 16) end
+  return tonumber(v, 16)
 end
 -- The time that decides: the caller's when given (tests), else this Redis server's.
 local function clock(given)
@@ -87,7 +74,7 @@ export function defineScript<const K extends string, const A extends string>(def
   name: string
   keys: readonly K[]
   args: readonly A[]
-  /** Whether the body uses the shared helpers (`hex`, `b36`, `num`, `baseOf`, `clock`). */
+  /** Whether the body uses the shared helpers (`hex`, `num`, `digestOf`, `RECORD`, `clock`). */
   helpers: boolean
   lua: string
 }): StoreScript<K, A> {
@@ -126,7 +113,7 @@ export function defineScript<const K extends string, const A extends string>(def
  *
  * @example
  * ```ts
- * scriptArguments(revokeSessionScript, { keys: { sessions, userAgent }, args: { sessionId } })
+ * scriptArguments(revokeSessionScript, { keys: { sessions }, args: { sessionId } })
  * ```
  */
 export function scriptArguments<K extends string, A extends string>(
@@ -142,8 +129,7 @@ export function scriptArguments<K extends string, A extends string>(
 /**
  * KEYS: sessions, user. ARGV: sessionId, now ('' for the Redis clock), the idle and absolute
  * lifetimes in milliseconds in hex (the idle one capped by the other), userTtlMs,
- * the user agent's digest ('' for none), the prefix of the user-agent keys of 0.1.0, index
- * renewal interval in seconds, maxSessions (0: no bound), the password version the login
+ * the user agent's digest ('' for none), index renewal interval in seconds, maxSessions (0: no bound), the password version the login
  * verified ('' not to check it).
  *
  * Below the bound a login reads none of the user's sessions, so its cost does not grow with
@@ -167,7 +153,6 @@ export const createSessionScript = defineScript({
     'maxAgeHex',
     'userTtlMs',
     'userAgentDigest',
-    'userAgentPrefix',
     'indexRenewalSeconds',
     'maxSessions',
     'passwordVersion',
@@ -192,15 +177,12 @@ if (maxSessions > 0 and count >= maxSessions)
   for j = 1, #fields, 2 do
     local id = fields[j]
     local g, c, l, a, i, rest = string.match(fields[j + 1], RECORD)
-    local base = g and baseOf(rest)
-    local created = g and num(c, base)
-    if not g or now >= created + num(i, base) or now >= created + num(a, base) then
+    local created = g and num(c)
+    if not g or now >= created + num(i) or now >= created + num(a) then
       redis.call('HDEL', KEY.sessions, id)
-      if not g or base == 36 then redis.call('DEL', ARG.userAgentPrefix .. id) end
       released[#released + 1] = digestOf(rest)
     else
-      live[#live + 1] = {id = id, l = created + num(l, base), c = created, legacy = base == 36,
-        digest = digestOf(rest)}
+      live[#live + 1] = {id = id, l = created + num(l), c = created, digest = digestOf(rest)}
     end
   end
   if maxSessions > 0 and #live >= maxSessions then
@@ -212,7 +194,6 @@ if (maxSessions > 0 and count >= maxSessions)
     end)
     for k = 1, #live - maxSessions + 1 do
       redis.call('HDEL', KEY.sessions, live[k].id)
-      if live[k].legacy then redis.call('DEL', ARG.userAgentPrefix .. live[k].id) end
       released[#released + 1] = live[k].digest
       out[#out + 1] = live[k].id
     end
@@ -238,8 +219,8 @@ return out
 })
 
 /**
- * KEYS: sessions, the session's user-agent key of 0.1.0, user. ARGV: sessionId, generation,
- * now ('' for the Redis clock), idleMs, graceMs.
+ * KEYS: sessions, user. ARGV: sessionId, generation, now ('' for the Redis clock), idleMs,
+ * graceMs.
  * Returns {0 invalid | 3 reused, the user-agent digest of a session it ended or ''}, or
  * {1 rotated | 2 grace, packed record, username}: no user
  * agent, which a refresh never needs. Check and rotate in one step, or two concurrent refreshes
@@ -250,7 +231,7 @@ return out
  */
 export const rotateScript = defineScript({
   name: 'refreshKitRotate',
-  keys: ['sessions', 'userAgent', 'user'],
+  keys: ['sessions', 'user'],
   args: ['sessionId', 'generation', 'now', 'idleMs', 'graceMs'],
   helpers: true,
   lua: `
@@ -259,37 +240,26 @@ if not packed then return {0} end
 local g, c, l, a, i, rest = string.match(packed, RECORD)
 local now = clock(ARG.now)
 local username = redis.call('HGET', KEY.user, 'n')
-local legacy = g and string.byte(rest) == 58
-local base = legacy and 36 or 16
-local created = g and num(c, base)
-local absolute = g and created + num(a, base)
-if not username or not g or now >= created + num(i, base) or now >= absolute then
+local created = g and num(c)
+local absolute = g and created + num(a)
+if not username or not g or now >= created + num(i) or now >= absolute then
   redis.call('HDEL', KEY.sessions, ARG.sessionId)
-  if legacy or not g then redis.call('DEL', KEY.userAgent) end
   return {0, digestOf(rest) or ''}
 end
 local generation = tonumber(ARG.generation)
-g = tonumber(g, base)
+g = tonumber(g, 16)
 local status = 2
 if generation == g then
   local idle = math.min(now + tonumber(ARG.idleMs), absolute)
-  if legacy then
-    local last = b36(now - created)
-    packed = b36(g + 1) .. ':' .. c .. ':' .. last .. ':' .. a .. ':' .. b36(idle - created) .. ':' .. last
-  else
-    packed = hex(g + 1) .. ':' .. c .. ':' .. hex(now - created) .. ':' .. a .. ':' .. hex(idle - created) .. rest
-  end
+  packed = hex(g + 1) .. ':' .. c .. ':' .. hex(now - created) .. ':' .. a .. ':' .. hex(idle - created) .. rest
   redis.call('HSET', KEY.sessions, ARG.sessionId, packed)
   -- The hash lives as long as its longest-lived session; it has a TTL since its first login.
   redis.call('PEXPIRE', KEY.sessions, idle - now, 'GT')
-  if legacy then redis.call('PEXPIRE', KEY.userAgent, idle - now) end
   status = 1
 elseif generation > g then
   return {0}
-elseif generation ~= g - 1
-    or now - (created + num(legacy and string.sub(rest, 2) or l, base)) > tonumber(ARG.graceMs) then
+elseif generation ~= g - 1 or now - (created + num(l)) > tonumber(ARG.graceMs) then
   redis.call('HDEL', KEY.sessions, ARG.sessionId)
-  if legacy then redis.call('DEL', KEY.userAgent) end
   return {3, digestOf(rest) or ''}
 end
 return {status, packed, username}
@@ -297,35 +267,30 @@ return {status, packed, username}
 })
 
 /**
- * KEYS: sessions, the session's user-agent key of 0.1.0. ARGV: sessionId, now ('' for the
- * Redis clock). Returns {packed record, the time to judge its expiry with} and, for a 0.1.0
- * record, its user agent.
+ * KEYS: sessions. ARGV: sessionId, now ('' for the Redis clock). Returns {packed record, the
+ * time to judge its expiry with}, or {} when there is no such session.
  */
 export const getSessionScript = defineScript({
   name: 'refreshKitGetSession',
-  keys: ['sessions', 'userAgent'],
+  keys: ['sessions'],
   args: ['sessionId', 'now'],
   helpers: true,
   lua: `
 local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
 if not packed then return {} end
-local g, c, l, a, i, rest = string.match(packed, RECORD)
-local now = string.format('%d', clock(ARG.now))
-if g and string.byte(rest) == 58 then return {packed, now, redis.call('GET', KEY.userAgent)} end
-return {packed, now}
+return {packed, string.format('%d', clock(ARG.now))}
 `,
 })
 
 /**
- * KEYS: sessions. ARGV: the prefix of the user-agent keys of 0.1.0, now ('' for the Redis
- * clock). Drops dead sessions and returns the space-separated user-agent digests of those it
- * dropped, then the live ones as a flat list of id, packed record, and the user agent of a
- * 0.1.0 record (nil for any other).
+ * KEYS: sessions. ARGV: now ('' for the Redis clock). Drops dead sessions and returns the
+ * space-separated user-agent digests of those it dropped, then the live ones as a flat list
+ * of id and packed record.
  */
 export const listSessionsScript = defineScript({
   name: 'refreshKitListSessions',
   keys: ['sessions'],
-  args: ['userAgentPrefix', 'now'],
+  args: ['now'],
   helpers: true,
   lua: `
 local now = clock(ARG.now)
@@ -334,18 +299,14 @@ local out = {''}
 local released = {}
 for j = 1, #fields, 2 do
   local id = fields[j]
-  local g, c, l, a, i, rest = string.match(fields[j + 1], RECORD)
-  local legacy = g and string.byte(rest) == 58
-  local base = legacy and 36 or 16
-  local created = g and num(c, base)
-  if not g or now >= created + num(i, base) or now >= created + num(a, base) then
+  local g, c, _, a, i, rest = string.match(fields[j + 1], RECORD)
+  local created = g and num(c)
+  if not g or now >= created + num(i) or now >= created + num(a) then
     redis.call('HDEL', KEY.sessions, id)
-    if legacy or not g then redis.call('DEL', ARG.userAgentPrefix .. id) end
     released[#released + 1] = digestOf(rest)
   else
     out[#out + 1] = id
     out[#out + 1] = fields[j + 1]
-    out[#out + 1] = legacy and redis.call('GET', ARG.userAgentPrefix .. id)
   end
 end
 out[1] = table.concat(released, ' ')
@@ -393,32 +354,31 @@ return sessions
 })
 
 /**
- * KEYS: sessions, the session's user-agent key of 0.1.0. ARGV: sessionId. Returns {1 when the
- * session existed else 0, its user-agent digest or ''}.
+ * KEYS: sessions. ARGV: sessionId. Returns {1 when the session existed else 0, its user-agent
+ * digest or ''}.
  */
 export const revokeSessionScript = defineScript({
   name: 'refreshKitRevokeSession',
-  keys: ['sessions', 'userAgent'],
+  keys: ['sessions'],
   args: ['sessionId'],
   helpers: true,
   lua: `
 local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
 if not packed then return {0, ''} end
-redis.call('DEL', KEY.userAgent)
 redis.call('HDEL', KEY.sessions, ARG.sessionId)
-local g, c, l, a, i, rest = string.match(packed, RECORD)
+local rest = select(6, string.match(packed, RECORD))
 return {1, digestOf(rest) or ''}
 `,
 })
 
 /**
- * KEYS: sessions. ARGV: user-agent key prefix, the session id to keep ('' for none).
- * Returns {the space-separated user-agent digests of the sessions it ended, their ids}.
+ * KEYS: sessions. ARGV: the session id to keep ('' for none). Returns {the space-separated
+ * user-agent digests of the sessions it ended, their ids}.
  */
 export const revokeAllSessionsScript = defineScript({
   name: 'refreshKitRevokeAllSessions',
   keys: ['sessions'],
-  args: ['userAgentPrefix', 'keepSessionId'],
+  args: ['keepSessionId'],
   helpers: true,
   lua: `
 local fields = redis.call('HGETALL', KEY.sessions)
@@ -428,10 +388,8 @@ for j = 1, #fields, 2 do
   local id = fields[j]
   if id ~= ARG.keepSessionId then
     redis.call('HDEL', KEY.sessions, id)
-    redis.call('DEL', ARG.userAgentPrefix .. id)
     ended[#ended + 1] = id
-    local g, c, l, a, i, rest = string.match(fields[j + 1], RECORD)
-    released[#released + 1] = digestOf(rest)
+    released[#released + 1] = digestOf(select(6, string.match(fields[j + 1], RECORD)))
   end
 end
 return {table.concat(released, ' '), ended}

@@ -12,22 +12,22 @@ describe('store scripts with named keys and arguments', () => {
     const argv = scriptArguments(rotateScript, {
       // Written in another order than declared: names, not positions, decide.
       args: { graceMs: 5, now: 3, idleMs: 4, generation: 2, sessionId: 's1' },
-      keys: { user: 'k-user', userAgent: 'k-ua', sessions: 'k-sessions' },
+      keys: { user: 'k-user', sessions: 'k-sessions' },
     })
-    expect(rotateScript.numberOfKeys).toBe(3)
-    expect(argv).toEqual(['k-sessions', 'k-ua', 'k-user', 's1', 2, 3, 4, 5])
+    expect(rotateScript.numberOfKeys).toBe(2)
+    expect(argv).toEqual(['k-sessions', 'k-user', 's1', 2, 3, 4, 5])
     expect(
       scriptArguments(revokeSessionScript, {
         args: { sessionId: 's9' },
-        keys: { userAgent: 'k-ua', sessions: 'k-sessions' },
+        keys: { sessions: 'k-sessions' },
       }),
-    ).toEqual(['k-sessions', 'k-ua', 's9'])
+    ).toEqual(['k-sessions', 's9'])
   })
 
   it('compiles every name into its position, leaving no name and no table of them to build per call', () => {
-    // Declared sessions, userAgent, user; sessionId, generation, now, idleMs, graceMs.
+    // Declared sessions, user; sessionId, generation, now, idleMs, graceMs.
     expect(rotateScript.lua).toContain("redis.call('HGET', KEYS[1], ARGV[1])")
-    expect(rotateScript.lua).toContain("redis.call('HGET', KEYS[3], 'n')")
+    expect(rotateScript.lua).toContain("redis.call('HGET', KEYS[2], 'n')")
     expect(rotateScript.lua).toContain('tonumber(ARGV[5])')
     for (const script of STORE_SCRIPTS) {
       expect(script.lua, script.name).not.toMatch(/\b(KEY|ARG)\.[A-Za-z]/)
