@@ -9,7 +9,7 @@ import {
 import { stringifySetCookie } from 'cookie'
 import type { Context, Middleware } from 'koa'
 import { DEVICE_TOKEN_TTL_SECONDS } from '../credentials/limits/known-devices.js'
-import { forwardedOrigin, type ProxyHeader } from './client-address.js'
+import type { ProxyHeader } from './client-address.js'
 import { type RequestedTransport, rejectCookieForgery, requestedTransport } from './csrf.js'
 import { readRefreshToken } from './validation.js'
 
@@ -156,15 +156,13 @@ export function createRefreshTransport(options: RefreshTransportOptions = {}): R
   }
 
   const rejectForgery = (ctx: Context) => {
-    // Koa 3's ctx.origin is the request's Origin header: the server's own is built here, from
+    // Koa 3's ctx.origin is the request's Origin header: the rule builds the server's own from
     // the protocol and host the trusted proxies forwarded (this router may be mounted in an
     // app whose own `proxy` setting says otherwise, and Koa's would take the left-most value,
     // which the client writes).
-    const forwarded = forwardedOrigin(ctx, proxy)
-    const ownOrigin = `${forwarded.proto ?? ctx.protocol}://${forwarded.host ?? ctx.host}`
     rejectCookieForgery(
-      { transportHeader: ctx.get(HEADER), origin: ctx.get('Origin'), ownOrigin },
-      allowed,
+      { header: (header) => ctx.get(header), protocol: ctx.protocol, host: ctx.host },
+      { allowedOrigins: allowed, proxy },
     )
   }
 

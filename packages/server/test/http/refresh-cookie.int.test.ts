@@ -358,6 +358,22 @@ describe('CSRF defence', () => {
     expect((await refreshByCookie(server, cookie.value as string)).status).toBe(200)
   })
 
+  it('tells a refused origin which origin it came from, which the server expects, and to list it in CORS_ORIGINS', async () => {
+    const server = await start()
+    const { cookie } = await signIn(server)
+    const refused = await refreshByCookie(server, cookie.value as string, {
+      Origin: 'http://localhost:5174',
+    })
+    expect(refused.status).toBe(403)
+    expect(await json(refused)).toEqual({
+      error: 'csrf_rejected',
+      message:
+        'this origin may not use the refresh cookie: the request came from http://localhost:5174 ' +
+        `and the server expects ${server.url} or the origin listed in CORS_ORIGINS; ` +
+        "a dev proxy that rewrites Host needs the page's origin in CORS_ORIGINS",
+    })
+  })
+
   it('takes the host a trusted proxy forwarded as its own origin (regression: a page served on one origin with the API behind its forwarding was refused 403)', async () => {
     const forwarded = { 'X-Forwarded-Host': 'app.example.test', 'X-Forwarded-For': '203.0.113.9' }
     const page = { ...forwarded, Origin: 'http://app.example.test' }
