@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { SERVER_ERRORS, type ServerErrorCode } from '@refresh-kit/shared'
-import { CONFIG_SCHEMA, configDefault, configDocs } from '../src/config.js'
+import { CONFIG_SCHEMA, configDefault, configDocs } from '../src/config/schema.js'
 
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url))
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { createServer } from 'node:http'
 import { Cluster, Redis } from 'ioredis'
-import { ConfigError, loadConfig, type ServerConfig } from './config.js'
+import { ConfigError } from './config/config-error.js'
+import { loadConfig, type ServerConfig } from './config/load.js'
 import { createLogger } from './logger.js'
 import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js'
-import { logRotationBounds } from './rotation-bounds.js'
 import { createServerFromConfig } from './server.js'
+import { logRotationBounds } from './sessions/rotation-bounds.js'
 import { failFastClusterOptions, failFastRedisOptions } from './store/redis-options.js'
 
 // The only module that reads process.env and builds a Redis client.

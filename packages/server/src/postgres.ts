@@ -2,5 +2,5 @@ export type {
   PostgresQueryable,
   PostgresUserAdapter,
   PostgresUsersOptions,
-} from './users/postgres-users.js'
-export { createPostgresUsers } from './users/postgres-users.js'
+} from './credentials/users/postgres-users.js'
+export { createPostgresUsers } from './credentials/users/postgres-users.js'

@@ -1,6 +1,6 @@
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../src/config.js'
+import { loadConfig } from '../src/config/load.js'
 import { silentLogger } from '../src/logger.js'
 import { createServerFromConfig } from '../src/server.js'
 import { cheapPasswords } from './support/harness.js'

@@ -1,4 +1,4 @@
-import type { LimitName } from '../limits/abuse-limits.js'
+import type { LimitName } from '../credentials/limits/abuse-limits.js'
 
 /** How a login attempt ended. */
 export type LoginOutcome = 'success' | 'invalid_credentials' | 'rate_limited'

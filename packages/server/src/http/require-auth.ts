@@ -1,16 +1,16 @@
 import type { ErrorBody } from '@refresh-kit/shared'
 import type { Cluster, Redis } from 'ioredis'
 import type { Middleware } from 'koa'
-import { isAuthError } from '../errors.js'
-import { createRevocationListener } from '../revocation/redis-revocations.js'
-import type { RevocationCheck } from '../revocation/types.js'
-import type { AccessTokenVerifier } from '../tokens/access-token.js'
-import type { AuthContext } from '../tokens/auth-context.js'
+import type { AuthContext } from '../access-tokens/auth-context.js'
 import {
   createJwksVerifier,
   type JwksVerifierOptions,
   type RemoteAccessTokenVerifier,
-} from '../tokens/jwks-verifier.js'
+} from '../access-tokens/jwks-verifier.js'
+import { createRevocationListener } from '../access-tokens/revocation/redis-revocations.js'
+import type { RevocationCheck } from '../access-tokens/revocation/types.js'
+import type { AccessTokenVerifier } from '../access-tokens/sign-and-verify.js'
+import { isAuthError } from '../errors.js'
 
 /**
  * Options of {@link requireAuth}: either a `verifier` (in the token server, or with a shared

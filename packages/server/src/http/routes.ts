@@ -9,11 +9,11 @@ import {
 } from '@refresh-kit/shared'
 import { createOpenApiDocument } from '@refresh-kit/shared/schemas'
 import type { Middleware } from 'koa'
+import type { AuthService } from '../auth-service.js'
 import { AuthError, isAuthError, StoreUnavailableError } from '../errors.js'
-import type { AuthService } from '../service/auth-service.js'
 import type { TokenStore } from '../store/types.js'
 import { jsonBody } from './json-body.js'
-import type { RefreshTransport } from './refresh-transport.js'
+import type { RefreshTransport } from './refresh-cookie.js'
 import { type AuthState, requireAuth } from './require-auth.js'
 import { readCredentials, readLogin, readPasswordChange } from './validation.js'
 

@@ -167,8 +167,8 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   if (typeof redis !== 'object' || redis === null || typeof redis.defineCommand !== 'function') {
     throw new TypeError('redis must be an ioredis Redis or Cluster client')
   }
-  // Scripts build user-agent keys from a prefix passed as an argument, which a client-side
-  // prefix would not reach: the store's own keyPrefix does what it would.
+  // One prefix, the store's: a client-side one would be added to it, and keys would not be
+  // where keyPrefix and `lib/keys.ts` say they are.
   const clientPrefix = (redis as { options?: { keyPrefix?: unknown } }).options?.keyPrefix
   if (typeof clientPrefix === 'string' && clientPrefix !== '') {
     throw new TypeError('redis must have no keyPrefix of its own: pass keyPrefix to the store')
@@ -212,15 +212,11 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   }
 
   /**
-   * The user agent of a session: from its 0.1.0 key as the script read it (`ownKey`), or from
-   * the shared record its digest names, through the cache. The record is read outside the
-   * scripts (it lives in another slot); a missing one is a session without a user agent.
+   * The user agent of a session: the shared record its digest names, through the cache. The
+   * record is read outside the scripts (it lives in another slot); a missing one is a session
+   * without a user agent.
    */
-  function userAgentOf(
-    fields: PackedSession,
-    ownKey: Reply,
-  ): string | null | Promise<string | null> {
-    if (fields.userAgent === 'own-key') return text(ownKey)
+  function userAgentOf(fields: PackedSession): string | null | Promise<string | null> {
     const digest = fields.userAgentDigest
     if (digest === null) return null
     const cached = userAgents.get(digest)
@@ -366,7 +362,6 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
               maxAgeHex: maxAgeMs.toString(16),
               userTtlMs,
               userAgentDigest: digest,
-              userAgentPrefix: keys.userAgentPrefix(userId),
               indexRenewalSeconds,
               maxSessions: input.maxSessions ?? 0,
               passwordVersion:
@@ -417,11 +412,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
       return guard(async () => {
         const reply = list(
           await run(rotateScript, {
-            keys: {
-              sessions: keys.sessions(input.userId),
-              userAgent: keys.userAgent(input.userId, input.sessionId),
-              user: keys.user(input.userId),
-            },
+            keys: { sessions: keys.sessions(input.userId), user: keys.user(input.userId) },
             args: {
               sessionId: input.sessionId,
               generation: input.generation,
@@ -448,13 +439,13 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
       guard(async () => {
         const reply = list(
           await run(getSessionScript, {
-            keys: { sessions: keys.sessions(userId), userAgent: keys.userAgent(userId, sessionId) },
+            keys: { sessions: keys.sessions(userId) },
             args: { sessionId, now: at(now) },
           }),
         )
         const fields = unpacked(reply[0])
         if (fields === null) return null
-        const session = toSession(userId, sessionId, fields, await userAgentOf(fields, reply[2]))
+        const session = toSession(userId, sessionId, fields, await userAgentOf(fields))
         return isLive(session, int(reply[1])) ? session : null
       }),
 
@@ -463,18 +454,18 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         const reply = list(
           await run(listSessionsScript, {
             keys: { sessions: keys.sessions(userId) },
-            args: { userAgentPrefix: keys.userAgentPrefix(userId), now: at(now) },
+            args: { now: at(now) },
           }),
         )
         await release(reply[0])
         const sessions: Promise<SessionRecord>[] = []
-        for (let at = 1; at + 2 < reply.length; at += 3) {
+        for (let at = 1; at + 1 < reply.length; at += 2) {
           const sessionId = text(reply[at])
           const fields = unpacked(reply[at + 1])
           if (sessionId === null || fields === null) continue
           // The shared records of a user's sessions are read in parallel, each once cached.
           sessions.push(
-            Promise.resolve(userAgentOf(fields, reply[at + 2])).then((userAgent) =>
+            Promise.resolve(userAgentOf(fields)).then((userAgent) =>
               toSession(userId, sessionId, fields, userAgent),
             ),
           )
@@ -486,7 +477,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
       guard(async () => {
         const [deleted, digest] = list(
           await run(revokeSessionScript, {
-            keys: { sessions: keys.sessions(userId), userAgent: keys.userAgent(userId, sessionId) },
+            keys: { sessions: keys.sessions(userId) },
             args: { sessionId },
           }),
         )
@@ -499,10 +490,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
         const [digests, ended] = list(
           await run(revokeAllSessionsScript, {
             keys: { sessions: keys.sessions(userId) },
-            args: {
-              userAgentPrefix: keys.userAgentPrefix(userId),
-              keepSessionId: exceptSessionId ?? '',
-            },
+            args: { keepSessionId: exceptSessionId ?? '' },
           }),
         )
         await release(digests)

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/config.js'
+import { ConfigError } from '../../src/config/config-error.js'
+import { loadConfig } from '../../src/config/load.js'
 
 function messageOf(env: Record<string, string>): string {
   try {

@@ -2,8 +2,14 @@ import { type RedisClusterProcess, startRedisCluster } from '@refresh-kit/testin
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { failFastClusterOptions } from '../../src/store/redis-options.js'
-import { instanceFactory, login, me, refusedWithin, register } from '../revocation/instances.js'
-import { revocationAcrossInstances } from '../revocation/suite.js'
+import {
+  instanceFactory,
+  login,
+  me,
+  refusedWithin,
+  register,
+} from '../access-tokens/revocation/instances.js'
+import { revocationAcrossInstances } from '../access-tokens/revocation/suite.js'
 
 // The same behaviour on a three-master Redis Cluster: the revocations live on one slot,
 // PUBLISH reaches the subscribers of every node over the cluster bus, and each instance's

@@ -1,16 +1,16 @@
 import type { AddressInfo } from 'node:net'
 import { startForwardingProxy, useTestRedis } from '@refresh-kit/testing'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createAuthEvents } from '../../src/events/auth-events.js'
-import { logSecurityEvents } from '../../src/events/security-log.js'
+import { createHashQueue } from '../../src/credentials/hash-queue.js'
 import {
   type AbuseLimitRules,
   createAbuseLimits,
   DEFAULT_ABUSE_LIMIT_RULES,
-} from '../../src/limits/abuse-limits.js'
-import { createHashQueue } from '../../src/limits/hash-queue.js'
+} from '../../src/credentials/limits/abuse-limits.js'
+import type { PasswordHasher } from '../../src/credentials/password-hashing.js'
+import { createAuthEvents } from '../../src/events/auth-events.js'
+import { logSecurityEvents } from '../../src/events/security-log.js'
 import { createLogger } from '../../src/logger.js'
-import type { PasswordHasher } from '../../src/passwords.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import { cheapPasswords, setup } from '../support/harness.js'
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { createTokenKeys } from '../../src/access-tokens/keys.js'
 import { createApp } from '../../src/http/app.js'
-import { createTokenKeys } from '../../src/tokens/keys.js'
 
 const SECRET = 'x'.repeat(32)
 

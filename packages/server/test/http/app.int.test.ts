@@ -2,9 +2,12 @@ import { MAX_BODY_BYTES } from '@refresh-kit/shared'
 import { useTestRedis } from '@refresh-kit/testing'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
+import {
+  createAbuseLimits,
+  DEFAULT_ABUSE_LIMIT_RULES,
+} from '../../src/credentials/limits/abuse-limits.js'
+import { createPasswordPolicy } from '../../src/credentials/password-strength.js'
 import { createApp } from '../../src/http/app.js'
-import { createAbuseLimits, DEFAULT_ABUSE_LIMIT_RULES } from '../../src/limits/abuse-limits.js'
-import { createPasswordPolicy } from '../../src/password-strength.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import { setup } from '../support/harness.js'
 

@@ -1,11 +1,14 @@
 import Koa from 'koa'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
+import { createTokenKeys } from '../../src/access-tokens/keys.js'
+import { createAuthService } from '../../src/auth-service.js'
+import {
+  createAbuseLimits,
+  DEFAULT_ABUSE_LIMIT_RULES,
+} from '../../src/credentials/limits/abuse-limits.js'
 import { createAuthRouter } from '../../src/http/auth-router.js'
-import { createAbuseLimits, DEFAULT_ABUSE_LIMIT_RULES } from '../../src/limits/abuse-limits.js'
-import { createAuthService } from '../../src/service/auth-service.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
-import { createTokenKeys } from '../../src/tokens/keys.js'
 import { cheapPasswords, JWT_SECRET, settings } from '../support/harness.js'
 
 const PASSWORD = 'correct horse battery staple'

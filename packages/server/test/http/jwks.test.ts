@@ -2,11 +2,11 @@ import { createHmac, createPublicKey, verify } from 'node:crypto'
 import jwt from 'jsonwebtoken'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
+import { loadConfig } from '../../src/config/load.js'
 import { silentLogger } from '../../src/logger.js'
 import { createServerFromConfig } from '../../src/server.js'
+import { ALGORITHMS, PRIVATE_MEMBERS, privateJwk } from '../access-tokens/fixtures.js'
 import { cheapPasswords } from '../support/harness.js'
-import { ALGORITHMS, PRIVATE_MEMBERS, privateJwk } from '../tokens/fixtures.js'
 import { signIn, tokenServerApp } from './token-server.js'
 
 const PUBLIC_MEMBERS = { EC: ['crv', 'x', 'y'], RSA: ['n', 'e'] } as const

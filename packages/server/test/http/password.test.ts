@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createPasswordPolicy } from '../../src/password-strength.js'
+import { createPasswordPolicy } from '../../src/credentials/password-strength.js'
 import { setup } from '../support/harness.js'
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` })

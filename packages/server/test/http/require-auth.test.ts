@@ -2,9 +2,9 @@ import { Router } from '@koa/router'
 import Koa from 'koa'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
+import { createTokenKeys } from '../../src/access-tokens/keys.js'
+import { createAccessTokens } from '../../src/access-tokens/sign-and-verify.js'
 import { type AuthState, requireAuth } from '../../src/http/require-auth.js'
-import { createAccessTokens } from '../../src/tokens/access-token.js'
-import { createTokenKeys } from '../../src/tokens/keys.js'
 import { accessSettings, JWT_SECRET } from '../support/harness.js'
 
 describe('requireAuth in another Koa app', () => {

@@ -11,7 +11,7 @@ import {
   DEFAULT_REFRESH_TIMEOUT_MS,
 } from '@refresh-kit/shared'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config.js'
+import { loadConfig } from '../../src/config/load.js'
 
 /**
  * Model-checks the rotation protocol (model/rotation.pml) with spin, with its constants taken

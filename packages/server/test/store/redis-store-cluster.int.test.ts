@@ -1,8 +1,11 @@
 import { type RedisClusterProcess, startRedisCluster } from '@refresh-kit/testing'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createAbuseLimits,
+  DEFAULT_ABUSE_LIMIT_RULES,
+} from '../../src/credentials/limits/abuse-limits.js'
 import { isAuthError } from '../../src/errors.js'
-import { createAbuseLimits, DEFAULT_ABUSE_LIMIT_RULES } from '../../src/limits/abuse-limits.js'
 import { failFastClusterOptions } from '../../src/store/redis-options.js'
 import { createRedisStore } from '../../src/store/redis-store.js'
 import { describeTokenStoreContract } from './contract.js'

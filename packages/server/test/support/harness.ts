@@ -1,14 +1,18 @@
 import type { TokenResponse } from '@refresh-kit/shared'
 import request from 'supertest'
-import { authSettingsOf, loadConfig } from '../../src/config.js'
+import { createTokenKeys } from '../../src/access-tokens/keys.js'
+import { type AuthServiceOptions, createAuthService } from '../../src/auth-service.js'
+import { loadConfig } from '../../src/config/load.js'
+import { authSettingsOf } from '../../src/config/part-options.js'
+import {
+  createAbuseLimits,
+  DEFAULT_ABUSE_LIMIT_RULES,
+} from '../../src/credentials/limits/abuse-limits.js'
+import { createPasswordHasher } from '../../src/credentials/password-hashing.js'
 import { createApp } from '../../src/http/app.js'
-import { createAbuseLimits, DEFAULT_ABUSE_LIMIT_RULES } from '../../src/limits/abuse-limits.js'
 import type { Logger } from '../../src/logger.js'
-import { createPasswordHasher } from '../../src/passwords.js'
-import { type AuthServiceOptions, createAuthService } from '../../src/service/auth-service.js'
 import { createMemoryStore } from '../../src/store/memory-store.js'
 import type { TokenStore } from '../../src/store/types.js'
-import { createTokenKeys } from '../../src/tokens/keys.js'
 
 /** A secret of the right length, fixed so failures are reproducible. */
 export const JWT_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz'

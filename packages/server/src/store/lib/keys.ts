@@ -8,8 +8,6 @@
  *   a packed record (see {@link unpackSession})
  * - `<prefix>ua:<digest>` a user agent, stored once for every session that sends it and named
  *   by its digest (see `user-agents.ts`); its sessions keep only the digest
- * - `<prefix>{u:<userId>}:a:<sessionId>` a session's user agent as 0.1.0 wrote it,
- *   read and renewed for their sessions until these end, never written any more
  * - `<prefix>un:<username>` the user id of a username
  * - `<prefix>rl:<key>` a rate-limit counter
  *
@@ -21,10 +19,6 @@
 export interface RedisKeys {
   user(userId: string): string
   sessions(userId: string): string
-  /** The per-session user-agent key of 0.1.0. */
-  userAgent(userId: string, sessionId: string): string
-  /** What a session id is appended to for its 0.1.0 user-agent key, for scripts that walk sessions. */
-  userAgentPrefix(userId: string): string
   /** The shared record of the user agent with this digest. */
   sharedUserAgent(digest: string): string
   username(username: string): string
@@ -37,15 +31,13 @@ export function redisKeys(prefix: string): RedisKeys {
   return {
     user: (userId) => `${tag(userId)}:u`,
     sessions: (userId) => `${tag(userId)}:s`,
-    userAgent: (userId, sessionId) => `${tag(userId)}:a:${sessionId}`,
-    userAgentPrefix: (userId) => `${tag(userId)}:a:`,
     sharedUserAgent: (digest) => `${prefix}ua:${digest}`,
     username: (username) => `${prefix}un:${username}`,
     rate: (key) => `${prefix}rl:${key}`,
   }
 }
 
-/** The numbers of a packed session record, as its scripts write it, and where its user agent is. */
+/** The numbers of a packed session record, as its scripts write it, and its user agent's digest. */
 export interface PackedSession {
   generation: number
   createdAt: number
@@ -53,54 +45,36 @@ export interface PackedSession {
   absoluteExpiresAt: number
   idleExpiresAt: number
   rotatedAt: number
-  /**
-   * `digest`: the user agent is the shared record of `userAgentDigest`; `none`: the session
-   * has none; `own-key`: a 0.1.0 record, whose user agent, if any, is in its own key.
-   */
-  userAgent: 'digest' | 'none' | 'own-key'
+  /** The shared user-agent record the session names, or `null` when it has no user agent. */
   userAgentDigest: string | null
 }
 
 const RECORD =
-  /^([0-9a-z]+):([0-9a-z]+):(-?[0-9a-z]+):([0-9a-z]+):(-?[0-9a-z]+)(?:\/([A-Za-z0-9_-]+)|:(-?[0-9a-z]+))?$/
+  /^([0-9a-f]+):([0-9a-f]+):(-?[0-9a-f]+):([0-9a-f]+):(-?[0-9a-f]+)(?:\/([A-Za-z0-9_-]+))?$/
 
 /**
  * Reads a packed session record `g:c:l:a:i`, optionally followed by `/<user-agent digest>`:
  * the generation and the creation time, then the last use and the absolute and idle expiries
  * as offsets from the creation time, all integer milliseconds in hex. The last use is
  * also the start of the grace window: a login and a rotation are the only writes, and each
- * sets both. 0.1.0 wrote `g:c:l:a:i:r` in base 36, the rotation time apart (always equal to
- * the last use) and the user agent in a key of its own; such records are read, and rotated,
- * as they are. Hex rather than base 36 because the scripts format it in C (`string.format`).
- * This keeps a record at most 53 bytes long with a digest, under the 64 that keep a hash compact.
+ * sets both. Hex because the scripts format it in C (`string.format`). This keeps a record at most 53 bytes long with a digest, under the 64 that keep a hash compact.
  */
 export function unpackSession(packed: string): PackedSession | null {
   const match = RECORD.exec(packed)
   if (match === null) return null
-  const [
-    ,
-    generation = '',
-    created = '',
-    lastUsed = '',
-    absolute = '',
-    idle = '',
-    digest,
-    rotated,
-  ] = match
-  const base = rotated === undefined ? 16 : 36
-  const numbers = [generation, created, lastUsed, absolute, idle, rotated ?? lastUsed].map((part) =>
-    Number.parseInt(part, base),
+  const [, generation = '', created = '', lastUsed = '', absolute = '', idle = '', digest] = match
+  const numbers = [generation, created, lastUsed, absolute, idle].map((part) =>
+    Number.parseInt(part, 16),
   )
   if (numbers.some((value) => !Number.isSafeInteger(value))) return null
-  const [g = 0, c = 0, l = 0, a = 0, i = 0, r = 0] = numbers
+  const [g = 0, c = 0, l = 0, a = 0, i = 0] = numbers
   return {
     generation: g,
     createdAt: c,
     lastUsedAt: c + l,
     absoluteExpiresAt: c + a,
     idleExpiresAt: c + i,
-    rotatedAt: c + r,
-    userAgent: digest !== undefined ? 'digest' : rotated !== undefined ? 'own-key' : 'none',
+    rotatedAt: c + l,
     userAgentDigest: digest ?? null,
   }
 }

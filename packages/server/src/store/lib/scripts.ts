@@ -1,12 +1,16 @@
+import { readFileSync } from 'node:fs'
+
 /**
- * The Lua scripts of the Redis store. Each runs atomically on one slot: the user-agent keys
- * it builds from a prefix in ARGV share the hash tag of its declared keys. Times and
- * durations are integer milliseconds. Rotation times, the grace window and expiry are decided
- * on the Redis server's clock (`TIME`, read inside the script: on a cluster the slot's
- * master), so instances whose clocks differ agree on them; a `now` argument that is not empty
- * replaces it (tests that move time). Redis 7 replicates scripts by their effects, so `TIME`
- * is allowed before writes. Real key TTLs (the same durations from the moment of the write)
- * are the backstop that frees memory. Session records are packed as `lib/keys.ts` describes.
+ * The Lua scripts of the Redis store, each in a file of its own under `store/scripts/`: the
+ * build parses them and copies them into `dist/` beside the compiled code, and this module
+ * reads them once when it loads. Each runs atomically on the one slot of its declared keys.
+ * Times and durations are integer milliseconds. Rotation times, the grace window and expiry
+ * are decided on the Redis server's clock (`TIME`, read inside the script: on a cluster the
+ * slot's master), so instances whose clocks differ agree on them; a `now` argument that is not
+ * empty replaces it (tests that move time). Redis 7 replicates scripts by their effects, so
+ * `TIME` is allowed before writes. Real key TTLs (the same durations from the moment of the
+ * write) are the backstop that frees memory. Session records are packed as `lib/keys.ts`
+ * describes.
  */
 
 /**
@@ -35,48 +39,13 @@ export interface ScriptInput<K extends string, A extends string> {
 
 const NAME = /^[A-Za-z][A-Za-z0-9]*$/
 
-// What the session scripts share. Each is a local function defined by every call of a script
-// that asks for it (Redis runs a script's body anew each time), so they are few and small, and
-// the work is done by C functions (`string.match`, `tonumber(x, 36)`, `string.format`) rather
-// than Lua loops wherever one exists. Lua numbers are doubles: integers are formatted
-// explicitly, or 13-digit times would become 1.7e+12.
-const HELPERS = `
-local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
--- Base 36 is only written back into a 0.1.0 record; string.format does hex in C, where a
--- loop of Lua string operations per digit cost a rotation about 4 µs of Redis CPU.
-local function b36(n)
-  if n < 0 then return '-' .. b36(-n) end
-  local s = ''
-  repeat
-    local d = n % 36
-    s = string.sub(DIGITS, d + 1, d + 1) .. s
-    n = (n - d) / 36
-  until n == 0
-  return s
-end
-local function hex(n)
-  if n < 0 then return '-' .. string.format('%x', -n) end
-  return string.format('%x', n)
-end
--- A packed session record in either layout (see lib/keys.ts): generation, creation time, the
--- last use, absolute and idle expiries as offsets from it, then the rest: '' (no user agent)
--- or '/<digest>' (a shared user-agent record), numbers in hex; or ':<rotated at>', numbers in
--- base 36 (the layout of 0.1.0, whose user agent, if any, has a key of its own).
-local RECORD = '^(%w+):(%w+):(-?%w+):(%w+):(-?%w+)(.*)$'
-local function baseOf(rest) if string.byte(rest) == 58 then return 36 end return 16 end
--- The digest a record names after '/', or nil: ended sessions hand theirs back for release.
-local function digestOf(rest) return rest and string.match(rest, '^/([%w_-]+)$') end
-local function num(v, base)
-  if string.byte(v) == 45 then return -tonumber(string.sub(v, 2), base) end
-  return tonumber(v, base)
-end
--- The time that decides: the caller's when given (tests), else this Redis server's.
-local function clock(given)
-  if given ~= '' then return tonumber(given) end
-  local t = redis.call('TIME')
-  return t[1] * 1000 + math.floor(t[2] / 1000)
-end
-`
+/** The source of `scripts/<file>`, next to this module's folder in `src/` and in `dist/` alike. */
+function readLua(file: string): string {
+  return readFileSync(new URL(`../scripts/${file}`, import.meta.url), 'utf8')
+}
+
+/** `scripts/helpers.lua`: put before the body of every script that asks for helpers. */
+const HELPERS = readLua('helpers.lua')
 
 /**
  * Defines a script with named keys and arguments. Every name must be a Lua identifier, be
@@ -87,7 +56,7 @@ export function defineScript<const K extends string, const A extends string>(def
   name: string
   keys: readonly K[]
   args: readonly A[]
-  /** Whether the body uses the shared helpers (`hex`, `b36`, `num`, `baseOf`, `clock`). */
+  /** Whether the body uses the shared helpers (`hex`, `num`, `digestOf`, `RECORD`, `clock`). */
   helpers: boolean
   lua: string
 }): StoreScript<K, A> {
@@ -126,7 +95,7 @@ export function defineScript<const K extends string, const A extends string>(def
  *
  * @example
  * ```ts
- * scriptArguments(revokeSessionScript, { keys: { sessions, userAgent }, args: { sessionId } })
+ * scriptArguments(revokeSessionScript, { keys: { sessions }, args: { sessionId } })
  * ```
  */
 export function scriptArguments<K extends string, A extends string>(
@@ -139,25 +108,27 @@ export function scriptArguments<K extends string, A extends string>(
   ]
 }
 
-/**
- * KEYS: sessions, user. ARGV: sessionId, now ('' for the Redis clock), the idle and absolute
- * lifetimes in milliseconds in hex (the idle one capped by the other), userTtlMs,
- * the user agent's digest ('' for none), the prefix of the user-agent keys of 0.1.0, index
- * renewal interval in seconds, maxSessions (0: no bound), the password version the login
- * verified ('' not to check it).
- *
- * Below the bound a login reads none of the user's sessions, so its cost does not grow with
- * them. At the bound it drops the dead ones first (they never push a live one out), then the
- * least recently used live ones, so the hash never holds more than maxSessions and every
- * script that reads it is bounded by it. Without a bound it drops the dead ones each time the
- * count reaches a power of two from 16 on: they never outnumber the live ones by much, at a
- * cost per login that stays constant on average. Renews the user record's TTL (a login).
- * Returns {the time it decided with, the username when its index is due for renewal (field
- * `x`: when it was last renewed, on the Redis clock) or '', the space-separated user-agent
- * digests of the sessions it ended (for release), evicted session ids...}, or {''} without
- * a write when the user's password version is no longer the one the login verified.
- */
-export const createSessionScript = defineScript({
+/** A store script whose body is a file of `store/scripts/`. */
+export interface StoreScriptFile<K extends string = string, A extends string = string>
+  extends StoreScript<K, A> {
+  /** The file's name in `store/scripts/`. */
+  readonly file: string
+}
+
+/** Defines a script, as {@link defineScript} does, whose body is `store/scripts/<file>`. */
+function storeScript<const K extends string, const A extends string>(definition: {
+  name: string
+  keys: readonly K[]
+  args: readonly A[]
+  helpers: boolean
+  file: string
+}): StoreScriptFile<K, A> {
+  const { file, ...rest } = definition
+  return { ...defineScript({ ...rest, lua: readLua(file) }), file }
+}
+
+/** `scripts/create-session.lua`: see its header for its keys, arguments and reply. */
+export const createSessionScript = storeScript({
   name: 'refreshKitCreateSession',
   keys: ['sessions', 'user'],
   args: [
@@ -167,351 +138,115 @@ export const createSessionScript = defineScript({
     'maxAgeHex',
     'userTtlMs',
     'userAgentDigest',
-    'userAgentPrefix',
     'indexRenewalSeconds',
     'maxSessions',
     'passwordVersion',
   ],
   helpers: true,
-  lua: `
--- A login that verified a password changed since leaves nothing: checked before any write.
-if ARG.passwordVersion ~= '' and (redis.call('HGET', KEY.user, 'v') or (redis.call('EXISTS', KEY.user) == 1 and '0')) ~= ARG.passwordVersion then
-  return {''}
-end
-local now = clock(ARG.now)
-local maxSessions = tonumber(ARG.maxSessions)
-local count = redis.call('HLEN', KEY.sessions)
-local out = {string.format('%d', now), '', ''}
-local released = {}
--- The bound is enforced here, in the login's own atomic step: checked anywhere else, parallel
--- logins would each see room and all be added.
-if (maxSessions > 0 and count >= maxSessions)
-    or (maxSessions == 0 and count >= 16 and bit.band(count, count - 1) == 0) then
-  local fields = redis.call('HGETALL', KEY.sessions)
-  local live = {}
-  for j = 1, #fields, 2 do
-    local id = fields[j]
-    local g, c, l, a, i, rest = string.match(fields[j + 1], RECORD)
-    local base = g and baseOf(rest)
-    local created = g and num(c, base)
-    if not g or now >= created + num(i, base) or now >= created + num(a, base) then
-      redis.call('HDEL', KEY.sessions, id)
-      if not g or base == 36 then redis.call('DEL', ARG.userAgentPrefix .. id) end
-      released[#released + 1] = digestOf(rest)
-    else
-      live[#live + 1] = {id = id, l = created + num(l, base), c = created, legacy = base == 36,
-        digest = digestOf(rest)}
-    end
-  end
-  if maxSessions > 0 and #live >= maxSessions then
-    -- Least recently used first (last login or refresh), then oldest login, then id.
-    table.sort(live, function(x, y)
-      if x.l ~= y.l then return x.l < y.l end
-      if x.c ~= y.c then return x.c < y.c end
-      return x.id < y.id
-    end)
-    for k = 1, #live - maxSessions + 1 do
-      redis.call('HDEL', KEY.sessions, live[k].id)
-      if live[k].legacy then redis.call('DEL', ARG.userAgentPrefix .. live[k].id) end
-      released[#released + 1] = live[k].digest
-      out[#out + 1] = live[k].id
-    end
-  end
-end
-out[3] = table.concat(released, ' ')
-local packed = '0:' .. hex(now) .. ':0:' .. ARG.maxAgeHex .. ':' .. ARG.idleHex
-if ARG.userAgentDigest ~= '' then packed = packed .. '/' .. ARG.userAgentDigest end
-redis.call('HSET', KEY.sessions, ARG.sessionId, packed)
--- A new hash has no TTL yet, which PEXPIRE GT would take for an infinite one.
-local idleMs = tonumber(ARG.idleHex, 16)
-if redis.call('PTTL', KEY.sessions) < idleMs then redis.call('PEXPIRE', KEY.sessions, idleMs) end
-local user = redis.call('HMGET', KEY.user, 'n', 'x')
-if not user[1] then return out end
-redis.call('PEXPIRE', KEY.user, ARG.userTtlMs)
--- The username index is in another slot; ask for its renewal only once per interval.
-local second = tonumber(redis.call('TIME')[1])
-if second - tonumber(user[2] or '0') < tonumber(ARG.indexRenewalSeconds) then return out end
-redis.call('HSET', KEY.user, 'x', string.format('%d', second))
-out[2] = user[1]
-return out
-`,
+  file: 'create-session.lua',
 })
 
-/**
- * KEYS: sessions, the session's user-agent key of 0.1.0, user. ARGV: sessionId, generation,
- * now ('' for the Redis clock), idleMs, graceMs.
- * Returns {0 invalid | 3 reused, the user-agent digest of a session it ended or ''}, or
- * {1 rotated | 2 grace, packed record, username}: no user
- * agent, which a refresh never needs. Check and rotate in one step, or two concurrent refreshes
- * would both rotate. The username comes from the user hash in the same slot, so a refresh
- * stays one round trip without a copy of it in every session; a session whose user record is
- * gone (expired) is dropped before anything is written, as invalid. A shared user-agent
- * record is left alone: it lives as long as the longest session that names it can.
- */
-export const rotateScript = defineScript({
+/** `scripts/rotate.lua`: see its header for its keys, arguments and reply. */
+export const rotateScript = storeScript({
   name: 'refreshKitRotate',
-  keys: ['sessions', 'userAgent', 'user'],
+  keys: ['sessions', 'user'],
   args: ['sessionId', 'generation', 'now', 'idleMs', 'graceMs'],
   helpers: true,
-  lua: `
-local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
-if not packed then return {0} end
-local g, c, l, a, i, rest = string.match(packed, RECORD)
-local now = clock(ARG.now)
-local username = redis.call('HGET', KEY.user, 'n')
-local legacy = g and string.byte(rest) == 58
-local base = legacy and 36 or 16
-local created = g and num(c, base)
-local absolute = g and created + num(a, base)
-if not username or not g or now >= created + num(i, base) or now >= absolute then
-  redis.call('HDEL', KEY.sessions, ARG.sessionId)
-  if legacy or not g then redis.call('DEL', KEY.userAgent) end
-  return {0, digestOf(rest) or ''}
-end
-local generation = tonumber(ARG.generation)
-g = tonumber(g, base)
-local status = 2
-if generation == g then
-  local idle = math.min(now + tonumber(ARG.idleMs), absolute)
-  if legacy then
-    local last = b36(now - created)
-    packed = b36(g + 1) .. ':' .. c .. ':' .. last .. ':' .. a .. ':' .. b36(idle - created) .. ':' .. last
-  else
-    packed = hex(g + 1) .. ':' .. c .. ':' .. hex(now - created) .. ':' .. a .. ':' .. hex(idle - created) .. rest
-  end
-  redis.call('HSET', KEY.sessions, ARG.sessionId, packed)
-  -- The hash lives as long as its longest-lived session; it has a TTL since its first login.
-  redis.call('PEXPIRE', KEY.sessions, idle - now, 'GT')
-  if legacy then redis.call('PEXPIRE', KEY.userAgent, idle - now) end
-  status = 1
-elseif generation > g then
-  return {0}
-elseif generation ~= g - 1
-    or now - (created + num(legacy and string.sub(rest, 2) or l, base)) > tonumber(ARG.graceMs) then
-  redis.call('HDEL', KEY.sessions, ARG.sessionId)
-  if legacy then redis.call('DEL', KEY.userAgent) end
-  return {3, digestOf(rest) or ''}
-end
-return {status, packed, username}
-`,
+  file: 'rotate.lua',
 })
 
-/**
- * KEYS: sessions, the session's user-agent key of 0.1.0. ARGV: sessionId, now ('' for the
- * Redis clock). Returns {packed record, the time to judge its expiry with} and, for a 0.1.0
- * record, its user agent.
- */
-export const getSessionScript = defineScript({
+/** `scripts/get-session.lua`: see its header for its keys, arguments and reply. */
+export const getSessionScript = storeScript({
   name: 'refreshKitGetSession',
-  keys: ['sessions', 'userAgent'],
+  keys: ['sessions'],
   args: ['sessionId', 'now'],
   helpers: true,
-  lua: `
-local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
-if not packed then return {} end
-local g, c, l, a, i, rest = string.match(packed, RECORD)
-local now = string.format('%d', clock(ARG.now))
-if g and string.byte(rest) == 58 then return {packed, now, redis.call('GET', KEY.userAgent)} end
-return {packed, now}
-`,
+  file: 'get-session.lua',
 })
 
-/**
- * KEYS: sessions. ARGV: the prefix of the user-agent keys of 0.1.0, now ('' for the Redis
- * clock). Drops dead sessions and returns the space-separated user-agent digests of those it
- * dropped, then the live ones as a flat list of id, packed record, and the user agent of a
- * 0.1.0 record (nil for any other).
- */
-export const listSessionsScript = defineScript({
+/** `scripts/list-sessions.lua`: see its header for its keys, arguments and reply. */
+export const listSessionsScript = storeScript({
   name: 'refreshKitListSessions',
   keys: ['sessions'],
-  args: ['userAgentPrefix', 'now'],
+  args: ['now'],
   helpers: true,
-  lua: `
-local now = clock(ARG.now)
-local fields = redis.call('HGETALL', KEY.sessions)
-local out = {''}
-local released = {}
-for j = 1, #fields, 2 do
-  local id = fields[j]
-  local g, c, l, a, i, rest = string.match(fields[j + 1], RECORD)
-  local legacy = g and string.byte(rest) == 58
-  local base = legacy and 36 or 16
-  local created = g and num(c, base)
-  if not g or now >= created + num(i, base) or now >= created + num(a, base) then
-    redis.call('HDEL', KEY.sessions, id)
-    if legacy or not g then redis.call('DEL', ARG.userAgentPrefix .. id) end
-    released[#released + 1] = digestOf(rest)
-  else
-    out[#out + 1] = id
-    out[#out + 1] = fields[j + 1]
-    out[#out + 1] = legacy and redis.call('GET', ARG.userAgentPrefix .. id)
-  end
-end
-out[1] = table.concat(released, ' ')
-return out
-`,
+  file: 'list-sessions.lua',
 })
 
-/**
- * KEYS: a shared user-agent record, a hash of the user agent (`v`) and the number of sessions
- * that name it (`n`). ARGV: the user agent, TTL in milliseconds. Counts one more session and
- * lengthens the TTL to at least this one: it must outlive every session that names it, and a
- * login never shortens what an earlier one with a longer lifetime set.
- */
-export const shareUserAgentScript = defineScript({
+/** `scripts/share-user-agent.lua`: see its header for its keys, arguments and reply. */
+export const shareUserAgentScript = storeScript({
   name: 'refreshKitShareUserAgent',
   keys: ['userAgent'],
   args: ['userAgent', 'ttlMs'],
   helpers: false,
-  lua: `
-redis.call('HSET', KEY.userAgent, 'v', ARG.userAgent)
-local sessions = redis.call('HINCRBY', KEY.userAgent, 'n', 1)
-if redis.call('PEXPIRE', KEY.userAgent, ARG.ttlMs, 'NX') == 0 then
-  redis.call('PEXPIRE', KEY.userAgent, ARG.ttlMs, 'GT')
-end
-return sessions
-`,
+  file: 'share-user-agent.lua',
 })
 
-/**
- * KEYS: a shared user-agent record. Counts one session fewer, and deletes the record when no
- * session names it any more: sessions that a login evicts or a logout ends take their record
- * with them, so an account's records stay within its session bound. A session that simply
- * expires is not counted down; its record lives out its TTL. Returns the sessions left.
- */
-export const releaseUserAgentScript = defineScript({
+/** `scripts/release-user-agent.lua`: see its header for its keys, arguments and reply. */
+export const releaseUserAgentScript = storeScript({
   name: 'refreshKitReleaseUserAgent',
   keys: ['userAgent'],
   args: [],
   helpers: false,
-  lua: `
-local sessions = redis.call('HINCRBY', KEY.userAgent, 'n', -1)
-if sessions <= 0 then redis.call('DEL', KEY.userAgent) end
-return sessions
-`,
+  file: 'release-user-agent.lua',
 })
 
-/**
- * KEYS: sessions, the session's user-agent key of 0.1.0. ARGV: sessionId. Returns {1 when the
- * session existed else 0, its user-agent digest or ''}.
- */
-export const revokeSessionScript = defineScript({
+/** `scripts/revoke-session.lua`: see its header for its keys, arguments and reply. */
+export const revokeSessionScript = storeScript({
   name: 'refreshKitRevokeSession',
-  keys: ['sessions', 'userAgent'],
+  keys: ['sessions'],
   args: ['sessionId'],
   helpers: true,
-  lua: `
-local packed = redis.call('HGET', KEY.sessions, ARG.sessionId)
-if not packed then return {0, ''} end
-redis.call('DEL', KEY.userAgent)
-redis.call('HDEL', KEY.sessions, ARG.sessionId)
-local g, c, l, a, i, rest = string.match(packed, RECORD)
-return {1, digestOf(rest) or ''}
-`,
+  file: 'revoke-session.lua',
 })
 
-/**
- * KEYS: sessions. ARGV: user-agent key prefix, the session id to keep ('' for none).
- * Returns {the space-separated user-agent digests of the sessions it ended, their ids}.
- */
-export const revokeAllSessionsScript = defineScript({
+/** `scripts/revoke-all-sessions.lua`: see its header for its keys, arguments and reply. */
+export const revokeAllSessionsScript = storeScript({
   name: 'refreshKitRevokeAllSessions',
   keys: ['sessions'],
-  args: ['userAgentPrefix', 'keepSessionId'],
+  args: ['keepSessionId'],
   helpers: true,
-  lua: `
-local fields = redis.call('HGETALL', KEY.sessions)
-local ended = {}
-local released = {}
-for j = 1, #fields, 2 do
-  local id = fields[j]
-  if id ~= ARG.keepSessionId then
-    redis.call('HDEL', KEY.sessions, id)
-    redis.call('DEL', ARG.userAgentPrefix .. id)
-    ended[#ended + 1] = id
-    local g, c, l, a, i, rest = string.match(fields[j + 1], RECORD)
-    released[#released + 1] = digestOf(rest)
-  end
-end
-return {table.concat(released, ' '), ended}
-`,
+  file: 'revoke-all-sessions.lua',
 })
 
-/**
- * KEYS: user. ARGV: password hash, the hash it re-hashes ('' for a change of password).
- * Returns 1 when the user exists and was updated. A change counts the version `v` up, which a
- * login's session creation checks; a re-hash of the same password happens only while the
- * hash is still the one it re-hashes, and keeps the version.
- */
-export const setPasswordHashScript = defineScript({
+/** `scripts/set-password-hash.lua`: see its header for its keys, arguments and reply. */
+export const setPasswordHashScript = storeScript({
   name: 'refreshKitSetPasswordHash',
   keys: ['user'],
   args: ['passwordHash', 'rehashOf'],
   helpers: false,
-  lua: `
-if redis.call('EXISTS', KEY.user) == 0 then return 0 end
-if ARG.rehashOf ~= '' then
-  if redis.call('HGET', KEY.user, 'h') ~= ARG.rehashOf then return 0 end
-else
-  redis.call('HINCRBY', KEY.user, 'v', 1)
-end
-redis.call('HSET', KEY.user, 'h', ARG.passwordHash)
-return 1
-`,
+  file: 'set-password-hash.lua',
 })
 
-/**
- * KEYS: user. ARGV: username, passwordHash, createdAt, userTtlMs. Writes the user hash with
- * its TTL, noting the username index as just renewed; returns 0 without writing when the id
- * is already taken.
- */
-export const putUserScript = defineScript({
+/** `scripts/put-user.lua`: see its header for its keys, arguments and reply. */
+export const putUserScript = storeScript({
   name: 'refreshKitPutUser',
   keys: ['user'],
   args: ['username', 'passwordHash', 'createdAt', 'userTtlMs'],
   helpers: false,
-  lua: `
-if redis.call('EXISTS', KEY.user) == 1 then return 0 end
-redis.call('HSET', KEY.user, 'n', ARG.username, 'h', ARG.passwordHash, 'c', ARG.createdAt, 'x', redis.call('TIME')[1])
-redis.call('PEXPIRE', KEY.user, ARG.userTtlMs)
-return 1
-`,
+  file: 'put-user.lua',
 })
 
-/** KEYS: username index. ARGV: user id. Deletes the index only if it still names that user. */
-export const releaseUsernameScript = defineScript({
+/** `scripts/release-username.lua`: see its header for its keys, arguments and reply. */
+export const releaseUsernameScript = storeScript({
   name: 'refreshKitReleaseUsername',
   keys: ['usernameIndex'],
   args: ['userId'],
   helpers: false,
-  lua: `
-if redis.call('GET', KEY.usernameIndex) == ARG.userId then return redis.call('DEL', KEY.usernameIndex) end
-return 0
-`,
+  file: 'release-username.lua',
 })
 
-/**
- * KEYS: username index. ARGV: abandoned holder's id, new user id, userTtlMs, the highest PTTL
- * an abandoned index can have. Hands the username to the new user only if the index still
- * names the same holder and was written long enough ago that no registration of the holder
- * can still be under way. Returns 1 when it did.
- */
-export const reclaimUsernameScript = defineScript({
+/** `scripts/reclaim-username.lua`: see its header for its keys, arguments and reply. */
+export const reclaimUsernameScript = storeScript({
   name: 'refreshKitReclaimUsername',
   keys: ['usernameIndex'],
   args: ['holderId', 'userId', 'userTtlMs', 'maxAbandonedPttlMs'],
   helpers: false,
-  lua: `
-if redis.call('GET', KEY.usernameIndex) ~= ARG.holderId then return 0 end
-if redis.call('PTTL', KEY.usernameIndex) > tonumber(ARG.maxAbandonedPttlMs) then return 0 end
-redis.call('SET', KEY.usernameIndex, ARG.userId, 'PX', ARG.userTtlMs)
-return 1
-`,
+  file: 'reclaim-username.lua',
 })
 
 /** Every script, for registration on a client. */
-export const STORE_SCRIPTS: readonly StoreScript[] = [
+export const STORE_SCRIPTS: readonly StoreScriptFile[] = [
   createSessionScript,
   rotateScript,
   getSessionScript,

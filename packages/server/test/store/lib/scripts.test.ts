@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import luaparse from 'luaparse'
 import { describe, expect, it } from 'vitest'
 import {
   defineScript,
@@ -12,22 +14,22 @@ describe('store scripts with named keys and arguments', () => {
     const argv = scriptArguments(rotateScript, {
       // Written in another order than declared: names, not positions, decide.
       args: { graceMs: 5, now: 3, idleMs: 4, generation: 2, sessionId: 's1' },
-      keys: { user: 'k-user', userAgent: 'k-ua', sessions: 'k-sessions' },
+      keys: { user: 'k-user', sessions: 'k-sessions' },
     })
-    expect(rotateScript.numberOfKeys).toBe(3)
-    expect(argv).toEqual(['k-sessions', 'k-ua', 'k-user', 's1', 2, 3, 4, 5])
+    expect(rotateScript.numberOfKeys).toBe(2)
+    expect(argv).toEqual(['k-sessions', 'k-user', 's1', 2, 3, 4, 5])
     expect(
       scriptArguments(revokeSessionScript, {
         args: { sessionId: 's9' },
-        keys: { userAgent: 'k-ua', sessions: 'k-sessions' },
+        keys: { sessions: 'k-sessions' },
       }),
-    ).toEqual(['k-sessions', 'k-ua', 's9'])
+    ).toEqual(['k-sessions', 's9'])
   })
 
   it('compiles every name into its position, leaving no name and no table of them to build per call', () => {
-    // Declared sessions, userAgent, user; sessionId, generation, now, idleMs, graceMs.
+    // Declared sessions, user; sessionId, generation, now, idleMs, graceMs.
     expect(rotateScript.lua).toContain("redis.call('HGET', KEYS[1], ARGV[1])")
-    expect(rotateScript.lua).toContain("redis.call('HGET', KEYS[3], 'n')")
+    expect(rotateScript.lua).toContain("redis.call('HGET', KEYS[2], 'n')")
     expect(rotateScript.lua).toContain('tonumber(ARGV[5])')
     for (const script of STORE_SCRIPTS) {
       expect(script.lua, script.name).not.toMatch(/\b(KEY|ARG)\.[A-Za-z]/)
@@ -48,5 +50,27 @@ describe('store scripts with named keys and arguments', () => {
     expect(define('return {KEY.counter, ARG.windowMs, ARG.now}')).toThrow(
       /uses ARG.now, which it does not declare/,
     )
+  })
+})
+
+describe('the Lua files of the store', () => {
+  const folder = new URL('../../../src/store/scripts/', import.meta.url)
+  const files = readdirSync(folder).filter((name) => name.endsWith('.lua'))
+  const parse = (lua: string) => luaparse.parse(lua, { luaVersion: '5.1', comments: false })
+
+  it('each parse as the Lua 5.1 of Redis, as written and as Redis runs them', () => {
+    expect(files.length).toBeGreaterThan(STORE_SCRIPTS.length)
+    for (const file of files) {
+      expect(() => parse(readFileSync(new URL(file, folder), 'utf8')), file).not.toThrow()
+    }
+    for (const script of STORE_SCRIPTS) expect(() => parse(script.lua), script.name).not.toThrow()
+  })
+
+  it('are each the body of a store script, or the helpers one of them asks for: none is left over', () => {
+    const helpers = readFileSync(new URL('helpers.lua', folder), 'utf8')
+    const used = new Set(STORE_SCRIPTS.map((script) => script.file))
+    if (STORE_SCRIPTS.some((script) => script.lua.startsWith(helpers))) used.add('helpers.lua')
+    expect(files.filter((file) => !used.has(file))).toEqual([])
+    expect([...used].filter((file) => !files.includes(file))).toEqual([])
   })
 })
