@@ -2,18 +2,11 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitepress'
 import { withMermaid } from 'vitepress-plugin-mermaid'
-
-/** Where the site is published; the packages' READMEs link here by absolute URL. */
-export const DOCS_URL = 'https://refresh-kit.github.io/refresh-kit/'
+import { DOCS_URL, WRITTEN_ELSEWHERE } from './site.mjs'
 
 const docsRoot = fileURLToPath(new URL('../', import.meta.url))
 
-/**
- * Pages that other generators and pages of the repository write (the HTTP API from the
- * OpenAPI document, the dev-proxy guide): a link to one of them counts as dead only once the
- * page exists and the link still misses it. Every other dead link fails the build.
- */
-const WRITTEN_ELSEWHERE = ['/guide/dev-proxy', '/reference/http-api']
+/** A link to a page written elsewhere that does not exist yet; every other dead link fails the build. */
 function pendingPage(url: string): boolean {
   const path = url.replace(/[#?].*$/, '').replace(/\.md$/, '')
   return WRITTEN_ELSEWHERE.includes(path) && !existsSync(`${docsRoot}${path.slice(1)}.md`)
@@ -24,7 +17,7 @@ export default withMermaid(
     title: 'refresh-kit',
     description:
       'Short-lived JWT access tokens, rotating refresh tokens on Redis, and an SDK that refreshes them safely.',
-    base: '/refresh-kit/',
+    base: new URL(DOCS_URL).pathname,
     cleanUrls: true,
     lastUpdated: false,
     // Links to a local server the reader starts (the demo on localhost:5173) are not pages.

@@ -4,23 +4,13 @@
 import { rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { Application } from 'typedoc'
+import { API_PACKAGES } from '../.vitepress/site.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const out = fileURLToPath(new URL('../reference/api/', import.meta.url))
 
-/** Each package with the entry points its `exports` map publishes. */
-const PACKAGES = [
-  {
-    dir: 'client-sdk',
-    name: '@refresh-kit/client-sdk',
-    entryPoints: ['src/index.ts', 'src/fetch.ts', 'src/cross-tab.ts'],
-  },
-  { dir: 'react', name: '@refresh-kit/react', entryPoints: ['src/index.ts'] },
-  { dir: 'server', name: '@refresh-kit/server', entryPoints: ['src/index.ts', 'src/postgres.ts'] },
-]
-
 await rm(out, { recursive: true, force: true })
-for (const pkg of PACKAGES) {
+for (const pkg of API_PACKAGES) {
   const base = `${root}packages/${pkg.dir}/`
   /** @type {import('typedoc').TypeDocOptions & import('typedoc-plugin-markdown').PluginOptions} */
   const options = {

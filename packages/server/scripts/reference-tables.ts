@@ -1,18 +1,19 @@
 // Writes the docs site's configuration and error-code tables from their one source: the config
-// schema (CONFIG_SCHEMA) and the wire's error table (SERVER_ERRORS). `--check` writes nothing
+// schema (CONFIG_SCHEMA) and the wire's error tables (SERVER_ERRORS, CLIENT_ERRORS). `--check` writes nothing
 // and exits 1 when a page differs from what would be written.
 //
 //   pnpm docs:tables    # rewrite the tables
 //   pnpm check:docs     # fail on drift (CI)
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { SERVER_ERRORS, type ServerErrorCode } from '@refresh-kit/shared'
+import { CLIENT_ERRORS, SERVER_ERRORS, type ServerErrorCode } from '@refresh-kit/shared'
 import { CONFIG_SCHEMA, configDefault, configDocs } from '../src/config.js'
 
 /** Each generated table, by the name of its markers, with the page that holds it. */
 const PAGES = [
   { page: 'docs/reference/configuration.md', name: 'config-table', table: configTable },
   { page: 'docs/reference/errors.md', name: 'error-table', table: errorTable },
+  { page: 'docs/reference/errors.md', name: 'client-error-table', table: clientErrorTable },
 ]
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url))
 
@@ -39,6 +40,13 @@ function errorTable(): string {
     return `| ${status} | \`${code}\` | ${description} |`
   })
   return ['| status | error | when |', '|---|---|---|', ...rows].join('\n')
+}
+
+function clientErrorTable(): string {
+  const rows = Object.entries(CLIENT_ERRORS).map(
+    ([code, { description }]) => `| \`${code}\` | ${description} |`,
+  )
+  return ['| code | when |', '|---|---|', ...rows].join('\n')
 }
 
 /** `text` of `page` with what stands between the two markers of `name` replaced by `table`. */
