@@ -102,6 +102,11 @@ for (const file of files) {
   }
 }
 
+// A block known to be wrong goes in with the others: if tsc does not report it, the check
+// checked nothing (a broken setup, no tsc run) and must not pass.
+const CANARY = '_canary.ts'
+writeFileSync(join(scratch, CANARY), "export const canary: number = 'not a number'\n")
+
 writeFileSync(
   join(scratch, 'tsconfig.json'),
   `${JSON.stringify(
@@ -133,15 +138,13 @@ writeFileSync(
 )
 
 const started = Date.now()
-let compiled = { status: 0, stdout: '' }
-if (origin.size > 0) {
-  compiled = spawnSync(
-    join(root, 'node_modules', '.bin', 'tsc'),
-    ['-p', join(scratch, 'tsconfig.json'), '--pretty', 'false'],
-    { cwd: scratch, encoding: 'utf8' },
-  )
-}
-for (const line of compiled.stdout.split('\n')) {
+const compiled = spawnSync(
+  join(root, 'node_modules', '.bin', 'tsc'),
+  ['-p', join(scratch, 'tsconfig.json'), '--pretty', 'false'],
+  { cwd: scratch, encoding: 'utf8' },
+)
+let canaryCaught = false
+for (const line of (compiled.stdout ?? '').split('\n')) {
   const error = /^(.+?)\((\d+),(\d+)\): (.*)$/.exec(line)
   if (error === null) {
     if (line.trim() !== '' && !line.startsWith(' ')) problems.push(line)
@@ -149,12 +152,23 @@ for (const line of compiled.stdout.split('\n')) {
     continue
   }
   const [, path = '', row = '0', column, message] = error
-  const from = origin.get(relative(scratch, join(scratch, path)))
+  const name = relative(scratch, join(scratch, path))
+  if (name === CANARY) {
+    canaryCaught = true
+    continue
+  }
+  const from = origin.get(name)
   problems.push(
     from === undefined ? line : `${from.file}:${from.line + Number(row) - 1}:${column}: ${message}`,
   )
 }
-if (compiled.status !== 0 && problems.length === 0) problems.push(`tsc exited ${compiled.status}`)
+if (!canaryCaught) {
+  problems.push(
+    `tsc did not report the known-bad ${CANARY}: nothing was checked (${compiled.error ?? `exit ${compiled.status}`})`,
+  )
+} else if (compiled.status !== 0 && problems.length === 0 && compiled.status !== 2) {
+  problems.push(`tsc exited ${compiled.status}`)
+}
 
 const summary = [...counts].map(([lang, count]) => `${lang} ${count}`).join(', ')
 for (const problem of problems) process.stderr.write(`${problem}\n`)
