@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitepress'
 import { withMermaid } from 'vitepress-plugin-mermaid'
-import { DOCS_URL, WRITTEN_ELSEWHERE } from './site.mjs'
+import { DOCS_URL, REPOSITORY_URL, WRITTEN_ELSEWHERE } from './site.mjs'
 
 const docsRoot = fileURLToPath(new URL('../', import.meta.url))
 
@@ -24,6 +24,7 @@ export default withMermaid(
     ignoreDeadLinks: [/^https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/|$)/, pendingPage],
     themeConfig: {
       search: { provider: 'local' },
+      socialLinks: [{ icon: 'github', link: REPOSITORY_URL }],
       nav: [
         { text: 'Guide', link: '/guide/' },
         { text: 'Concepts', link: '/concepts/tokens' },

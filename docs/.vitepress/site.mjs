@@ -3,6 +3,9 @@
 /** Where the site is published; the packages' READMEs link here by absolute URL. */
 export const DOCS_URL = 'https://refresh-kit.github.io/refresh-kit/'
 
+/** The repository; pages link its files (bench results, the dashboard) under blob/main/ or tree/main/. */
+export const REPOSITORY_URL = 'https://github.com/refresh-kit/refresh-kit'
+
 /**
  * Pages that other generators and pages of the repository write (the HTTP API from the
  * OpenAPI document, the dev-proxy guide): a link to one of them is let through only while the
