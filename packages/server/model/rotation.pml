@@ -2,7 +2,7 @@
  * refresh-kit's refresh-token rotation protocol, checked by spin.
  *
  * What is modelled:
- * - The rotation script (store/lib/scripts.ts, refreshKitRotate) as ONE atomic step on the
+ * - The rotation script (store/scripts/rotate.lua) as ONE atomic step on the
  *   Redis clock: current generation, previous generation, rotation time, grace window.
  * - N browser tabs (the SDK's token manager, manager/token-manager.ts) sharing one storage
  *   behind a lock (cross-tab.ts) with an acquire timeout and a hold timeout. A tab re-reads
