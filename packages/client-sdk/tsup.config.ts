@@ -17,7 +17,7 @@ export default defineConfig({
   target: 'es2022',
   // @refresh-kit/shared is private: its code and its types ship inside this package.
   noExternal: ['@refresh-kit/shared'],
-  external: ['axios', 'proper-lockfile', /^node:/],
+  external: ['axios', 'proper-lockfile', '@napi-rs/keyring', /^node:/],
   // Resolved by path, not through node_modules, so the declarations inline the shared types too.
   dts: { compilerOptions: { paths: { '@refresh-kit/shared': ['../shared/src/index.ts'] } } },
   clean: true,

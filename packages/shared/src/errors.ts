@@ -85,6 +85,10 @@ export const CLIENT_ERRORS = {
     description:
       'the token storage holds something other than refresh-kit tokens (empty, garbled, or the data of another program): nothing was cleared',
   },
+  storage_unavailable: {
+    description:
+      'the token storage could not be reached (no OS keychain service, or its library is not installed): nothing was cleared',
+  },
   storage_insecure: {
     description:
       'the token file can be read by other users (group or world permissions) or belongs to another user: it is not used',

@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { lock } from 'proper-lockfile'
 import type { LockRequester } from '../cross-tab.js'
 
@@ -55,7 +57,13 @@ export function processLocks(options: ProcessLockOptions): LockRequester {
           onCompromised: () => {},
         })
       } catch (error) {
-        if ((error as { code?: unknown }).code !== 'ELOCKED') throw error
+        const code = (error as { code?: unknown }).code
+        if (code === 'ENOENT') {
+          // The lock's directory (a cache directory, a token file's that is not written yet).
+          await mkdir(dirname(lockfilePath), { recursive: true, mode: 0o700 })
+          continue
+        }
+        if (code !== 'ELOCKED') throw error
       }
       // Jitter, so waiting processes do not all try at the same moment.
       await wait(pollMs / 2 + Math.random() * pollMs, signal)
