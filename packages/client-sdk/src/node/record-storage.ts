@@ -9,8 +9,9 @@ export interface RecordIO {
 
 /**
  * A {@link TokenStorage} over one record that holds both slots, so each write replaces the
- * whole of it at once. A read error propagates from `get` (no session is ever assumed), while
- * `set` and `remove` replace a record they cannot read: a new login must be storable.
+ * whole of it at once. A read error propagates from `get` and `remove` (no session is ever
+ * assumed, nothing unreadable is deleted), while `set` replaces a record it cannot read: a new
+ * login must be storable.
  */
 export function recordStorage(io: RecordIO): Required<TokenStorage> {
   const deviceToken = () =>
@@ -21,8 +22,9 @@ export function recordStorage(io: RecordIO): Required<TokenStorage> {
   return {
     get: async () => (await io.read()).tokens,
     set: async (tokens) => io.write({ tokens, deviceToken: await deviceToken() }),
+    // Strict too: a record it cannot read (another program's file) is never deleted.
     remove: async () => {
-      const kept = await deviceToken()
+      const kept = (await io.read()).deviceToken
       await io.write(kept === null ? null : { tokens: null, deviceToken: kept })
     },
     getDeviceToken: deviceToken,

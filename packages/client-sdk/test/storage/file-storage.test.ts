@@ -88,6 +88,37 @@ describe('fileStorage', () => {
     expect(await mine.get()).toBeNull()
   })
 
+  it('never lets a reader meet a half-written file: 300 rewrites while another storage reads', async () => {
+    const path = join(directory, 'tokens.json')
+    const writer = fileStorage({ path })
+    const reader = fileStorage({ path })
+    await writer.set(tokens(0))
+    let writing = true
+    let reads = 0
+    const failures: unknown[] = []
+    const readLoop = async () => {
+      while (writing) {
+        await reader.get().then(
+          (read) => {
+            reads += 1
+            if (read === null) failures.push('no tokens')
+          },
+          (error: unknown) => failures.push(error),
+        )
+      }
+    }
+    // Reads and writes run on the thread pool, side by side.
+    const readers = [readLoop(), readLoop(), readLoop()]
+    for (let generation = 1; generation <= 300; generation++) {
+      // Sizes vary, so a torn read could not pass for a whole file.
+      await writer.set({ ...tokens(generation), accessToken: 'a'.repeat(generation * 7) })
+    }
+    writing = false
+    await Promise.all(readers)
+    expect(failures).toEqual([])
+    expect(reads).toBeGreaterThan(0)
+  })
+
   it('takes over a lock its holder stopped touching (a killed process), instead of waiting for it', async () => {
     const path = join(directory, 'tokens.json')
     const storage = fileStorage({ path, staleMs: 2000, acquireTimeoutMs: 60_000 })
@@ -124,6 +155,9 @@ describe('fileStorage: a file it cannot trust is an AuthError, never a crash nor
     expect(isAuthError(error) && error.code).toBe(code)
     expect(isAuthError(error) && error.message).toContain(path)
     expect(sessionExpired).toBe(0)
+    // Not even a logout deletes what it cannot read.
+    const removal = await storage.remove().catch((thrown: unknown) => thrown)
+    expect(isAuthError(removal) && removal.code).toBe(code)
     // Left as it was: nothing removed, nothing rewritten.
     expect(await readFile(path)).toEqual(before)
   }
