@@ -6,18 +6,9 @@ import { AsyncEntry } from '@napi-rs/keyring'
 import { afterAll, describe, expect, it } from 'vitest'
 import { isAuthError } from '../../src/errors.js'
 import { keychainStorage } from '../../src/storage/keychain-storage.js'
-import type { StoredTokens } from '../../src/types.js'
+import { keychainContract, tokens } from './keychain-contract.js'
 
 const SERVICE = 'refresh-kit-test'
-const ISSUED_AT = Date.UTC(2026, 0, 1)
-const tokens = (generation: number): StoredTokens => ({
-  accessToken: `access.${generation}`,
-  refreshToken: `refresh.${generation}`,
-  expiresAt: ISSUED_AT + 60_000,
-  issuedAt: ISSUED_AT,
-  refreshExpiresAt: ISSUED_AT + 86_400_000,
-})
-
 /** Whether this machine's keychain keeps a secret and gives it back, and if not, why. */
 async function probeKeychain(): Promise<
   { available: true } | { available: false; reason: string }
@@ -42,7 +33,7 @@ afterAll(async () => {
 })
 
 const accounts: string[] = []
-function storageOf(account = `account.${randomBytes(4).toString('hex')}`) {
+function storageOf(account: string) {
   accounts.push(account)
   return keychainStorage({
     service: SERVICE,
@@ -58,36 +49,13 @@ if (probe.available) {
     afterAll(async () => {
       for (const account of accounts) await new AsyncEntry(SERVICE, account).deletePassword()
     })
-
-    it('keeps the tokens, and the device token across remove()', async () => {
-      const storage = storageOf()
-      expect(await storage.get()).toBeNull()
-      await storage.set(tokens(1))
-      await storage.setDeviceToken('device.1')
-      expect(await storage.get()).toEqual(tokens(1))
-      await storage.remove()
-      expect(await storage.get()).toBeNull()
-      expect(await storage.getDeviceToken()).toBe('device.1')
-    })
-
-    it("sees another process's write at the next read", async () => {
-      const account = `shared.${randomBytes(4).toString('hex')}`
-      const mine = storageOf(account)
-      const theirs = storageOf(account)
-      await theirs.set(tokens(1))
-      expect((await mine.get())?.refreshToken).toBe('refresh.1')
-      await theirs.set(tokens(2))
-      expect((await mine.get())?.refreshToken).toBe('refresh.2')
-    })
-
-    it("another program's entry: storage_unreadable, left as it was", async () => {
-      const account = `foreign.${randomBytes(4).toString('hex')}`
-      await new AsyncEntry(SERVICE, account).setPassword('hunter2')
-      const error = await storageOf(account)
-        .get()
-        .catch((thrown: unknown) => thrown)
-      expect(isAuthError(error) && error.code).toBe('storage_unreadable')
-      expect(await new AsyncEntry(SERVICE, account).getPassword()).toBe('hunter2')
+    keychainContract({
+      storageOf,
+      setRaw: (account, password) => {
+        accounts.push(account)
+        return new AsyncEntry(SERVICE, account).setPassword(password)
+      },
+      getRaw: (account) => new AsyncEntry(SERVICE, account).getPassword(),
     })
   })
 } else {
@@ -96,7 +64,7 @@ if (probe.available) {
       const reason = probe.reason
       // Visible in the test output: why the keychain contract above did not run on this machine.
       console.log(`keychain storage contract not run: no usable keychain here (${reason})`)
-      const storage = storageOf()
+      const storage = storageOf(`unavailable.${randomBytes(4).toString('hex')}`)
       const error = await storage.set(tokens(1)).catch((thrown: unknown) => thrown)
       expect(isAuthError(error) && error.code).toBe('storage_unavailable')
       expect(isAuthError(error) && error.message).toContain(reason)
