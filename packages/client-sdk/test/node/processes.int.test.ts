@@ -31,8 +31,10 @@ const ACCESS_TOKEN_TTL_S = 2
 // Each token is used until half a second before it expires: a refresh is due every 1.5 s.
 const LEEWAY_S = 0.5
 const TOKEN_USE_MS = (ACCESS_TOKEN_TTL_S - LEEWAY_S) * 1000
-// The lock library's floor: a killed holder blocks the others this long.
+// The lock library's floor, for the runs that kill a holder: it blocks the others this long.
 const STALE_MS = 2000
+// The default, for the runs that kill nobody: a holder starved by a loaded machine keeps its lock.
+const DEFAULT_STALE_MS = 10_000
 
 const outcomes: Record<RefreshOutcome, number> = { rotated: 0, grace: 0, reused: 0, invalid: 0 }
 let service: ReturnType<typeof createAuthService>
@@ -128,6 +130,7 @@ function runPool(
   durationMs: number,
   started?: (children: Map<string, ChildProcess>) => void,
 ): Promise<PoolRun> {
+  const staleMs = started === undefined ? DEFAULT_STALE_MS : STALE_MS
   const begin = Date.now()
   const children = new Map<string, ChildProcess>()
   const reports: WorkerReport[] = []
@@ -141,7 +144,7 @@ function runPool(
         WORKER_ID: worker,
         BASE_URL: baseURL,
         TOKEN_FILE: path,
-        STALE_MS: String(STALE_MS),
+        STALE_MS: String(staleMs),
         LEEWAY_SECONDS: String(LEEWAY_S),
         DURATION_MS: String(durationMs),
         INTERVAL_MS: '20',
