@@ -7,11 +7,15 @@ import { createProject, type Project, packedPackages, type RunResult, run } from
 /** Packages for browsers: every publishable one but the Node.js token server. */
 const browserPackages = () => packedPackages().filter((pkg) => pkg.name !== '@refresh-kit/server')
 
+/** Entry points for Node.js only: they read and lock files. */
+const NODE_ONLY = new Set(['@refresh-kit/client-sdk/node'])
+
 /** Every entry point of the browser packages, as a user imports it. */
 function entryPoints(): string[] {
   return browserPackages().flatMap((pkg) =>
     Object.keys(pkg.manifest.exports ?? {})
       .filter((subpath) => subpath !== './package.json' && !subpath.includes('*'))
+      .filter((subpath) => !NODE_ONLY.has(`${pkg.name}/${subpath.slice(2)}`))
       .map((subpath) => (subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`)),
   )
 }

@@ -41,6 +41,7 @@ export default withMermaid(
             { text: 'A SPA in cookie mode', link: '/guide/spa-cookie-mode' },
             { text: 'Dev proxies (Vite, Next, webpack)', link: '/guide/dev-proxy' },
             { text: 'A Node.js client', link: '/guide/node-client' },
+            { text: 'Node apps and CLIs (many processes)', link: '/guide/node-apps' },
             { text: 'Running the token server', link: '/guide/token-server' },
             { text: 'Your own users', link: '/guide/your-own-users' },
             { text: 'A resource server', link: '/guide/resource-server' },

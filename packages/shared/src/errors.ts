@@ -81,6 +81,18 @@ export const CLIENT_ERRORS = {
   request_not_replayable: {
     description: 'a request that must be replayed after a refresh has a body that cannot be resent',
   },
+  storage_unreadable: {
+    description:
+      'the token storage holds something other than refresh-kit tokens (empty, garbled, or the data of another program): nothing was cleared',
+  },
+  storage_unavailable: {
+    description:
+      'the token storage could not be reached (no OS keychain service, or its library is not installed): nothing was cleared',
+  },
+  storage_insecure: {
+    description:
+      'the token file can be read by other users (group or world permissions) or belongs to another user: it is not used',
+  },
 } as const satisfies Record<string, { readonly description: string }>
 
 /** A code the SDK raises itself. */
