@@ -1,18 +1,15 @@
 import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
 import type { AccessTokenClaimsHook } from './access-tokens/custom-claims.js'
 import type { TokenKeys } from './access-tokens/keys.js'
+import { keptForSeconds } from './access-tokens/revocation/lib/lifetime.js'
 import { createMemoryRevocations } from './access-tokens/revocation/memory-revocations.js'
 import type { AccessTokenRevocations } from './access-tokens/revocation/types.js'
 import { type AccessTokenVerifier, createAccessTokens } from './access-tokens/sign-and-verify.js'
 import type { Clock } from './clock.js'
+import { configDefault } from './config/schema.js'
 import { createAccounts } from './credentials/accounts.js'
 import { type ChangePasswordInput, changePassword } from './credentials/change-password.js'
-import {
-  createHashQueue,
-  DEFAULT_HASH_CONCURRENCY,
-  DEFAULT_HASH_QUEUE_SIZE,
-  type HashQueue,
-} from './credentials/hash-queue.js'
+import { createHashQueue, type HashQueue } from './credentials/hash-queue.js'
 import {
   type AbuseLimits,
   createAbuseLimits,
@@ -91,7 +88,7 @@ export interface AuthServiceOptions extends AuthSettings {
   /**
    * The bound on password hashing (registration, login, password change); beyond it `503`
    * at once.
-   * @default createHashQueue({ concurrency: DEFAULT_HASH_CONCURRENCY, queueSize: DEFAULT_HASH_QUEUE_SIZE })
+   * @default createHashQueue({ concurrency: configDefault('PASSWORD_HASH_CONCURRENCY'), queueSize: configDefault('PASSWORD_HASH_QUEUE') })
    */
   hashQueue?: HashQueue
   /**
@@ -211,7 +208,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const limits = options.limits ?? createAbuseLimits({ rules: DEFAULT_ABUSE_LIMIT_RULES })
   const hashQueue =
     options.hashQueue ??
-    createHashQueue({ concurrency: DEFAULT_HASH_CONCURRENCY, queueSize: DEFAULT_HASH_QUEUE_SIZE })
+    createHashQueue({
+      concurrency: configDefault('PASSWORD_HASH_CONCURRENCY'),
+      queueSize: configDefault('PASSWORD_HASH_QUEUE'),
+    })
   const maxSessionsPerUser = integer('maxSessionsPerUser', options.maxSessionsPerUser, 0)
   const access = createAccessTokens({
     keys: keys.access,
@@ -229,6 +229,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       clockToleranceSeconds: options.clockToleranceSeconds,
       clock,
     })
+  // The access-token lifetime enters once, here: revocations forgotten before the tokens
+  // they refuse expire would let an ended session's access tokens back in.
+  const accepted = keptForSeconds(options.accessTokenTtlSeconds, options.clockToleranceSeconds)
+  if (revocations.keptForSeconds !== undefined && revocations.keptForSeconds < accepted) {
+    throw new TypeError(
+      `createAuthService: options.revocations keeps a revocation ${revocations.keptForSeconds} s, less than options.accessTokenTtlSeconds + options.clockToleranceSeconds (${accepted} s): build it with the same accessTokenTtlSeconds and clockToleranceSeconds`,
+    )
+  }
   const passwordPolicy =
     options.passwordPolicy ??
     createPasswordPolicy({

@@ -74,11 +74,7 @@ export { abuseLimitRulesOf, authSettingsOf } from './config/part-options.js'
 export type { ClusterNodeAddress, VariableDoc } from './config/schema.js'
 export { CONFIG_SCHEMA, configDefault, configDocs, LOG_LEVELS } from './config/schema.js'
 export type { HashQueue, HashQueueOptions, HashRunOptions } from './credentials/hash-queue.js'
-export {
-  createHashQueue,
-  DEFAULT_HASH_CONCURRENCY,
-  DEFAULT_HASH_QUEUE_SIZE,
-} from './credentials/hash-queue.js'
+export { createHashQueue } from './credentials/hash-queue.js'
 export type {
   AbuseLimitRules,
   AbuseLimits,
@@ -91,7 +87,6 @@ export {
   ADDRESS_FAILURE_WINDOW_SECONDS,
   createAbuseLimits,
   DEFAULT_ABUSE_LIMIT_RULES,
-  DEFAULT_MAX_SESSIONS_PER_USER,
   LOGIN_RATE_WINDOW_SECONDS,
   RateLimitRefusal,
   REGISTER_RATE_WINDOW_SECONDS,

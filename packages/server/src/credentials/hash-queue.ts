@@ -1,13 +1,5 @@
 import { AuthError } from '../errors.js'
 
-/**
- * Hashes at once by default: scrypt runs on libuv's thread pool (4 threads unless
- * `UV_THREADPOOL_SIZE` says otherwise), and two leave room for file and DNS work there.
- */
-export const DEFAULT_HASH_CONCURRENCY = 2
-/** Hashes waiting by default: at ~100 ms a hash, two at a time, about 3 s of work. */
-export const DEFAULT_HASH_QUEUE_SIZE = 64
-
 /** Options of {@link createHashQueue}. */
 export interface HashQueueOptions {
   /**

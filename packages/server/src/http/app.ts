@@ -1,5 +1,6 @@
 import Koa from 'koa'
 import type { AuthService } from '../auth-service.js'
+import { configDefault } from '../config/schema.js'
 import { type Logger, silentLogger } from '../logger.js'
 import type { ServerMetrics } from '../metrics/metrics.js'
 import type { TokenStore } from '../store/types.js'
@@ -74,7 +75,7 @@ export function createApp(options: AppOptions): Koa {
   if (auth === undefined) throw new TypeError('createApp: options.auth is required')
   if (store === undefined) throw new TypeError('createApp: options.store is required')
   const logger = options.logger ?? silentLogger
-  const corsOrigins = options.corsOrigins ?? []
+  const corsOrigins = options.corsOrigins ?? configDefault('CORS_ORIGINS')
   if (!Array.isArray(corsOrigins) || corsOrigins.some((origin) => typeof origin !== 'string')) {
     throw new TypeError('createApp: options.corsOrigins must be an array of origin strings')
   }
@@ -88,7 +89,7 @@ export function createApp(options: AppOptions): Koa {
     throw new TypeError('createApp: options.jwksMaxAgeSeconds must be an integer >= 0')
   }
 
-  const trustProxy = options.trustProxy ?? 0
+  const trustProxy = options.trustProxy ?? configDefault('TRUST_PROXY')
   const trustedHops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy
   if (!Number.isSafeInteger(trustedHops) || trustedHops < 0) {
     throw new TypeError('createApp: options.trustProxy must be a boolean or an integer >= 0')

@@ -1,6 +1,7 @@
 import type { Router } from '@koa/router'
 import type { Middleware } from 'koa'
 import type { AuthService } from '../auth-service.js'
+import { configDefault } from '../config/schema.js'
 import type { TokenStore } from '../store/types.js'
 import { clientAddressOf, type ProxyHeader } from './client-address.js'
 import { errorHandler } from './error-handler.js'
@@ -105,12 +106,12 @@ export function createAuthRouter(options: AuthRouterOptions): Router<AuthState> 
       'createAuthRouter: options.prefix must be "" or a path like /identity (no trailing slash)',
     )
   }
-  const trustProxy = options.trustProxy ?? 0
+  const trustProxy = options.trustProxy ?? configDefault('TRUST_PROXY')
   const trustedHops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy
   if (!Number.isSafeInteger(trustedHops) || trustedHops < 0) {
     throw new TypeError('createAuthRouter: options.trustProxy must be a boolean or an integer >= 0')
   }
-  const proxyHeader = options.proxyHeader ?? 'x-forwarded'
+  const proxyHeader = options.proxyHeader ?? configDefault('TRUST_PROXY_HEADER')
   if (proxyHeader !== 'x-forwarded' && proxyHeader !== 'forwarded') {
     throw new TypeError('createAuthRouter: options.proxyHeader must be x-forwarded or forwarded')
   }
@@ -119,6 +120,11 @@ export function createAuthRouter(options: AuthRouterOptions): Router<AuthState> 
     store,
     prefix,
     transport: createRefreshTransport({
+      mode: configDefault('REFRESH_TOKEN_TRANSPORT'),
+      cookieName: configDefault('REFRESH_COOKIE_NAME'),
+      secure: configDefault('COOKIE_SECURE'),
+      sameSite: configDefault('COOKIE_SAMESITE'),
+      domain: configDefault('COOKIE_DOMAIN'),
       ...options.refreshTokenTransport,
       behindProxy: trustedHops,
       proxyHeader,

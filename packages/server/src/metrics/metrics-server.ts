@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http'
+import { configDefault } from '../config/schema.js'
 import type { ServerMetrics } from './metrics.js'
 
 /** Options of {@link startMetricsServer}. */
@@ -30,7 +31,7 @@ export interface MetricsServer {
  */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
   const { metrics, port } = options
-  const host = options.host ?? '127.0.0.1'
+  const host = options.host ?? configDefault('METRICS_HOST')
   if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) {
     throw new TypeError('startMetricsServer: options.port must be an integer from 0 to 65535')
   }

@@ -17,5 +17,13 @@ export function checkLifetime(
  * before it lives the whole lifetime more, and is accepted the clock tolerance past `exp`.
  */
 export function keepFor(accessTokenTtlSeconds: number, clockToleranceSeconds: number): number {
-  return (accessTokenTtlSeconds + clockToleranceSeconds) * 1000
+  return keptForSeconds(accessTokenTtlSeconds, clockToleranceSeconds) * 1000
+}
+
+/** {@link keepFor} in seconds: how long an access token is accepted after it is issued. */
+export function keptForSeconds(
+  accessTokenTtlSeconds: number,
+  clockToleranceSeconds: number,
+): number {
+  return accessTokenTtlSeconds + clockToleranceSeconds
 }
