@@ -1,4 +1,5 @@
 import type { PublicJwk, PublicUser, SessionInfo, TokenResponse } from '@refresh-kit/shared'
+import { z } from 'zod'
 import type { AccessTokenClaimsHook } from './access-tokens/custom-claims.js'
 import type { TokenKeys } from './access-tokens/keys.js'
 import { keptForSeconds } from './access-tokens/revocation/lib/lifetime.js'
@@ -23,6 +24,14 @@ import { createStoreUsers, isBackedBy } from './credentials/users/store-users.js
 import type { UserAdapter } from './credentials/users/types.js'
 import { type AuthEvents, createAuthEvents } from './events/auth-events.js'
 import { observeStore } from './lib/observe-store.js'
+import {
+  checkOptions,
+  functionRule,
+  integerRule,
+  type OptionRule,
+  optional,
+  requiredRule,
+} from './lib/options.js'
 import type { CallOrigin, Parts } from './lib/parts.js'
 import { createEndSessions } from './sessions/end-sessions.js'
 import { listSessions } from './sessions/list-sessions.js'
@@ -175,36 +184,40 @@ export interface AuthService extends AccessTokenVerifier {
  */
 export function createAuthService(options: AuthServiceOptions): AuthService {
   const { keys } = options
-  if (options.store === undefined)
-    throw new TypeError('createAuthService: options.store is required')
-  if (keys === undefined) throw new TypeError('createAuthService: options.keys is required')
   const clock = options.clock ?? Date.now
-  if (typeof clock !== 'function')
-    throw new TypeError('createAuthService: options.clock must be a function')
   const events = options.events ?? createAuthEvents()
-  if (typeof events.on !== 'function' || typeof events.emit !== 'function') {
-    throw new TypeError('createAuthService: options.events must come from createAuthEvents()')
-  }
   const claimsHook = options.accessTokenClaims
-  if (claimsHook !== undefined && typeof claimsHook !== 'function') {
-    throw new TypeError('createAuthService: options.accessTokenClaims must be a function')
-  }
+  const { refreshTokenTtlSeconds, sessionMaxAgeSeconds, reuseGraceSeconds, maxSessionsPerUser } =
+    checkOptions(
+      'createAuthService',
+      { ...options, clock, events },
+      {
+        store: requiredRule,
+        keys: requiredRule,
+        clock: functionRule,
+        events: EVENTS_RULE,
+        accessTokenClaims: optional(functionRule),
+        refreshTokenTtlSeconds: integerRule(1),
+        sessionMaxAgeSeconds: integerRule(1),
+        reuseGraceSeconds: integerRule(0),
+        maxSessionsPerUser: integerRule(0),
+      },
+    )
   const passwords = options.passwords ?? createPasswordHasher()
   const users = options.users ?? createStoreUsers({ store: options.store, passwords, clock })
-  for (const method of ['authenticate', 'findById'] as const) {
-    if (typeof users[method] !== 'function') {
-      throw new TypeError(`createAuthService: options.users.${method} must be a function`)
-    }
-  }
-  if (users.create !== undefined && typeof users.create !== 'function') {
-    throw new TypeError('createAuthService: options.users.create must be a function when given')
-  }
+  checkOptions(
+    'createAuthService',
+    users,
+    {
+      authenticate: functionRule,
+      findById: functionRule,
+      create: optional(functionRule, 'must be a function when given'),
+    },
+    'options.users',
+  )
   const store = observeStore(options.store, (operation, error) =>
     events.emit('storeError', { operation, error }),
   )
-  const refreshTtlSeconds = integer('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds, 1)
-  const sessionMaxAgeSeconds = integer('sessionMaxAgeSeconds', options.sessionMaxAgeSeconds, 1)
-  const reuseGraceSeconds = integer('reuseGraceSeconds', options.reuseGraceSeconds, 0)
   const limits = options.limits ?? createAbuseLimits({ rules: DEFAULT_ABUSE_LIMIT_RULES })
   const hashQueue =
     options.hashQueue ??
@@ -212,7 +225,6 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       concurrency: configDefault('PASSWORD_HASH_CONCURRENCY'),
       queueSize: configDefault('PASSWORD_HASH_QUEUE'),
     })
-  const maxSessionsPerUser = integer('maxSessionsPerUser', options.maxSessionsPerUser, 0)
   const access = createAccessTokens({
     keys: keys.access,
     issuer: options.issuer,
@@ -268,7 +280,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       events,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
     }),
-    refreshTtlSeconds,
+    refreshTtlSeconds: refreshTokenTtlSeconds,
     sessionMaxAgeSeconds,
     reuseGraceSeconds,
     maxSessionsPerUser,
@@ -294,9 +306,12 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   }
 }
 
-function integer(option: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new TypeError(`createAuthService: options.${option} must be an integer >= ${min}`)
-  }
-  return value
+// An event bus of this package's making (a plain EventEmitter lacks its typed `emit`).
+const EVENTS_RULE: OptionRule = {
+  schema: z.custom(
+    (value) =>
+      typeof (value as AuthEvents | null)?.on === 'function' &&
+      typeof (value as AuthEvents | null)?.emit === 'function',
+  ),
+  problem: 'must come from createAuthEvents()',
 }

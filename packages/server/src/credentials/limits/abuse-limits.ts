@@ -7,6 +7,7 @@ import {
 } from 'rate-limiter-flexible'
 import { configDefault } from '../../config/schema.js'
 import { AuthError } from '../../errors.js'
+import { checkOptions, integerRule } from '../../lib/options.js'
 import { storeError } from '../../store/lib/unavailable.js'
 import type { KnownDevice } from './known-devices.js'
 
@@ -165,12 +166,12 @@ export const DEFAULT_ABUSE_LIMIT_RULES: Required<AbuseLimitRules> = {
 }
 
 function checkRule(name: string, rule: LimitRule): void {
-  if (!Number.isSafeInteger(rule.points) || rule.points < 0) {
-    throw new TypeError(`createAbuseLimits: rules.${name}.points must be an integer >= 0`)
-  }
-  if (!Number.isSafeInteger(rule.durationSeconds) || rule.durationSeconds < 1) {
-    throw new TypeError(`createAbuseLimits: rules.${name}.durationSeconds must be an integer >= 1`)
-  }
+  checkOptions(
+    'createAbuseLimits',
+    rule,
+    { points: integerRule(0), durationSeconds: integerRule(1) },
+    `rules.${name}`,
+  )
 }
 
 /** Seconds for `Retry-After`: a whole number, at least 1. */

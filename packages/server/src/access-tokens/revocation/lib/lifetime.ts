@@ -1,15 +1,15 @@
+import { checkOptions, integerRule } from '../../../lib/options.js'
 /** Checks the access-token lifetime and clock tolerance a recorder is given. */
 export function checkLifetime(
   name: string,
   accessTokenTtlSeconds: number,
   clockToleranceSeconds: number,
 ): void {
-  if (!Number.isSafeInteger(accessTokenTtlSeconds) || accessTokenTtlSeconds < 1) {
-    throw new TypeError(`${name}: options.accessTokenTtlSeconds must be an integer >= 1`)
-  }
-  if (!Number.isSafeInteger(clockToleranceSeconds) || clockToleranceSeconds < 0) {
-    throw new TypeError(`${name}: options.clockToleranceSeconds must be an integer >= 0`)
-  }
+  checkOptions(
+    name,
+    { accessTokenTtlSeconds, clockToleranceSeconds },
+    { accessTokenTtlSeconds: integerRule(1), clockToleranceSeconds: integerRule(0) },
+  )
 }
 
 /**
