@@ -19,6 +19,12 @@ export function integerRule(min: number, max?: number): OptionRule {
       }
 }
 
+/** A string that is not empty. */
+export const nonEmptyStringRule: OptionRule = {
+  schema: z.string().min(1),
+  problem: 'must be a non-empty string',
+}
+
 /** Any function. */
 export const functionRule: OptionRule = {
   schema: z.custom((value) => typeof value === 'function'),
