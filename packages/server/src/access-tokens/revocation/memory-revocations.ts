@@ -20,7 +20,7 @@ export interface MemoryRevocationsOptions {
  * @example
  * ```ts
  * const revocations = createMemoryRevocations({ accessTokenTtlSeconds: 900, clockToleranceSeconds: 5 })
- * const tokens = createTokenService({ store, keys, revocations })
+ * const tokens = createAuthService({ ...authSettingsOf(config), store, keys, revocations })
  * ```
  */
 export function createMemoryRevocations(options: MemoryRevocationsOptions): AccessTokenRevocations {

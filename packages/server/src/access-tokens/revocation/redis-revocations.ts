@@ -232,7 +232,7 @@ export function createRevocationListener(options: RevocationListenerOptions): Re
  * ```ts
  * const revocations = createRedisRevocations({ redis, keyPrefix: 'rk:', accessTokenTtlSeconds: 900, clockToleranceSeconds: 5 })
  * await revocations.ready()
- * const tokens = createTokenService({ store, keys, revocations })
+ * const tokens = createAuthService({ ...authSettingsOf(config), store, keys, revocations })
  * ```
  */
 export function createRedisRevocations(options: RedisRevocationsOptions): AccessTokenRevocations {
