@@ -22,6 +22,10 @@ export const sourceAliases = [
     find: /^@refresh-kit\/server\/postgres$/,
     replacement: root('./packages/server/src/postgres.ts'),
   },
+  {
+    find: /^@refresh-kit\/server\/internal$/,
+    replacement: root('./packages/server/src/internal.ts'),
+  },
   { find: /^@refresh-kit\/server$/, replacement: root('./packages/server/src/index.ts') },
   {
     find: /^@refresh-kit\/client-sdk\/fetch$/,

@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import {
   authSettingsOf,
   createAccessTokens,
-  createRefreshTokenCodec,
   createTokenKeys,
   loadConfig,
 } from '@refresh-kit/server'
+import { createRefreshTokenCodec } from '@refresh-kit/server/internal'
 import { ROUTES, type TokenResponse } from '@refresh-kit/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PASSWORD } from '../src/accounts.js'

@@ -1,4 +1,5 @@
-import { createRefreshTokenCodec, createTokenKeys } from '@refresh-kit/server'
+import { createTokenKeys } from '@refresh-kit/server'
+import { createRefreshTokenCodec } from '@refresh-kit/server/internal'
 import type { WrittenSession } from './session-writer.js'
 
 /** A session the load refreshes, with the generation its next token carries. */

@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import {
-  createRedisStore,
-  createRefreshTokenCodec,
-  createTokenKeys,
-  type TokenStore,
-} from '@refresh-kit/server'
+import { createRedisStore, createTokenKeys, type TokenStore } from '@refresh-kit/server'
+import { createRefreshTokenCodec } from '@refresh-kit/server/internal'
 import type { TokenResponse } from '@refresh-kit/shared'
 import jsonwebtoken from 'jsonwebtoken'
 import { readCommandStats, usecOf } from '../lib/commandstats.js'

@@ -1,16 +1,12 @@
+// The server's public surface: what an app that runs, embeds or extends the token server
+// needs. Internal helpers stay out of it; workspace tools that need one import
+// `@refresh-kit/server/internal`, which is not published.
 export type { AccessTokenAlgorithm, AsymmetricAlgorithm } from './access-tokens/algorithms.js'
-export {
-  ACCESS_TOKEN_ALGORITHMS,
-  ASYMMETRIC_ALGORITHMS,
-  MIN_RSA_BITS,
-} from './access-tokens/algorithms.js'
 export type { AccessTokenSubject, AuthContext } from './access-tokens/auth-context.js'
 export type {
   AccessTokenClaimsHook,
   AccessTokenClaimsInput,
 } from './access-tokens/custom-claims.js'
-export { MAX_ACCESS_TOKEN_BYTES, REGISTERED_CLAIMS } from './access-tokens/custom-claims.js'
-export { jwkThumbprint, publicJwkOf } from './access-tokens/jwk.js'
 export type {
   JwksVerifierOptions,
   RemoteAccessTokenVerifier,
@@ -23,9 +19,7 @@ export type {
   TokenKeys,
   TokenKeysOptions,
 } from './access-tokens/keys.js'
-export { createTokenKeys, MIN_SECRET_BYTES } from './access-tokens/keys.js'
-export type { RemoteJwks, RemoteJwksOptions, RemoteKey } from './access-tokens/remote-jwks.js'
-export { createRemoteJwks } from './access-tokens/remote-jwks.js'
+export { createTokenKeys } from './access-tokens/keys.js'
 export type { MemoryRevocationsOptions } from './access-tokens/revocation/memory-revocations.js'
 export { createMemoryRevocations } from './access-tokens/revocation/memory-revocations.js'
 export type {
@@ -49,13 +43,7 @@ export type {
   SignedAccessToken,
 } from './access-tokens/sign-and-verify.js'
 export { createAccessTokens } from './access-tokens/sign-and-verify.js'
-export type {
-  PrivateJwk,
-  SigningKey,
-  SigningKeySet,
-  SigningKeyStatus,
-} from './access-tokens/signing-keys.js'
-export { createSigningKeySet, privateJwkOf } from './access-tokens/signing-keys.js'
+export type { PrivateJwk } from './access-tokens/signing-keys.js'
 export type {
   AuthService,
   AuthServiceOptions,
@@ -71,14 +59,10 @@ export { ConfigError } from './config/config-error.js'
 export type { Env, LoadConfigOptions, ServerConfig } from './config/load.js'
 export { loadConfig } from './config/load.js'
 export { abuseLimitRulesOf, authSettingsOf } from './config/part-options.js'
-export type { ClusterNodeAddress, VariableDoc } from './config/schema.js'
-export { CONFIG_SCHEMA, configDefault, configDocs, LOG_LEVELS } from './config/schema.js'
+export type { ClusterNodeAddress } from './config/schema.js'
+export { configDefault } from './config/schema.js'
 export type { HashQueue, HashQueueOptions, HashRunOptions } from './credentials/hash-queue.js'
-export {
-  createHashQueue,
-  DEFAULT_HASH_CONCURRENCY,
-  DEFAULT_HASH_QUEUE_SIZE,
-} from './credentials/hash-queue.js'
+export { createHashQueue } from './credentials/hash-queue.js'
 export type {
   AbuseLimitRules,
   AbuseLimits,
@@ -88,13 +72,9 @@ export type {
   LoginReservation,
 } from './credentials/limits/abuse-limits.js'
 export {
-  ADDRESS_FAILURE_WINDOW_SECONDS,
   createAbuseLimits,
   DEFAULT_ABUSE_LIMIT_RULES,
-  DEFAULT_MAX_SESSIONS_PER_USER,
-  LOGIN_RATE_WINDOW_SECONDS,
   RateLimitRefusal,
-  REGISTER_RATE_WINDOW_SECONDS,
 } from './credentials/limits/abuse-limits.js'
 export type { PasswordHasher, PasswordHasherOptions } from './credentials/password-hashing.js'
 export { createPasswordHasher } from './credentials/password-hashing.js'
@@ -131,13 +111,7 @@ export { createApp } from './http/app.js'
 export type { AuthRouterOptions } from './http/auth-router.js'
 export { createAuthRouter } from './http/auth-router.js'
 export type { ProxyHeader } from './http/client-address.js'
-export { clientAddressOf, normalizeAddress } from './http/client-address.js'
-export type {
-  PresentedRefreshToken,
-  RefreshTransport,
-  RefreshTransportOptions,
-} from './http/refresh-cookie.js'
-export { createRefreshTransport } from './http/refresh-cookie.js'
+export type { RefreshTransportOptions } from './http/refresh-cookie.js'
 export type {
   AuthState,
   RequireAuthMiddleware,
@@ -145,15 +119,13 @@ export type {
 } from './http/require-auth.js'
 export { requireAuth } from './http/require-auth.js'
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './logger.js'
-export { childLogger, createLogger, REDACTED_FIELDS, silentLogger } from './logger.js'
+export { createLogger, silentLogger } from './logger.js'
 export type { MetricsOptions, ServerMetrics } from './metrics/metrics.js'
 export { createMetrics } from './metrics/metrics.js'
 export type { MetricsServer, MetricsServerOptions } from './metrics/metrics-server.js'
 export { startMetricsServer } from './metrics/metrics-server.js'
 export type { ConfiguredServer, ServerDependencies } from './server.js'
 export { createServerFromConfig } from './server.js'
-export type { RefreshTokenClaims, RefreshTokenCodec } from './sessions/refresh-token.js'
-export { createRefreshTokenCodec } from './sessions/refresh-token.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'
 export { createMemoryStore } from './store/memory-store.js'
 export type { FailFastClusterOptions, FailFastRedisOptions } from './store/redis-options.js'

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { type DestinationStream, pino } from 'pino'
+import { checkOptions, oneOfRule } from './lib/options.js'
 
 /** Log levels, lowest first; `silent` logs nothing. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -73,12 +74,10 @@ export const REDACT_PATHS: readonly string[] = REDACTED_FIELDS.flatMap((field) =
  * ```
  */
 export function createLogger(options: LoggerOptions): Logger {
-  if (!LEVELS.includes(options.level)) {
-    throw new TypeError(`createLogger: options.level must be one of ${LEVELS.join(', ')}`)
-  }
-  if (options.format !== 'json' && options.format !== 'pretty') {
-    throw new TypeError('createLogger: options.format must be "json" or "pretty"')
-  }
+  checkOptions('createLogger', options, {
+    level: oneOfRule(LEVELS, `must be one of ${LEVELS.join(', ')}`),
+    format: oneOfRule(['json', 'pretty'], 'must be "json" or "pretty"'),
+  })
   const destination = destinationOf(options.format, options.destination)
   const base = pino(
     {

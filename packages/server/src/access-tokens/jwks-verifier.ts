@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js'
+import { checkOptions, integerRule, nonEmptyStringRule } from '../lib/options.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
@@ -57,19 +58,15 @@ export interface RemoteAccessTokenVerifier {
  * ```
  */
 export function createJwksVerifier(options: JwksVerifierOptions): RemoteAccessTokenVerifier {
-  const { issuer, audience } = options
-  for (const [name, value] of [
-    ['issuer', issuer],
-    ['audience', audience],
-  ] as const) {
-    if (typeof value !== 'string' || value === '') {
-      throw new TypeError(`createJwksVerifier: options.${name} must be a non-empty string`)
-    }
-  }
-  const tolerance = options.clockToleranceSeconds
-  if (!Number.isSafeInteger(tolerance) || tolerance < 0) {
-    throw new TypeError('createJwksVerifier: options.clockToleranceSeconds must be an integer >= 0')
-  }
+  const {
+    issuer,
+    audience,
+    clockToleranceSeconds: tolerance,
+  } = checkOptions('createJwksVerifier', options, {
+    issuer: nonEmptyStringRule,
+    audience: nonEmptyStringRule,
+    clockToleranceSeconds: integerRule(0),
+  })
   const algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS
   if (!Array.isArray(algorithms) || !algorithms.every((alg) => isAsymmetricAlgorithm(alg))) {
     throw new TypeError(

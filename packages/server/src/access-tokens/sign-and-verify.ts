@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from '@refresh-kit/shared'
 import type { Clock } from '../clock.js'
+import { checkOptions, integerRule, nonEmptyStringRule, requiredRule } from '../lib/options.js'
 import { randomId } from '../lib/random-id.js'
 import { isAccessTokenAlgorithm } from './algorithms.js'
 import type { AccessTokenSubject, AuthContext } from './auth-context.js'
@@ -50,20 +51,6 @@ export interface AccessTokens extends AccessTokenVerifier {
   ): SignedAccessToken
 }
 
-function positiveInteger(option: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new TypeError(`createAccessTokens: options.${option} must be an integer >= ${min}`)
-  }
-  return value
-}
-
-function nonEmpty(option: string, value: string): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new TypeError(`createAccessTokens: options.${option} must be a non-empty string`)
-  }
-  return value
-}
-
 /**
  * Access tokens (RFC 9068 JWTs): header `typ: at+jwt`, a pinned `alg` and, with an
  * asymmetric algorithm, the `kid` of the signing key; claims `iss`, `aud`, `sub`, `sid`,
@@ -82,12 +69,19 @@ function nonEmpty(option: string, value: string): string {
  * ```
  */
 export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
-  const keys = options.keys
-  if (keys === undefined) throw new TypeError('createAccessTokens: options.keys is required')
-  const issuer = nonEmpty('issuer', options.issuer)
-  const audience = nonEmpty('audience', options.audience)
-  const ttlSeconds = positiveInteger('ttlSeconds', options.ttlSeconds, 1)
-  const tolerance = positiveInteger('clockToleranceSeconds', options.clockToleranceSeconds, 0)
+  const {
+    keys,
+    issuer,
+    audience,
+    ttlSeconds,
+    clockToleranceSeconds: tolerance,
+  } = checkOptions('createAccessTokens', options, {
+    keys: requiredRule,
+    issuer: nonEmptyStringRule,
+    audience: nonEmptyStringRule,
+    ttlSeconds: integerRule(1),
+    clockToleranceSeconds: integerRule(0),
+  })
   const clock = options.clock ?? Date.now
   const algorithm = keys.algorithm
   if (!isAccessTokenAlgorithm(algorithm)) {

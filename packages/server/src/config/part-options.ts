@@ -15,7 +15,7 @@ import type { ServerConfig } from './load.js'
  * const limits = createAbuseLimits({ redis, keyPrefix: config.redisKeyPrefix, rules: abuseLimitRulesOf(config) })
  * ```
  */
-export function abuseLimitRulesOf(config: ServerConfig): AbuseLimitRules {
+export function abuseLimitRulesOf(config: ServerConfig): Required<AbuseLimitRules> {
   return {
     loginFailuresPerPair: {
       points: config.loginMaxFailures,

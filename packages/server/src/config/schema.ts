@@ -1,13 +1,7 @@
-import { DEFAULT_REFRESH_REUSE_GRACE_SECONDS } from '@refresh-kit/shared'
 import { z } from 'zod'
 import { ACCESS_TOKEN_ALGORITHMS } from '../access-tokens/algorithms.js'
 import { MIN_SECRET_BYTES } from '../access-tokens/keys.js'
 import { MIN_SECRET_ENTROPY_BITS } from '../access-tokens/secret-entropy.js'
-import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE_SIZE } from '../credentials/hash-queue.js'
-import {
-  DEFAULT_ABUSE_LIMIT_RULES,
-  DEFAULT_MAX_SESSIONS_PER_USER,
-} from '../credentials/limits/abuse-limits.js'
 import { DEFAULT_SCRYPT_MEMORY_BYTES } from '../credentials/password-hashing.js'
 import { show } from '../lib/text.js'
 
@@ -326,8 +320,10 @@ export const CONFIG_SCHEMA = z.object({
     .default(2_592_000)
     .register(configDocs, doc('absolute lifetime of a session from login, seconds')),
   // Chosen with the SDK's refresh and lock timeouts: a retried lost answer lands inside it.
+  // The SDK's bounds are checked against the protocol's DEFAULT_REFRESH_REUSE_GRACE_SECONDS,
+  // which a test keeps equal to this.
   REFRESH_REUSE_GRACE: seconds(0)
-    .default(DEFAULT_REFRESH_REUSE_GRACE_SECONDS)
+    .default(30)
     .register(
       configDocs,
       doc(
@@ -338,45 +334,48 @@ export const CONFIG_SCHEMA = z.object({
     .default(5)
     .register(configDocs, doc('leeway on `exp` and `nbf`, seconds')),
   LOGIN_MAX_FAILURES: loginLimit(
-    DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.points,
+    5,
     'failed logins per (username, client address) per `LOGIN_FAILURE_WINDOW`, reserved before the password is verified; then `429`. Protects one account from guessing at one address',
   ),
   LOGIN_FAILURE_WINDOW: seconds()
-    .default(DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerPair.durationSeconds)
+    .default(900)
     .register(
       configDocs,
       doc('the window of `LOGIN_MAX_FAILURES` and `LOGIN_MAX_FAILURES_PER_USER`, seconds'),
     ),
   LOGIN_MAX_FAILURES_PER_ADDRESS: loginLimit(
-    DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerAddress.points,
+    100,
     'failed logins per client address per 24 h, all usernames; a device that signed in before (`rk_device`, `deviceToken`) is not counted. Protects every account from credential stuffing by one address, without locking out the known devices behind a shared address',
   ),
   LOGIN_MAX_FAILURES_PER_USER: loginLimit(
-    DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerUser.points,
+    10,
     'failed logins per username per `LOGIN_FAILURE_WINDOW`, from every address; a device that signed in to the account before (`rk_device`, `deviceToken`) is limited on its own instead (`LOGIN_MAX_FAILURES`) and still gets in. Protects one account from guessing spread over many addresses',
   ),
   LOGIN_RATE_LIMIT: loginLimit(
-    DEFAULT_ABUSE_LIMIT_RULES.loginAttemptsPerAddress.points,
+    60,
     'login attempts per client address per minute, successful or not. Protects the password hasher and Redis from one address',
   ),
   REGISTER_RATE_LIMIT: integer(0, 1_000_000)
-    .default(DEFAULT_ABUSE_LIMIT_RULES.registrationsPerAddress.points)
+    .default(10)
     .register(
       configDocs,
       doc(
         'registrations per client address per hour. Protects the hasher and the user records from mass sign-ups',
       ),
     ),
+  // scrypt runs on libuv's thread pool (4 threads unless `UV_THREADPOOL_SIZE` says
+  // otherwise), and two leave room for file and DNS work there.
   PASSWORD_HASH_CONCURRENCY: integer(0, 1024)
-    .default(DEFAULT_HASH_CONCURRENCY)
+    .default(2)
     .register(
       configDocs,
       doc(
         `password hashes (scrypt) at once, each holding ${DEFAULT_SCRYPT_MEMORY_BYTES / 2 ** 20} MiB while it runs (memory: this × ${DEFAULT_SCRYPT_MEMORY_BYTES / 2 ** 20} MiB); one client address gets at most all but one; \`0\` sets no bound, on memory too`,
       ),
     ),
+  // At ~100 ms a hash, two at a time, about 3 s of work.
   PASSWORD_HASH_QUEUE: integer(0, 1_000_000)
-    .default(DEFAULT_HASH_QUEUE_SIZE)
+    .default(64)
     .register(
       configDocs,
       doc(
@@ -384,7 +383,7 @@ export const CONFIG_SCHEMA = z.object({
       ),
     ),
   MAX_SESSIONS_PER_USER: integer(0, 100_000)
-    .default(DEFAULT_MAX_SESSIONS_PER_USER)
+    .default(50)
     .register(
       configDocs,
       doc(

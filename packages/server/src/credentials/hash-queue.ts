@@ -1,12 +1,5 @@
 import { AuthError } from '../errors.js'
-
-/**
- * Hashes at once by default: scrypt runs on libuv's thread pool (4 threads unless
- * `UV_THREADPOOL_SIZE` says otherwise), and two leave room for file and DNS work there.
- */
-export const DEFAULT_HASH_CONCURRENCY = 2
-/** Hashes waiting by default: at ~100 ms a hash, two at a time, about 3 s of work. */
-export const DEFAULT_HASH_QUEUE_SIZE = 64
+import { checkOptions, integerRule } from '../lib/options.js'
 
 /** Options of {@link createHashQueue}. */
 export interface HashQueueOptions {
@@ -80,14 +73,11 @@ export interface HashQueue {
  * ```
  */
 export function createHashQueue(options: HashQueueOptions): HashQueue {
-  const { concurrency, queueSize } = options
+  const { concurrency, queueSize } = checkOptions('createHashQueue', options, {
+    concurrency: integerRule(0),
+    queueSize: integerRule(0),
+  })
   const retryAfterSeconds = options.retryAfterSeconds ?? 2
-  if (!Number.isSafeInteger(concurrency) || concurrency < 0) {
-    throw new TypeError('createHashQueue: options.concurrency must be an integer >= 0')
-  }
-  if (!Number.isSafeInteger(queueSize) || queueSize < 0) {
-    throw new TypeError('createHashQueue: options.queueSize must be an integer >= 0')
-  }
   let running = 0
   let waiting = 0
   let arrivals = 0

@@ -1,4 +1,5 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto'
+import { checkOptions, integerRule } from '../lib/options.js'
 
 /**
  * The default scrypt parameters: OWASP's minimum for scrypt (Password Storage Cheat Sheet:
@@ -72,15 +73,6 @@ function derive(password: string, salt: Buffer, keyBytes: number, params: Scrypt
   })
 }
 
-function integerOption(name: string, value: number, min: number, max: number): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new TypeError(
-      `createPasswordHasher: options.${name} must be an integer from ${min} to ${max}`,
-    )
-  }
-  return value
-}
-
 /**
  * Password hashing with `crypto.scrypt`: salted, parameters recorded with the hash so they
  * can be raised later, and constant-time comparison.
@@ -93,24 +85,26 @@ function integerOption(name: string, value: number, min: number, max: number): n
  * ```
  */
 export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
-  const cost = integerOption('cost', options.cost ?? DEFAULT_SCRYPT_PARAMETERS.cost, 2, MAX_COST)
+  const { cost, blockSize, parallelization, saltBytes, keyBytes } = checkOptions(
+    'createPasswordHasher',
+    {
+      cost: options.cost ?? DEFAULT_SCRYPT_PARAMETERS.cost,
+      blockSize: options.blockSize ?? DEFAULT_SCRYPT_PARAMETERS.blockSize,
+      parallelization: options.parallelization ?? DEFAULT_SCRYPT_PARAMETERS.parallelization,
+      saltBytes: options.saltBytes ?? 16,
+      keyBytes: options.keyBytes ?? 32,
+    },
+    {
+      cost: integerRule(2, MAX_COST),
+      blockSize: integerRule(1, 64),
+      parallelization: integerRule(1, 16),
+      saltBytes: integerRule(16, 64),
+      keyBytes: integerRule(16, 128),
+    },
+  )
   if ((cost & (cost - 1)) !== 0) {
     throw new TypeError('createPasswordHasher: options.cost must be a power of two')
   }
-  const blockSize = integerOption(
-    'blockSize',
-    options.blockSize ?? DEFAULT_SCRYPT_PARAMETERS.blockSize,
-    1,
-    64,
-  )
-  const parallelization = integerOption(
-    'parallelization',
-    options.parallelization ?? DEFAULT_SCRYPT_PARAMETERS.parallelization,
-    1,
-    16,
-  )
-  const saltBytes = integerOption('saltBytes', options.saltBytes ?? 16, 16, 64)
-  const keyBytes = integerOption('keyBytes', options.keyBytes ?? 32, 16, 128)
   const params = { N: cost, r: blockSize, p: parallelization }
 
   const hash = async (password: string) => {

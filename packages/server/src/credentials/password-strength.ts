@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
+import { checkOptions, integerRule } from '../lib/options.js'
 
 /** Options of {@link createPasswordPolicy}. */
 export interface PasswordPolicyOptions {
@@ -164,14 +165,14 @@ function lengthOf(password: string): number {
  * ```
  */
 export function createPasswordPolicy(options: PasswordPolicyOptions): PasswordPolicy {
-  const minScore = options?.minScore
-  if (!Number.isInteger(minScore) || minScore < 0 || minScore > 4) {
-    throw new TypeError('createPasswordPolicy: options.minScore must be an integer from 0 to 4')
-  }
-  const minLength = options.minLength
-  if (!Number.isInteger(minLength) || minLength < 1 || minLength > 1024) {
-    throw new TypeError('createPasswordPolicy: options.minLength must be an integer from 1 to 1024')
-  }
+  const { minScore, minLength } = checkOptions(
+    'createPasswordPolicy',
+    { minScore: options?.minScore, minLength: options?.minLength },
+    {
+      minScore: integerRule(0, 4),
+      minLength: integerRule(1, 1024),
+    },
+  )
   const userInputs = [...(options.userInputs ?? ['refresh-kit'])]
   if (!userInputs.every((input) => typeof input === 'string')) {
     throw new TypeError('createPasswordPolicy: options.userInputs must be strings')

@@ -1,4 +1,5 @@
 import type { LimitName } from '../credentials/limits/abuse-limits.js'
+import { checkOptions, functionRule } from '../lib/options.js'
 
 /** How a login attempt ended. */
 export type LoginOutcome = 'success' | 'invalid_credentials' | 'rate_limited'
@@ -147,10 +148,11 @@ export interface AuthEvents {
  * ```
  */
 export function createAuthEvents(options: AuthEventsOptions = {}): AuthEvents {
-  const onHandlerError = options.onHandlerError ?? (() => {})
-  if (typeof onHandlerError !== 'function') {
-    throw new TypeError('createAuthEvents: options.onHandlerError must be a function')
-  }
+  const { onHandlerError } = checkOptions(
+    'createAuthEvents',
+    { onHandlerError: options.onHandlerError ?? (() => {}) },
+    { onHandlerError: functionRule },
+  )
   const handlers = new Map<AuthEventName, Set<(event: never) => void | Promise<void>>>()
   const report = (error: unknown, name: AuthEventName) => {
     try {

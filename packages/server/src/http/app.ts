@@ -1,5 +1,8 @@
 import Koa from 'koa'
+import { z } from 'zod'
 import type { AuthService } from '../auth-service.js'
+import { configDefault } from '../config/schema.js'
+import { checkOptions, integerRule, type OptionRule, requiredRule } from '../lib/options.js'
 import { type Logger, silentLogger } from '../logger.js'
 import type { ServerMetrics } from '../metrics/metrics.js'
 import type { TokenStore } from '../store/types.js'
@@ -56,6 +59,15 @@ export interface AppOptions {
   metrics?: ServerMetrics
 }
 
+const ORIGINS_RULE: OptionRule = {
+  schema: z.array(z.string()),
+  problem: 'must be an array of origin strings',
+}
+const TRUST_PROXY_RULE: OptionRule = {
+  ...integerRule(0),
+  problem: 'must be a boolean or an integer >= 0',
+}
+
 /**
  * The token server as a Koa app, every dependency injected, so tests run it in-process with
  * `supertest(app.callback())` and `main.ts` only adds a port.
@@ -70,29 +82,33 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): Koa {
   const { auth, store } = options
-  // Checked at run time too: JavaScript callers get no compiler to tell them.
-  if (auth === undefined) throw new TypeError('createApp: options.auth is required')
-  if (store === undefined) throw new TypeError('createApp: options.store is required')
   const logger = options.logger ?? silentLogger
-  const corsOrigins = options.corsOrigins ?? []
-  if (!Array.isArray(corsOrigins) || corsOrigins.some((origin) => typeof origin !== 'string')) {
-    throw new TypeError('createApp: options.corsOrigins must be an array of origin strings')
-  }
-  const unavailableRetryAfterSeconds = options.unavailableRetryAfterSeconds ?? 2
-  if (!Number.isSafeInteger(unavailableRetryAfterSeconds) || unavailableRetryAfterSeconds < 1) {
-    throw new TypeError('createApp: options.unavailableRetryAfterSeconds must be an integer >= 1')
-  }
-
-  const jwksMaxAgeSeconds = options.jwksMaxAgeSeconds ?? 300
-  if (!Number.isSafeInteger(jwksMaxAgeSeconds) || jwksMaxAgeSeconds < 0) {
-    throw new TypeError('createApp: options.jwksMaxAgeSeconds must be an integer >= 0')
-  }
-
-  const trustProxy = options.trustProxy ?? 0
-  const trustedHops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy
-  if (!Number.isSafeInteger(trustedHops) || trustedHops < 0) {
-    throw new TypeError('createApp: options.trustProxy must be a boolean or an integer >= 0')
-  }
+  const trustProxy = options.trustProxy ?? configDefault('TRUST_PROXY')
+  // Checked at run time too: JavaScript callers get no compiler to tell them.
+  const {
+    corsOrigins,
+    unavailableRetryAfterSeconds,
+    jwksMaxAgeSeconds,
+    trustProxy: trustedHops,
+  } = checkOptions(
+    'createApp',
+    {
+      auth,
+      store,
+      corsOrigins: options.corsOrigins ?? configDefault('CORS_ORIGINS'),
+      unavailableRetryAfterSeconds: options.unavailableRetryAfterSeconds ?? 2,
+      jwksMaxAgeSeconds: options.jwksMaxAgeSeconds ?? 300,
+      trustProxy: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy,
+    },
+    {
+      auth: requiredRule,
+      store: requiredRule,
+      corsOrigins: ORIGINS_RULE,
+      unavailableRetryAfterSeconds: integerRule(1),
+      jwksMaxAgeSeconds: integerRule(0),
+      trustProxy: TRUST_PROXY_RULE,
+    },
+  )
 
   // Koa's own `proxy` would take X-Forwarded-For's left-most entry, which the client writes:
   // the router counts trusted hops itself, for the client address and its own origin.

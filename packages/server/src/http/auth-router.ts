@@ -1,6 +1,15 @@
 import type { Router } from '@koa/router'
 import type { Middleware } from 'koa'
+import { z } from 'zod'
 import type { AuthService } from '../auth-service.js'
+import { configDefault } from '../config/schema.js'
+import {
+  checkOptions,
+  integerRule,
+  type OptionRule,
+  oneOfRule,
+  requiredRule,
+} from '../lib/options.js'
 import type { TokenStore } from '../store/types.js'
 import { clientAddressOf, type ProxyHeader } from './client-address.js'
 import { errorHandler } from './error-handler.js'
@@ -75,11 +84,9 @@ function routeEnvelope({
     })
 }
 
-function integerOption(name: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new TypeError(`createAuthRouter: options.${name} must be an integer >= ${min}`)
-  }
-  return value
+const PREFIX_RULE: OptionRule = {
+  schema: z.string().regex(/^$|^(\/[A-Za-z0-9._~-]+)+$/),
+  problem: 'must be "" or a path like /identity (no trailing slash)',
 }
 
 /**
@@ -97,43 +104,55 @@ function integerOption(name: string, value: number, min: number): number {
  */
 export function createAuthRouter(options: AuthRouterOptions): Router<AuthState> {
   const { auth, store } = options
-  if (auth === undefined) throw new TypeError('createAuthRouter: options.auth is required')
-  if (store === undefined) throw new TypeError('createAuthRouter: options.store is required')
-  const prefix = options.prefix ?? ''
-  if (typeof prefix !== 'string' || (prefix !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix))) {
-    throw new TypeError(
-      'createAuthRouter: options.prefix must be "" or a path like /identity (no trailing slash)',
-    )
-  }
-  const trustProxy = options.trustProxy ?? 0
-  const trustedHops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy
-  if (!Number.isSafeInteger(trustedHops) || trustedHops < 0) {
-    throw new TypeError('createAuthRouter: options.trustProxy must be a boolean or an integer >= 0')
-  }
-  const proxyHeader = options.proxyHeader ?? 'x-forwarded'
-  if (proxyHeader !== 'x-forwarded' && proxyHeader !== 'forwarded') {
-    throw new TypeError('createAuthRouter: options.proxyHeader must be x-forwarded or forwarded')
-  }
+  const trustProxy = options.trustProxy ?? configDefault('TRUST_PROXY')
+  const {
+    prefix,
+    trustProxy: trustedHops,
+    proxyHeader,
+    jwksMaxAgeSeconds,
+    unavailableRetryAfterSeconds,
+  } = checkOptions(
+    'createAuthRouter',
+    {
+      auth,
+      store,
+      prefix: options.prefix ?? '',
+      trustProxy: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy,
+      proxyHeader: options.proxyHeader ?? configDefault('TRUST_PROXY_HEADER'),
+      jwksMaxAgeSeconds: options.jwksMaxAgeSeconds ?? 300,
+      unavailableRetryAfterSeconds: options.unavailableRetryAfterSeconds ?? 2,
+    },
+    {
+      auth: requiredRule,
+      store: requiredRule,
+      prefix: PREFIX_RULE,
+      trustProxy: { ...integerRule(0), problem: 'must be a boolean or an integer >= 0' },
+      proxyHeader: oneOfRule(['x-forwarded', 'forwarded'], 'must be x-forwarded or forwarded'),
+      jwksMaxAgeSeconds: integerRule(0),
+      unavailableRetryAfterSeconds: integerRule(1),
+    },
+  )
   const router = createRouter({
     auth,
     store,
     prefix,
     transport: createRefreshTransport({
+      mode: configDefault('REFRESH_TOKEN_TRANSPORT'),
+      cookieName: configDefault('REFRESH_COOKIE_NAME'),
+      secure: configDefault('COOKIE_SECURE'),
+      sameSite: configDefault('COOKIE_SAMESITE'),
+      domain: configDefault('COOKIE_DOMAIN'),
       ...options.refreshTokenTransport,
       behindProxy: trustedHops,
       proxyHeader,
     }),
-    jwksMaxAgeSeconds: integerOption('jwksMaxAgeSeconds', options.jwksMaxAgeSeconds ?? 300, 0),
+    jwksMaxAgeSeconds,
     // Router-level middleware runs for this router's routes only, around their handlers: one
     // function, since the router matches, wraps and composes each of its layers per request.
     use: [
       routeEnvelope({
         handleErrors: errorHandler({
-          unavailableRetryAfterSeconds: integerOption(
-            'unavailableRetryAfterSeconds',
-            options.unavailableRetryAfterSeconds ?? 2,
-            1,
-          ),
+          unavailableRetryAfterSeconds,
         }),
         noStore: noStoreOnAuth(prefix),
         trustedHops,

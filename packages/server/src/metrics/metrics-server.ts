@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:http'
+import { configDefault } from '../config/schema.js'
+import { checkOptions, integerRule } from '../lib/options.js'
 import type { ServerMetrics } from './metrics.js'
 
 /** Options of {@link startMetricsServer}. */
@@ -29,11 +31,10 @@ export interface MetricsServer {
  * ```
  */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
-  const { metrics, port } = options
-  const host = options.host ?? '127.0.0.1'
-  if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) {
-    throw new TypeError('startMetricsServer: options.port must be an integer from 0 to 65535')
-  }
+  const { metrics, port } = checkOptions('startMetricsServer', options, {
+    port: integerRule(0, 65_535),
+  })
+  const host = options.host ?? configDefault('METRICS_HOST')
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (path !== '/metrics') {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createTokenKeys } from '../../src/access-tokens/keys.js'
+import { createMemoryRevocations } from '../../src/access-tokens/revocation/memory-revocations.js'
 import { createAuthService } from '../../src/auth-service.js'
 import type { PasswordHasher } from '../../src/credentials/password-hashing.js'
 import { isAuthError } from '../../src/errors.js'
@@ -51,5 +52,42 @@ describe('createAuthService', () => {
     expect(() =>
       createAuthService({ ...settings, store, keys, refreshTokenTtlSeconds: 1.5 }),
     ).toThrow(/options.refreshTokenTtlSeconds/)
+  })
+
+  it('refuses revocations kept for less than the access-token lifetime, which would let revoked access tokens back in', async () => {
+    const store = createMemoryStore()
+    const lifetime = { accessTokenTtlSeconds: 900, clockToleranceSeconds: 5 }
+    const short = createMemoryRevocations({ accessTokenTtlSeconds: 60, clockToleranceSeconds: 5 })
+    expect(() =>
+      createAuthService({ ...settings, ...lifetime, store, keys, revocations: short }),
+    ).toThrow(
+      /options.revocations keeps a revocation 65 s, less than options.accessTokenTtlSeconds \+ options.clockToleranceSeconds \(905 s\)/,
+    )
+
+    // Built with the same lifetime, a logged-out session's access token stays refused for
+    // as long as it would be accepted.
+    let now = Date.UTC(2026, 0, 1)
+    const clock = () => now
+    const tokens = createAuthService({
+      ...settings,
+      ...lifetime,
+      store,
+      keys,
+      clock,
+      passwords: cheapPasswords,
+      revocations: createMemoryRevocations({ ...lifetime, clock }),
+    })
+    await tokens.register({ username: 'ada', password: 'correct horse battery' })
+    const pair = await tokens.login({
+      username: 'ada',
+      password: 'correct horse battery',
+      clientAddress: '::1',
+      userAgent: null,
+    })
+    await tokens.logout(pair.refreshToken)
+    now += 899_000
+    expect(() => tokens.verifyAccessToken(pair.accessToken)).toThrow(
+      'the session of this access token has ended',
+    )
   })
 })

@@ -2,9 +2,11 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DEFAULT_REFRESH_REUSE_GRACE_SECONDS } from '@refresh-kit/shared'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../src/config/config-error.js'
 import { type Env, loadConfig } from '../../src/config/load.js'
+import { abuseLimitRulesOf } from '../../src/config/part-options.js'
 import {
   CONFIG_SCHEMA,
   configDefault,
@@ -12,6 +14,7 @@ import {
   INSECURE_SETTINGS,
   LOGIN_LIMIT_VARIABLES,
 } from '../../src/config/schema.js'
+import { DEFAULT_ABUSE_LIMIT_RULES } from '../../src/credentials/limits/abuse-limits.js'
 import { privateJwk } from '../access-tokens/fixtures.js'
 
 // Random bytes in base64 (fixed, so failures reproduce): what production needs.
@@ -250,6 +253,17 @@ describe('loadConfig', () => {
     expect(configDefault('ACCESS_TOKEN_TTL')).toBe(900)
     expect(configDefault('CORS_ORIGINS')).toEqual([])
     expect(loadConfig({}).accessTokenTtl).toBe(configDefault('ACCESS_TOKEN_TTL'))
+  })
+
+  it('grants the reuse grace the SDK timing bounds of the protocol are checked against', () => {
+    expect(configDefault('REFRESH_REUSE_GRACE')).toBe(DEFAULT_REFRESH_REUSE_GRACE_SECONDS)
+  })
+
+  it('limits logins and hashing with the schema defaults when a part is built without a config', () => {
+    const rules = abuseLimitRulesOf(loadConfig({}))
+    expect(DEFAULT_ABUSE_LIMIT_RULES).toEqual(rules)
+    expect(rules.loginFailuresPerPair).toEqual({ points: 5, durationSeconds: 900 })
+    expect(rules.registrationsPerAddress).toEqual({ points: 10, durationSeconds: 3600 })
   })
 
   it('refuses production without JWT_SECRET', () => {

@@ -34,6 +34,14 @@ export function useTestDatabase(label: string): TestDatabase {
     parsed.pathname = `/${name}`
     url = parsed.toString()
     pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 })
+    // pool.end() resolves once its clients are asked to close, which may be before the server
+    // has let their connections go: the DROP below then terminates them, and a client the pool
+    // no longer listens to would report that (57P01, admin_shutdown) as an unhandled error.
+    pool.on('connect', (client) => {
+      client.on('error', (error: Error & { code?: string }) => {
+        if (error.code !== '57P01') throw error
+      })
+    })
   })
   afterAll(async () => {
     await pool?.end()

@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js'
-import { checkLifetime, keepFor } from './lib/lifetime.js'
+import { checkLifetime, keepFor, keptForSeconds } from './lib/lifetime.js'
 import { createRevocationList, sessionEnded } from './revocation-list.js'
 import type { AccessTokenRevocations } from './types.js'
 
@@ -20,7 +20,7 @@ export interface MemoryRevocationsOptions {
  * @example
  * ```ts
  * const revocations = createMemoryRevocations({ accessTokenTtlSeconds: 900, clockToleranceSeconds: 5 })
- * const tokens = createTokenService({ store, keys, revocations })
+ * const tokens = createAuthService({ ...authSettingsOf(config), store, keys, revocations })
  * ```
  */
 export function createMemoryRevocations(options: MemoryRevocationsOptions): AccessTokenRevocations {
@@ -30,6 +30,7 @@ export function createMemoryRevocations(options: MemoryRevocationsOptions): Acce
   const clock = options.clock ?? Date.now
   const list = createRevocationList({ clock })
   return {
+    keptForSeconds: keptForSeconds(ttl, tolerance),
     async revoke({ userId, sessionIds, notBefore }) {
       const expiresAt = clock() + keepFor(ttl, tolerance)
       for (const id of sessionIds) list.addSession(id, expiresAt)

@@ -1,10 +1,11 @@
 import type { Cluster, Redis } from 'ioredis'
 import type { Clock } from '../../clock.js'
+import { configDefault } from '../../config/schema.js'
 import { AuthError } from '../../errors.js'
 import { type Logger, silentLogger } from '../../logger.js'
 import { defineScript, scriptArguments } from '../../store/lib/scripts.js'
 import { storeError } from '../../store/lib/unavailable.js'
-import { checkLifetime, keepFor } from './lib/lifetime.js'
+import { checkLifetime, keepFor, keptForSeconds } from './lib/lifetime.js'
 import { subscribe } from './lib/subscriber.js'
 import { createRevocationList, sessionEnded } from './revocation-list.js'
 import type { AccessTokenRevocations, RevocationCheck } from './types.js'
@@ -97,7 +98,7 @@ function listen(options: RevocationListenerOptions, name: string): Listener {
   if (typeof clientPrefix === 'string' && clientPrefix !== '') {
     throw new TypeError(`${name}: options.redis must have no keyPrefix of its own: pass keyPrefix`)
   }
-  const keyPrefix = options.keyPrefix ?? 'rk:'
+  const keyPrefix = options.keyPrefix ?? configDefault('REDIS_KEY_PREFIX')
   if (typeof keyPrefix !== 'string')
     throw new TypeError(`${name}: options.keyPrefix must be a string`)
   const clock = options.clock ?? Date.now
@@ -231,7 +232,7 @@ export function createRevocationListener(options: RevocationListenerOptions): Re
  * ```ts
  * const revocations = createRedisRevocations({ redis, keyPrefix: 'rk:', accessTokenTtlSeconds: 900, clockToleranceSeconds: 5 })
  * await revocations.ready()
- * const tokens = createTokenService({ store, keys, revocations })
+ * const tokens = createAuthService({ ...authSettingsOf(config), store, keys, revocations })
  * ```
  */
 export function createRedisRevocations(options: RedisRevocationsOptions): AccessTokenRevocations {
@@ -241,7 +242,7 @@ export function createRedisRevocations(options: RedisRevocationsOptions): Access
   const listener = listen(options, 'createRedisRevocations')
   const { redis } = options
   const clock = options.clock ?? Date.now
-  const { key, channel } = revocationNames(options.keyPrefix ?? 'rk:')
+  const { key, channel } = revocationNames(options.keyPrefix ?? configDefault('REDIS_KEY_PREFIX'))
   redis.defineCommand(recordScript.name, {
     lua: recordScript.lua,
     numberOfKeys: recordScript.numberOfKeys,
@@ -252,6 +253,7 @@ export function createRedisRevocations(options: RedisRevocationsOptions): Access
 
   return {
     ...check,
+    keptForSeconds: keptForSeconds(ttl, tolerance),
     async revoke({ userId, sessionIds, notBefore }) {
       const members = sessionIds.map((id) => `s:${id}`)
       if (notBefore !== undefined) members.push(`u:${notBefore}:${userId}`)

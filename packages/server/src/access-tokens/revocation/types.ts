@@ -51,4 +51,11 @@ export interface AccessTokenRevocations extends RevocationCheck {
    * once recorded; rejects with `StoreUnavailableError` when Redis cannot be reached.
    */
   revoke(ended: EndedSessions): Promise<void>
+  /**
+   * How long a revocation is kept, in seconds: the access-token lifetime plus the clock
+   * tolerance the revocations were built with. `createAuthService` refuses revocations that
+   * keep theirs for less than its own access tokens are accepted, which would let an ended
+   * session's access tokens back in. @default unknown: not checked
+   */
+  readonly keptForSeconds?: number
 }

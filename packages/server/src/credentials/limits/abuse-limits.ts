@@ -5,7 +5,9 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible'
+import { configDefault } from '../../config/schema.js'
 import { AuthError } from '../../errors.js'
+import { checkOptions, integerRule } from '../../lib/options.js'
 import { storeError } from '../../store/lib/unavailable.js'
 import type { KnownDevice } from './known-devices.js'
 
@@ -24,7 +26,7 @@ export interface AbuseLimitRules {
   /**
    * Failed logins per username, from every address but the user's known devices.
    * `LOGIN_MAX_FAILURES_PER_USER` per `LOGIN_FAILURE_WINDOW`.
-   * @default DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerUser (10 per 900 s)
+   * @default DEFAULT_ABUSE_LIMIT_RULES.loginFailuresPerUser
    */
   loginFailuresPerUser?: LimitRule
   /** Login attempts per client address, successful or not. `LOGIN_RATE_LIMIT` per minute. */
@@ -137,28 +139,39 @@ export const LOGIN_RATE_WINDOW_SECONDS = 60
 export const REGISTER_RATE_WINDOW_SECONDS = 60 * 60
 
 /**
- * The contract's defaults: 5 failures per (username, address) per 15 minutes, 100 failures
- * per address per 24 hours, 10 failures per username (known devices aside) per 15 minutes,
- * 60 login attempts per address per minute, 10 registrations per address per hour.
+ * The limits of a server whose limit variables are all unset, as the config schema defaults
+ * them (`LOGIN_MAX_FAILURES` to `REGISTER_RATE_LIMIT`).
  */
 export const DEFAULT_ABUSE_LIMIT_RULES: Required<AbuseLimitRules> = {
-  loginFailuresPerPair: { points: 5, durationSeconds: 900 },
-  loginFailuresPerAddress: { points: 100, durationSeconds: ADDRESS_FAILURE_WINDOW_SECONDS },
-  loginFailuresPerUser: { points: 10, durationSeconds: 900 },
-  loginAttemptsPerAddress: { points: 60, durationSeconds: LOGIN_RATE_WINDOW_SECONDS },
-  registrationsPerAddress: { points: 10, durationSeconds: REGISTER_RATE_WINDOW_SECONDS },
+  loginFailuresPerPair: {
+    points: configDefault('LOGIN_MAX_FAILURES'),
+    durationSeconds: configDefault('LOGIN_FAILURE_WINDOW'),
+  },
+  loginFailuresPerAddress: {
+    points: configDefault('LOGIN_MAX_FAILURES_PER_ADDRESS'),
+    durationSeconds: ADDRESS_FAILURE_WINDOW_SECONDS,
+  },
+  loginFailuresPerUser: {
+    points: configDefault('LOGIN_MAX_FAILURES_PER_USER'),
+    durationSeconds: configDefault('LOGIN_FAILURE_WINDOW'),
+  },
+  loginAttemptsPerAddress: {
+    points: configDefault('LOGIN_RATE_LIMIT'),
+    durationSeconds: LOGIN_RATE_WINDOW_SECONDS,
+  },
+  registrationsPerAddress: {
+    points: configDefault('REGISTER_RATE_LIMIT'),
+    durationSeconds: REGISTER_RATE_WINDOW_SECONDS,
+  },
 }
 
-/** Sessions per user unless `MAX_SESSIONS_PER_USER` says otherwise. */
-export const DEFAULT_MAX_SESSIONS_PER_USER = 50
-
 function checkRule(name: string, rule: LimitRule): void {
-  if (!Number.isSafeInteger(rule.points) || rule.points < 0) {
-    throw new TypeError(`createAbuseLimits: rules.${name}.points must be an integer >= 0`)
-  }
-  if (!Number.isSafeInteger(rule.durationSeconds) || rule.durationSeconds < 1) {
-    throw new TypeError(`createAbuseLimits: rules.${name}.durationSeconds must be an integer >= 1`)
-  }
+  checkOptions(
+    'createAbuseLimits',
+    rule,
+    { points: integerRule(0), durationSeconds: integerRule(1) },
+    `rules.${name}`,
+  )
 }
 
 /** Seconds for `Retry-After`: a whole number, at least 1. */
@@ -186,7 +199,7 @@ function seconds(ms: number): number {
  */
 export function createAbuseLimits(options: AbuseLimitsOptions): AbuseLimits {
   const { rules, redis } = options
-  const keyPrefix = options.keyPrefix ?? 'rk:'
+  const keyPrefix = options.keyPrefix ?? configDefault('REDIS_KEY_PREFIX')
   for (const [name, rule] of Object.entries(rules)) checkRule(name, rule as LimitRule)
 
   const counter = (

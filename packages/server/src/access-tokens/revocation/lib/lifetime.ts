@@ -1,15 +1,15 @@
+import { checkOptions, integerRule } from '../../../lib/options.js'
 /** Checks the access-token lifetime and clock tolerance a recorder is given. */
 export function checkLifetime(
   name: string,
   accessTokenTtlSeconds: number,
   clockToleranceSeconds: number,
 ): void {
-  if (!Number.isSafeInteger(accessTokenTtlSeconds) || accessTokenTtlSeconds < 1) {
-    throw new TypeError(`${name}: options.accessTokenTtlSeconds must be an integer >= 1`)
-  }
-  if (!Number.isSafeInteger(clockToleranceSeconds) || clockToleranceSeconds < 0) {
-    throw new TypeError(`${name}: options.clockToleranceSeconds must be an integer >= 0`)
-  }
+  checkOptions(
+    name,
+    { accessTokenTtlSeconds, clockToleranceSeconds },
+    { accessTokenTtlSeconds: integerRule(1), clockToleranceSeconds: integerRule(0) },
+  )
 }
 
 /**
@@ -17,5 +17,13 @@ export function checkLifetime(
  * before it lives the whole lifetime more, and is accepted the clock tolerance past `exp`.
  */
 export function keepFor(accessTokenTtlSeconds: number, clockToleranceSeconds: number): number {
-  return (accessTokenTtlSeconds + clockToleranceSeconds) * 1000
+  return keptForSeconds(accessTokenTtlSeconds, clockToleranceSeconds) * 1000
+}
+
+/** {@link keepFor} in seconds: how long an access token is accepted after it is issued. */
+export function keptForSeconds(
+  accessTokenTtlSeconds: number,
+  clockToleranceSeconds: number,
+): number {
+  return accessTokenTtlSeconds + clockToleranceSeconds
 }
