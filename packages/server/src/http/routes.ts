@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { Router } from '@koa/router'
 import {
   DEVICE_COOKIE_NAME,
@@ -18,6 +19,14 @@ import { type AuthState, requireAuth } from './require-auth.js'
 import { readCredentials, readLogin, readPasswordChange } from './validation.js'
 
 /** What the routes need. */
+
+// The document's `info.version` is the version of the server answering by it, read from the
+// package beside the module (`src/http` and `dist/http` are both two folders down).
+const SERVER_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+).version
 export interface RoutesOptions {
   auth: AuthService
   store: TokenStore
@@ -157,7 +166,9 @@ export function createRouter({
   })
 
   // Built once: it describes this router as configured (prefix, registration on or off).
-  const openapi = JSON.stringify(createOpenApiDocument({ prefix, registration: auth.canRegister }))
+  const openapi = JSON.stringify(
+    createOpenApiDocument({ prefix, registration: auth.canRegister, version: SERVER_VERSION }),
+  )
   router.get(ROUTES.openapi, (ctx) => {
     ctx.type = 'application/json'
     ctx.body = openapi
