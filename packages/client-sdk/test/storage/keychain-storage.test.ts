@@ -9,21 +9,28 @@ import { keychainStorage } from '../../src/storage/keychain-storage.js'
 import { keychainContract, tokens } from './keychain-contract.js'
 
 const SERVICE = 'refresh-kit-test'
-/** Whether this machine's keychain keeps a secret and gives it back, and if not, why. */
+/**
+ * Whether this machine's keychain keeps a secret and gives it back, and if not, why. Asked up
+ * to three times: on some Linux machines a process's first write is refused (AccessDenied)
+ * and the next one kept, so one refusal does not mean there is no keychain.
+ */
 async function probeKeychain(): Promise<
   { available: true } | { available: false; reason: string }
 > {
-  const entry = new AsyncEntry(SERVICE, `probe.${randomBytes(4).toString('hex')}`)
-  try {
-    await entry.setPassword('probe')
-    const back = await entry.getPassword()
-    await entry.deletePassword()
-    return back === 'probe'
-      ? { available: true }
-      : { available: false, reason: `the keychain gave back ${JSON.stringify(back)}` }
-  } catch (error) {
-    return { available: false, reason: error instanceof Error ? error.message : String(error) }
+  let reason = ''
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const entry = new AsyncEntry(SERVICE, `probe.${randomBytes(4).toString('hex')}`)
+    try {
+      await entry.setPassword('probe')
+      const back = await entry.getPassword()
+      await entry.deletePassword()
+      if (back === 'probe') return { available: true }
+      reason = `the keychain gave back ${JSON.stringify(back)}`
+    } catch (error) {
+      reason = error instanceof Error ? error.message : String(error)
+    }
   }
+  return { available: false, reason }
 }
 
 const probe = await probeKeychain()
