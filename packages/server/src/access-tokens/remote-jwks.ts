@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { AuthError } from '../errors.js'
+import { checkOptions, functionRule, integerRule } from '../lib/options.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
@@ -57,13 +58,6 @@ export interface RemoteJwks {
 const MAX_FRESH_MS = 24 * 3600 * 1000
 const MAX_BODY_CHARS = 1024 * 1024
 const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e'] as const
-
-function option(name: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new TypeError(`createRemoteJwks: options.${name} must be an integer >= ${min}`)
-  }
-  return value
-}
 
 /** `Cache-Control` freshness in milliseconds, or `undefined` when it says nothing usable. */
 function maxAgeOf(cacheControl: string | null): number | undefined {
@@ -148,15 +142,29 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
       'createRemoteJwks: options.algorithms must list ES256 or RS256 (never HS256)',
     )
   }
-  const defaultMaxAge = option('cacheMaxAgeMs', options.cacheMaxAgeMs ?? 300_000, 0)
-  const cooldownMs = option('cooldownMs', options.cooldownMs ?? 30_000, 0)
-  const timeoutMs = option('timeoutMs', options.timeoutMs ?? 5000, 1)
-  const fetchImpl = options.fetch ?? globalThis.fetch
-  if (typeof fetchImpl !== 'function')
-    throw new TypeError('createRemoteJwks: options.fetch must be a function')
-  const clock = options.clock ?? Date.now
-  if (typeof clock !== 'function')
-    throw new TypeError('createRemoteJwks: options.clock must be a function')
+  const {
+    cacheMaxAgeMs: defaultMaxAge,
+    cooldownMs,
+    timeoutMs,
+    fetch: fetchImpl,
+    clock,
+  } = checkOptions(
+    'createRemoteJwks',
+    {
+      cacheMaxAgeMs: options.cacheMaxAgeMs ?? 300_000,
+      cooldownMs: options.cooldownMs ?? 30_000,
+      timeoutMs: options.timeoutMs ?? 5000,
+      fetch: options.fetch ?? globalThis.fetch,
+      clock: options.clock ?? Date.now,
+    },
+    {
+      cacheMaxAgeMs: integerRule(0),
+      cooldownMs: integerRule(0),
+      timeoutMs: integerRule(1),
+      fetch: functionRule,
+      clock: functionRule,
+    },
+  )
 
   let keys: Map<string, RemoteKey> | null = null
   let etag: string | null = null

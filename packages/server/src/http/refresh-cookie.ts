@@ -9,6 +9,7 @@ import {
 import { stringifySetCookie } from 'cookie'
 import type { Context, Middleware } from 'koa'
 import { DEVICE_TOKEN_TTL_SECONDS } from '../credentials/limits/known-devices.js'
+import { checkOptions, integerRule, oneOfRule } from '../lib/options.js'
 import type { ProxyHeader } from './client-address.js'
 import { type RequestedTransport, rejectCookieForgery, requestedTransport } from './csrf.js'
 import { readRefreshToken } from './validation.js'
@@ -119,19 +120,15 @@ export function createRefreshTransport(options: RefreshTransportOptions = {}): R
     trustedHops: behindProxy === true ? 1 : behindProxy === false ? 0 : behindProxy,
     header: options.proxyHeader ?? 'x-forwarded',
   } as const
-  if (!Number.isSafeInteger(proxy.trustedHops) || proxy.trustedHops < 0) {
-    throw new TypeError(
-      'createRefreshTransport: options.behindProxy must be a boolean or an integer >= 0',
-    )
-  }
-  if (proxy.header !== 'x-forwarded' && proxy.header !== 'forwarded') {
-    throw new TypeError(
-      'createRefreshTransport: options.proxyHeader must be x-forwarded or forwarded',
-    )
-  }
-  if (!['body', 'cookie', 'both'].includes(mode)) {
-    throw new TypeError('createRefreshTransport: options.mode must be body, cookie or both')
-  }
+  checkOptions(
+    'createRefreshTransport',
+    { behindProxy: proxy.trustedHops, proxyHeader: proxy.header, mode },
+    {
+      behindProxy: { ...integerRule(0), problem: 'must be a boolean or an integer >= 0' },
+      proxyHeader: oneOfRule(['x-forwarded', 'forwarded'], 'must be x-forwarded or forwarded'),
+      mode: oneOfRule(['body', 'cookie', 'both'], 'must be body, cookie or both'),
+    },
+  )
 
   // What the client asked for: 'cookie', 'body', or '' for nothing.
   const requested = (ctx: Context): RequestedTransport => requestedTransport(ctx.get(HEADER))

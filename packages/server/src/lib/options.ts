@@ -19,6 +19,11 @@ export function integerRule(min: number, max?: number): OptionRule {
       }
 }
 
+/** A finite number above zero, of `unit` (`seconds`, `milliseconds`). */
+export function positiveNumberRule(unit: string): OptionRule {
+  return { schema: z.number().finite().gt(0), problem: `must be a positive number of ${unit}` }
+}
+
 /** A string that is not empty. */
 export const nonEmptyStringRule: OptionRule = {
   schema: z.string().min(1),

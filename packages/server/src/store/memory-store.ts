@@ -1,4 +1,6 @@
+import { z } from 'zod'
 import type { Clock } from '../clock.js'
+import { checkOptions, functionRule, positiveNumberRule } from '../lib/options.js'
 import {
   checkCreateSessionInput,
   checkRotateInput,
@@ -69,13 +71,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore 
   const clock = options.now ?? Date.now
   const userTtlSeconds = options.userTtlSeconds ?? DEFAULT_USER_TTL_SECONDS
   const sweepIntervalMs = options.sweepIntervalMs ?? 60_000
-  if (typeof clock !== 'function') throw new TypeError('now must be a function returning ms')
-  if (!Number.isFinite(userTtlSeconds) || userTtlSeconds <= 0) {
-    throw new TypeError('userTtlSeconds must be a positive number of seconds')
-  }
-  if (!Number.isFinite(sweepIntervalMs) || sweepIntervalMs < 0) {
-    throw new TypeError('sweepIntervalMs must be zero or a positive number of milliseconds')
-  }
+  checkOptions(
+    'createMemoryStore',
+    { now: clock, userTtlSeconds, sweepIntervalMs },
+    {
+      now: functionRule,
+      userTtlSeconds: positiveNumberRule('seconds'),
+      sweepIntervalMs: {
+        schema: z.number().finite().min(0),
+        problem: 'must be zero or a positive number of milliseconds',
+      },
+    },
+  )
   const userTtlMs = toMs(userTtlSeconds)
 
   const users = new Map<string, Timed<UserRecord>>()

@@ -1,4 +1,6 @@
 import type { Cluster, Redis } from 'ioredis'
+import { z } from 'zod'
+import { checkOptions, oneOfRule, positiveNumberRule } from '../lib/options.js'
 import { type PackedSession, redisKeys, unpackSession } from './lib/keys.js'
 import {
   createSessionScript,
@@ -173,15 +175,17 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   if (typeof clientPrefix === 'string' && clientPrefix !== '') {
     throw new TypeError('redis must have no keyPrefix of its own: pass keyPrefix to the store')
   }
-  if (typeof keyPrefix !== 'string') throw new TypeError('keyPrefix must be a string')
-  if (clock !== 'redis' && clock !== 'caller') {
-    throw new TypeError("clock must be 'redis' or 'caller'")
-  }
+  checkOptions(
+    'createRedisStore',
+    { keyPrefix, clock, userTtlSeconds },
+    {
+      keyPrefix: { schema: z.string(), problem: 'must be a string' },
+      clock: oneOfRule(['redis', 'caller'], "must be 'redis' or 'caller'"),
+      userTtlSeconds: positiveNumberRule('seconds'),
+    },
+  )
   // The `now` argument of a script: empty makes it read the Redis server's clock.
   const at = (now: number): number | string => (clock === 'caller' ? now : '')
-  if (!Number.isFinite(userTtlSeconds) || userTtlSeconds <= 0) {
-    throw new TypeError('userTtlSeconds must be a positive number of seconds')
-  }
   const userTtlMs = toMs(userTtlSeconds)
   // While the user logs in, the index is renewed at least this often: it keeps 90% of its TTL
   // or more, and ends at most a tenth of the TTL before the user record it points to.
