@@ -535,3 +535,14 @@ configDocs.add(
 export function configDefault<K extends keyof Shape>(name: K): z.output<Shape[K]> {
   return CONFIG_SCHEMA.shape[name].parse(undefined) as z.output<Shape[K]>
 }
+
+/**
+ * Defaults of the options no environment variable sets, shared by every part that takes them
+ * (`createApp` and `createAuthRouter`), so each is written once, here.
+ */
+export const OPTION_DEFAULTS = {
+  /** `Cache-Control: max-age` of `GET /.well-known/jwks.json`, in seconds. */
+  jwksMaxAgeSeconds: 300,
+  /** `Retry-After` of a `503` answered while the store is unavailable, in seconds. */
+  unavailableRetryAfterSeconds: 2,
+} as const

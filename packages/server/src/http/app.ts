@@ -1,7 +1,7 @@
 import Koa from 'koa'
 import { z } from 'zod'
 import type { AuthService } from '../auth-service.js'
-import { configDefault } from '../config/schema.js'
+import { configDefault, OPTION_DEFAULTS } from '../config/schema.js'
 import { checkOptions, integerRule, type OptionRule, requiredRule } from '../lib/options.js'
 import { type Logger, silentLogger } from '../logger.js'
 import type { ServerMetrics } from '../metrics/metrics.js'
@@ -96,8 +96,9 @@ export function createApp(options: AppOptions): Koa {
       auth,
       store,
       corsOrigins: options.corsOrigins ?? configDefault('CORS_ORIGINS'),
-      unavailableRetryAfterSeconds: options.unavailableRetryAfterSeconds ?? 2,
-      jwksMaxAgeSeconds: options.jwksMaxAgeSeconds ?? 300,
+      unavailableRetryAfterSeconds:
+        options.unavailableRetryAfterSeconds ?? OPTION_DEFAULTS.unavailableRetryAfterSeconds,
+      jwksMaxAgeSeconds: options.jwksMaxAgeSeconds ?? OPTION_DEFAULTS.jwksMaxAgeSeconds,
       trustProxy: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy,
     },
     {

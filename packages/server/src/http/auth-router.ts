@@ -2,7 +2,7 @@ import type { Router } from '@koa/router'
 import type { Middleware } from 'koa'
 import { z } from 'zod'
 import type { AuthService } from '../auth-service.js'
-import { configDefault } from '../config/schema.js'
+import { configDefault, OPTION_DEFAULTS } from '../config/schema.js'
 import {
   checkOptions,
   integerRule,
@@ -119,8 +119,9 @@ export function createAuthRouter(options: AuthRouterOptions): Router<AuthState> 
       prefix: options.prefix ?? '',
       trustProxy: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy,
       proxyHeader: options.proxyHeader ?? configDefault('TRUST_PROXY_HEADER'),
-      jwksMaxAgeSeconds: options.jwksMaxAgeSeconds ?? 300,
-      unavailableRetryAfterSeconds: options.unavailableRetryAfterSeconds ?? 2,
+      jwksMaxAgeSeconds: options.jwksMaxAgeSeconds ?? OPTION_DEFAULTS.jwksMaxAgeSeconds,
+      unavailableRetryAfterSeconds:
+        options.unavailableRetryAfterSeconds ?? OPTION_DEFAULTS.unavailableRetryAfterSeconds,
     },
     {
       auth: requiredRule,

@@ -8,6 +8,7 @@ import {
 } from '@refresh-kit/shared'
 import { stringifySetCookie } from 'cookie'
 import type { Context, Middleware } from 'koa'
+import { configDefault } from '../config/schema.js'
 import { DEVICE_TOKEN_TTL_SECONDS } from '../credentials/limits/known-devices.js'
 import { checkOptions, integerRule, oneOfRule } from '../lib/options.js'
 import type { ProxyHeader } from './client-address.js'
@@ -109,10 +110,10 @@ function cookiePath(ctx: Context): string {
  * ```
  */
 export function createRefreshTransport(options: RefreshTransportOptions = {}): RefreshTransport {
-  const mode = options.mode ?? 'both'
-  const name = options.cookieName ?? 'rk_refresh'
+  const mode = options.mode ?? configDefault('REFRESH_TOKEN_TRANSPORT')
+  const name = options.cookieName ?? configDefault('REFRESH_COOKIE_NAME')
   const secure = options.secure ?? true
-  const sameSite = options.sameSite ?? 'strict'
+  const sameSite = options.sameSite ?? configDefault('COOKIE_SAMESITE')
   const domain = options.domain ?? null
   const allowed = new Set(options.allowedOrigins ?? [])
   const behindProxy = options.behindProxy ?? false
